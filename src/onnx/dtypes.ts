@@ -1,0 +1,64 @@
+/**
+ * ONNX element types (TensorProto.DataType), including those newer than onnx-proto's ONNX 1.10,
+ * so a model using them is described by name rather than by a bare number.
+ */
+export const ELEMENT_TYPES: Readonly<Record<number, string>> = {
+  0: 'undefined',
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  14: 'complex64',
+  15: 'complex128',
+  16: 'bfloat16',
+  17: 'float8e4m3fn',
+  18: 'float8e4m3fnuz',
+  19: 'float8e5m2',
+  20: 'float8e5m2fnuz',
+  21: 'uint4',
+  22: 'int4',
+  23: 'float4e2m1',
+};
+
+/** Name of an element type; unknown values are shown by number. */
+export function elementTypeName(code: number): string {
+  return ELEMENT_TYPES[code] ?? `type(${code})`;
+}
+
+/** Element types the workbench can hold as tensors (and hand to onnxruntime). */
+export type DType =
+  | 'float32' | 'float64' | 'float16'
+  | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64'
+  | 'bool';
+
+const BYTES: Record<DType, number> = {
+  float32: 4, float64: 8, float16: 2, int8: 1, uint8: 1, int16: 2, uint16: 2,
+  int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1,
+};
+
+export function isSupportedDType(name: string): name is DType {
+  return name in BYTES;
+}
+
+export function bytesPerElement(dtype: DType): number {
+  return BYTES[dtype];
+}
+
+export function dtypeFromCode(code: number): DType | undefined {
+  const name = ELEMENT_TYPES[code];
+  return name !== undefined && isSupportedDType(name) ? name : undefined;
+}
+
+export function codeFromDType(dtype: DType): number {
+  for (const [code, name] of Object.entries(ELEMENT_TYPES)) if (name === dtype) return Number(code);
+  throw new Error(`no ONNX code for ${dtype}`);
+}

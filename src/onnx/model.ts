@@ -1,0 +1,60 @@
+/** Load an ONNX model file: resolve a path (file or model folder), read, hash and decode it. */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, errorLine } from '../errors.js';
+import { onnx, type ModelProto } from './proto.js';
+
+export interface LoadedModel {
+  path: string;
+  bytes: Uint8Array;
+  sha256: string;
+  proto: ModelProto;
+}
+
+/** A path may name an .onnx file or a folder holding exactly one (model.onnx preferred). */
+export function resolveModelPath(path: string): string {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new InputError(`${path}: no such file or directory`);
+  }
+  if (st.isFile()) return path;
+  if (!st.isDirectory()) throw new InputError(`${path}: not a file or directory`);
+  const onnxFiles = readdirSync(path).filter((f) => f.endsWith('.onnx')).sort();
+  if (onnxFiles.includes('model.onnx')) return join(path, 'model.onnx');
+  if (onnxFiles.length === 1) return join(path, onnxFiles[0]!);
+  if (onnxFiles.length === 0) throw new InputError(`${path}: directory holds no .onnx model`);
+  throw new InputError(`${path}: directory holds several .onnx files (${onnxFiles.join(', ')}); name one`);
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function decodeModel(bytes: Uint8Array, what: string): ModelProto {
+  if (bytes.length === 0) throw new InputError(`${what}: empty file, not an ONNX model`);
+  let proto: ModelProto;
+  try {
+    proto = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new InputError(`${what}: not a readable ONNX model (protobuf decoding failed: ${errorLine(e)}); the file may be truncated or not ONNX`);
+  }
+  if (!proto.graph) throw new InputError(`${what}: protobuf decoded but it has no graph: not an ONNX model`);
+  if (!proto.irVersion && (proto.opsetImport ?? []).length === 0) {
+    throw new InputError(`${what}: protobuf decoded but has neither IR version nor opset imports: not an ONNX model`);
+  }
+  return proto;
+}
+
+export function loadModel(path: string): LoadedModel {
+  const file = resolveModelPath(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new InputError(`${file}: cannot read (${errorLine(e)})`);
+  }
+  return { path: file, bytes, sha256: sha256Hex(bytes), proto: decodeModel(bytes, file) };
+}

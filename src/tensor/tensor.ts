@@ -1,0 +1,121 @@
+import { bytesPerElement, type DType } from '../onnx/dtypes.js';
+import { InputError } from '../errors.js';
+
+export type TensorData =
+  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array
+  | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+
+/** A dense tensor held by the workbench. float16 is stored as its raw bits (Uint16Array); bool as Uint8Array. */
+export interface Tensor {
+  dtype: DType;
+  dims: number[];
+  data: TensorData;
+}
+
+/** Default refusal limit for one tensor (elements). Configurable through ONNX_WORKBENCH_MAX_ELEMENTS. */
+export function maxTensorElements(): number {
+  const fromEnv = Number(process.env.ONNX_WORKBENCH_MAX_ELEMENTS);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 512 * 1024 * 1024;
+}
+
+export function elementCount(dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) {
+    if (!Number.isInteger(d) || d < 0) throw new InputError(`invalid dimension ${d} in shape [${dims.join(', ')}]`);
+    n *= d;
+  }
+  return n;
+}
+
+/** Check a declared shape before allocating for it. */
+export function checkAllocatable(dims: readonly number[], what: string): number {
+  const n = elementCount(dims);
+  const limit = maxTensorElements();
+  if (n > limit) {
+    throw new InputError(`${what}: shape [${dims.join(', ')}] has ${n} elements, over the limit of ${limit} (set ONNX_WORKBENCH_MAX_ELEMENTS to raise it)`);
+  }
+  return n;
+}
+
+export function allocate(dtype: DType, n: number): TensorData {
+  switch (dtype) {
+    case 'float32': return new Float32Array(n);
+    case 'float64': return new Float64Array(n);
+    case 'float16': return new Uint16Array(n);
+    case 'int8': return new Int8Array(n);
+    case 'uint8': return new Uint8Array(n);
+    case 'bool': return new Uint8Array(n);
+    case 'int16': return new Int16Array(n);
+    case 'uint16': return new Uint16Array(n);
+    case 'int32': return new Int32Array(n);
+    case 'uint32': return new Uint32Array(n);
+    case 'int64': return new BigInt64Array(n);
+    case 'uint64': return new BigUint64Array(n);
+  }
+}
+
+/** View little-endian bytes as a typed array of `dtype` (copied, so alignment never matters). */
+export function fromLittleEndianBytes(dtype: DType, bytes: Uint8Array, n: number, what: string): TensorData {
+  const width = bytesPerElement(dtype);
+  if (bytes.byteLength !== n * width) {
+    throw new InputError(`${what}: ${bytes.byteLength} bytes of data for ${n} ${dtype} elements (expected ${n * width})`);
+  }
+  const out = allocate(dtype, n);
+  new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes);
+  return out;
+}
+
+/** float16 bits to a JS number. */
+export function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 0x1f) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+/** A JS number to float16 bits (round to nearest even). */
+export function floatToHalf(value: number): number {
+  const f32 = new Float32Array([value]);
+  const u32 = new Uint32Array(f32.buffer)[0]!;
+  const sign = (u32 >> 16) & 0x8000;
+  const exp = (u32 >> 23) & 0xff;
+  let mant = u32 & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && (half & 1))) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half++;
+  return sign | half;
+}
+
+/** Values as float64 numbers, for comparison. */
+export function toFloat64(t: Tensor): Float64Array {
+  const n = t.data.length;
+  const out = new Float64Array(n);
+  if (t.dtype === 'float16') {
+    const d = t.data as Uint16Array;
+    for (let i = 0; i < n; i++) out[i] = halfToFloat(d[i]!);
+  } else if (t.data instanceof BigInt64Array || t.data instanceof BigUint64Array) {
+    for (let i = 0; i < n; i++) out[i] = Number(t.data[i]!);
+  } else {
+    out.set(t.data as ArrayLike<number>);
+  }
+  return out;
+}
+
+export function shapeString(dims: readonly (number | string)[]): string {
+  return `[${dims.join(', ')}]`;
+}
