@@ -94,6 +94,8 @@ export interface Backend {
   measure(model: { path: string; bytes: Uint8Array }, feeds: Record<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement>;
   /** Release browsers, servers, sessions. */
   close(): Promise<void>;
+  /** Environment the worker process running this backend needs (read before the runtime starts). */
+  workerEnv?(): WorkerEnv;
 }
 
 /** Environment variables a backend's worker process needs (e.g. VK_ICD_FILENAMES for Dawn). */

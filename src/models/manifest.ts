@@ -47,9 +47,16 @@ export interface ModelManifest {
   tolerance: Tolerance;
   /** Per-backend overrides (WebGPU accumulates differently). */
   backendTolerance?: Record<string, Tolerance>;
-  expected: { status: Status; reason?: string };
+  expected: Expectation;
+  /**
+   * Per-backend expectations where a backend differs from the default, keyed by backend id or by
+   * `backend:adapterKind` (e.g. `webgpu:software`), the more specific key winning.
+   */
+  backendExpected?: Record<string, Expectation>;
   notes?: string;
 }
+
+export interface Expectation { status: Status; reason?: string }
 
 const sourceSchema = {
   type: 'object',
@@ -61,6 +68,15 @@ const toleranceSchema = {
   type: 'object',
   properties: { atol: { type: 'number', minimum: 0 }, rtol: { type: 'number', minimum: 0 } },
   required: ['atol', 'rtol'],
+  additionalProperties: false,
+} as const;
+const expectationSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: STATUSES },
+    reason: { type: 'string', nullable: true },
+  },
+  required: ['status'],
   additionalProperties: false,
 } as const;
 const nameMap = { type: 'object', additionalProperties: { type: 'string' }, required: [], nullable: true } as const;
@@ -100,15 +116,8 @@ export const manifestSchema: JSONSchemaType<ModelManifest> = {
     } as never,
     tolerance: toleranceSchema,
     backendTolerance: { type: 'object', nullable: true, required: [], additionalProperties: toleranceSchema },
-    expected: {
-      type: 'object',
-      properties: {
-        status: { type: 'string', enum: STATUSES },
-        reason: { type: 'string', nullable: true },
-      },
-      required: ['status'],
-      additionalProperties: false,
-    },
+    expected: expectationSchema,
+    backendExpected: { type: 'object', nullable: true, required: [], additionalProperties: expectationSchema },
     notes: { type: 'string', nullable: true },
   },
   required: ['id', 'framework', 'exporter', 'expectedProducer', 'file', 'sha256', 'source', 'licence', 'reference', 'tolerance', 'expected'],

@@ -1,0 +1,48 @@
+/** `cpu`: onnxruntime-node with its CPU execution provider. */
+import { createRequire } from 'node:module';
+import type { Backend, BackendDescription } from './types.js';
+import { measureWithOrt, type OrtModule } from './ortMeasure.js';
+
+const require = createRequire(import.meta.url);
+
+export function packageVersion(name: string): string {
+  try {
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function loadOrtNode(): Promise<OrtModule & { env: { versions: Record<string, string> } }> {
+  return (await import('onnxruntime-node')) as never;
+}
+
+export function createCpuBackend(): Backend {
+  return {
+    id: 'cpu',
+    title: 'onnxruntime-node, CPU execution provider',
+    async checkAvailable() {
+      try {
+        await loadOrtNode();
+        return { available: true };
+      } catch (e) {
+        return { available: false, reason: `onnxruntime-node does not load: ${(e as Error).message.split('\n')[0]}`, fix: 'run npm ci (with onnxruntime-node-install=skip in .npmrc)' };
+      }
+    },
+    async describe(): Promise<BackendDescription> {
+      return {
+        backend: 'cpu', runtime: 'onnxruntime-node', runtimeVersion: packageVersion('onnxruntime-node'),
+        executionProvider: 'cpu', adapter: { kind: 'cpu', description: `${process.arch} CPU` },
+      };
+    },
+    async measure(model, feeds, plan, options) {
+      const ort = await loadOrtNode();
+      return measureWithOrt(ort, model.bytes, feeds, plan, {
+        executionProviders: ['cpu'],
+        ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+        ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),
+      });
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The measuring loop shared by the in-process onnxruntime backends (onnxruntime-node and
+ * onnxruntime-web in Node): both expose onnxruntime-common's InferenceSession and Tensor.
+ */
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
+import { errorLine } from '../errors.js';
+import type { Tensor, TensorData } from '../tensor/tensor.js';
+import type { DType } from '../onnx/dtypes.js';
+import { BackendStageError, type RunMeasurement, type RunPlan } from './types.js';
+
+export interface OrtModule {
+  InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  Tensor: new (type: string, data: TensorData, dims: readonly number[]) => OrtTensor;
+}
+
+export function toOrt(ort: OrtModule, t: Tensor): OrtTensor {
+  return new ort.Tensor(t.dtype, t.data, t.dims);
+}
+
+export async function fromOrt(t: OrtTensor): Promise<Tensor> {
+  const data = (t.location && t.location !== 'cpu' ? await t.getData() : t.data) as TensorData;
+  // Copy so the result owns its memory once the session is released.
+  return { dtype: t.type as DType, dims: [...t.dims], data: data.slice() as TensorData };
+}
+
+export async function measureWithOrt(
+  ort: OrtModule, modelBytes: Uint8Array, feeds: Record<string, Tensor>, plan: RunPlan,
+  sessionOptions: InferenceSession.SessionOptions,
+): Promise<RunMeasurement> {
+  const t0 = performance.now();
+  let session: InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(modelBytes, sessionOptions);
+  } catch (e) {
+    throw new BackendStageError('load', errorLine(e));
+  }
+  const sessionCreateMs = performance.now() - t0;
+  try {
+    const ortFeeds: Record<string, OrtTensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(ort, t);
+    let first: InferenceSession.OnnxValueMapType;
+    const t1 = performance.now();
+    try {
+      first = await session.run(ortFeeds);
+    } catch (e) {
+      throw new BackendStageError('run', errorLine(e));
+    }
+    const firstRunMs = performance.now() - t1;
+    const outputs: Record<string, Tensor> = {};
+    for (const [name, value] of Object.entries(first)) outputs[name] = await fromOrt(value as OrtTensor);
+    // The duration bound covers warm-up and timed runs; at least one timed run always happens.
+    const deadline = plan.maxDurationMs !== undefined ? performance.now() + plan.maxDurationMs : Number.POSITIVE_INFINITY;
+    for (let i = 0; i < plan.warmup && performance.now() < deadline; i++) await session.run(ortFeeds);
+    const timesMs: number[] = [];
+    for (let i = 0; i < plan.iterations; i++) {
+      const s = performance.now();
+      await session.run(ortFeeds);
+      timesMs.push(performance.now() - s);
+      if (performance.now() > deadline) break;
+    }
+    return { outputs, sessionCreateMs, firstRunMs, timesMs, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  } catch (e) {
+    if (e instanceof BackendStageError) throw e;
+    throw new BackendStageError('run', errorLine(e));
+  } finally {
+    await session.release().catch(() => undefined);
+  }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The onnx-workbench command line: a thin layer over the library. Each command lives in
+ * src/commands/ and imports its heavy modules lazily, so `--help` stays fast.
+ */
+import { Command, CommanderError } from 'commander';
+import { WorkbenchError, errorLine } from './errors.js';
+import { packageVersion } from './util/version.js';
+import { registerInspectCommand } from './commands/inspect.js';
+import { registerModelsCommand } from './commands/models.js';
+import { registerVerifyCommand } from './commands/verify.js';
+import { registerBackendsCommand } from './commands/backends.js';
+import { registerEvidenceCommand } from './commands/evidence.js';
+
+export function buildProgram(): Command {
+  const program = new Command('onnx-workbench')
+    .description('Verify ONNX interchange: load real framework exports into onnxruntime (CPU, WASM, WebGPU), compare with the exporter\'s outputs, score frameworks.')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerInspectCommand(program);
+  registerModelsCommand(program);
+  registerVerifyCommand(program);
+  registerBackendsCommand(program);
+  registerEvidenceCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 2; // help/version print and exit 0; usage errors are 2
+    }
+    process.stderr.write(`onnx-workbench: ${errorLine(e)}\n`);
+    if (e instanceof WorkbenchError) return e.exitCode;
+    if (process.env.ONNX_WORKBENCH_DEBUG) console.error(e);
+    return 2;
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { bytes } from '../format/numbers.js';
+
+export function registerInspectCommand(program: Command): void {
+  program
+    .command('inspect')
+    .description('describe an ONNX model: producer, IR version, opsets, inputs/outputs, ops, parameters')
+    .argument('<model>', 'an .onnx file, a folder holding one, or a bundled model id')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, opts: { json?: boolean }) => {
+      const { loadModel } = await import('../onnx/model.js');
+      const { summarize } = await import('../onnx/inspect.js');
+      const { resolveTargets } = await import('../models/catalog.js');
+      const [target] = resolveTargets([model]);
+      const s = summarize(loadModel(target!.modelPath));
+      if (opts.json) { console.log(JSON.stringify(s, null, 2)); return; }
+      const port = (p: { name: string; elemType: string; shape: unknown[] | null }) => `  ${p.name}: ${p.elemType} ${p.shape ? `[${p.shape.join(', ')}]` : '(shape unknown)'}`;
+      console.log([
+        `model        ${s.path}`,
+        `producer     ${s.producerName || '(none)'} ${s.producerVersion}`,
+        `IR version   ${s.irVersion}`,
+        `opsets       ${s.opsets.map((o) => `${o.domain} ${o.version}`).join(', ') || '(none)'}`,
+        `inputs`, ...s.inputs.map(port),
+        `outputs`, ...s.outputs.map(port),
+        `nodes        ${s.nodeCount}`,
+        `ops          ${Object.entries(s.opCounts).map(([k, v]) => `${k}×${v}`).join(', ')}`,
+        `parameters   ${s.parameterCount.toLocaleString('en-US')} (${bytes(s.parameterBytes)})`,
+        `file         ${bytes(s.sizeBytes)}, sha256 ${s.sha256}`,
+        ...(Object.keys(s.metadata).length ? [`metadata     ${Object.entries(s.metadata).map(([k, v]) => `${k}=${v}`).join(', ')}`] : []),
+        ...(s.externalData.length ? [`external data`, ...s.externalData.map((e) => `  ${e.tensor} -> ${e.location}`)] : []),
+      ].join('\n'));
+    });
+}

@@ -1,0 +1,156 @@
+/**
+ * Reference data: the inputs to feed and the outputs to expect, from an ONNX test set
+ * (`test_data_set_N/input_K.pb`, `output_K.pb`), an `.npz` archive, or generated inputs.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { InputError, errorLine } from '../errors.js';
+import type { PortInfo } from '../onnx/inspect.js';
+import { isSupportedDType, type DType } from '../onnx/dtypes.js';
+import { decodeTensorProtoBytes } from '../tensor/tensorProto.js';
+import { parseNpz } from '../tensor/npy.js';
+import { allocate, checkAllocatable, floatToHalf, shapeString, type Tensor } from '../tensor/tensor.js';
+
+export interface ReferenceData {
+  inputs: Map<string, Tensor>;
+  /** Expected outputs by graph output name; null when there is no reference. */
+  outputs: Map<string, Tensor> | null;
+  /** Where the data came from, for the record. */
+  source: string;
+}
+
+function readBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new InputError(`${path}: cannot read (${errorLine(e)})`);
+  }
+}
+
+/** Tensors named in the file where the name is a graph port, else matched by position. */
+function assignNames(files: string[], ports: PortInfo[], what: string): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  const portNames = new Set(ports.map((p) => p.name));
+  files.forEach((file, k) => {
+    const { name, tensor } = decodeTensorProtoBytes(readBytes(file), file);
+    const target = name && portNames.has(name) ? name : ports[k]?.name;
+    if (!target) throw new InputError(`${file}: ${what} ${k} has no matching graph ${what} (the graph has ${ports.length})`);
+    out.set(target, tensor);
+  });
+  return out;
+}
+
+function numbered(dir: string, prefix: string): string[] {
+  return readdirSync(dir)
+    .map((f) => ({ f, m: new RegExp(`^${prefix}_(\\d+)\\.pb$`).exec(f) }))
+    .filter((x): x is { f: string; m: RegExpExecArray } => x.m !== null)
+    .sort((a, b) => Number(a.m[1]) - Number(b.m[1]))
+    .map((x) => join(dir, x.f));
+}
+
+/** An ONNX test set folder. Inputs may be absent (then `inputs` is empty and must be generated). */
+export function loadTestDataSet(dir: string, inputs: PortInfo[], outputs: PortInfo[]): ReferenceData {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${dir}: test data set folder not found`);
+  const inputFiles = numbered(dir, 'input');
+  const outputFiles = numbered(dir, 'output');
+  if (inputFiles.length === 0 && outputFiles.length === 0) throw new InputError(`${dir}: no input_N.pb or output_N.pb files`);
+  return {
+    inputs: assignNames(inputFiles, inputs, 'input'),
+    outputs: outputFiles.length ? assignNames(outputFiles, outputs, 'output') : null,
+    source: basename(dir),
+  };
+}
+
+/**
+ * An `.npz` archive. Keys map to graph names directly, or through `inputMap`/`outputMap`
+ * (graph name -> key). With one input and one output, lone unmatched keys are paired by role.
+ */
+export function loadNpz(
+  path: string, inputs: PortInfo[], outputs: PortInfo[],
+  inputMap: Record<string, string> = {}, outputMap: Record<string, string> = {},
+): ReferenceData {
+  const arrays = parseNpz(readBytes(path), path);
+  const take = (ports: PortInfo[], map: Record<string, string>, role: string): Map<string, Tensor> => {
+    const out = new Map<string, Tensor>();
+    for (const p of ports) {
+      const key = map[p.name] ?? (arrays.has(p.name) ? p.name : undefined);
+      if (key === undefined) continue;
+      const t = arrays.get(key);
+      if (!t) throw new InputError(`${path}: no array '${key}' for graph ${role} '${p.name}' (keys: ${[...arrays.keys()].join(', ')})`);
+      out.set(p.name, t);
+    }
+    return out;
+  };
+  const ins = take(inputs, inputMap, 'input');
+  const outs = take(outputs, outputMap, 'output');
+  if (ins.size < inputs.length) {
+    const missing = inputs.filter((p) => !ins.has(p.name)).map((p) => p.name);
+    throw new InputError(`${path}: no array for graph input(s) ${missing.join(', ')} (keys: ${[...arrays.keys()].join(', ')}); map them in the manifest or name the arrays after the inputs`);
+  }
+  return { inputs: ins, outputs: outs.size ? outs : null, source: basename(path) };
+}
+
+/** Seeded PRNG (mulberry32), so generated inputs are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type InputRecipe = { kind: 'arange' } | { kind: 'random'; seed: number };
+
+/** Concrete dims for a port: symbolic dims from `dimValues`, else 1. */
+export function concreteDims(port: PortInfo, dimValues: Record<string, number> = {}): number[] {
+  if (!port.shape) throw new InputError(`input '${port.name}' has no declared shape; provide input data`);
+  return port.shape.map((d) => (typeof d === 'number' ? d : dimValues[d] ?? 1));
+}
+
+/** Make inputs: `arange` gives arange(n)/n (the ONNX light-model convention), `random` a seeded uniform fill. */
+export function generateInputs(ports: PortInfo[], recipe: InputRecipe, dimValues: Record<string, number> = {}): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  const rand = seededRandom(recipe.kind === 'random' ? recipe.seed : 0);
+  for (const port of ports) {
+    if (!isSupportedDType(port.elemType)) throw new InputError(`input '${port.name}': cannot generate ${port.elemType} data`);
+    const dtype: DType = port.elemType;
+    const dims = concreteDims(port, dimValues);
+    const n = checkAllocatable(dims, `input '${port.name}'`);
+    const data = allocate(dtype, n);
+    for (let i = 0; i < n; i++) {
+      const v = recipe.kind === 'arange' ? i / n : rand();
+      switch (dtype) {
+        case 'float32': case 'float64': (data as Float32Array)[i] = v; break;
+        case 'float16': (data as Uint16Array)[i] = floatToHalf(v); break;
+        case 'bool': (data as Uint8Array)[i] = v < 0.5 ? 0 : 1; break;
+        case 'int64': (data as BigInt64Array)[i] = BigInt(Math.floor(v * 10)); break;
+        case 'uint64': (data as BigUint64Array)[i] = BigInt(Math.floor(v * 10)); break;
+        default: (data as Int32Array)[i] = Math.floor(v * 10);
+      }
+    }
+    out.set(port.name, { dtype, dims, data });
+  }
+  return out;
+}
+
+/** Refuse feeds that do not fit the graph: missing, extra, wrong element type or static shape. */
+export function checkFeeds(feeds: Map<string, Tensor>, ports: PortInfo[], what: string): void {
+  const names = new Set(ports.map((p) => p.name));
+  for (const name of feeds.keys()) {
+    if (!names.has(name)) throw new InputError(`${what}: data for '${name}', which is not a graph input (inputs: ${[...names].join(', ')})`);
+  }
+  for (const port of ports) {
+    const t = feeds.get(port.name);
+    if (!t) throw new InputError(`${what}: no data for graph input '${port.name}'`);
+    if (t.dtype !== port.elemType) {
+      throw new InputError(`${what}: input '${port.name}' is ${t.dtype} but the graph expects ${port.elemType}`);
+    }
+    if (port.shape) {
+      const ok = port.shape.length === t.dims.length && port.shape.every((d, i) => typeof d !== 'number' || d === t.dims[i]);
+      if (!ok) throw new InputError(`${what}: input '${port.name}' has shape ${shapeString(t.dims)} but the graph expects ${shapeString(port.shape)}`);
+    }
+  }
+}

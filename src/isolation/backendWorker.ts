@@ -1,0 +1,123 @@
+/**
+ * The parent side of a backend worker: starts `worker.js` in its own process group, sends requests
+ * with a timeout, and turns a crash or a hang into an error for that request only. The next request
+ * starts a fresh worker.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../util/paths.js';
+import { WorkbenchError } from '../errors.js';
+import type { BackendId } from '../backends/types.js';
+import type { WorkerReply, WorkerRequest } from './protocol.js';
+
+export class WorkerFailure extends Error {
+  constructor(readonly kind: 'timeout' | 'crash' | 'load' | 'run' | 'worker', message: string) {
+    super(message);
+    this.name = 'WorkerFailure';
+  }
+}
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+const live = new Set<BackendWorker>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => { for (const w of live) w.kill(); });
+}
+
+export function workerScript(): string {
+  const path = join(packageRoot(), 'dist', 'isolation', 'worker.js');
+  if (!existsSync(path)) throw new WorkbenchError(`${path} is missing: run npm run build`);
+  return path;
+}
+
+export class BackendWorker {
+  private child: ChildProcess | undefined;
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  private stderrTail = '';
+
+  constructor(readonly backend: BackendId, private readonly env: Record<string, string> = {}) {}
+
+  private start(): ChildProcess {
+    installExitHook();
+    const child = fork(workerScript(), [this.backend], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      detached: true, // own process group: a kill takes browsers and helpers with it
+      env: { ...process.env, ...this.env },
+    });
+    child.stderr?.on('data', (d: Buffer) => { this.stderrTail = (this.stderrTail + d.toString()).slice(-64 * 1024); });
+    child.on('message', (m: WorkerReply) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      clearTimeout(p.timer);
+      if (m.ok) p.resolve(m.value);
+      else p.reject(new WorkerFailure(m.stage, m.message));
+    });
+    child.on('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      live.delete(this);
+      const why = signal ? `the ${this.backend} worker was killed by ${signal}` : `the ${this.backend} worker exited with code ${code}`;
+      const tail = this.stderrTail.trim().split('\n').slice(-1)[0];
+      for (const [id, p] of this.pending) {
+        clearTimeout(p.timer);
+        p.reject(new WorkerFailure('crash', `${why} (native crash or abort in the runtime)${tail ? `: ${tail.slice(0, 300)}` : ''}`));
+        this.pending.delete(id);
+      }
+    });
+    live.add(this);
+    return child;
+  }
+
+  /** stderr of the worker since the last call to `takeStderr`. */
+  takeStderr(): string {
+    const s = this.stderrTail;
+    this.stderrTail = '';
+    return s;
+  }
+
+  call<T>(req: Request, timeoutMs: number): Promise<T> {
+    const child = (this.child ??= this.start());
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        this.kill();
+        reject(new WorkerFailure('timeout', `no answer from the ${this.backend} backend within ${Math.round(timeoutMs / 1000)} s; its worker was stopped`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      child.send({ ...req, id } as WorkerRequest);
+    });
+  }
+
+  /** Kill the worker's whole process group (the worker, and any browser it started). */
+  kill(): void {
+    const child = this.child;
+    if (!child || child.pid === undefined) return;
+    this.child = undefined;
+    live.delete(this);
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { try { child.kill('SIGKILL'); } catch { /* gone */ } }
+  }
+
+  async close(): Promise<void> {
+    if (!this.child) return;
+    const child = this.child;
+    try {
+      await this.call({ type: 'close' }, 15_000);
+    } catch { /* killed below */ }
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const t = setTimeout(() => { this.kill(); resolve(); }, 5000);
+      child.once('exit', () => { clearTimeout(t); resolve(); });
+    });
+    if (child.pid !== undefined) { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* group already gone */ } }
+    this.child = undefined;
+    live.delete(this);
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Entry point of a backend worker process: `node worker.js <backend-id>`. It hosts one backend and
+ * answers requests from the parent over IPC, so a native crash or a hang in a runtime only costs
+ * this process.
+ */
+import { readFileSync } from 'node:fs';
+import { createBackend } from '../backends/registry.js';
+import { BackendStageError, isBackendId, type Backend } from '../backends/types.js';
+import { errorLine } from '../errors.js';
+import type { WorkerReply, WorkerRequest } from './protocol.js';
+
+const id = process.argv[2] ?? '';
+if (!isBackendId(id) || !process.send) {
+  console.error(`worker: expected a backend id and an IPC channel, got '${id}'`);
+  process.exit(2);
+}
+const send = (m: WorkerReply) => process.send!(m);
+let backend: Backend | undefined;
+const getBackend = async () => (backend ??= await createBackend(id));
+
+async function handle(req: WorkerRequest): Promise<void> {
+  try {
+    const b = await getBackend();
+    switch (req.type) {
+      case 'check': send({ type: 'reply', id: req.id, ok: true, value: await b.checkAvailable() }); break;
+      case 'describe': send({ type: 'reply', id: req.id, ok: true, value: await b.describe() }); break;
+      case 'measure': {
+        const bytes = readFileSync(req.modelPath);
+        const value = await b.measure({ path: req.modelPath, bytes }, req.feeds, req.plan, req.options);
+        send({ type: 'reply', id: req.id, ok: true, value });
+        break;
+      }
+      case 'close':
+        await b.close();
+        send({ type: 'reply', id: req.id, ok: true, value: null });
+        process.disconnect();
+        break;
+    }
+  } catch (e) {
+    const stage = e instanceof BackendStageError ? e.stage : 'worker';
+    send({ type: 'reply', id: req.id, ok: false, stage, message: errorLine(e) });
+  }
+}
+
+// Requests are handled one at a time, in order.
+let chain: Promise<void> = Promise.resolve();
+process.on('message', (req: WorkerRequest) => { chain = chain.then(() => handle(req)); });
+process.on('disconnect', () => {
+  void (backend?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+  setTimeout(() => process.exit(0), 5000).unref();
+});
