@@ -11,6 +11,7 @@ import { registerModelsCommand } from './commands/models.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerBackendsCommand } from './commands/backends.js';
 import { registerEvidenceCommand } from './commands/evidence.js';
+import { registerBisectCommand } from './commands/bisect.js';
 
 export function buildProgram(): Command {
   const program = new Command('onnx-workbench')
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerVerifyCommand(program);
   registerBackendsCommand(program);
   registerEvidenceCommand(program);
+  registerBisectCommand(program);
   return program;
 }
 

@@ -12,6 +12,7 @@ import { machineInfo, type MachineInfo } from '../util/machine.js';
 import type { Status, Tolerance } from '../models/manifest.js';
 import type { PreparedModel, ResultReferenceKind } from './prepare.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { parsePlacement, type Placement } from './placement.js';
 
 export interface BackendStatus extends Availability {
   id: BackendId;
@@ -45,6 +46,8 @@ export interface ModelResult {
   /** Outputs against the cpu backend's outputs (for backends other than cpu). */
   againstCpu?: OutputsComparison;
   latency?: Latency;
+  /** Which execution provider ran which nodes (from onnxruntime's log), when asked for. */
+  placement?: Placement;
   warnings?: string[];
 }
 
@@ -71,6 +74,8 @@ export interface VerifyOptions {
   /** Per model and backend, milliseconds. */
   timeoutMs?: number;
   threads?: number;
+  /** Ask onnxruntime for its node placement log (cpu and webgpu backends). */
+  logPlacement?: boolean;
   onEvent?: (e: VerifyEvent) => void;
   signal?: AbortSignal;
 }
@@ -154,17 +159,19 @@ export async function verify(models: PreparedModel[], options: VerifyOptions): P
         const runPlan = reportThis ? plan : { warmup: 0, iterations: 0 };
         let measurement: RunMeasurement | undefined;
         let failure: { status: Status; reason: string } | undefined;
+        worker.takeStderr();
         try {
           measurement = await worker.call<RunMeasurement>({
             type: 'measure', modelPath: p.model.path, feeds: p.feeds, plan: runPlan,
-            options: options.threads ? { threads: options.threads } : {},
+            options: { ...(options.threads ? { threads: options.threads } : {}), ...(options.logPlacement && reportThis ? { logPlacement: true } : {}) },
           }, timeoutMs);
         } catch (e) {
           failure = statusFromFailure(e);
         }
+        const placement = options.logPlacement && reportThis ? parsePlacement(worker.takeStderr()) : undefined;
         if (status.id === 'cpu' && measurement) cpuOutputs.set(p.model.path, measurement.outputs);
         if (!reportThis) continue;
-        const result = judge(p, status, measurement, failure, cpuOutputs.get(p.model.path), options.tolerance);
+        const result = judge(p, status, measurement, failure, cpuOutputs.get(p.model.path), options.tolerance, placement);
         results.push(result);
         options.onEvent?.({ type: 'result', result, index: ++index, total });
       }
@@ -180,7 +187,7 @@ export async function verify(models: PreparedModel[], options: VerifyOptions): P
 
 function judge(
   p: PreparedModel, backend: BackendStatus, m: RunMeasurement | undefined, failure: { status: Status; reason: string } | undefined,
-  cpu: Record<string, Tensor> | undefined, override?: Partial<Tolerance>,
+  cpu: Record<string, Tensor> | undefined, override?: Partial<Tolerance>, placement?: Placement,
 ): ModelResult {
   const tolerance = toleranceFor(p, backend.id, override);
   const adapter = backend.description?.adapter ?? { kind: 'unknown' as const };
@@ -203,7 +210,7 @@ function judge(
     ...(m.peakRssBytes !== undefined ? { peakRssBytes: m.peakRssBytes } : {}),
   };
   const againstCpu = backend.id !== 'cpu' && cpu ? compareOutputs(m.outputs, new Map(Object.entries(cpu)), tolerance) : undefined;
-  const extra = { latency, ...(againstCpu ? { againstCpu } : {}) };
+  const extra = { latency, ...(againstCpu ? { againstCpu } : {}), ...(placement ? { placement } : {}) };
   if (p.reference) {
     const comparison = compareOutputs(m.outputs, p.reference, tolerance);
     return finish(comparison.ok ? 'pass' : 'mismatch', { ...extra, comparison, ...(comparison.ok ? {} : { reason: `against the ${p.referenceKind} reference: ${describeMismatch(comparison)}` }) });
