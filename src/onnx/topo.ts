@@ -12,7 +12,8 @@ export function topologicalOrder(graph: GraphProto): { node: NodeProto; index: n
     const deps = new Set<number>();
     for (const input of n.input ?? []) {
       const p = input ? producer.get(input) : undefined;
-      if (p !== undefined && p !== i) deps.add(p);
+      if (p === i) throw new InputError(`the graph has a cycle: node ${n.name || `#${i}`} (${n.opType}) consumes its own output '${input}'`);
+      if (p !== undefined) deps.add(p);
     }
     indegree[i] = deps.size;
     for (const d of deps) consumers[d]!.push(i);

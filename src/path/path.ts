@@ -1,0 +1,164 @@
+/**
+ * Prototype-to-deploy paths: the article's take-away as a command. For a framework and a target
+ * backend: is there a known exporter, which model stands for it, does it load on the target, do the
+ * outputs match the exporter's reference and the cpu backend, how fast, and which nodes run on the
+ * target's execution provider.
+ */
+import type { BackendId } from '../backends/types.js';
+import { loadCatalog, type Target } from '../models/catalog.js';
+import { prepareTarget, type PreparedModel } from '../verify/prepare.js';
+import { verify, type ModelResult, type VerifyRun } from '../verify/verify.js';
+import { describePlacement } from '../verify/placement.js';
+import { classifyFailure, type FailureCause } from './failure.js';
+import { InputError } from '../errors.js';
+import { loadModel } from '../onnx/model.js';
+
+/** What the capability registry says of a framework's exporter. */
+export interface ExporterClaim {
+  framework: string;
+  level: 'built-in' | 'community' | 'none' | 'unknown';
+  mechanism: string;
+  producerNames: string[];
+  source?: string;
+}
+
+export type StepStatus = 'ok' | 'fail' | 'skipped' | 'warn';
+
+export interface PathStep {
+  step: 'exporter' | 'model' | 'load' | 'reference' | 'cross-backend' | 'latency' | 'placement';
+  status: StepStatus;
+  detail: string;
+  cause?: FailureCause;
+}
+
+export interface BackendPath {
+  backend: BackendId;
+  adapter?: string;
+  verdict: 'pass' | 'fail' | 'unavailable';
+  steps: PathStep[];
+  models: { model: string; status: string; p50Ms?: number }[];
+}
+
+export interface PathReport {
+  from: string;
+  to: BackendId[];
+  exporter: PathStep;
+  model: PathStep;
+  models: string[];
+  backends: BackendPath[];
+  verdict: 'pass' | 'fail';
+  evidence?: VerifyRun;
+}
+
+/** Bundled models that stand for a framework's exporter: expected to pass, newest exporter first. */
+export function representativeModels(framework: string, max = 3): Target[] {
+  const entries = loadCatalog().filter((e) => e.manifest.framework === framework && e.manifest.expected.status === 'pass' && e.manifest.reference.kind !== 'none');
+  const version = (id: string) => {
+    const s = loadModel(entries.find((e) => e.manifest.id === id)!.modelPath).proto.producerVersion ?? '';
+    return s.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  };
+  const cmp = (a: number[], b: number[]) => { for (let i = 0; i < Math.max(a.length, b.length); i++) { const d = (b[i] ?? 0) - (a[i] ?? 0); if (d) return d; } return 0; };
+  const withVersion = entries.map((e) => ({ e, v: version(e.manifest.id) }));
+  withVersion.sort((x, y) => cmp(x.v, y.v) || x.e.manifest.id.localeCompare(y.e.manifest.id));
+  return withVersion.slice(0, max).map(({ e }) => ({ id: e.manifest.id, modelPath: e.modelPath, manifest: e.manifest, dir: e.dir }));
+}
+
+function backendPath(backend: BackendId, run: VerifyRun): BackendPath {
+  const status = run.backends.find((b) => b.id === backend);
+  if (!status?.available) {
+    return { backend, verdict: 'unavailable', models: [], steps: [{ step: 'load', status: 'skipped', detail: `backend unavailable: ${status?.reason ?? 'unknown'}${status?.fix ? ` (fix: ${status.fix})` : ''}` }] };
+  }
+  const results = run.results.filter((r) => r.backend === backend);
+  const adapter = status.description?.adapter;
+  const steps: PathStep[] = [];
+  const loadFail = results.find((r) => r.status === 'load-error' || r.status === 'timeout' || r.status === 'run-error');
+  if (loadFail) {
+    const cause = classifyFailure(loadFail.reason ?? '');
+    steps.push({ step: 'load', status: 'fail', detail: `${loadFail.model}: ${loadFail.status}: ${cause.detail}`, cause });
+  } else {
+    steps.push({ step: 'load', status: 'ok', detail: `${results.length} model(s) load and run on ${status.description?.runtime} ${status.description?.runtimeVersion} (${status.description?.executionProvider} EP)` });
+  }
+  const ran = results.filter((r) => r.latency);
+  if (ran.length) {
+    const withRef = ran.filter((r) => r.comparison);
+    const bad = withRef.filter((r) => r.status === 'mismatch');
+    if (withRef.length === 0) steps.push({ step: 'reference', status: 'skipped', detail: 'no exporter reference for these models' });
+    else if (bad.length) {
+      const cause = classifyFailure(bad[0]!.reason ?? '');
+      steps.push({ step: 'reference', status: 'fail', detail: `${bad.length}/${withRef.length} differ from the exporter's reference: ${bad[0]!.model}: ${bad[0]!.reason}`, cause });
+    } else steps.push({ step: 'reference', status: 'ok', detail: `${withRef.length} model(s) match the ${[...new Set(withRef.map((r) => r.referenceKind))].join('/')} reference (${describeTolerance(withRef[0]!)})` });
+    const cross = ran.filter((r) => r.againstCpu);
+    if (backend === 'cpu') steps.push({ step: 'cross-backend', status: 'skipped', detail: 'cpu is the yardstick' });
+    else if (cross.some((r) => !r.againstCpu!.ok)) steps.push({ step: 'cross-backend', status: 'fail', detail: `outputs differ from the cpu backend for ${cross.filter((r) => !r.againstCpu!.ok).map((r) => r.model).join(', ')}`, cause: { kind: 'tolerance', detail: 'differs from cpu' } });
+    else steps.push({ step: 'cross-backend', status: 'ok', detail: `outputs agree with the cpu backend for ${cross.length} model(s)` });
+    const p50s = ran.map((r) => `${r.model.split('/').pop()} ${r.latency!.stats?.p50.toFixed(2)} ms`).join(', ');
+    const soft = adapter?.kind === 'software';
+    steps.push({ step: 'latency', status: soft ? 'warn' : 'ok', detail: `p50 ${p50s}${soft ? ' — software WebGPU (SwiftShader on the CPU), not GPU latency' : ''}` });
+    const placed = ran.filter((r) => r.placement);
+    steps.push(placed.length
+      ? { step: 'placement', status: placed.some((r) => !r.placement!.allOnOne) ? 'warn' : 'ok', detail: placed.map((r) => `${r.model.split('/').pop()}: ${describePlacement(r.placement)}`).join('; ') }
+      : { step: 'placement', status: 'skipped', detail: 'node placement is not reported by this runtime (onnxruntime-web keeps its log in the page)' });
+  }
+  const verdict = steps.some((s) => s.status === 'fail') ? 'fail' : 'pass';
+  return {
+    backend, verdict, steps,
+    ...(adapter ? { adapter: `${adapter.kind}${adapter.description ? `: ${adapter.description}` : ''}` } : {}),
+    models: results.map((r) => ({ model: r.model, status: r.status, ...(r.latency?.stats ? { p50Ms: r.latency.stats.p50 } : {}) })),
+  };
+}
+
+function describeTolerance(r: ModelResult): string {
+  return `atol ${r.tolerance.atol}, rtol ${r.tolerance.rtol}`;
+}
+
+export interface PathOptions {
+  from: string;
+  to: BackendId[];
+  /** A user's model file instead of the bundled exports. */
+  model?: string;
+  inputs?: string;
+  claim: ExporterClaim | undefined;
+  timeoutMs?: number;
+  onProgress?: (line: string) => void;
+}
+
+export async function checkPath(options: PathOptions): Promise<PathReport> {
+  const { claim } = options;
+  const exporter: PathStep = !claim
+    ? { step: 'exporter', status: 'fail', detail: `no framework '${options.from}' in the capability registry` }
+    : claim.level === 'none'
+      ? { step: 'exporter', status: 'fail', detail: `${claim.framework} has no ONNX exporter${claim.source ? ` (${claim.source})` : ''}` }
+      : { step: 'exporter', status: claim.level === 'unknown' ? 'warn' : 'ok', detail: `${claim.level} exporter: ${claim.mechanism}${claim.source ? ` (${claim.source})` : ''}` };
+  let targets: Target[];
+  let model: PathStep;
+  if (options.model) {
+    const t: Target = { id: options.model, modelPath: options.model };
+    const producer = loadModel(options.model).proto.producerName ?? '';
+    const expected = claim?.producerNames ?? [];
+    const matches = expected.length === 0 || expected.some((p) => p.toLowerCase() === producer.toLowerCase());
+    model = { step: 'model', status: matches ? 'ok' : 'warn', detail: `${options.model}: producer_name '${producer}'${matches ? '' : ` is not one of ${options.from}'s (${expected.join(', ')})`}` };
+    targets = [t];
+  } else {
+    targets = representativeModels(options.from);
+    model = targets.length
+      ? { step: 'model', status: 'ok', detail: `bundled ${options.from} exports: ${targets.map((t) => t.id).join(', ')}` }
+      : { step: 'model', status: 'fail', detail: `no bundled ${options.from} export; pass --model <file.onnx> (or pull one with onnx-workbench zoo pull)` };
+  }
+  if (exporter.status === 'fail' && !options.model) {
+    return { from: options.from, to: options.to, exporter, model, models: [], backends: [], verdict: 'fail' };
+  }
+  if (targets.length === 0) return { from: options.from, to: options.to, exporter, model, models: [], backends: [], verdict: 'fail' };
+  const prepared: PreparedModel[] = targets.map((t) => prepareTarget(t, options.inputs ? { inputs: options.inputs } : {}));
+  if (options.model && !prepared[0]!.reference && !options.inputs) {
+    model = { ...model, detail: `${model.detail}; no reference data given, the cpu backend is the reference` };
+  }
+  const run = await verify(prepared, {
+    backends: options.to, logPlacement: true, plan: { warmup: 1, iterations: 20, maxDurationMs: 2000 },
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    onEvent: (e) => { if (e.type === 'result') options.onProgress?.(`[${e.index}/${e.total}] ${e.result.backend} ${e.result.model}: ${e.result.status}`); },
+  });
+  const backends = options.to.map((b) => backendPath(b, run));
+  const available = backends.filter((b) => b.verdict !== 'unavailable');
+  const verdict = exporter.status !== 'fail' && model.status !== 'fail' && available.length > 0 && available.every((b) => b.verdict === 'pass') ? 'pass' : 'fail';
+  return { from: options.from, to: options.to, exporter, model, models: targets.map((t) => t.id), backends, verdict, evidence: run };
+}
