@@ -12,6 +12,7 @@ import { registerVerifyCommand } from './commands/verify.js';
 import { registerBackendsCommand } from './commands/backends.js';
 import { registerEvidenceCommand } from './commands/evidence.js';
 import { registerBisectCommand } from './commands/bisect.js';
+import { registerZooCommand } from './commands/zoo.js';
 
 export function buildProgram(): Command {
   const program = new Command('onnx-workbench')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerBackendsCommand(program);
   registerEvidenceCommand(program);
   registerBisectCommand(program);
+  registerZooCommand(program);
   return program;
 }
 

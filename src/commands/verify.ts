@@ -51,6 +51,7 @@ export function registerVerifyCommand(program: Command): void {
       const prepared = targets.map((t) => prepareTarget(t, {
         ...(opts.inputs ? { inputs: opts.inputs } : {}), ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed,
       }));
+      for (const p of prepared) for (const w of p.warnings) process.stderr.write(`warning: ${p.target.id}: ${w}\n`);
       const progress = !opts.quiet;
       const abort = new AbortController();
       const onSigint = () => {
