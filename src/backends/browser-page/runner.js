@@ -1,0 +1,237 @@
+// onnx-workbench browser runner: runs inside headless Chromium next to onnxruntime-web (global `ort`).
+// The harness (src/backends/browser.ts) drives it through `window.onnxWorkbench`.
+// Tensors cross the page boundary as raw little-endian bytes plus dtype and dims, never as numbers:
+// inputs are fetched from the local server; outputs are held here and read back in base64 chunks
+// (readOutput), so no single string or DevTools message has to hold a whole large tensor.
+'use strict';
+(function () {
+  const TYPED_ARRAYS = {
+    float32: Float32Array,
+    float64: Float64Array,
+    float16: Uint16Array, // raw bits; onnxruntime-web accepts Uint16Array data for 'float16'
+    int8: Int8Array,
+    uint8: Uint8Array,
+    bool: Uint8Array,
+    int16: Int16Array,
+    uint16: Uint16Array,
+    int32: Int32Array,
+    uint32: Uint32Array,
+    int64: BigInt64Array,
+    uint64: BigUint64Array,
+  };
+
+  let ortInitialized = false;
+  /** Output bytes of finished runs, by job id, until the harness has read them. */
+  const heldOutputs = new Map();
+
+  function errorMessage(e) {
+    if (e instanceof Error) return e.message || e.name || String(e);
+    if (typeof e === 'number') return `onnxruntime-web threw a bare number (${e}): an uncaught C++ exception inside the WASM module`;
+    if (e && typeof e === 'object' && 'message' in e) return String(e.message);
+    return String(e);
+  }
+
+  function bytesToBase64(bytes) {
+    if (typeof bytes.toBase64 === 'function') return bytes.toBase64();
+    const chunk = 0x8000;
+    const parts = [];
+    for (let i = 0; i < bytes.length; i += chunk) {
+      parts.push(String.fromCharCode.apply(null, bytes.subarray(i, i + chunk)));
+    }
+    return btoa(parts.join(''));
+  }
+
+  async function fetchBytes(url, what) {
+    const res = await fetch(url, { cache: 'no-store' });
+    if (!res.ok) throw new Error(`cannot fetch ${what} from the workbench server: HTTP ${res.status}`);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  function typedArrayFor(dtype, bytes, what) {
+    const Ctor = TYPED_ARRAYS[dtype];
+    if (!Ctor) throw new Error(`${what}: element type ${dtype} cannot be passed to onnxruntime-web`);
+    if (bytes.byteLength % Ctor.BYTES_PER_ELEMENT !== 0) {
+      throw new Error(`${what}: ${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
+    }
+    // fetch() gives a fresh ArrayBuffer at offset 0, so the view is aligned.
+    return new Ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
+  }
+
+  function defaultWasmThreads() {
+    if (!self.crossOriginIsolated) return 1;
+    return Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2));
+  }
+
+  function wasmThreads() {
+    const n = ort.env.wasm.numThreads;
+    if (typeof n === 'number' && Number.isInteger(n) && n > 0) return self.crossOriginIsolated ? n : 1;
+    return defaultWasmThreads();
+  }
+
+  function adapterInfo(adapter) {
+    const i = adapter.info || {};
+    const fallback = typeof i.isFallbackAdapter === 'boolean' ? i.isFallbackAdapter
+      : typeof adapter.isFallbackAdapter === 'boolean' ? adapter.isFallbackAdapter : null;
+    return {
+      vendor: i.vendor || '',
+      architecture: i.architecture || '',
+      device: i.device || '',
+      description: i.description || '',
+      isFallbackAdapter: fallback,
+      features: Array.from(adapter.features || []).sort(),
+    };
+  }
+
+  async function probeAdapter() {
+    if (!navigator.gpu) {
+      return { ok: false, reason: 'navigator.gpu is not available (WebGPU is disabled in this browser)' };
+    }
+    let adapter;
+    try {
+      adapter = await navigator.gpu.requestAdapter();
+    } catch (e) {
+      return { ok: false, reason: `navigator.gpu.requestAdapter() failed: ${errorMessage(e)}` };
+    }
+    if (!adapter) return { ok: false, reason: 'navigator.gpu.requestAdapter() returned no adapter' };
+    return { ok: true, adapter: adapterInfo(adapter) };
+  }
+
+  function info() {
+    const versions = (typeof ort !== 'undefined' && ort.env && ort.env.versions) || {};
+    return {
+      ortLoaded: typeof ort !== 'undefined',
+      userAgent: navigator.userAgent,
+      crossOriginIsolated: self.crossOriginIsolated === true,
+      hardwareConcurrency: navigator.hardwareConcurrency || 0,
+      ortWebVersion: versions.web || '',
+      ortCommonVersion: versions.common || '',
+      wasmThreads: typeof ort !== 'undefined' ? wasmThreads() : 0,
+      ortInitialized,
+    };
+  }
+
+  /** Keep the output's raw bytes in `held`; returns its description. */
+  async function holdOutput(name, tensor, held) {
+    if (!tensor) throw new Error(`onnxruntime-web returned no value for output ${name}`);
+    if (tensor.type === 'string') throw new Error(`output ${name} is a string tensor, which the workbench does not compare`);
+    const data = tensor.location === 'cpu' || tensor.location === 'cpu-pinned' ? tensor.data : await tensor.getData();
+    if (!ArrayBuffer.isView(data)) throw new Error(`output ${name} (${tensor.type}) has no typed-array data`);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    held.push(bytes);
+    return { name, dtype: tensor.type, dims: Array.from(tensor.dims, Number), index: held.length - 1, byteLength: bytes.byteLength };
+  }
+
+  /** Base64 of bytes [offset, offset + length) of a held output. */
+  function readOutput(jobId, index, offset, length) {
+    const bytes = (heldOutputs.get(jobId) || [])[index];
+    if (!bytes) throw new Error(`no held output ${index} for job ${jobId}`);
+    return bytesToBase64(bytes.subarray(offset, offset + length));
+  }
+
+  function dropOutputs(jobId) {
+    heldOutputs.delete(jobId);
+  }
+
+  // Settings that onnxruntime-web reads once, when its WASM module is first initialized.
+  function configure(job) {
+    ort.env.wasm.wasmPaths = new URL('/ort/', location.href).href;
+    if (typeof job.threads === 'number' && job.threads > 0) ort.env.wasm.numThreads = job.threads;
+    ort.env.logLevel = job.logPlacement ? 'verbose' : 'warning';
+  }
+
+  /**
+   * Initialize onnxruntime-web for one execution provider (WASM compile, WebGPU device) by creating
+   * a session for a tiny model, so that one-time start-up cost is not part of a model's numbers.
+   * job: { modelUrl, executionProvider, threads? }. Returns { ok: true, wasmThreads } or { ok: false, message }.
+   */
+  async function init(job) {
+    try {
+      configure(job);
+      const bytes = await fetchBytes(job.modelUrl, 'the start-up model');
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: [job.executionProvider] });
+      await session.release();
+      ortInitialized = true;
+      return { ok: true, wasmThreads: wasmThreads() };
+    } catch (e) {
+      return { ok: false, message: errorMessage(e) };
+    }
+  }
+
+  /**
+   * job: { id, modelUrl, executionProvider, threads?, logPlacement?, feeds: [{name, dtype, dims, url}],
+   *        plan: {warmup, iterations, maxDurationMs?} }
+   * The first run's outputs are described in the result and held for readOutput(job.id, ...).
+   * Returns { ok: true, sessionCreateMs, firstRunMs, timesMs, outputs, wasmThreads }
+   *      or { ok: false, stage: 'load' | 'run', message }.
+   */
+  async function run(job) {
+    const report = (stage) => {
+      try {
+        if (typeof window.__onnxWorkbenchStage === 'function') window.__onnxWorkbenchStage(stage);
+      } catch {
+        // progress reporting is best-effort
+      }
+    };
+    let stage = 'load';
+    let session;
+    try {
+      report('load');
+      configure(job);
+
+      const modelBytes = await fetchBytes(job.modelUrl, 'the model');
+      const feedBytes = [];
+      for (const f of job.feeds) feedBytes.push(await fetchBytes(f.url, `input ${f.name}`));
+
+      const sessionOptions = { executionProviders: [job.executionProvider] };
+      if (job.logPlacement) {
+        sessionOptions.logSeverityLevel = 0;
+        sessionOptions.logVerbosityLevel = 0;
+      }
+      const t0 = performance.now();
+      session = await ort.InferenceSession.create(modelBytes, sessionOptions);
+      const sessionCreateMs = performance.now() - t0;
+      ortInitialized = true;
+
+      stage = 'run';
+      report('run');
+      const feeds = {};
+      job.feeds.forEach((f, i) => {
+        feeds[f.name] = new ort.Tensor(f.dtype, typedArrayFor(f.dtype, feedBytes[i], `input ${f.name}`), f.dims);
+      });
+
+      let t = performance.now();
+      const first = await session.run(feeds);
+      const firstRunMs = performance.now() - t;
+
+      for (let i = 0; i < job.plan.warmup; i++) await session.run(feeds);
+
+      const timesMs = [];
+      const maxMs = typeof job.plan.maxDurationMs === 'number' ? job.plan.maxDurationMs : Infinity;
+      const start = performance.now();
+      for (let i = 0; i < job.plan.iterations; i++) {
+        t = performance.now();
+        await session.run(feeds);
+        timesMs.push(performance.now() - t);
+        if (performance.now() - start >= maxMs) break;
+      }
+
+      const outputs = [];
+      const held = [];
+      for (const name of session.outputNames) outputs.push(await holdOutput(name, first[name], held));
+      heldOutputs.set(job.id, held);
+      return { ok: true, sessionCreateMs, firstRunMs, timesMs, outputs, wasmThreads: wasmThreads() };
+    } catch (e) {
+      return { ok: false, stage, message: errorMessage(e) };
+    } finally {
+      if (session) {
+        try {
+          await session.release();
+        } catch {
+          // releasing is best-effort; the page is reloaded on trouble anyway
+        }
+      }
+    }
+  }
+
+  window.onnxWorkbench = { info, probeAdapter, init, run, readOutput, dropOutputs };
+})();

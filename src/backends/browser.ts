@@ -1,0 +1,643 @@
+/**
+ * Browser backends: onnxruntime-web inside headless Chromium (driven by playwright-core), with the
+ * `wasm` or the `webgpu` execution provider.
+ *
+ * A local HTTP server (127.0.0.1, ephemeral port, cross-origin isolated) serves the runner page
+ * (`browser-page/`), onnxruntime-web's `dist/` and, per job, the model and input bytes from memory.
+ * All timing happens inside the page with performance.now(); tensors cross the page boundary as
+ * raw bytes plus dtype and dims (inputs fetched by the page from the server, outputs read back in
+ * base64 chunks), so nothing is converted on the way (float16 stays as its bits, int64 as 8 bytes).
+ *
+ * WebGPU: a hardware adapter is tried first (`--enable-unsafe-webgpu --enable-features=Vulkan`);
+ * if there is none, or it is a CPU/SwiftShader adapter, Chromium is relaunched with
+ * `--use-webgpu-adapter=swiftshader` and the adapter is reported as `software`.
+ */
+import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+import {
+  BackendStageError,
+  type AdapterInfo,
+  type Availability,
+  type Backend,
+  type BackendDescription,
+  type RunMeasurement,
+  type RunPlan,
+  type SessionOptions,
+} from './types.js';
+import { LocalServer } from './localServer.js';
+import { chromiumExecutablePath, closeChromium, executableProblem, launchChromium, type LaunchedChromium } from './chromium.js';
+import { bytesPerElement, isSupportedDType } from '../onnx/dtypes.js';
+import { onnx } from '../onnx/proto.js';
+import { allocate, elementCount, type Tensor } from '../tensor/tensor.js';
+import { packageRoot } from '../util/paths.js';
+
+export type BrowserBackendId = 'browser-wasm' | 'browser-webgpu';
+
+/** Which WebGPU adapter to use: `auto` tries hardware first and falls back to SwiftShader. */
+export type WebGpuAdapterChoice = 'auto' | 'hardware' | 'swiftshader';
+
+export interface BrowserBackendOptions {
+  /** Chromium/Chrome binary; default `CHROME_PATH`, else /usr/bin/chromium. */
+  executablePath?: string;
+  /** Limit for one page-level operation (page load, one measure); default `ONNX_WORKBENCH_BROWSER_TIMEOUT_MS`, else 10 min. */
+  timeoutMs?: number;
+  /** WebGPU adapter choice; default `ONNX_WORKBENCH_WEBGPU_ADAPTER`, else `auto`. */
+  webgpuAdapter?: WebGpuAdapterChoice;
+}
+
+export const DEFAULT_BROWSER_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** Output bytes per page round trip (as base64, a third more). */
+const OUTPUT_CHUNK_BYTES = 16 * 1024 * 1024;
+
+export function browserTimeoutMs(): number {
+  const fromEnv = Number(process.env.ONNX_WORKBENCH_BROWSER_TIMEOUT_MS);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_BROWSER_TIMEOUT_MS;
+}
+
+function webgpuAdapterFromEnv(): WebGpuAdapterChoice {
+  const v = process.env.ONNX_WORKBENCH_WEBGPU_ADAPTER;
+  return v === 'hardware' || v === 'swiftshader' ? v : 'auto';
+}
+
+/** The bundle the page loads: onnxruntime-web's default browser build (wasm + JSEP webgpu). */
+export const ORT_WEB_BUNDLE = 'ort.min.js';
+
+/** onnxruntime-web's dist/ directory (resolved through an exported file; package.json is not exported). */
+export function ortWebDistDir(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
+}
+
+export function ortWebPackageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(ortWebDistDir(), '..', 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The runner page directory: next to this module (src/ or a build that copies it), else in the package's src/. */
+export function browserPageDir(): string {
+  const here = fileURLToPath(new URL('./browser-page/', import.meta.url));
+  if (existsSync(join(here, 'runner.html'))) return here;
+  return join(packageRoot(), 'src', 'backends', 'browser-page');
+}
+
+/** Adapter strings that mean a software (CPU) WebGPU implementation. */
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b|\bcpu\b/i;
+
+export interface PageAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean | null;
+  features: string[];
+}
+
+/** `software` for SwiftShader/CPU adapters (or when SwiftShader was forced), else `hardware`. */
+export function classifyAdapter(info: PageAdapterInfo, swiftshaderForced: boolean): AdapterInfo['kind'] {
+  if (swiftshaderForced || info.isFallbackAdapter === true) return 'software';
+  const text = [info.vendor, info.architecture, info.device, info.description].join(' ');
+  return SOFTWARE_ADAPTER.test(text) ? 'software' : 'hardware';
+}
+
+/** A one-node float32 Identity model, used to initialize onnxruntime-web in a fresh page. */
+export function startupModelBytes(): Uint8Array {
+  const valueInfo = (name: string) => ({
+    name,
+    type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }] } } },
+  });
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    producerName: 'onnx-workbench',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'startup',
+      node: [{ opType: 'Identity', input: ['x'], output: ['y'], name: 'identity' }],
+      input: [valueInfo('x')],
+      output: [valueInfo('y')],
+    },
+  }).finish();
+}
+
+// ---- what crosses the page boundary -------------------------------------------------------------
+
+interface PageInfo {
+  ortLoaded: boolean;
+  userAgent: string;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  ortWebVersion: string;
+  ortCommonVersion: string;
+  wasmThreads: number;
+  ortInitialized: boolean;
+}
+
+type ProbeResult = { ok: true; adapter: PageAdapterInfo } | { ok: false; reason: string };
+
+interface PageJob {
+  id: string;
+  modelUrl: string;
+  executionProvider: string;
+  threads?: number;
+  logPlacement?: boolean;
+  feeds: { name: string; dtype: string; dims: number[]; url: string }[];
+  plan: { warmup: number; iterations: number; maxDurationMs?: number };
+}
+
+interface PageOutput { name: string; dtype: string; dims: number[]; index: number; byteLength: number }
+
+type PageRunResult =
+  | { ok: true; sessionCreateMs: number; firstRunMs: number; timesMs: number[]; outputs: PageOutput[]; wasmThreads: number }
+  | { ok: false; stage: 'load' | 'run'; message: string };
+
+type PageInitResult = { ok: true; wasmThreads: number } | { ok: false; message: string };
+
+interface PageWindow {
+  onnxWorkbench: {
+    info(): PageInfo;
+    probeAdapter(): Promise<ProbeResult>;
+    init(job: { modelUrl: string; executionProvider: string; threads?: number }): Promise<PageInitResult>;
+    run(job: PageJob): Promise<PageRunResult>;
+    readOutput(jobId: string, index: number, offset: number, length: number): string;
+    dropOutputs(jobId: string): void;
+  };
+}
+
+/** Chromium or onnxruntime-web cannot run here; `fix` says what to do. */
+class BrowserUnavailableError extends Error {
+  constructor(message: string, readonly fix: string) {
+    super(message);
+    this.name = 'BrowserUnavailableError';
+  }
+}
+
+class TimeoutError extends Error {}
+
+function firstLine(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.split('\n').map((l) => l.trim()).filter(Boolean)[0] ?? message;
+}
+
+/** playwright's error text without its "page.evaluate: " prefix and call log. */
+function browserErrorText(e: unknown): string {
+  return firstLine(e).replace(/^[a-zA-Z]+\.[a-zA-Z]+: /, '');
+}
+
+function tensorBytes(t: Tensor): Uint8Array {
+  return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TimeoutError(`${what} timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+// ---- the backend ----------------------------------------------------------------------------------
+
+interface LivePage {
+  context: BrowserContext;
+  page: Page;
+  /** The `threads` setting onnxruntime-web was initialized with (fixed for the page's lifetime). */
+  threads: number | undefined;
+  info: PageInfo;
+}
+
+class BrowserBackend implements Backend {
+  readonly title: string;
+  private readonly executionProvider: 'wasm' | 'webgpu';
+  private readonly explicitExecutablePath: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly adapterChoice: WebGpuAdapterChoice;
+
+  private server: LocalServer | undefined;
+  private startupModelPath: string | undefined;
+  private launched: LaunchedChromium | undefined;
+  private launching: Promise<LaunchedChromium> | undefined;
+  private live: LivePage | undefined;
+  private swiftshader = false;
+  private adapter: PageAdapterInfo | undefined;
+  /** Set when the last launch attempt said this backend cannot run here (cleared by close()). */
+  private unavailable: BrowserUnavailableError | undefined;
+  /** Serializes page work: one measure/describe at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Last stage the page reported (for errors when the page dies or hangs). */
+  private stage: 'load' | 'run' = 'load';
+  private consoleLines: string[] | undefined;
+
+  constructor(readonly id: BrowserBackendId, options: BrowserBackendOptions = {}) {
+    this.executionProvider = id === 'browser-webgpu' ? 'webgpu' : 'wasm';
+    this.title = id === 'browser-webgpu'
+      ? 'onnxruntime-web, WebGPU EP, in headless Chromium (SwiftShader when there is no GPU)'
+      : 'onnxruntime-web, WASM EP, in headless Chromium';
+    this.explicitExecutablePath = options.executablePath;
+    this.timeoutMs = options.timeoutMs ?? browserTimeoutMs();
+    this.adapterChoice = options.webgpuAdapter ?? webgpuAdapterFromEnv();
+  }
+
+  private get executablePath(): string {
+    return this.explicitExecutablePath ?? chromiumExecutablePath();
+  }
+
+  async checkAvailable(): Promise<Availability> {
+    try {
+      const problem = executableProblem(this.executablePath);
+      if (problem) {
+        return { available: false, reason: problem, fix: 'apt-get install chromium, or set CHROME_PATH to a Chromium/Chrome binary' };
+      }
+      await this.serialized(() => this.ensurePage(undefined));
+      return { available: true };
+    } catch (e) {
+      if (e instanceof BrowserUnavailableError) return { available: false, reason: e.message, fix: e.fix };
+      return { available: false, reason: firstLine(e), fix: 'run with CHROME_PATH pointing to a working Chromium/Chrome binary' };
+    }
+  }
+
+  async describe(): Promise<BackendDescription> {
+    return this.serialized(async () => {
+      const live = await this.ensurePage(this.live?.threads);
+      const info = await withTimeout(
+        live.page.evaluate(() => (window as unknown as PageWindow).onnxWorkbench.info()),
+        this.timeoutMs,
+        'reading the page',
+      );
+      const details: Record<string, string | number | boolean> = {
+        browser: `Chromium ${this.launched?.browser.version() ?? 'unknown'}`,
+        executablePath: this.executablePath,
+        headless: true,
+        ortWebBundle: ORT_WEB_BUNDLE,
+        crossOriginIsolated: info.crossOriginIsolated,
+        wasmThreads: info.wasmThreads,
+        hardwareConcurrency: info.hardwareConcurrency,
+      };
+      let adapter: AdapterInfo = { kind: 'cpu', description: `WebAssembly, ${info.wasmThreads} thread(s)` };
+      if (this.executionProvider === 'webgpu') {
+        const a = this.adapter;
+        adapter = a
+          ? {
+              kind: classifyAdapter(a, this.swiftshader),
+              vendor: a.vendor,
+              architecture: a.architecture,
+              device: a.device,
+              description: a.description,
+            }
+          : { kind: 'unknown' };
+        details.webgpuAdapterFlag = this.swiftshader ? 'swiftshader' : 'none';
+        if (a?.isFallbackAdapter !== null && a?.isFallbackAdapter !== undefined) details.isFallbackAdapter = a.isFallbackAdapter;
+        if (a) details.adapterFeatures = a.features.join(',');
+      }
+      return {
+        backend: this.id,
+        runtime: 'onnxruntime-web',
+        runtimeVersion: info.ortWebVersion || ortWebPackageVersion(),
+        executionProvider: this.executionProvider,
+        adapter,
+        userAgent: info.userAgent,
+        details,
+      };
+    });
+  }
+
+  async measure(model: { path: string; bytes: Uint8Array }, feeds: Record<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement> {
+    return this.serialized(() => this.measureNow(model, feeds, plan, options));
+  }
+
+  async close(): Promise<void> {
+    // Wait for queued work only briefly: close() must not hang behind a stuck measure.
+    await withTimeout(this.queue.catch(() => undefined), 1000, 'pending browser work').catch(() => undefined);
+    await this.closePage();
+    const launched = this.launched ?? (await this.launching?.catch(() => undefined));
+    this.launched = undefined;
+    this.launching = undefined;
+    await closeChromium(launched);
+    await this.server?.close();
+    this.server = undefined;
+    this.startupModelPath = undefined;
+    this.adapter = undefined;
+    this.swiftshader = false;
+    this.unavailable = undefined;
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work, work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async measureNow(model: { path: string; bytes: Uint8Array }, feeds: Record<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement> {
+    const feedList = Object.entries(feeds);
+    for (const [name, t] of feedList) {
+      const expected = elementCount(t.dims) * bytesPerElement(t.dtype);
+      if (t.data.byteLength !== expected) {
+        throw new BackendStageError('run', `input ${name}: ${t.data.byteLength} bytes of ${t.dtype} data for shape [${t.dims.join(', ')}] (expected ${expected})`);
+      }
+    }
+
+    let live: LivePage;
+    try {
+      live = await this.ensurePage(options.threads);
+    } catch (e) {
+      throw new BackendStageError('load', e instanceof BrowserUnavailableError ? `${e.message} (${e.fix})` : firstLine(e));
+    }
+
+    const server = this.server!;
+    const blobs: string[] = [];
+    const addBlob = (bytes: Uint8Array, name: string) => {
+      const path = server.addBlob(bytes, name);
+      blobs.push(path);
+      return path;
+    };
+    const job: PageJob = {
+      id: randomUUID(),
+      modelUrl: addBlob(model.bytes, 'model.onnx'),
+      executionProvider: this.executionProvider,
+      threads: options.threads,
+      logPlacement: options.logPlacement === true,
+      feeds: feedList.map(([name, t], i) => ({ name, dtype: t.dtype, dims: [...t.dims], url: addBlob(tensorBytes(t), `input_${i}.bin`) })),
+      plan: {
+        warmup: Math.max(0, Math.floor(plan.warmup)),
+        iterations: Math.max(0, Math.floor(plan.iterations)),
+        ...(plan.maxDurationMs !== undefined ? { maxDurationMs: plan.maxDurationMs } : {}),
+      },
+    };
+
+    this.stage = 'load';
+    this.consoleLines = options.logPlacement ? [] : undefined;
+    let result: PageRunResult;
+    let placementLog: string | undefined;
+    try {
+      result = await withTimeout(
+        live.page.evaluate((j) => (window as unknown as PageWindow).onnxWorkbench.run(j), job),
+        this.timeoutMs,
+        `${this.id}: the model`,
+      );
+    } catch (e) {
+      // The page hung, crashed or was closed: it cannot be trusted for the next model.
+      const stage = this.stage;
+      await this.closePage();
+      if (e instanceof TimeoutError) {
+        const during = stage === 'load' ? 'creating the session' : 'running';
+        throw new BackendStageError(stage, `${e.message} while ${during} (set ONNX_WORKBENCH_BROWSER_TIMEOUT_MS to change the limit)`);
+      }
+      throw new BackendStageError(stage, `the browser page failed during ${stage === 'load' ? 'session creation' : 'the run'}: ${browserErrorText(e)}`);
+    } finally {
+      for (const path of blobs) server.removeBlob(path);
+      placementLog = this.consoleLines?.join('\n');
+      this.consoleLines = undefined;
+    }
+
+    if (!result.ok) throw new BackendStageError(result.stage, result.message);
+
+    let outputs: Record<string, Tensor>;
+    try {
+      outputs = await withTimeout(this.readOutputs(live.page, job.id, result.outputs), this.timeoutMs, `${this.id}: reading the outputs`);
+    } catch (e) {
+      if (!(e instanceof BackendStageError)) await this.closePage();
+      throw e instanceof BackendStageError ? e : new BackendStageError('run', `reading the outputs from the browser page failed: ${browserErrorText(e)}`);
+    } finally {
+      if (!live.page.isClosed()) {
+        await live.page.evaluate((id) => (window as unknown as PageWindow).onnxWorkbench.dropOutputs(id), job.id).catch(() => undefined);
+      }
+    }
+    const measurement: RunMeasurement = {
+      outputs,
+      sessionCreateMs: result.sessionCreateMs,
+      firstRunMs: result.firstRunMs,
+      timesMs: result.timesMs,
+    };
+    if (placementLog !== undefined) measurement.placementLog = placementLog;
+    return measurement;
+  }
+
+  /** Copy the held outputs out of the page, chunk by chunk, into workbench tensors. */
+  private async readOutputs(page: Page, jobId: string, described: PageOutput[]): Promise<Record<string, Tensor>> {
+    const outputs: Record<string, Tensor> = {};
+    for (const out of described) {
+      if (!isSupportedDType(out.dtype)) {
+        throw new BackendStageError('run', `output ${out.name} has element type ${out.dtype}, which the workbench cannot hold`);
+      }
+      const n = elementCount(out.dims);
+      const expected = n * bytesPerElement(out.dtype);
+      if (out.byteLength !== expected) {
+        throw new BackendStageError('run', `output ${out.name}: ${out.byteLength} bytes of ${out.dtype} data for shape [${out.dims.join(', ')}] (expected ${expected})`);
+      }
+      const data = allocate(out.dtype, n);
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      for (let offset = 0; offset < out.byteLength; offset += OUTPUT_CHUNK_BYTES) {
+        const length = Math.min(OUTPUT_CHUNK_BYTES, out.byteLength - offset);
+        const b64 = await page.evaluate(
+          (a) => (window as unknown as PageWindow).onnxWorkbench.readOutput(a.jobId, a.index, a.offset, a.length),
+          { jobId, index: out.index, offset, length },
+        );
+        const chunk = Buffer.from(b64, 'base64');
+        if (chunk.byteLength !== length) throw new Error(`output ${out.name}: got ${chunk.byteLength} of ${length} bytes at offset ${offset}`);
+        bytes.set(chunk, offset);
+      }
+      outputs[out.name] = { dtype: out.dtype, dims: out.dims, data };
+    }
+    return outputs;
+  }
+
+  private async ensureServer(): Promise<LocalServer> {
+    if (this.server?.started) return this.server;
+    const pageDir = browserPageDir();
+    if (!existsSync(join(pageDir, 'runner.html'))) {
+      throw new BrowserUnavailableError(`the browser runner page is missing (looked in ${pageDir})`, 'reinstall onnx-workbench');
+    }
+    let distDir: string;
+    try {
+      distDir = ortWebDistDir();
+    } catch (e) {
+      throw new BrowserUnavailableError(`onnxruntime-web is not installed (${firstLine(e)})`, 'npm install onnxruntime-web');
+    }
+    const server = new LocalServer();
+    server.addStaticRoot('/ort/', distDir, { extensions: ['.js', '.mjs', '.wasm', '.map'], cacheControl: 'max-age=3600' });
+    server.addStaticRoot('/', pageDir, { extensions: ['.html', '.js'] });
+    await server.start();
+    this.startupModelPath = server.addBlob(startupModelBytes(), 'startup.onnx');
+    this.server = server;
+    return server;
+  }
+
+  /** Launch Chromium once (for WebGPU: hardware first, then SwiftShader) and keep it. */
+  private async ensureBrowser(): Promise<LaunchedChromium> {
+    if (this.unavailable) throw this.unavailable;
+    if (this.launched?.browser.isConnected()) return this.launched;
+    if (this.launched) {
+      // The browser died: forget it and its page, launch again.
+      this.live = undefined;
+      await closeChromium(this.launched);
+      this.launched = undefined;
+    }
+    this.launching ??= this.launchAndProbe()
+      .catch((e: unknown) => {
+        // Remember "cannot run here" until close(), so every measure does not relaunch twice.
+        if (e instanceof BrowserUnavailableError) this.unavailable = e;
+        throw e;
+      })
+      .finally(() => {
+        this.launching = undefined;
+      });
+    const launched = await this.launching;
+    this.launched = launched;
+    launched.browser.on('disconnected', () => {
+      if (this.launched === launched) {
+        this.launched = undefined;
+        this.live = undefined;
+      }
+    });
+    return launched;
+  }
+
+  private async launch(args: string[]): Promise<LaunchedChromium> {
+    const path = this.executablePath;
+    const problem = executableProblem(path);
+    if (problem) throw new BrowserUnavailableError(problem, 'apt-get install chromium, or set CHROME_PATH to a Chromium/Chrome binary');
+    try {
+      return await launchChromium(path, args, this.timeoutMs);
+    } catch (e) {
+      throw new BrowserUnavailableError(
+        `Chromium at ${path} failed to start: ${browserErrorText(e)}`,
+        'check that the binary runs headless on this machine, or set CHROME_PATH to a working Chromium/Chrome binary',
+      );
+    }
+  }
+
+  private async launchAndProbe(): Promise<LaunchedChromium> {
+    await this.ensureServer();
+    if (this.executionProvider === 'wasm') {
+      this.swiftshader = false;
+      return this.launch([]);
+    }
+    const reasons: string[] = [];
+    if (this.adapterChoice !== 'swiftshader') {
+      const launched = await this.launch(['--enable-unsafe-webgpu', '--enable-features=Vulkan']);
+      const probe = await this.probe(launched).catch((e: unknown) => ({ ok: false as const, reason: firstLine(e) }));
+      if (probe.ok && classifyAdapter(probe.adapter, false) === 'hardware') {
+        this.adapter = probe.adapter;
+        this.swiftshader = false;
+        return launched;
+      }
+      reasons.push(probe.ok
+        ? `no hardware WebGPU adapter (the default adapter is ${probe.adapter.vendor || '?'}/${probe.adapter.architecture || '?'}, a software one)`
+        : `no hardware WebGPU adapter (${probe.reason})`);
+      await closeChromium(launched);
+      if (this.adapterChoice === 'hardware') {
+        throw new BrowserUnavailableError(
+          reasons.join('; '),
+          'check the GPU drivers (Vulkan) on this machine, or use ONNX_WORKBENCH_WEBGPU_ADAPTER=auto to accept SwiftShader',
+        );
+      }
+    }
+    const launched = await this.launch(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']);
+    const probe = await this.probe(launched).catch((e: unknown) => ({ ok: false as const, reason: firstLine(e) }));
+    if (!probe.ok) {
+      await closeChromium(launched);
+      reasons.push(`no SwiftShader WebGPU adapter either (${probe.reason})`);
+      throw new BrowserUnavailableError(
+        reasons.join('; '),
+        'apt-get install chromium (Debian\'s package ships SwiftShader, libvk_swiftshader.so), or set CHROME_PATH to a Chromium/Chrome with WebGPU; on a GPU machine check the GPU drivers',
+      );
+    }
+    this.adapter = probe.adapter;
+    this.swiftshader = true;
+    return launched;
+  }
+
+  /** Ask a fresh page of `launched` for its WebGPU adapter. */
+  private async probe(launched: LaunchedChromium): Promise<ProbeResult> {
+    const context = await launched.browser.newContext();
+    try {
+      const page = await context.newPage();
+      await this.loadRunner(page);
+      return await withTimeout(
+        page.evaluate(() => (window as unknown as PageWindow).onnxWorkbench.probeAdapter()),
+        this.timeoutMs,
+        'requesting a WebGPU adapter',
+      );
+    } finally {
+      await context.close().catch(() => undefined);
+    }
+  }
+
+  private async loadRunner(page: Page): Promise<void> {
+    const server = this.server!;
+    page.setDefaultTimeout(this.timeoutMs);
+    const response = await page.goto(`${server.origin}/runner.html`, { waitUntil: 'load', timeout: Math.min(this.timeoutMs, 120_000) });
+    if (!response?.ok()) throw new Error(`the runner page did not load (HTTP ${response?.status() ?? 'no response'})`);
+    const loaded = await page.evaluate(() => typeof (window as unknown as Partial<PageWindow>).onnxWorkbench === 'object' && typeof (globalThis as { ort?: unknown }).ort === 'object');
+    if (!loaded) throw new Error('onnxruntime-web did not load in the runner page');
+  }
+
+  /** A page with onnxruntime-web initialized for this EP and `threads` (a new page when `threads` changes). */
+  private async ensurePage(threads: number | undefined): Promise<LivePage> {
+    const launched = await this.ensureBrowser();
+    if (this.live && !this.live.page.isClosed() && this.live.threads === threads) return this.live;
+    await this.closePage();
+
+    const context = await launched.browser.newContext();
+    try {
+      await context.exposeBinding('__onnxWorkbenchStage', (_source, stage: unknown) => {
+        if (stage === 'load' || stage === 'run') this.stage = stage;
+      });
+      const page = await context.newPage();
+      page.on('console', (msg) => this.consoleLines?.push(msg.text()));
+      page.on('crash', () => {
+        // A crashed page is not "closed" for playwright; make sure it is never reused.
+        if (this.live?.page === page) this.live = undefined;
+        void context.close().catch(() => undefined);
+      });
+      await this.loadRunner(page);
+      const init = await withTimeout(
+        page.evaluate(
+          (job) => (window as unknown as PageWindow).onnxWorkbench.init(job),
+          { modelUrl: this.startupModelPath!, executionProvider: this.executionProvider, ...(threads !== undefined ? { threads } : {}) },
+        ),
+        this.timeoutMs,
+        `initializing onnxruntime-web (${this.executionProvider})`,
+      );
+      if (!init.ok) {
+        throw new BrowserUnavailableError(
+          `onnxruntime-web could not start the ${this.executionProvider} execution provider: ${init.message}`,
+          this.executionProvider === 'webgpu'
+            ? 'check the GPU drivers, or force SwiftShader with ONNX_WORKBENCH_WEBGPU_ADAPTER=swiftshader'
+            : 'check that onnxruntime-web is installed completely (its dist/*.wasm files)',
+        );
+      }
+      const info = await page.evaluate(() => (window as unknown as PageWindow).onnxWorkbench.info());
+      this.live = { context, page, threads, info };
+      return this.live;
+    } catch (e) {
+      await context.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async closePage(): Promise<void> {
+    const live = this.live;
+    this.live = undefined;
+    if (live) await live.context.close().catch(() => undefined);
+  }
+}
+
+export function createBrowserBackend(id: BrowserBackendId, options: BrowserBackendOptions = {}): Backend {
+  return new BrowserBackend(id, options);
+}

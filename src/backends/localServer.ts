@@ -1,0 +1,207 @@
+/**
+ * A small HTTP server on 127.0.0.1 for the browser backends: it serves the runner page, the
+ * onnxruntime-web `dist/` files and per-job bytes (model, input tensors) from memory.
+ *
+ * Every response carries COOP `same-origin` and COEP `require-corp` so the page is
+ * crossOriginIsolated (SharedArrayBuffer, hence WASM threads). Static files are only ever read
+ * from the registered roots: request paths are decoded, normalized and checked against the root
+ * (after resolving symlinks), and anything else is a 404.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { extname, resolve, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.onnx': 'application/octet-stream',
+  '.bin': 'application/octet-stream',
+};
+
+export interface StaticRootOptions {
+  /** Only these file extensions are served from the root (e.g. ['.js', '.mjs', '.wasm']). */
+  extensions?: readonly string[];
+  /** Cache-Control for files of this root; default `no-store`. */
+  cacheControl?: string;
+}
+
+interface StaticRoot {
+  prefix: string;
+  dir: string;
+  realDir?: string;
+  options: StaticRootOptions;
+}
+
+/** Headers every response gets: cross-origin isolation and no sniffing. */
+function isolationHeaders(res: ServerResponse): void {
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+}
+
+export class LocalServer {
+  private server: Server | undefined;
+  private port = 0;
+  private readonly roots: StaticRoot[] = [];
+  private readonly blobs = new Map<string, { bytes: Uint8Array; contentType: string }>();
+
+  /** Serve files under `dir` at URL paths starting with `prefix` (which must start and end with '/'). */
+  addStaticRoot(prefix: string, dir: string, options: StaticRootOptions = {}): void {
+    if (!prefix.startsWith('/') || !prefix.endsWith('/')) throw new Error(`static prefix must start and end with '/': ${prefix}`);
+    this.roots.push({ prefix, dir: resolve(dir), options });
+    // Longest prefix first, so '/ort/' wins over '/'.
+    this.roots.sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  /**
+   * Serve `bytes` from memory at a new unguessable path under `/jobs/`; returns the path.
+   * The bytes are not copied: do not modify them until `removeBlob`.
+   */
+  addBlob(bytes: Uint8Array, name = 'data.bin'): string {
+    const safeName = name.replace(/[^A-Za-z0-9._-]/g, '_') || 'data.bin';
+    const path = `/jobs/${randomBytes(16).toString('hex')}/${safeName}`;
+    this.blobs.set(path, { bytes, contentType: CONTENT_TYPES[extname(safeName)] ?? 'application/octet-stream' });
+    return path;
+  }
+
+  removeBlob(path: string): void {
+    this.blobs.delete(path);
+  }
+
+  get origin(): string {
+    if (!this.server) throw new Error('local server is not started');
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get started(): boolean {
+    return this.server !== undefined;
+  }
+
+  async start(): Promise<string> {
+    if (this.server) return this.origin;
+    for (const root of this.roots) {
+      try {
+        root.realDir = await fsp.realpath(root.dir);
+      } catch {
+        root.realDir = undefined; // a missing root serves nothing
+      }
+    }
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(() => {
+        if (!res.headersSent) {
+          res.statusCode = 500;
+          res.end();
+        } else {
+          res.destroy();
+        }
+      });
+    });
+    await new Promise<void>((resolvePromise, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolvePromise();
+      });
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    return this.origin;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.blobs.clear();
+    if (!server) return;
+    await new Promise<void>((resolvePromise) => {
+      server.close(() => resolvePromise());
+      server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    isolationHeaders(res);
+    const rawPath = (req.url ?? '/').split('?')[0]!.split('#')[0]!;
+    let path: string;
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      return notFound(res);
+    }
+    if (path.includes('\0') || path.includes('\\')) return notFound(res);
+    // Only the page we opened talks to us: refuse other Host names (DNS rebinding).
+    if (req.headers.host !== `127.0.0.1:${this.port}`) {
+      req.resume();
+      res.statusCode = 421;
+      res.end();
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      req.resume();
+      res.statusCode = 405;
+      res.setHeader('Allow', 'GET, HEAD');
+      res.end();
+      return;
+    }
+
+    const blob = this.blobs.get(path);
+    if (blob) {
+      res.statusCode = 200;
+      res.setHeader('Content-Type', blob.contentType);
+      res.setHeader('Content-Length', String(blob.bytes.byteLength));
+      res.setHeader('Cache-Control', 'no-store');
+      res.end(req.method === 'HEAD' ? undefined : blob.bytes);
+      return;
+    }
+
+    const root = this.roots.find((r) => path.startsWith(r.prefix));
+    if (!root || !root.realDir) return notFound(res);
+    const file = await this.resolveInRoot(root, path.slice(root.prefix.length));
+    if (!file) return notFound(res);
+    res.statusCode = 200;
+    res.setHeader('Content-Type', CONTENT_TYPES[extname(file.path)] ?? 'application/octet-stream');
+    res.setHeader('Content-Length', String(file.size));
+    res.setHeader('Cache-Control', root.options.cacheControl ?? 'no-store');
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(file.path);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  }
+
+  /** The real path of a regular file inside the root for a relative URL path, or undefined. */
+  private async resolveInRoot(root: StaticRoot, relative: string): Promise<{ path: string; size: number } | undefined> {
+    const realDir = root.realDir;
+    if (!realDir || relative === '' || relative.endsWith('/')) return undefined;
+    const segments = relative.split('/');
+    if (segments.some((s) => s === '' || s === '.' || s === '..')) return undefined;
+    const ext = extname(relative).toLowerCase();
+    if (root.options.extensions && !root.options.extensions.includes(ext)) return undefined;
+    const candidate = resolve(realDir, ...segments);
+    if (!candidate.startsWith(realDir + sep)) return undefined;
+    try {
+      const real = await fsp.realpath(candidate);
+      if (!real.startsWith(realDir + sep)) return undefined; // a symlink pointing out of the root
+      const st = await fsp.stat(real);
+      if (!st.isFile()) return undefined;
+      return { path: real, size: st.size };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function notFound(res: ServerResponse): void {
+  res.statusCode = 404;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.end('not found');
+}
