@@ -63,7 +63,7 @@ export function loadTestDataSet(dir: string, inputs: PortInfo[], outputs: PortIn
 
 /**
  * An `.npz` archive. Keys map to graph names directly, or through `inputMap`/`outputMap`
- * (graph name -> key). With one input and one output, lone unmatched keys are paired by role.
+ * (graph name -> key).
  */
 export function loadNpz(
   path: string, inputs: PortInfo[], outputs: PortInfo[],

@@ -82,6 +82,11 @@ export function resolveTargets(names: string[], root = modelsDir()): Target[] {
       const hasModel = readdirSync(abs).some((f) => f.endsWith('.onnx'));
       if (below.length && !hasModel) { out.push(...below.map((p) => toTarget(entryFor(p, root)))); continue; }
     }
+    const beside = join(abs, '..', 'manifest.json');
+    if (statSync(abs).isFile() && existsSync(beside)) {
+      const e = entryFor(beside, root);
+      if (e.modelPath === abs) { out.push(toTarget(e)); continue; }
+    }
     out.push({ id: name, modelPath: abs });
   }
   const seen = new Set<string>();

@@ -84,7 +84,7 @@ const nameMap = { type: 'object', additionalProperties: { type: 'string' }, requ
 export const manifestSchema: JSONSchemaType<ModelManifest> = {
   type: 'object',
   properties: {
-    id: { type: 'string', pattern: '^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$' },
+    id: { type: 'string', pattern: '^(?!\\.\\.?(?:/|$))[A-Za-z0-9._-]+(?:/(?!\\.\\.?(?:/|$))[A-Za-z0-9._-]+)*$' },
     framework: { type: 'string', pattern: '^[a-z0-9-]+$' },
     exporter: { type: 'string' },
     expectedProducer: { type: 'string' },

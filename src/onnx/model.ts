@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, errorLine } from '../errors.js';
-import { onnx, type ModelProto } from './proto.js';
+import { onnx, toNumber, type ModelProto } from './proto.js';
+import { validateModel } from './validate.js';
 
 export interface LoadedModel {
   path: string;
@@ -42,7 +43,7 @@ export function decodeModel(bytes: Uint8Array, what: string): ModelProto {
     throw new InputError(`${what}: not a readable ONNX model (protobuf decoding failed: ${errorLine(e)}); the file may be truncated or not ONNX`);
   }
   if (!proto.graph) throw new InputError(`${what}: protobuf decoded but it has no graph: not an ONNX model`);
-  if (!proto.irVersion && (proto.opsetImport ?? []).length === 0) {
+  if (toNumber(proto.irVersion) === 0 && (proto.opsetImport ?? []).length === 0) {
     throw new InputError(`${what}: protobuf decoded but has neither IR version nor opset imports: not an ONNX model`);
   }
   return proto;
@@ -56,5 +57,7 @@ export function loadModel(path: string): LoadedModel {
   } catch (e) {
     throw new InputError(`${file}: cannot read (${errorLine(e)})`);
   }
-  return { path: file, bytes, sha256: sha256Hex(bytes), proto: decodeModel(bytes, file) };
+  const proto = decodeModel(bytes, file);
+  validateModel(proto, file); // throws an InputError for fatal problems; warnings via modelProblems(proto)
+  return { path: file, bytes, sha256: sha256Hex(bytes), proto };
 }

@@ -19,8 +19,9 @@ function medianCI(sorted: number[]): [number, number] {
   const n = sorted.length;
   if (n < 2) return [sorted[0] ?? Number.NaN, sorted[0] ?? Number.NaN];
   const half = (1.96 * Math.sqrt(n)) / 2;
-  const lo = Math.max(0, Math.floor(n / 2 - half));
-  const hi = Math.min(n - 1, Math.ceil(n / 2 + half) - 1);
+  // 1-based ranks floor(n/2 - half) and ceil(n/2 + half) + 1, as 0-based indices.
+  const lo = Math.max(0, Math.floor(n / 2 - half) - 1);
+  const hi = Math.min(n - 1, Math.ceil(n / 2 + half));
   return [sorted[lo]!, sorted[Math.max(lo, hi)]!];
 }
 

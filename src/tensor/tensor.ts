@@ -75,30 +75,23 @@ export function halfToFloat(bits: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
-/** A JS number to float16 bits (round to nearest even). */
+/** A JS number to float16 bits, rounding the float64 value directly to nearest, ties to even. */
 export function floatToHalf(value: number): number {
-  const f32 = new Float32Array([value]);
-  const u32 = new Uint32Array(f32.buffer)[0]!;
-  const sign = (u32 >> 16) & 0x8000;
-  const exp = (u32 >> 23) & 0xff;
-  let mant = u32 & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && (half & 1))) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half++;
-  return sign | half;
+  if (Number.isNaN(value)) return 0x7e00;
+  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
+  const x = Math.abs(value);
+  if (x >= 65520) return sign | 0x7c00; // rounds to infinity
+  const roundEven = (v: number) => {
+    const f = Math.floor(v);
+    const r = v - f;
+    return r > 0.5 || (r === 0.5 && f % 2 === 1) ? f + 1 : f;
+  };
+  if (x < 2 ** -14) return sign | roundEven(x * 2 ** 24); // subnormal (a carry into 0x400 is the smallest normal)
+  let e = Math.floor(Math.log2(x));
+  if (2 ** e > x) e--;
+  if (2 ** (e + 1) <= x) e++;
+  const mant = roundEven((x / 2 ** e - 1) * 1024);
+  return sign | (((e + 15) << 10) + mant); // a mantissa carry moves into the exponent
 }
 
 /** Values as float64 numbers, for comparison. */

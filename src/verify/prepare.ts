@@ -72,7 +72,7 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
     data = loadData(join(target.dir ?? dirname(target.modelPath), m.reference.path), summary, m.reference);
     referenceKind = m.reference.kind;
   } else if (!m) {
-    const adj = adjacentData(target.modelPath);
+    const adj = adjacentData(model.path);
     if (adj) { data = loadData(adj, summary); referenceKind = 'user'; }
   }
   let inputs = data?.inputs ?? new Map<string, Tensor>();

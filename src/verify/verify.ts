@@ -108,6 +108,7 @@ export async function backendStatuses(ids: BackendId[], timeoutMs = 120_000): Pr
   for (const id of ids) {
     const backend = await createBackend(id);
     const avail = await backend.checkAvailable();
+    await backend.close(); // the parent only checks; the worker runs the backend
     if (!avail.available) { statuses.push({ id, ...avail }); continue; }
     const worker = new BackendWorker(id, backend.workerEnv?.() ?? {});
     try {
