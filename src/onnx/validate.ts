@@ -1,0 +1,371 @@
+/**
+ * Structural validation of a decoded model, before anything is allocated for it or handed to a
+ * runtime: tensor names (duplicates, dangling references, outer-scope names in subgraphs),
+ * cycles, declared sizes against the element limit, initializer data sizes, and external data
+ * locations. Fatal problems throw one InputError line naming the model; the rest are returned
+ * (and kept for `modelProblems`) so callers may report them as warnings.
+ *
+ * It reads only the decoded protobuf's fields (lengths, names, dims): no tensor data is copied,
+ * so it stays linear in the size of the graph.
+ */
+import { InputError } from '../errors.js';
+import { maxTensorElements } from '../tensor/tensor.js';
+import { elementTypeName } from './dtypes.js';
+import { hasExternalData, quoteName, resolveExternalData } from './externalData.js';
+import { toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.js';
+import type { onnx } from 'onnx-proto';
+
+export type ProblemKind =
+  | 'no-graph'
+  | 'duplicate-name'
+  | 'dangling-name'
+  | 'missing-output'
+  | 'cycle'
+  | 'invalid-dim'
+  | 'tensor-too-large'
+  | 'data-size-mismatch'
+  | 'external-data'
+  | 'element-type'
+  | 'unsorted'
+  | 'shadowed-name'
+  | 'unnamed';
+
+export interface ModelProblem {
+  kind: ProblemKind;
+  /** 'error' problems make `validateModel` throw; 'warning' ones are returned. */
+  severity: 'error' | 'warning';
+  message: string;
+}
+
+export interface ValidateOptions {
+  /** Element limit for one tensor; default `maxTensorElements()` (ONNX_WORKBENCH_MAX_ELEMENTS). */
+  maxElements?: number;
+  /** Check external data files (existence, location, range); default true. */
+  externalData?: boolean;
+  /** Stop collecting after this many problems; default 50. */
+  maxProblems?: number;
+}
+
+/** The fatal problem `validateModel` throws: an InputError (exit 2, one line) that also says what kind it is. */
+export class ModelValidationError extends InputError {
+  constructor(readonly kind: ProblemKind, message: string, readonly problems: ModelProblem[]) {
+    super(message);
+    this.name = 'ModelValidationError';
+  }
+}
+
+const lastProblems = new WeakMap<object, ModelProblem[]>();
+
+/** The non-fatal problems found when this decoded model was validated (empty if none or not validated). */
+export function modelProblems(proto: ModelProto): ModelProblem[] {
+  return lastProblems.get(proto) ?? [];
+}
+
+/**
+ * Bytes of `n` elements of ONNX element type `code` in raw_data, or undefined for types without a
+ * fixed width (string) or unknown codes.
+ */
+export function rawByteSize(code: number, n: number): number | undefined {
+  switch (code) {
+    case 1: case 6: case 12: return n * 4; // float32, int32, uint32
+    case 2: case 3: case 9: case 17: case 18: case 19: case 20: return n; // uint8, int8, bool, float8 variants
+    case 4: case 5: case 10: case 16: return n * 2; // uint16, int16, float16, bfloat16
+    case 7: case 11: case 13: case 14: return n * 8; // int64, float64, uint64, complex64
+    case 15: return n * 16; // complex128
+    case 21: case 22: case 23: return Math.ceil(n / 2); // uint4, int4, float4e2m1 (two per byte)
+    default: return undefined;
+  }
+}
+
+/** Which typed field holds a tensor's values when it has no raw_data, and how many entries n elements take. */
+function typedField(t: TensorProto, code: number, n: number): { field: string; count: number; expected: number[] } | undefined {
+  switch (code) {
+    case 1: return { field: 'float_data', count: t.floatData?.length ?? 0, expected: [n] };
+    case 14: return { field: 'float_data', count: t.floatData?.length ?? 0, expected: [2 * n] };
+    case 11: return { field: 'double_data', count: t.doubleData?.length ?? 0, expected: [n] };
+    case 15: return { field: 'double_data', count: t.doubleData?.length ?? 0, expected: [2 * n] };
+    case 7: return { field: 'int64_data', count: t.int64Data?.length ?? 0, expected: [n] };
+    case 12: case 13: return { field: 'uint64_data', count: t.uint64Data?.length ?? 0, expected: [n] };
+    case 8: return { field: 'string_data', count: t.stringData?.length ?? 0, expected: [n] };
+    case 2: case 3: case 4: case 5: case 6: case 9: case 10: case 16: case 17: case 18: case 19: case 20:
+      return { field: 'int32_data', count: t.int32Data?.length ?? 0, expected: [n] };
+    case 21: case 22: case 23: return { field: 'int32_data', count: t.int32Data?.length ?? 0, expected: [Math.ceil(n / 2), n] };
+    default: return undefined;
+  }
+}
+
+interface Scope {
+  /** Names defined in this graph: inputs, initializers, node outputs. */
+  names: Set<string>;
+  parent: Scope | undefined;
+}
+
+function visible(scope: Scope | undefined, name: string): boolean {
+  for (let s = scope; s; s = s.parent) if (s.names.has(name)) return true;
+  return false;
+}
+
+class Collector {
+  readonly problems: ModelProblem[] = [];
+  errors = 0;
+  dropped = 0;
+  firstError: ModelProblem | undefined;
+  constructor(private readonly max: number) {}
+  add(kind: ProblemKind, severity: 'error' | 'warning', message: string): void {
+    if (severity === 'error') {
+      this.errors++;
+      this.firstError ??= { kind, severity, message };
+    }
+    if (this.problems.length >= this.max) { this.dropped++; return; }
+    this.problems.push({ kind, severity, message });
+  }
+}
+
+const nodeLabel = (node: NodeProto, index: number): string =>
+  `node #${index}${node.name ? ` '${quoteName(node.name, 60)}'` : ''} (${quoteName(node.opType || '?', 40)})`;
+
+class Validator {
+  readonly out: Collector;
+  private readonly limit: number;
+  private readonly checkExternal: boolean;
+
+  constructor(private readonly modelPath: string, options: ValidateOptions) {
+    this.out = new Collector(options.maxProblems ?? 50);
+    this.limit = options.maxElements ?? maxTensorElements();
+    this.checkExternal = options.externalData ?? true;
+  }
+
+  /** Element count of declared dims, or undefined (after reporting) when they are invalid or too large. */
+  private elements(rawDims: readonly unknown[], what: string): number | undefined {
+    const dims = rawDims.map(toNumber);
+    const shape = `[${dims.slice(0, 8).join(', ')}${dims.length > 8 ? ', …' : ''}]`;
+    let n = 1;
+    let zero = false;
+    for (const d of dims) {
+      if (!Number.isSafeInteger(d) || d < 0) {
+        this.out.add('invalid-dim', 'error', `${what} has an invalid dimension ${d} in its shape ${shape}`);
+        return undefined;
+      }
+      if (d === 0) zero = true;
+      n *= d;
+    }
+    if (zero) return 0;
+    if (n > this.limit) {
+      this.out.add('tensor-too-large', 'error', `${what} declares shape ${shape}: ${n} elements, over the limit of ${this.limit} (set ONNX_WORKBENCH_MAX_ELEMENTS to raise it)`);
+      return undefined;
+    }
+    return n;
+  }
+
+  tensor(t: TensorProto, what: string): void {
+    const n = this.elements(t.dims ?? [], what);
+    if (n === undefined) return;
+    const code = t.dataType ?? 0;
+    const bytes = rawByteSize(code, n);
+    if (code === 0 || elementTypeName(code).startsWith('type(')) {
+      this.out.add('element-type', 'warning', `${what} has element type ${elementTypeName(code)}`);
+    }
+    if (hasExternalData(t)) {
+      if (!this.checkExternal) return;
+      try {
+        resolveExternalData(this.modelPath, t, bytes !== undefined ? { expectedBytes: bytes } : {});
+      } catch (e) {
+        const prefix = `${this.modelPath}: `;
+        const msg = (e as Error).message;
+        this.out.add('external-data', 'error', msg.startsWith(prefix) ? msg.slice(prefix.length) : msg);
+      }
+      return;
+    }
+    const raw = t.rawData?.length ?? 0;
+    if (raw > 0) {
+      if (bytes !== undefined && raw !== bytes) {
+        this.out.add('data-size-mismatch', 'error', `${what} has ${raw} bytes of raw data but its shape and type (${n} × ${elementTypeName(code)}) need ${bytes}`);
+      }
+      return;
+    }
+    const typed = typedField(t, code, n);
+    if (!typed) return;
+    if (!typed.expected.includes(typed.count)) {
+      this.out.add('data-size-mismatch', 'error', typed.count === 0
+        ? `${what} has no data for its ${n} ${elementTypeName(code)} element(s)`
+        : `${what} has ${typed.count} ${typed.field} values for ${n} ${elementTypeName(code)} element(s)`);
+    }
+  }
+
+  private sparse(s: onnx.ISparseTensorProto, what: string): void {
+    this.elements(s.dims ?? [], what);
+    if (s.values) this.tensor(s.values, `${what} (values)`);
+    if (s.indices) this.tensor(s.indices, `${what} (indices)`);
+  }
+
+  private declaredInput(v: ValueInfoProto, what: string): void {
+    const dims = v.type?.tensorType?.shape?.dim;
+    if (!dims) return;
+    // Symbolic and unknown dims count as 1, as generated inputs use them.
+    this.elements(dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && !d.dimParam ? d.dimValue : 1)), what);
+  }
+
+  private declaredDims(v: ValueInfoProto, what: string): void {
+    for (const d of v.type?.tensorType?.shape?.dim ?? []) {
+      if (d.dimValue === undefined || d.dimValue === null || d.dimParam) continue;
+      const x = toNumber(d.dimValue);
+      if (x < 0 || !Number.isSafeInteger(x)) {
+        this.out.add('invalid-dim', 'warning', `${what} declares an invalid dimension ${x}`);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Check one graph; names from enclosing graphs are visible through `parent`. Returns the names
+   * this graph (and its subgraphs) take from enclosing scopes: the implicit inputs of the node
+   * that owns it.
+   */
+  graph(g: GraphProto, where: string, parent: Scope | undefined): Set<string> {
+    const prefix = where ? `${where}: ` : '';
+    const scope: Scope = { names: new Set<string>(), parent };
+    const free = new Set<string>();
+    const declare = (name: string, what: string): void => {
+      if (parent && visible(parent, name)) this.out.add('shadowed-name', 'warning', `${prefix}${what} '${quoteName(name)}' shadows a name of an enclosing graph`);
+    };
+
+    // Graph inputs and initializers (an initializer may repeat an input's name: a default value).
+    const inputNames = new Set<string>();
+    const inits = new Set<string>();
+    for (const t of g.initializer ?? []) {
+      const name = t.name ?? '';
+      const what = `${prefix}initializer '${quoteName(name)}'`;
+      if (!name) this.out.add('unnamed', 'error', `${prefix}an initializer has no name`);
+      else if (inits.has(name)) this.out.add('duplicate-name', 'error', `${prefix}initializer '${quoteName(name)}' is defined twice`);
+      inits.add(name);
+      this.tensor(t, what);
+    }
+    for (const s of g.sparseInitializer ?? []) {
+      const name = s.values?.name ?? '';
+      if (name && inits.has(name)) this.out.add('duplicate-name', 'error', `${prefix}initializer '${quoteName(name)}' is defined twice`);
+      if (name) inits.add(name);
+      this.sparse(s, `${prefix}sparse initializer '${quoteName(name)}'`);
+    }
+    (g.input ?? []).forEach((v, k) => {
+      const name = v.name ?? '';
+      if (!name) { this.out.add('unnamed', 'error', `${prefix}graph input #${k} has no name`); return; }
+      if (inputNames.has(name)) this.out.add('duplicate-name', 'error', `${prefix}graph input '${quoteName(name)}' is declared twice`);
+      inputNames.add(name);
+      if (!parent && !inits.has(name)) this.declaredInput(v, `graph input '${quoteName(name)}'`);
+      else this.declaredDims(v, `${prefix}graph input '${quoteName(name)}'`);
+    });
+    for (const name of inputNames) { scope.names.add(name); declare(name, 'graph input'); }
+    for (const name of inits) { if (!scope.names.has(name)) declare(name, 'initializer'); scope.names.add(name); }
+
+    // Node outputs: each name is produced once (and not also a graph input or initializer).
+    const nodes = g.node ?? [];
+    const producer = new Map<string, number>();
+    nodes.forEach((node, i) => {
+      for (const o of node.output ?? []) {
+        if (!o) continue; // optional output left out
+        const before = producer.get(o);
+        if (before !== undefined) {
+          this.out.add('duplicate-name', 'error', `${prefix}tensor '${quoteName(o)}' is produced by ${nodeLabel(nodes[before]!, before)} and again by ${nodeLabel(node, i)}`);
+        } else if (scope.names.has(o)) {
+          this.out.add('duplicate-name', 'error', `${prefix}tensor '${quoteName(o)}' is a graph ${inputNames.has(o) ? 'input' : 'initializer'} and also produced by ${nodeLabel(node, i)}`);
+        } else {
+          producer.set(o, i);
+          declare(o, 'tensor');
+        }
+      }
+    });
+    for (const o of producer.keys()) scope.names.add(o);
+
+    // Node inputs: defined here (input, initializer, node output) or in an enclosing graph.
+    const deps: number[][] = nodes.map(() => []);
+    let unsorted: string | undefined;
+    nodes.forEach((node, i) => {
+      const uses = (name: string, implicit: boolean): void => {
+        const p = producer.get(name);
+        if (p !== undefined) {
+          deps[i]!.push(p);
+          if (p >= i && unsorted === undefined) unsorted = `${nodeLabel(node, i)} uses '${quoteName(name)}' before ${nodeLabel(nodes[p]!, p)} produces it`;
+          return;
+        }
+        if (scope.names.has(name)) return;
+        if (parent && visible(parent, name)) { free.add(name); return; }
+        this.out.add('dangling-name', 'error', implicit
+          ? `${prefix}a subgraph of ${nodeLabel(node, i)} uses '${quoteName(name)}', which no enclosing graph defines`
+          : `${prefix}${nodeLabel(node, i)} reads '${quoteName(name)}', which is neither a graph input, an initializer nor a node output`);
+      };
+      for (const name of node.input ?? []) if (name) uses(name, false); // '' is an optional input left out
+      (node.attribute ?? []).forEach((a) => {
+        const what = `${prefix}${nodeLabel(node, i)} attribute '${quoteName(a.name ?? '')}'`;
+        if (a.t) this.tensor(a.t, what);
+        (a.tensors ?? []).forEach((t, k) => this.tensor(t, `${what} tensor #${k}`));
+        if (a.sparseTensor) this.sparse(a.sparseTensor, what);
+        (a.sparseTensors ?? []).forEach((s, k) => this.sparse(s, `${what} sparse tensor #${k}`));
+        const subgraphs = [...(a.g ? [a.g] : []), ...(a.graphs ?? [])];
+        for (const sg of subgraphs) {
+          const sub = this.graph(sg, `${prefix}subgraph '${quoteName(a.name ?? '')}' of ${nodeLabel(node, i)}`, scope);
+          for (const name of sub) uses(name, true);
+        }
+      });
+    });
+    if (unsorted) this.out.add('unsorted', 'warning', `${prefix}nodes are not in topological order: ${unsorted}`);
+    this.cycles(nodes, deps, prefix);
+
+    // Graph outputs must be defined.
+    const outputNames = new Set<string>();
+    (g.output ?? []).forEach((v, k) => {
+      const name = v.name ?? '';
+      if (!name) { this.out.add('unnamed', 'error', `${prefix}graph output #${k} has no name`); return; }
+      if (outputNames.has(name)) this.out.add('duplicate-name', 'warning', `${prefix}graph output '${quoteName(name)}' is declared twice`);
+      outputNames.add(name);
+      this.declaredDims(v, `${prefix}graph output '${quoteName(name)}'`);
+      if (scope.names.has(name)) return;
+      if (parent && visible(parent, name)) { free.add(name); return; }
+      this.out.add('missing-output', 'error', `${prefix}graph output '${quoteName(name)}' is produced by no node and is neither an input nor an initializer`);
+    });
+    return free;
+  }
+
+  /** Kahn's algorithm over producer -> consumer edges; reports the nodes left on a cycle. */
+  private cycles(nodes: NodeProto[], deps: number[][], prefix: string): void {
+    const n = nodes.length;
+    if (n === 0) return;
+    const indegree = new Int32Array(n);
+    const consumers: number[][] = nodes.map(() => []);
+    deps.forEach((ds, i) => {
+      for (const p of new Set(ds)) { indegree[i]!++; consumers[p]!.push(i); }
+    });
+    const ready: number[] = [];
+    for (let i = 0; i < n; i++) if (indegree[i] === 0) ready.push(i);
+    let done = 0;
+    while (ready.length) {
+      const i = ready.pop()!;
+      done++;
+      for (const c of consumers[i]!) if (--indegree[c]! === 0) ready.push(c);
+    }
+    if (done === n) return;
+    let first = -1;
+    for (let i = 0; i < n; i++) if (indegree[i]! > 0) { first = i; break; }
+    this.out.add('cycle', 'error', `${prefix}the graph has a cycle: ${n - done} node(s) depend on their own outputs, e.g. ${nodeLabel(nodes[first]!, first)}`);
+  }
+}
+
+/**
+ * Validate a decoded model read from `modelPath` (used to resolve external data and in messages).
+ * Throws a ModelValidationError (an InputError: one line, exit 2) for the first fatal problem,
+ * mentioning how many more there are; returns the non-fatal problems.
+ */
+export function validateModel(proto: ModelProto, modelPath: string, options: ValidateOptions = {}): ModelProblem[] {
+  if (!proto.graph) throw new ModelValidationError('no-graph', `${modelPath}: the model has no graph`, []);
+  const v = new Validator(modelPath, options);
+  v.graph(proto.graph, '', undefined);
+  const { problems, errors, dropped, firstError } = v.out;
+  if (firstError) {
+    const first = firstError;
+    const more = errors - 1;
+    throw new ModelValidationError(first.kind, `${modelPath}: ${first.message}${more > 0 ? ` (and ${more} more problem${more > 1 ? 's' : ''})` : ''}`, problems);
+  }
+  const warnings = problems.filter((p) => p.severity === 'warning');
+  if (dropped > 0 && warnings.length > 0) warnings[warnings.length - 1] = { ...warnings[warnings.length - 1]!, message: `${warnings[warnings.length - 1]!.message} (and ${dropped} more problem(s))` };
+  lastProblems.set(proto, warnings);
+  return warnings;
+}
