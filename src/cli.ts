@@ -13,6 +13,10 @@ import { registerBackendsCommand } from './commands/backends.js';
 import { registerEvidenceCommand } from './commands/evidence.js';
 import { registerBisectCommand } from './commands/bisect.js';
 import { registerZooCommand } from './commands/zoo.js';
+import { registerScoresCommand } from './commands/scores.js';
+import { registerFrameworksCommand } from './commands/frameworks.js';
+import { registerRefreshCommand } from './commands/refresh.js';
+import { registerPathCommand } from './commands/path.js';
 
 export function buildProgram(): Command {
   const program = new Command('onnx-workbench')
@@ -27,6 +31,10 @@ export function buildProgram(): Command {
   registerEvidenceCommand(program);
   registerBisectCommand(program);
   registerZooCommand(program);
+  registerScoresCommand(program);
+  registerFrameworksCommand(program);
+  registerRefreshCommand(program);
+  registerPathCommand(program);
   return program;
 }
 

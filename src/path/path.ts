@@ -10,7 +10,6 @@ import { prepareTarget, type PreparedModel } from '../verify/prepare.js';
 import { verify, type ModelResult, type VerifyRun } from '../verify/verify.js';
 import { describePlacement } from '../verify/placement.js';
 import { classifyFailure, type FailureCause } from './failure.js';
-import { InputError } from '../errors.js';
 import { loadModel } from '../onnx/model.js';
 
 /** What the capability registry says of a framework's exporter. */

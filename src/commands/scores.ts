@@ -1,0 +1,25 @@
+import { Option, type Command } from 'commander';
+
+interface ScoresOptions {
+  format: string;
+  json?: boolean;
+  asPublished?: boolean;
+  corrected?: boolean;
+}
+
+export function registerScoresCommand(program: Command): void {
+  program
+    .command('scores')
+    .description("the 2018 article's scorecard recomputed from its digitized charts: category and overall scores beside the published ones, tiers, and the Chainer/Theano label correction")
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'markdown', 'json', 'csv']).default('table'))
+    .addOption(new Option('--json', 'same as --format json').conflicts('format'))
+    .addOption(new Option('--as-published', 'the charts as labelled in the article (default)').conflicts('corrected'))
+    .addOption(new Option('--corrected', "Chainer's and Theano's Platform values swapped back (the source labels them the wrong way round)"))
+    .action(async (opts: ScoresOptions) => {
+      const { computeScorecard } = await import('../scorecard/scores.js');
+      const { formatScorecard, parseScoreFormat } = await import('../scorecard/format.js');
+      const format = opts.json ? 'json' : parseScoreFormat(opts.format);
+      const card = computeScorecard({ view: opts.corrected ? 'corrected' : 'as-published' });
+      console.log(formatScorecard(card, format));
+    });
+}

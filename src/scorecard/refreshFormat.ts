@@ -1,0 +1,68 @@
+/** The refreshed ONNX column as a terminal table, markdown, JSON or CSV. */
+import Table from 'cli-table3';
+import type { RefreshResult, RefreshedCell } from './refresh.js';
+import type { ScoreFormat } from './format.js';
+import { csvLine } from './csv.js';
+
+const n = (v: number | null, d = 1) => (v === null ? '—' : v.toFixed(d));
+const move = (a: number | null, b: number | null, d = 1) => (a === null || b === null ? '—' : a === b ? n(b, d) : `${n(a, d)} → ${n(b, d)}`);
+const tier = (t: number | null) => (t === null ? '—' : String(t));
+const tierMove = (c: RefreshedCell) => (c.tier.article === c.tier.refreshed ? tier(c.tier.refreshed) : `${tier(c.tier.article)} → ${tier(c.tier.refreshed)}`);
+const rankMove = (c: RefreshedCell) => (c.rank.article === c.rank.refreshed ? String(c.rank.refreshed) : `${c.rank.article} → ${c.rank.refreshed}`);
+
+function evidenceCell(c: RefreshedCell): string {
+  const e = c.evidence;
+  if (!e) return 'documented only';
+  const parts = [
+    e.verified.length ? `${e.verified.length} verified` : '',
+    e.consistentOnly.length ? `${e.consistentOnly.length} cpu-consistent` : '',
+    e.mismatched.length ? `${e.mismatched.length} mismatch` : '',
+    e.failedToLoad.length ? `${e.failedToLoad.length} load-error` : '',
+    e.failedToRun.length ? `${e.failedToRun.length} run-error` : '',
+  ].filter(Boolean);
+  return `${parts.join(', ')}${e.backends.length ? ` [${e.backends.join(', ')}]` : ''}`;
+}
+
+function recordsCell(c: RefreshedCell, max = 2): string {
+  if (c.records.length === 0) return 'documented only';
+  return c.records.slice(0, max).join(', ') + (c.records.length > max ? ` +${c.records.length - max}` : '');
+}
+
+function header(r: RefreshResult): string[] {
+  return [
+    `Refreshed ONNX support (policy ${r.policy}, ${r.view} view) from ${r.recordCount} evidence record(s).`,
+    r.policy === 'strict'
+      ? 'strict: an exporter scores its level (built-in 100, community 50) only when one of its exports was verified here; documented-only claims score 0.'
+      : 'documented: the registry\'s best level (export or import) counts; evidence is shown beside it.',
+  ];
+}
+
+const HEAD = ['framework', 'ONNX article', 'ONNX refreshed', 'basis', 'evidence', 'Platform', 'overall', 'rank', 'tier', 'records'];
+
+function rows(r: RefreshResult, recordMax: number): string[][] {
+  return r.cells.map((c) => [
+    c.name, n(c.articleOnnx, 0), n(c.refreshedOnnx, 0), c.basis, evidenceCell(c), move(c.platform.article, c.platform.refreshed),
+    move(c.overall.article, c.overall.refreshed), rankMove(c), tierMove(c), recordsCell(c, recordMax),
+  ]);
+}
+
+export function formatRefresh(r: RefreshResult, format: ScoreFormat): string {
+  if (format === 'json') return JSON.stringify(r, null, 1);
+  if (format === 'csv') {
+    const lines = [csvLine(['framework', 'onnx_article', 'onnx_refreshed', 'basis', 'explanation', 'platform_article', 'platform_refreshed', 'overall_article', 'overall_refreshed', 'rank_article', 'rank_refreshed', 'tier_article', 'tier_refreshed', 'records', 'policy', 'view'])];
+    for (const c of r.cells) {
+      lines.push(csvLine([c.framework, c.articleOnnx, c.refreshedOnnx, c.basis, c.explanation, c.platform.article, c.platform.refreshed, c.overall.article, c.overall.refreshed, c.rank.article, c.rank.refreshed, c.tier.article, c.tier.refreshed, c.records.join(' '), r.policy, r.view]));
+    }
+    return lines.join('\n');
+  }
+  if (format === 'markdown') {
+    const esc = (s: string) => s.replace(/\|/g, '\\|');
+    const lines = [...header(r).map((h) => `${h}  `), '', `| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`];
+    for (const row of rows(r, 2)) lines.push(`| ${row.map(esc).join(' | ')} |`);
+    lines.push('', ...r.cells.map((c) => `- **${c.name}**: ${c.explanation}`));
+    return lines.join('\n');
+  }
+  const t = new Table({ head: HEAD, style: { head: [], border: [] }, wordWrap: true, colWidths: [14, 9, 10, 16, 34, 14, 14, 8, 7, 24] });
+  for (const row of rows(r, 1)) t.push(row);
+  return [...header(r), t.toString(), ...r.cells.map((c) => `${c.name}: ${c.explanation}`)].join('\n');
+}

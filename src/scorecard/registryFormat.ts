@@ -1,0 +1,49 @@
+/** The ONNX registry as a terminal table or JSON (for `onnx-workbench frameworks`). */
+import Table from 'cli-table3';
+import type { FrameworkInfo, OnnxSide, RegistryFile } from './model.js';
+
+export interface RegistryRow {
+  id: string;
+  name: string;
+  export: string;
+  import: string;
+  producerNames: string;
+  status: string;
+}
+
+function side(s: OnnxSide): string {
+  if (s.level === 'none' || s.level === 'unknown') return s.level;
+  return s.mechanism && s.mechanism !== 'unknown' ? `${s.level}: ${s.mechanism}` : s.level;
+}
+
+export function registryRows(registry: RegistryFile, frameworks: FrameworkInfo[]): RegistryRow[] {
+  return registry.frameworks.map((e) => {
+    const p = e.export.producerNames;
+    return {
+      id: e.id,
+      name: frameworks.find((f) => f.id === e.id)?.name ?? e.id,
+      export: side(e.export),
+      import: side(e.import),
+      producerNames: p === null ? '—' : p === 'unknown' ? 'unknown' : p.length ? p.join(', ') : '(empty)',
+      status: e.status.since && e.status.since !== 'unknown' ? `${e.status.value} (since ${e.status.since})` : e.status.value,
+    };
+  });
+}
+
+export function formatRegistryTable(registry: RegistryFile, frameworks: FrameworkInfo[]): string {
+  const t = new Table({
+    head: ['framework', 'export', 'import', 'producer_name', 'status'],
+    style: { head: [], border: [] },
+    colWidths: [14, 44, 40, 16, 28],
+    wordWrap: true,
+  });
+  for (const r of registryRows(registry, frameworks)) t.push([r.name, r.export, r.import, r.producerNames, r.status]);
+  return [
+    t.toString(),
+    `ONNX capability checked ${registry.checked}; every claim has a source URL (onnx-workbench frameworks --json). Levels: built-in = in the framework's own package, community = a separate package.`,
+  ].join('\n');
+}
+
+export function formatRegistryJson(registry: RegistryFile): string {
+  return JSON.stringify(registry, null, 2);
+}
