@@ -35,7 +35,7 @@ export function registerVerifyCommand(program: Command): void {
     .option('--warmup <n>', 'warm-up runs before timing', parseInteger('--warmup'), 1)
     .option('--iterations <n>', 'timed runs (at least one)', parseInteger('--iterations', 1), 10)
     .option('--duration <s>', 'time budget for warm-up and timed runs per model and backend', parseNonNegative('--duration'), 1)
-    .option('--timeout <s>', 'per model and backend; a runtime that hangs is stopped and reported as timeout', parseNonNegative('--timeout'), 180)
+    .option('--timeout <s>', 'per model and backend; a runtime that hangs is stopped and reported as timeout', parseNonNegative('--timeout'), 600)
     .option('--threads <n>', 'intra-op threads (cpu) or WASM threads', parseInteger('--threads', 1))
     .option('--no-evidence', 'do not write an evidence record')
     .option('--evidence-dir <dir>', 'where evidence records go (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')

@@ -18,7 +18,7 @@ export class WorkerFailure extends Error {
   }
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; child: ChildProcess };
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 const live = new Set<BackendWorker>();
@@ -65,7 +65,9 @@ export class BackendWorker {
       live.delete(this);
       const why = signal ? `the ${this.backend} worker was killed by ${signal}` : `the ${this.backend} worker exited with code ${code}`;
       const tail = this.stderrTail.trim().split('\n').slice(-1)[0];
+      // Only the requests sent to this child: a killed worker's exit can arrive after its successor took a request.
       for (const [id, p] of this.pending) {
+        if (p.child !== child) continue;
         clearTimeout(p.timer);
         p.reject(new WorkerFailure('crash', `${why} (native crash or abort in the runtime)${tail ? `: ${tail.slice(0, 300)}` : ''}`));
         this.pending.delete(id);
@@ -91,7 +93,7 @@ export class BackendWorker {
         this.kill();
         reject(new WorkerFailure('timeout', `no answer from the ${this.backend} backend within ${Math.round(timeoutMs / 1000)} s; its worker was stopped`));
       }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, child });
       child.send({ ...req, id } as WorkerRequest);
     });
   }

@@ -136,7 +136,7 @@ function statusFromFailure(e: unknown): { status: Status; reason: string } {
 export async function verify(models: PreparedModel[], options: VerifyOptions): Promise<VerifyRun> {
   const startedAt = new Date().toISOString();
   const plan = options.plan ?? DEFAULT_VERIFY_PLAN;
-  const timeoutMs = options.timeoutMs ?? 180_000;
+  const timeoutMs = options.timeoutMs ?? 600_000;
   const requested = BACKEND_IDS.filter((id) => options.backends.includes(id));
   // cpu outputs are the cross-backend yardstick: compute them even when cpu itself is not reported.
   const needCpu = requested.some((id) => id !== 'cpu');
