@@ -52,6 +52,7 @@ export function createCpuBackend(): Backend {
         executionProviders: ['cpu'],
         ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
         ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),
+        ...(options.externalData?.length ? { externalData: options.externalData } : {}),
       });
     },
     async close() {},

@@ -49,6 +49,8 @@ export interface SessionOptions {
   threads?: number;
   /** Collect onnxruntime's verbose placement log (which EP runs which node) where the runtime can. */
   logPlacement?: boolean;
+  /** External data files of a model loaded from bytes, by the location the model names. */
+  externalData?: { path: string; data: Uint8Array }[];
 }
 
 /** How to time a model: one first run, warm-up runs, then timed runs (count or duration bound). */

@@ -34,7 +34,10 @@ export function createWasmBackend(): Backend {
       // Threads must be set before the first session; Node runs WASM threads through worker_threads.
       threads = options.threads ?? 1;
       ort.env.wasm.numThreads = threads;
-      return measureWithOrt(ort, model.bytes, feeds, plan, { executionProviders: ['wasm'] });
+      return measureWithOrt(ort, model.bytes, feeds, plan, {
+        executionProviders: ['wasm'],
+        ...(options.externalData?.length ? { externalData: options.externalData } : {}),
+      });
     },
     async close() {},
   };

@@ -25,6 +25,7 @@ export function createWebgpuBackend(): Backend {
       return measureWithOrt(ort, model.bytes, feeds, plan, {
         executionProviders: ['webgpu'],
         ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),
+        ...(options.externalData?.length ? { externalData: options.externalData } : {}),
       });
     },
     async close() {},

@@ -64,7 +64,8 @@ export class BackendWorker {
       if (this.child === child) this.child = undefined;
       live.delete(this);
       const why = signal ? `the ${this.backend} worker was killed by ${signal}` : `the ${this.backend} worker exited with code ${code}`;
-      const tail = this.stderrTail.trim().split('\n').slice(-1)[0];
+      // The last meaningful stderr line, without colour codes or onnxruntime's routine warnings.
+      const tail = this.stderrTail.replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n').filter((l) => l.trim() && !l.includes('[W:onnxruntime')).slice(-1)[0];
       // Only the requests sent to this child: a killed worker's exit can arrive after its successor took a request.
       for (const [id, p] of this.pending) {
         if (p.child !== child) continue;

@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor/tensor.js';
 export type WorkerRequest =
   | { type: 'check'; id: number }
   | { type: 'describe'; id: number }
-  | { type: 'measure'; id: number; modelPath: string; feeds: Record<string, Tensor>; plan: RunPlan; options: SessionOptions }
+  | { type: 'measure'; id: number; modelPath: string; feeds: Record<string, Tensor>; plan: RunPlan; options: SessionOptions; hasExternalData?: boolean }
   | { type: 'close'; id: number };
 
 export type WorkerReply =

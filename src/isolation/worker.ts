@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createBackend } from '../backends/registry.js';
 import { BackendStageError, isBackendId, type Backend } from '../backends/types.js';
 import { errorLine } from '../errors.js';
+import { externalDataForOrt } from '../onnx/externalData.js';
+import { onnx } from '../onnx/proto.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 const id = process.argv[2] ?? '';
@@ -26,7 +28,10 @@ async function handle(req: WorkerRequest): Promise<void> {
       case 'describe': send({ type: 'reply', id: req.id, ok: true, value: await b.describe() }); break;
       case 'measure': {
         const bytes = readFileSync(req.modelPath);
-        const value = await b.measure({ path: req.modelPath, bytes }, req.feeds, req.plan, req.options);
+        // A model loaded from bytes cannot find its external data: read it here (paths checked by validation).
+        const externalData = req.hasExternalData ? externalDataForOrt(req.modelPath, onnx.ModelProto.decode(bytes)) : [];
+        const options = externalData.length ? { ...req.options, externalData } : req.options;
+        const value = await b.measure({ path: req.modelPath, bytes }, req.feeds, req.plan, options);
         send({ type: 'reply', id: req.id, ok: true, value });
         break;
       }

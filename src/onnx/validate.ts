@@ -28,7 +28,9 @@ export type ProblemKind =
   | 'element-type'
   | 'unsorted'
   | 'shadowed-name'
-  | 'unnamed';
+  | 'unnamed'
+  | 'bad-name'
+  | 'nesting';
 
 export interface ModelProblem {
   kind: ProblemKind;
@@ -44,6 +46,8 @@ export interface ValidateOptions {
   externalData?: boolean;
   /** Stop collecting after this many problems; default 50. */
   maxProblems?: number;
+  /** Deepest subgraph nesting accepted; default 64 (real models nest a few levels). */
+  maxDepth?: number;
 }
 
 /** The fatal problem `validateModel` throws: an InputError (exit 2, one line) that also says what kind it is. */
@@ -128,8 +132,11 @@ class Validator {
   readonly out: Collector;
   private readonly limit: number;
   private readonly checkExternal: boolean;
+  private readonly maxDepth: number;
+  private depth = 0;
 
   constructor(private readonly modelPath: string, options: ValidateOptions) {
+    this.maxDepth = options.maxDepth ?? 64;
     this.out = new Collector(options.maxProblems ?? 50);
     this.limit = options.maxElements ?? maxTensorElements();
     this.checkExternal = options.externalData ?? true;
@@ -142,6 +149,10 @@ class Validator {
     let n = 1;
     let zero = false;
     for (const d of dims) {
+      if (d > Number.MAX_SAFE_INTEGER) {
+        this.out.add('tensor-too-large', 'error', `${what} declares shape ${shape}: a dimension over 2^53, over the limit of ${this.limit} elements`);
+        return undefined;
+      }
       if (!Number.isSafeInteger(d) || d < 0) {
         this.out.add('invalid-dim', 'error', `${what} has an invalid dimension ${d} in its shape ${shape}`);
         return undefined;
@@ -216,16 +227,26 @@ class Validator {
     }
   }
 
+  private readonly badNames = new Set<string>();
+  /** Tensor names with control characters (newlines, escapes, NUL) would garble every message and log line. */
+  name(name: string, what: string): void {
+    if (!/[\u0000-\u001f\u007f]/.test(name) || this.badNames.has(name)) return;
+    this.badNames.add(name);
+    this.out.add('bad-name', 'error', `${what} '${quoteName(name)}' has control characters in its name`);
+  }
+
   /**
    * Check one graph; names from enclosing graphs are visible through `parent`. Returns the names
    * this graph (and its subgraphs) take from enclosing scopes: the implicit inputs of the node
    * that owns it.
    */
-  graph(g: GraphProto, where: string, parent: Scope | undefined): Set<string> {
+  graph(g: GraphProto, path: string[], parent: Scope | undefined): Set<string> {
+    const where = path.length <= 3 ? path.join(': ') : `${path[0]}: … (${path.length - 2} levels) …: ${path[path.length - 1]}`;
     const prefix = where ? `${where}: ` : '';
     const scope: Scope = { names: new Set<string>(), parent };
     const free = new Set<string>();
     const declare = (name: string, what: string): void => {
+      this.name(name, `${prefix}${what}`);
       if (parent && visible(parent, name)) this.out.add('shadowed-name', 'warning', `${prefix}${what} '${quoteName(name)}' shadows a name of an enclosing graph`);
     };
 
@@ -293,7 +314,7 @@ class Validator {
           ? `${prefix}a subgraph of ${nodeLabel(node, i)} uses '${quoteName(name)}', which no enclosing graph defines`
           : `${prefix}${nodeLabel(node, i)} reads '${quoteName(name)}', which is neither a graph input, an initializer nor a node output`);
       };
-      for (const name of node.input ?? []) if (name) uses(name, false); // '' is an optional input left out
+      for (const name of node.input ?? []) if (name) { this.name(name, `${prefix}${nodeLabel(node, i)} input`); uses(name, false); } // '' is an optional input left out
       (node.attribute ?? []).forEach((a) => {
         const what = `${prefix}${nodeLabel(node, i)} attribute '${quoteName(a.name ?? '')}'`;
         if (a.t) this.tensor(a.t, what);
@@ -302,7 +323,13 @@ class Validator {
         (a.sparseTensors ?? []).forEach((s, k) => this.sparse(s, `${what} sparse tensor #${k}`));
         const subgraphs = [...(a.g ? [a.g] : []), ...(a.graphs ?? [])];
         for (const sg of subgraphs) {
-          const sub = this.graph(sg, `${prefix}subgraph '${quoteName(a.name ?? '')}' of ${nodeLabel(node, i)}`, scope);
+          if (this.depth >= this.maxDepth) {
+            this.out.add('nesting', 'error', `${prefix}${nodeLabel(node, i)}: subgraphs nested more than ${this.maxDepth} levels deep`);
+            break;
+          }
+          this.depth++;
+          const sub = this.graph(sg, [...path, `subgraph '${quoteName(a.name ?? '')}' of ${nodeLabel(node, i)}`], scope);
+          this.depth--;
           for (const name of sub) uses(name, true);
         }
       });
@@ -317,6 +344,7 @@ class Validator {
       if (!name) { this.out.add('unnamed', 'error', `${prefix}graph output #${k} has no name`); return; }
       if (outputNames.has(name)) this.out.add('duplicate-name', 'warning', `${prefix}graph output '${quoteName(name)}' is declared twice`);
       outputNames.add(name);
+      this.name(name, `${prefix}graph output`);
       this.declaredDims(v, `${prefix}graph output '${quoteName(name)}'`);
       if (scope.names.has(name)) return;
       if (parent && visible(parent, name)) { free.add(name); return; }
@@ -357,7 +385,12 @@ class Validator {
 export function validateModel(proto: ModelProto, modelPath: string, options: ValidateOptions = {}): ModelProblem[] {
   if (!proto.graph) throw new ModelValidationError('no-graph', `${modelPath}: the model has no graph`, []);
   const v = new Validator(modelPath, options);
-  v.graph(proto.graph, '', undefined);
+  try {
+    v.graph(proto.graph, [], undefined);
+  } catch (e) {
+    if (e instanceof RangeError) throw new ModelValidationError('nesting', `${modelPath}: the graph is too deeply nested to check (${e.message})`, v.out.problems);
+    throw e;
+  }
   const { problems, errors, dropped, firstError } = v.out;
   if (firstError) {
     const first = firstError;

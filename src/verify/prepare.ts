@@ -79,7 +79,11 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
   let source = data?.source ?? '';
   if (inputs.size === 0) {
     const recipe = m?.inputRecipe ?? { kind: 'random' as const, seed: options.seed ?? 0 };
-    inputs = generateInputs(summary.inputs, recipe, options.dims);
+    try {
+      inputs = generateInputs(summary.inputs, recipe, options.dims);
+    } catch (e) {
+      throw e instanceof InputError ? new InputError(`${target.id}: ${e.message}`) : e;
+    }
     source = `${source ? `${source} (outputs); ` : ''}generated inputs: ${recipe.kind === 'arange' ? 'arange(n)/n' : `seeded random (seed ${recipe.seed})`}`;
   }
   checkFeeds(inputs, summary.inputs, target.id);

@@ -163,7 +163,7 @@ export async function verify(models: PreparedModel[], options: VerifyOptions): P
         worker.takeStderr();
         try {
           measurement = await worker.call<RunMeasurement>({
-            type: 'measure', modelPath: p.model.path, feeds: p.feeds, plan: runPlan,
+            type: 'measure', modelPath: p.model.path, feeds: p.feeds, plan: runPlan, hasExternalData: p.summary.externalData.length > 0,
             options: { ...(options.threads ? { threads: options.threads } : {}), ...(options.logPlacement && reportThis ? { logPlacement: true } : {}) },
           }, timeoutMs);
         } catch (e) {

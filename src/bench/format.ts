@@ -1,0 +1,111 @@
+/** Bench output: two tables (latency; start-up, memory, throughput), CSV, and the footnotes. */
+import Table from 'cli-table3';
+import { bytes, truncate } from '../format/numbers.js';
+import type { BenchRow, BenchRun } from './bench.js';
+
+/** Milliseconds with three significant digits (sub-millisecond CPU latencies keep their precision). */
+export function msValue(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '-';
+  if (v >= 100) return v.toFixed(0);
+  if (v >= 10) return v.toFixed(1);
+  if (v >= 1) return v.toFixed(2);
+  return v.toPrecision(3);
+}
+
+function count(v: number | null | undefined, digits = 3): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '-';
+  return v >= 10 ** digits ? v.toFixed(0) : v.toPrecision(digits);
+}
+
+function gflop(flops: number | 'unknown'): string {
+  return flops === 'unknown' ? 'unknown' : count(flops / 1e9);
+}
+
+const style = { head: [] as string[], border: [] as string[] };
+const status = (r: BenchRow) => r.status + (r.meetsExpectation ? '' : ' !');
+
+export function latencyTable(rows: BenchRow[]): string {
+  const t = new Table({
+    head: ['model', 'backend', 'adapter', 'status', 'n', 'min', 'mean', 'median [95% CI]', 'p90', 'p99', 'max', 'stdev'],
+    style, wordWrap: false,
+  });
+  for (const r of rows) {
+    const s = r.stats;
+    t.push([
+      truncate(r.model, 40), r.backend, r.adapterLabel, status(r), s ? String(s.n) : '-', msValue(s?.min), msValue(s?.mean),
+      s ? `${msValue(s.p50)} [${msValue(s.medianCI95[0])}, ${msValue(s.medianCI95[1])}]` : '-',
+      msValue(s?.p90), msValue(s?.p99), msValue(s?.max), msValue(s?.stdev),
+    ]);
+  }
+  return t.toString();
+}
+
+export function startupTable(rows: BenchRow[]): string {
+  const t = new Table({
+    head: ['model', 'backend', 'adapter', 'session', 'first run', 'peak RSS', 'inf/s', 'GFLOP', 'GFLOP/s'],
+    style, wordWrap: false,
+  });
+  for (const r of rows) {
+    t.push([
+      truncate(r.model, 40), r.backend, r.adapterLabel, msValue(r.sessionCreateMs), msValue(r.firstRunMs),
+      r.peakRssBytes !== null ? bytes(r.peakRssBytes) : '-', count(r.throughputPerS), gflop(r.flops), count(r.gflopsPerS),
+    ]);
+  }
+  return t.toString();
+}
+
+export const SOFTWARE_FOOTNOTE = 'software (not GPU): this WebGPU adapter is SwiftShader, a software renderer running on the CPU. '
+  + 'Its latency is not GPU latency and says nothing about how fast a GPU would be.';
+
+function planLine(run: BenchRun): string {
+  const p = run.plan;
+  const runs = p.iterations >= 1_000_000 ? 'as many timed runs as fit' : `up to ${p.iterations} timed run(s)`;
+  const budget = p.maxDurationMs !== undefined ? ` within ${p.maxDurationMs / 1000} s (warm-up included, at least one run)` : '';
+  return `plan: first run, ${p.warmup} warm-up run(s), ${runs}${budget}; threads: ${run.threads ?? 'runtime default'}; `
+    + `machine: ${run.machine.cpuCount} × ${run.machine.cpuModel}, node ${run.machine.node}`;
+}
+
+export function renderBench(run: BenchRun): string {
+  const lines = [
+    'Latency of timed runs (ms):', latencyTable(run.rows), '',
+    'Start-up (ms), memory, throughput, work:', startupTable(run.rows), '',
+    planLine(run),
+    'session: session creation in a fresh worker process (runtime start-up included); first run: the first session.run; '
+      + 'peak RSS: maximum resident memory of that worker (- where not measurable, e.g. browsers); '
+      + 'inf/s: 1000 / mean; GFLOP: 2 × multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul/LSTM/GRU/RNN per inference; GFLOP/s at the median.',
+  ];
+  if (run.rows.some((r) => r.adapter.kind === 'software')) lines.push(SOFTWARE_FOOTNOTE);
+  const unknown = Object.entries(run.work).filter(([, w]) => w.flops === 'unknown');
+  for (const [model, w] of unknown) {
+    lines.push(`GFLOP unknown for ${model}: ${w.note ?? `${w.unresolved.length} node(s) unresolved, e.g. ${w.unresolved[0] ?? '?'}`}`);
+  }
+  const unexpected = run.rows.filter((r) => !r.meetsExpectation);
+  if (unexpected.length) lines.push(`${unexpected.length} of ${run.rows.length} results not as expected (marked !): ${unexpected.map((r) => `${r.model} on ${r.backend}: ${r.reason ?? r.status}`).join('; ')}`);
+  return lines.join('\n');
+}
+
+export const CSV_COLUMNS = [
+  'model', 'backend', 'adapter', 'status', 'meets_expectation', 'session_create_ms', 'first_run_ms', 'n',
+  'min_ms', 'mean_ms', 'median_ms', 'median_ci95_low_ms', 'median_ci95_high_ms', 'p90_ms', 'p99_ms', 'max_ms', 'stdev_ms',
+  'peak_rss_bytes', 'throughput_per_s', 'flops', 'gflops_per_s',
+] as const;
+
+function csvCell(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A header and one row per model × backend; empty cells where a value is not available. */
+export function benchCsv(rows: BenchRow[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const r of rows) {
+    const s = r.stats;
+    lines.push([
+      r.model, r.backend, r.adapterLabel, r.status, r.meetsExpectation, r.sessionCreateMs, r.firstRunMs, s?.n,
+      s?.min, s?.mean, s?.p50, s?.medianCI95[0], s?.medianCI95[1], s?.p90, s?.p99, s?.max, s?.stdev,
+      r.peakRssBytes, r.throughputPerS, r.flops === 'unknown' ? 'unknown' : r.flops, r.gflopsPerS,
+    ].map(csvCell).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,112 @@
+import type { Command } from 'commander';
+import { collectDims, parseBackends, parseInteger, parseNonNegative } from './options.js';
+import { InputError } from '../errors.js';
+import type { RunPlan } from '../backends/types.js';
+
+interface BenchCliOptions {
+  backend: string;
+  warmup: number;
+  iterations?: number;
+  duration?: number;
+  threads?: number;
+  timeout: number;
+  json?: boolean;
+  csv?: boolean;
+  inputs?: string;
+  dim?: Record<string, number>;
+  seed: number;
+  flops: boolean;
+  evidence: boolean;
+  evidenceDir?: string;
+  quiet?: boolean;
+}
+
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('measure latency (min, mean, median with 95% CI, p90, p99, max, stdev), session start-up, first run, peak memory, throughput and GFLOP/s per model and backend')
+    .argument('[models...]', 'bundled ids or groups (cntk/mnist-8, mnist-8, caffe2), or .onnx paths; default: all bundled models')
+    .option('--backend <ids>', 'comma-separated backend ids (cpu, wasm, webgpu, browser-wasm, browser-webgpu) or all', 'cpu')
+    .option('--warmup <n>', 'warm-up runs after the first run, before timing', parseInteger('--warmup'), 3)
+    .option('--iterations <n>', 'timed runs (no time limit); default: up to 100 runs within 10 s', parseInteger('--iterations', 1))
+    .option('--duration <s>', 'time budget for warm-up and timed runs per model and backend (as many runs as fit, at least one)', parseNonNegative('--duration'))
+    .option('--threads <n>', 'intra-op threads (cpu) or WASM threads', parseInteger('--threads', 1))
+    .option('--timeout <s>', 'per model and backend; a runtime that hangs is stopped and reported as timeout', parseNonNegative('--timeout'), 600)
+    .option('--json', 'print the whole run as JSON on stdout')
+    .option('--csv', 'print one CSV row per model and backend on stdout')
+    .option('--inputs <path>', 'input data for a model file: an .npz or a test_data_set_N folder')
+    .option('--dim <name=value>', 'value of a symbolic dimension for generated inputs (repeatable)', collectDims)
+    .option('--seed <n>', 'seed for generated inputs', parseInteger('--seed'), 0)
+    .option('--no-flops', 'skip the FLOP estimate (it may run each model once more on the cpu)')
+    .option('--no-evidence', 'do not write an evidence record')
+    .option('--evidence-dir <dir>', 'where evidence records go (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (names: string[], opts: BenchCliOptions) => {
+      const backends = parseBackends(opts.backend);
+      if (opts.json && opts.csv) throw new InputError('--json and --csv exclude each other');
+      if (opts.iterations !== undefined && opts.duration !== undefined) throw new InputError('give either --iterations or --duration, not both');
+      const { DEFAULT_BENCH_PLAN, UNBOUNDED_ITERATIONS, bench } = await import('../bench/bench.js');
+      const plan: RunPlan = opts.iterations !== undefined ? { warmup: opts.warmup, iterations: opts.iterations }
+        : opts.duration !== undefined ? { warmup: opts.warmup, iterations: UNBOUNDED_ITERATIONS, maxDurationMs: opts.duration * 1000 }
+          : { ...DEFAULT_BENCH_PLAN, warmup: opts.warmup };
+      const { resolveTargets } = await import('../models/catalog.js');
+      const { prepareTarget } = await import('../verify/prepare.js');
+      const targets = resolveTargets(names);
+      if (targets.length === 0) throw new InputError('no models to bench');
+      if (opts.inputs && targets.length !== 1) throw new InputError('--inputs applies to exactly one model');
+      const prepared = targets.map((t) => prepareTarget(t, {
+        ...(opts.inputs ? { inputs: opts.inputs } : {}), ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed,
+      }));
+      const abort = new AbortController();
+      const onSigint = () => {
+        if (abort.signal.aborted) process.exit(130);
+        abort.abort();
+        process.stderr.write('\ninterrupted: finishing the current model, closing backends (Ctrl-C again to quit at once)\n');
+      };
+      process.on('SIGINT', onSigint);
+      const explicit = opts.backend.split(',').map((s) => s.trim()).filter((s) => s !== 'all');
+      const run = await bench(prepared, {
+        backends, plan, timeoutMs: opts.timeout * 1000, flops: opts.flops,
+        ...(opts.threads ? { threads: opts.threads } : {}),
+        signal: abort.signal,
+        onEvent: (e) => {
+          if (e.type === 'backend' && !e.status.available) {
+            process.stderr.write(`backend ${e.status.id} unavailable: ${e.status.reason}${e.status.fix ? ` (fix: ${e.status.fix})` : ''}\n`);
+          } else if (e.type === 'result' && !opts.quiet) {
+            const r = e.result;
+            const s = r.latency?.stats;
+            const sw = r.adapter.kind === 'software' ? ' [software WebGPU, not GPU]' : '';
+            process.stderr.write(`[${e.index}/${e.total}] ${r.backend} ${r.model}: ${r.status}${s ? ` median ${s.p50.toPrecision(3)} ms over ${s.n} run(s)` : ''}${sw}\n`);
+          }
+        },
+      });
+      process.off('SIGINT', onSigint);
+      if (abort.signal.aborted) {
+        process.stderr.write('interrupted: no evidence written\n');
+        process.exitCode = 130;
+        return;
+      }
+      const missing = run.backends.filter((b) => !b.available && explicit.includes(b.id));
+      if (missing.length && run.results.length === 0) {
+        const b = missing[0]!;
+        throw new InputError(`backend ${b.id} is not available: ${b.reason}${b.fix ? ` (fix: ${b.fix})` : ''}`);
+      }
+      let evidencePath: string | undefined;
+      if (opts.evidence && run.results.length > 0) {
+        const { defaultEvidenceDir, makeRecord, writeRecord } = await import('../evidence/store.js');
+        evidencePath = writeRecord(opts.evidenceDir ?? defaultEvidenceDir(), makeRecord('bench', run.machine, run.backends, run.results));
+      }
+      if (opts.json) {
+        console.log(JSON.stringify({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
+      } else if (opts.csv) {
+        const { benchCsv } = await import('../bench/format.js');
+        process.stdout.write(benchCsv(run.rows));
+        if (evidencePath) process.stderr.write(`evidence: ${evidencePath}\n`);
+      } else {
+        const { renderBench } = await import('../bench/format.js');
+        console.log(renderBench(run));
+        if (evidencePath) console.log(`evidence: ${evidencePath}`);
+      }
+      process.exitCode = run.ok && missing.length === 0 ? 0 : 1;
+    });
+}
