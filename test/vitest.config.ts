@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SummaryLineReporter from './summaryReporter.js';
 
 // Browser and WebGPU (software, SwiftShader) tests are slow on a 2-core machine: generous timeouts,
 // and at most two test files at once.
@@ -11,6 +12,6 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     minWorkers: 1,
-    reporters: ['default'],
+    reporters: [new SummaryLineReporter(), 'default'],
   },
 });
