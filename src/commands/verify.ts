@@ -69,9 +69,7 @@ export function registerVerifyCommand(program: Command): void {
         ...(opts.threads ? { threads: opts.threads } : {}),
         signal: abort.signal,
         onEvent: (e) => {
-          if (e.type === 'backend' && !e.status.available) {
-            process.stderr.write(`backend ${e.status.id} unavailable: ${e.status.reason}${e.status.fix ? ` (fix: ${e.status.fix})` : ''}\n`);
-          } else if (e.type === 'result' && progress) {
+          if (e.type === 'result' && progress) {
             const r = e.result;
             const mark = r.meetsExpectation ? '' : '  (not as expected)';
             process.stderr.write(`[${e.index}/${e.total}] ${r.backend} ${r.model}: ${r.status}${mark}${r.latency?.stats ? ` p50 ${r.latency.stats.p50.toFixed(2)} ms` : ''}\n`);
@@ -88,6 +86,9 @@ export function registerVerifyCommand(program: Command): void {
       if (missing.length && run.results.length === 0) {
         const b = missing[0]!;
         throw new InputError(`backend ${b.id} is not available: ${b.reason}${b.fix ? ` (fix: ${b.fix})` : ''}`);
+      }
+      for (const b of run.backends.filter((x) => !x.available)) {
+        process.stderr.write(`backend ${b.id} unavailable: ${b.reason}${b.fix ? ` (fix: ${b.fix})` : ''}\n`);
       }
       let evidencePath: string | undefined;
       if (opts.evidence && run.results.length > 0) {

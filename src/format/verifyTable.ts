@@ -16,6 +16,11 @@ function maxAbs(r: ModelResult): string {
   return sci(Math.max(...c.outputs.map((o) => o.maxAbsError)));
 }
 
+/** What is known of an adapter: its description, else vendor and architecture. */
+export function adapterDetail(a: AdapterInfo): string {
+  return a.description || [a.vendor, a.architecture, a.device].filter(Boolean).join(' ');
+}
+
 export function resultsTable(results: ModelResult[]): string {
   const t = new Table({ head: ['model', 'backend', 'status', 'expected', 'max |err|', 'vs cpu', 'p50', 'first run', 'reason'], style: { head: [], border: [] }, wordWrap: false });
   for (const r of results) {
@@ -34,7 +39,7 @@ export function backendsTable(statuses: BackendStatus[]): string {
     const d = s.description;
     t.push([
       s.id, s.available ? 'yes' : 'no', d ? `${d.runtime} ${d.runtimeVersion}` : '-', d?.executionProvider ?? '-',
-      d ? `${adapterLabel(d.adapter)}${d.adapter.description ? `: ${truncate(d.adapter.description, 40)}` : ''}` : '-',
+      d ? `${adapterLabel(d.adapter)}${adapterDetail(d.adapter) ? `: ${truncate(adapterDetail(d.adapter), 40)}` : ''}` : '-',
       s.available ? '' : `${s.reason ?? ''}${s.fix ? ` — fix: ${s.fix}` : ''}`,
     ]);
   }
