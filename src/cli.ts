@@ -17,6 +17,7 @@ import { registerScoresCommand } from './commands/scores.js';
 import { registerFrameworksCommand } from './commands/frameworks.js';
 import { registerRefreshCommand } from './commands/refresh.js';
 import { registerPathCommand } from './commands/path.js';
+import { registerReportCommand } from './commands/report.js';
 
 export function buildProgram(): Command {
   const program = new Command('onnx-workbench')
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerFrameworksCommand(program);
   registerRefreshCommand(program);
   registerPathCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

@@ -84,6 +84,8 @@ export function writeRecord(dir: string, record: EvidenceRecord): string {
 
 export interface LoadedEvidence {
   records: EvidenceRecord[];
+  /** Record id -> the file it was read from. */
+  files: Map<string, string>;
   /** Files that could not be read or validated: skipped, never fatal. */
   rejected: { file: string; reason: string }[];
 }
@@ -91,19 +93,22 @@ export interface LoadedEvidence {
 export function readEvidence(dir: string): LoadedEvidence {
   const records: EvidenceRecord[] = [];
   const rejected: { file: string; reason: string }[] = [];
+  const paths = new Map<string, string>();
   let files: string[] = [];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort();
   } catch {
-    return { records, rejected };
+    return { records, files: paths, rejected };
   }
   for (const f of files) {
     const path = join(dir, f);
     try {
-      records.push(validateEvidence(JSON.parse(readFileSync(path, 'utf8')), path));
+      const record = validateEvidence(JSON.parse(readFileSync(path, 'utf8')), path);
+      records.push(record);
+      paths.set(record.id, path);
     } catch (e) {
       rejected.push({ file: path, reason: errorLine(e) });
     }
   }
-  return { records, rejected };
+  return { records, files: paths, rejected };
 }

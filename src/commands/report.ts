@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+interface ReportOptions { out: string; evidenceDir?: string; policy: string; open?: boolean }
+
+export function registerReportCommand(program: Command): void {
+  program
+    .command('report')
+    .description('write a self-contained static HTML report (scorecards, evidence matrix, latency, provenance) from the evidence records')
+    .option('--out <dir>', 'output folder', 'report')
+    .option('--evidence-dir <dir>', 'evidence directory (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
+    .option('--policy <policy>', 'refresh policy for the refreshed scorecard: strict or documented', 'strict')
+    .option('--open', 'open the report in a browser (xdg-open) when written')
+    .action(async (opts: ReportOptions) => {
+      const { defaultEvidenceDir, readEvidence } = await import('../evidence/store.js');
+      const { loadCatalog } = await import('../models/catalog.js');
+      const { loadRegistry } = await import('../scorecard/data.js');
+      const { computeScorecard } = await import('../scorecard/scores.js');
+      const { refreshScores } = await import('../scorecard/refresh.js');
+      const { generateReport } = await import('../report/generate.js');
+      const { InputError } = await import('../errors.js');
+      if (opts.policy !== 'strict' && opts.policy !== 'documented') throw new InputError(`unknown policy '${opts.policy}' (strict or documented)`);
+      const dir = opts.evidenceDir ?? defaultEvidenceDir();
+      const { records, files, rejected } = readEvidence(dir);
+      for (const r of rejected) process.stderr.write(`skipped ${r.file}: ${r.reason}\n`);
+      const registry = loadRegistry();
+      const result = await generateReport({
+        outDir: resolve(opts.out), records, recordFiles: files, catalog: loadCatalog(), registry,
+        scorecards: {
+          published: computeScorecard({ view: 'as-published' }),
+          corrected: computeScorecard({ view: 'corrected' }),
+          refreshed: refreshScores(records, { policy: opts.policy, view: 'corrected', registry }),
+        },
+      });
+      console.log(`report: ${result.index} (${records.length} evidence record(s) from ${dir})`);
+      if (opts.open) {
+        const { spawn } = await import('node:child_process');
+        const child = spawn('xdg-open', [pathToFileURL(result.index).href], { stdio: 'ignore', detached: true });
+        child.on('error', () => process.stderr.write(`cannot open a browser (xdg-open missing); open ${pathToFileURL(result.index).href}\n`));
+        child.unref();
+      }
+    });
+}

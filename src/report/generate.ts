@@ -1,0 +1,82 @@
+/** Write the static report: one self-contained index.html (inline CSS and SVG) plus the evidence records it links to. */
+import { copyFileSync, mkdirSync, rmSync, writeFileSync, renameSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EvidenceRecord } from '../evidence/store.js';
+import type { CatalogEntry } from '../models/catalog.js';
+import type { Scorecard } from '../scorecard/scores.js';
+import type { RefreshResult } from '../scorecard/refresh.js';
+import { producerMap } from '../scorecard/refresh.js';
+import type { RegistryFile } from '../scorecard/model.js';
+import { buildLatency, buildMatrix, runInfo, type ReportData } from './data.js';
+import { categoryBarsSpec, latencySpec, overallComparisonSpec, radarSpec, renderVega, renderVegaLite } from './charts.js';
+import { renderPage } from './html.js';
+
+export interface ReportInput {
+  outDir: string;
+  records: EvidenceRecord[];
+  /** Where each record's file is, to copy it into the site. */
+  recordFiles: Map<string, string>;
+  catalog: CatalogEntry[];
+  registry: RegistryFile;
+  scorecards: { published: Scorecard; corrected: Scorecard; refreshed: RefreshResult };
+}
+
+const SHORT: Record<string, string> = { support_community: 'Support & Community', api_internals: 'API', platform: 'Platform' };
+
+/** Models that are whole networks (the PyTorch operator tests stay in the table only). */
+const isNetwork = (model: string) => !/^pytorch\/pytorch-(converted|operator)\//.test(model);
+
+export function assemble(input: ReportInput): ReportData {
+  const producers = producerMap(input.registry);
+  const frameworkOf = (r: { framework?: string; producerName: string }) => r.framework ?? producers(r.producerName);
+  return {
+    generatedAt: new Date().toISOString(),
+    scorecards: input.scorecards,
+    matrix: buildMatrix(input.records, input.registry.frameworks.map((f) => f.id), frameworkOf),
+    latency: buildLatency(input.records),
+    provenance: input.catalog.map((e) => e.manifest),
+    runs: runInfo(input.records),
+  };
+}
+
+export async function generateReport(input: ReportInput): Promise<{ dir: string; index: string; data: ReportData }> {
+  const data = assemble(input);
+  const { published, corrected, refreshed } = input.scorecards;
+  const overallRows = [
+    ...published.frameworks.map((f) => ({ framework: f.name, view: 'as published', overall: f.overall.score ?? 0 })),
+    ...corrected.frameworks.map((f) => ({ framework: f.name, view: 'corrected', overall: f.overall.score ?? 0 })),
+    ...refreshed.scorecard.frameworks.map((f) => ({ framework: f.name, view: 'refreshed', overall: f.overall.score ?? 0 })),
+  ];
+  const radars: { title: string; svg: string }[] = [];
+  for (const [label, card] of [['corrected', corrected], ['refreshed', refreshed.scorecard]] as const) {
+    for (const t of [1, 2, 3] as const) {
+      const members = card.frameworks.filter((f) => f.article.tier === t);
+      const rows = members.flatMap((f) => Object.entries(f.categories).map(([c, s]) => ({ framework: f.name, key: SHORT[c] ?? c, value: s.score ?? 0 })));
+      radars.push({ title: `Tier ${t}, ${label}`, svg: await renderVega(radarSpec(`Tier ${t} (${label})`, rows)) });
+    }
+  }
+  const networks = data.latency.filter((r) => isNetwork(r.model));
+  const charts = {
+    categoryBars: {
+      published: await renderVegaLite(categoryBarsSpec(published, 'Categories and overall, as published')),
+      corrected: await renderVegaLite(categoryBarsSpec(corrected, 'Categories and overall, corrected')),
+      refreshed: await renderVegaLite(categoryBarsSpec(refreshed.scorecard, `Categories and overall, refreshed (${refreshed.policy})`)),
+    },
+    overall: await renderVegaLite(overallComparisonSpec(overallRows, corrected.frameworks.map((f) => f.name))),
+    radars,
+    latency: networks.length ? await renderVegaLite(latencySpec(networks, 'Latency per model and backend')) : '<p class="note">No latency in the evidence yet: run onnx-workbench verify or bench.</p>',
+  };
+  // Write into a fresh temporary folder, then swap it in: a failed run never leaves half a report.
+  const tmp = `${input.outDir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(join(tmp, 'records'), { recursive: true });
+  for (const r of input.records) {
+    const file = input.recordFiles.get(r.id);
+    if (file) copyFileSync(file, join(tmp, 'records', `${r.id}.json`));
+    else writeFileSync(join(tmp, 'records', `${r.id}.json`), JSON.stringify(r, null, 1));
+  }
+  writeFileSync(join(tmp, 'index.html'), renderPage(data, charts));
+  if (existsSync(input.outDir)) rmSync(input.outDir, { recursive: true, force: true });
+  renameSync(tmp, input.outDir);
+  return { dir: input.outDir, index: join(input.outDir, 'index.html'), data };
+}
