@@ -18,6 +18,7 @@ import { registerFrameworksCommand } from './commands/frameworks.js';
 import { registerRefreshCommand } from './commands/refresh.js';
 import { registerPathCommand } from './commands/path.js';
 import { registerReportCommand } from './commands/report.js';
+import { registerServeCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('onnx-workbench')
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerRefreshCommand(program);
   registerPathCommand(program);
   registerReportCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

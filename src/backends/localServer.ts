@@ -46,7 +46,20 @@ function isolationHeaders(res: ServerResponse): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
 }
 
+export interface LocalServerOptions {
+  /** Interface to bind; default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** Port; default 0 (an ephemeral port). */
+  port?: number;
+  /** Handles requests under /api/ (any method); the static roots stay GET/HEAD only. */
+  api?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
 export class LocalServer {
+  constructor(private readonly options: LocalServerOptions = {}) {}
+
   private server: Server | undefined;
   private port = 0;
   private readonly roots: StaticRoot[] = [];
@@ -77,7 +90,8 @@ export class LocalServer {
 
   get origin(): string {
     if (!this.server) throw new Error('local server is not started');
-    return `http://127.0.0.1:${this.port}`;
+    const host = this.options.host ?? '127.0.0.1';
+    return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${this.port}`;
   }
 
   get started(): boolean {
@@ -105,7 +119,7 @@ export class LocalServer {
     });
     await new Promise<void>((resolvePromise, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
+      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => {
         server.off('error', reject);
         resolvePromise();
       });
@@ -137,12 +151,15 @@ export class LocalServer {
     }
     if (path.includes('\0') || path.includes('\\')) return notFound(res);
     // Only the page we opened talks to us: refuse other Host names (DNS rebinding).
-    if (req.headers.host !== `127.0.0.1:${this.port}`) {
+    const host = this.options.host ?? '127.0.0.1';
+    const allowed = LOOPBACK.has(host) ? [`127.0.0.1:${this.port}`, `localhost:${this.port}`, `${host}:${this.port}`] : undefined;
+    if (allowed && !allowed.includes(req.headers.host ?? '')) {
       req.resume();
       res.statusCode = 421;
       res.end();
       return;
     }
+    if (this.options.api && path.startsWith('/api/')) return this.options.api(req, res, path);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       req.resume();
       res.statusCode = 405;

@@ -186,7 +186,8 @@ export async function verify(models: PreparedModel[], options: VerifyOptions): P
   };
 }
 
-function judge(
+/** Turn one measurement (or failure) of a prepared model on a backend into a result. */
+export function judge(
   p: PreparedModel, backend: BackendStatus, m: RunMeasurement | undefined, failure: { status: Status; reason: string } | undefined,
   cpu: Record<string, Tensor> | undefined, override?: Partial<Tolerance>, placement?: Placement,
 ): ModelResult {

@@ -1,0 +1,78 @@
+/**
+ * What the runner page may post, and turning it into a result the server judged itself: the page
+ * sends raw outputs and timings; the server compares them with the reference it holds.
+ */
+import { Ajv } from 'ajv';
+import { InputError } from '../errors.js';
+import { isSupportedDType } from '../onnx/dtypes.js';
+import { checkAllocatable, fromLittleEndianBytes, type Tensor } from '../tensor/tensor.js';
+
+export interface PostedTensor { name: string; dtype: string; dims: number[]; data: string }
+
+export interface PostedResult {
+  index: number;
+  sha256: string;
+  backend: 'wasm' | 'webgpu';
+  userAgent: string;
+  platform?: string;
+  adapter?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  runtimeVersion?: string;
+  sessionCreateMs?: number;
+  firstRunMs?: number;
+  timesMs?: number[];
+  outputs?: PostedTensor[];
+  error?: { stage: 'load' | 'run'; message: string };
+}
+
+const str = (max: number) => ({ type: 'string', maxLength: max }) as const;
+const schema = {
+  type: 'object',
+  required: ['index', 'sha256', 'backend', 'userAgent'],
+  additionalProperties: false,
+  properties: {
+    index: { type: 'integer', minimum: 0 },
+    sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    backend: { enum: ['wasm', 'webgpu'] },
+    userAgent: str(1000),
+    platform: str(200),
+    runtimeVersion: str(50),
+    adapter: {
+      type: 'object', additionalProperties: false,
+      properties: { vendor: str(200), architecture: str(200), device: str(200), description: str(500), isFallbackAdapter: { type: 'boolean' } },
+    },
+    sessionCreateMs: { type: 'number', minimum: 0 },
+    firstRunMs: { type: 'number', minimum: 0 },
+    timesMs: { type: 'array', maxItems: 100000, items: { type: 'number', minimum: 0 } },
+    outputs: {
+      type: 'array', maxItems: 256,
+      items: {
+        type: 'object', required: ['name', 'dtype', 'dims', 'data'], additionalProperties: false,
+        properties: { name: str(1000), dtype: str(20), dims: { type: 'array', maxItems: 16, items: { type: 'integer', minimum: 0 } }, data: { type: 'string' } },
+      },
+    },
+    error: { type: 'object', required: ['stage', 'message'], additionalProperties: false, properties: { stage: { enum: ['load', 'run'] }, message: str(4000) } },
+  },
+} as const;
+
+const validate = new Ajv({ allErrors: true }).compile(schema);
+
+export function parsePostedResult(value: unknown): PostedResult {
+  if (!validate(value)) {
+    throw new InputError(`result does not match the schema: ${(validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`);
+  }
+  const r = value as unknown as PostedResult;
+  if (!r.error && (!r.outputs || r.firstRunMs === undefined || r.sessionCreateMs === undefined || !r.timesMs)) {
+    throw new InputError('a result without an error needs outputs, sessionCreateMs, firstRunMs and timesMs');
+  }
+  return r;
+}
+
+export function decodePostedTensor(t: PostedTensor): Tensor {
+  if (!isSupportedDType(t.dtype)) throw new InputError(`output ${t.name}: unsupported dtype ${t.dtype}`);
+  const n = checkAllocatable(t.dims, `output ${t.name}`);
+  return { dtype: t.dtype, dims: t.dims, data: fromLittleEndianBytes(t.dtype, Buffer.from(t.data, 'base64'), n, `output ${t.name}`) };
+}
+
+export function encodeTensor(name: string, t: Tensor): PostedTensor {
+  return { name, dtype: t.dtype, dims: t.dims, data: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') };
+}
