@@ -19,6 +19,7 @@ import { registerRefreshCommand } from './commands/refresh.js';
 import { registerPathCommand } from './commands/path.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerBenchCommand } from './commands/bench.js';
 
 export function buildProgram(): Command {
   const program = new Command('onnx-workbench')
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerPathCommand(program);
   registerReportCommand(program);
   registerServeCommand(program);
+  registerBenchCommand(program);
   return program;
 }
 
