@@ -182,7 +182,10 @@ describe('verify on cpu: bundled models', () => {
     });
 
     it('a missing evidence directory reads as empty', () => {
-      expect(readEvidence(join(tmp, 'no-such-dir'))).toEqual({ records: [], rejected: [] });
+      const read = readEvidence(join(tmp, 'no-such-dir'));
+      expect(read.records).toEqual([]);
+      expect(read.rejected).toEqual([]);
+      expect(read.files.size).toBe(0);
     });
   });
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { addVerifyRunOptions, executeVerify, type VerifyRunOptions } from './runSupport.js';
 import { parseBackends, parseInteger, parseNonNegative } from './options.js';
 import { InputError } from '../errors.js';
 import { bytes as formatBytes } from '../format/numbers.js';
@@ -14,17 +15,7 @@ interface SourceOptions {
 
 interface PullCliOptions extends SourceOptions { force?: boolean; keepArchive?: boolean; json?: boolean; quiet?: boolean }
 
-interface VerifyCliOptions extends SourceOptions {
-  backend: string;
-  json?: boolean;
-  warmup: number;
-  iterations: number;
-  duration: number;
-  timeout: number;
-  evidence: boolean;
-  evidenceDir?: string;
-  quiet?: boolean;
-}
+interface VerifyCliOptions extends SourceOptions, VerifyRunOptions {}
 
 function sourceOptions(cmd: Command, download: boolean): Command {
   cmd
@@ -144,19 +135,10 @@ export function registerZooCommand(program: Command): void {
       }
     });
 
-  sourceOptions(zoo.command('verify').description('verify zoo models like bundled ones (pulling them first if needed)'), true)
+  addVerifyRunOptions(sourceOptions(zoo.command('verify').description('verify zoo models like bundled ones (pulling them first if needed)'), true))
     .argument('[names...]', 'zoo model names; default: every pulled model of the list')
-    .option('--backend <ids>', 'comma-separated backend ids (cpu, wasm, webgpu, browser-wasm, browser-webgpu) or all', 'cpu')
-    .option('--json', 'print the whole run as JSON on stdout')
-    .option('--warmup <n>', 'warm-up runs before timing', parseInteger('--warmup'), 1)
-    .option('--iterations <n>', 'timed runs (at least one)', parseInteger('--iterations', 1), 10)
-    .option('--duration <s>', 'time budget for warm-up and timed runs per model and backend', parseNonNegative('--duration'), 1)
-    .option('--timeout <s>', 'per model and backend; a runtime that hangs is stopped and reported as timeout', parseNonNegative('--timeout'), 180)
-    .option('--no-evidence', 'do not write an evidence record')
-    .option('--evidence-dir <dir>', 'where evidence records go (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
-    .option('-q, --quiet', 'no progress on stderr')
     .action(async (names: string[], opts: VerifyCliOptions) => {
-      const backends = parseBackends(opts.backend);
+      parseBackends(opts.backend); // a typo is a usage error before anything is downloaded
       const { findEntries } = await import('../zoo/catalog.js');
       const { defaultCacheDir, isPulled, zooTargets } = await import('../zoo/pull.js');
       const all = await loadEntries(opts);
@@ -173,55 +155,6 @@ export function registerZooCommand(program: Command): void {
         printer.breakLine();
       }
       const { prepareTarget } = await import('../verify/prepare.js');
-      const { verify } = await import('../verify/verify.js');
-      const prepared = targets.map((t) => prepareTarget(t));
-      // Warnings (producer or sha256 differing from the manifest) go to stderr even with --quiet.
-      for (const p of prepared) for (const w of p.warnings) process.stderr.write(`${p.target.id}: warning: ${w}\n`);
-      const explicit = opts.backend.split(',').map((s) => s.trim()).filter((s) => s !== 'all');
-      const abort = new AbortController();
-      const onSigint = () => {
-        if (abort.signal.aborted) process.exit(130);
-        abort.abort();
-        process.stderr.write('\ninterrupted: finishing the current model, closing backends (Ctrl-C again to quit at once)\n');
-      };
-      process.on('SIGINT', onSigint);
-      const run = await verify(prepared, {
-        backends,
-        plan: { warmup: opts.warmup, iterations: opts.iterations, maxDurationMs: opts.duration * 1000 },
-        timeoutMs: opts.timeout * 1000,
-        signal: abort.signal,
-        onEvent: (e) => {
-          if (e.type === 'backend' && !e.status.available) {
-            process.stderr.write(`backend ${e.status.id} unavailable: ${e.status.reason}${e.status.fix ? ` (fix: ${e.status.fix})` : ''}\n`);
-          } else if (e.type === 'result' && !opts.quiet) {
-            const r = e.result;
-            process.stderr.write(`[${e.index}/${e.total}] ${r.backend} ${r.model}: ${r.status}${r.meetsExpectation ? '' : '  (not as expected)'}\n`);
-          }
-        },
-      });
-      process.off('SIGINT', onSigint);
-      if (abort.signal.aborted) {
-        process.stderr.write('interrupted: no evidence written\n');
-        process.exitCode = 130;
-        return;
-      }
-      const missing = run.backends.filter((b) => !b.available && explicit.includes(b.id));
-      if (missing.length && run.results.length === 0) {
-        const b = missing[0]!;
-        throw new InputError(`backend ${b.id} is not available: ${b.reason}${b.fix ? ` (fix: ${b.fix})` : ''}`);
-      }
-      let evidencePath: string | undefined;
-      if (opts.evidence && run.results.length > 0) {
-        const { defaultEvidenceDir, makeRecord, writeRecord } = await import('../evidence/store.js');
-        evidencePath = writeRecord(opts.evidenceDir ?? defaultEvidenceDir(), makeRecord('verify', run.machine, run.backends, run.results));
-      }
-      if (opts.json) {
-        console.log(JSON.stringify({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
-      } else {
-        const { renderVerify } = await import('../format/verifyTable.js');
-        console.log(renderVerify(run));
-        if (evidencePath) console.log(`evidence: ${evidencePath}`);
-      }
-      process.exitCode = run.ok && missing.length === 0 ? 0 : 1;
+      await executeVerify(targets.map((t) => prepareTarget(t)), opts);
     });
 }
