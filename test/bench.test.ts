@@ -227,6 +227,7 @@ describe('bench command on cntk/mnist-8', () => {
     expect(rows.map((c) => `${c[0]}@${c[1]}`)).toEqual(['cntk/mnist-8@cpu', 'cntk/mnist-8@wasm', 'caffe2/light-squeezenet@cpu', 'caffe2/light-squeezenet@wasm']);
     expect(rows.every((c) => c[CSV_COLUMNS.indexOf('n')] === '3')).toBe(true);
     expect(rows.every((c) => c[CSV_COLUMNS.indexOf('flops')] === 'unknown')).toBe(true);
+    expect(rows.every((c) => c[CSV_COLUMNS.indexOf('median_ci95_low_ms')] === '')).toBe(true); // n < 6: no CI
   });
 
   it('webgpu on SwiftShader is labelled software (not GPU)', async () => {

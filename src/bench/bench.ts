@@ -11,7 +11,7 @@
 import type { AdapterInfo, BackendId, RunPlan } from '../backends/types.js';
 import type { Status } from '../models/manifest.js';
 import type { LatencyStats } from '../stats/latency.js';
-import type { MachineInfo } from '../util/machine.js';
+import { machineInfo, type MachineInfo } from '../util/machine.js';
 import type { PreparedModel } from '../verify/prepare.js';
 import { verify, type BackendStatus, type ModelResult, type VerifyEvent } from '../verify/verify.js';
 import { estimateFlops, type FlopEstimate } from '../onnx/flops.js';
@@ -126,7 +126,6 @@ export async function bench(models: PreparedModel[], options: BenchOptions): Pro
       options.onEvent?.({ type: 'work', model: p.target.id, estimate });
     }
   }
-  const { machineInfo } = await import('../util/machine.js');
   return {
     startedAt, finishedAt: new Date().toISOString(), machine: machine ?? machineInfo(), plan,
     ...(options.threads ? { threads: options.threads } : {}),

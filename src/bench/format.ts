@@ -21,6 +21,10 @@ function gflop(flops: number | 'unknown'): string {
   return flops === 'unknown' ? 'unknown' : count(flops / 1e9);
 }
 
+/** Below 6 runs no distribution-free 95% CI of the median exists (2·0.5^n > 0.05): shown as such, not as a range. */
+export const MIN_RUNS_FOR_CI = 6;
+const hasCI = (r: BenchRow) => !!r.stats && r.stats.n >= MIN_RUNS_FOR_CI;
+
 const style = { head: [] as string[], border: [] as string[] };
 const status = (r: BenchRow) => r.status + (r.meetsExpectation ? '' : ' !');
 
@@ -33,7 +37,7 @@ export function latencyTable(rows: BenchRow[]): string {
     const s = r.stats;
     t.push([
       truncate(r.model, 40), r.backend, r.adapterLabel, status(r), s ? String(s.n) : '-', msValue(s?.min), msValue(s?.mean),
-      s ? `${msValue(s.p50)} [${msValue(s.medianCI95[0])}, ${msValue(s.medianCI95[1])}]` : '-',
+      !s ? '-' : hasCI(r) ? `${msValue(s.p50)} [${msValue(s.medianCI95[0])}, ${msValue(s.medianCI95[1])}]` : `${msValue(s.p50)} (n<${MIN_RUNS_FOR_CI}: no CI)`,
       msValue(s?.p90), msValue(s?.p99), msValue(s?.max), msValue(s?.stdev),
     ]);
   }
@@ -75,6 +79,9 @@ export function renderBench(run: BenchRun): string {
       + 'inf/s: 1000 / mean; GFLOP: 2 × multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul/LSTM/GRU/RNN per inference; GFLOP/s at the median.',
   ];
   if (run.rows.some((r) => r.adapter.kind === 'software')) lines.push(SOFTWARE_FOOTNOTE);
+  if (run.rows.some((r) => r.stats && !hasCI(r))) {
+    lines.push(`n<${MIN_RUNS_FOR_CI}: too few timed runs for a 95% CI of the median (slow runs used up the time budget); give --iterations N or a longer --duration.`);
+  }
   const unknown = Object.entries(run.work).filter(([, w]) => w.flops === 'unknown');
   for (const [model, w] of unknown) {
     lines.push(`GFLOP unknown for ${model}: ${w.note ?? `${w.unresolved.length} node(s) unresolved, e.g. ${w.unresolved[0] ?? '?'}`}`);
@@ -96,14 +103,14 @@ function csvCell(v: string | number | boolean | null | undefined): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** A header and one row per model × backend; empty cells where a value is not available. */
+/** A header and one row per model × backend; empty cells where a value is not available (the CI below 6 runs). */
 export function benchCsv(rows: BenchRow[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const r of rows) {
     const s = r.stats;
     lines.push([
       r.model, r.backend, r.adapterLabel, r.status, r.meetsExpectation, r.sessionCreateMs, r.firstRunMs, s?.n,
-      s?.min, s?.mean, s?.p50, s?.medianCI95[0], s?.medianCI95[1], s?.p90, s?.p99, s?.max, s?.stdev,
+      s?.min, s?.mean, s?.p50, hasCI(r) ? s?.medianCI95[0] : null, hasCI(r) ? s?.medianCI95[1] : null, s?.p90, s?.p99, s?.max, s?.stdev,
       r.peakRssBytes, r.throughputPerS, r.flops === 'unknown' ? 'unknown' : r.flops, r.gflopsPerS,
     ].map(csvCell).join(','));
   }
