@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { collectDims, parseBackends, parseInteger, parseNonNegative } from './options.js';
 import { InputError } from '../errors.js';
 import type { RunPlan } from '../backends/types.js';
+import { checkBackends, explicitBackends, interruptible, resultLine, saveEvidence } from './runSupport.js';
 
 interface BenchCliOptions {
   backend: string;
@@ -57,45 +58,31 @@ export function registerBenchCommand(program: Command): void {
       const prepared = targets.map((t) => prepareTarget(t, {
         ...(opts.inputs ? { inputs: opts.inputs } : {}), ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed,
       }));
-      const abort = new AbortController();
-      const onSigint = () => {
-        if (abort.signal.aborted) process.exit(130);
-        abort.abort();
-        process.stderr.write('\ninterrupted: finishing the current model, closing backends (Ctrl-C again to quit at once)\n');
-      };
-      process.on('SIGINT', onSigint);
-      const explicit = opts.backend.split(',').map((s) => s.trim()).filter((s) => s !== 'all');
-      const run = await bench(prepared, {
-        backends, plan, timeoutMs: opts.timeout * 1000, flops: opts.flops,
-        ...(opts.threads ? { threads: opts.threads } : {}),
-        signal: abort.signal,
-        onEvent: (e) => {
-          if (e.type === 'backend' && !e.status.available) {
-            process.stderr.write(`backend ${e.status.id} unavailable: ${e.status.reason}${e.status.fix ? ` (fix: ${e.status.fix})` : ''}\n`);
-          } else if (e.type === 'result' && !opts.quiet) {
-            const r = e.result;
-            const s = r.latency?.stats;
-            const sw = r.adapter.kind === 'software' ? ' [software WebGPU, not GPU]' : '';
-            process.stderr.write(`[${e.index}/${e.total}] ${r.backend} ${r.model}: ${r.status}${s ? ` median ${s.p50.toPrecision(3)} ms over ${s.n} run(s)` : ''}${sw}\n`);
-          }
-        },
-      });
-      process.off('SIGINT', onSigint);
-      if (abort.signal.aborted) {
+      const interrupt = interruptible();
+      let run;
+      try {
+        run = await bench(prepared, {
+          backends, plan, timeoutMs: opts.timeout * 1000, flops: opts.flops,
+          ...(opts.threads ? { threads: opts.threads } : {}),
+          signal: interrupt.signal,
+          onEvent: (e) => {
+            if (e.type === 'result' && !opts.quiet) {
+              const s = e.result.latency?.stats;
+              const sw = e.result.adapter.kind === 'software' ? ' [software WebGPU, not GPU]' : '';
+              process.stderr.write(resultLine(e, `${s ? ` median ${s.p50.toPrecision(3)} ms over ${s.n} run(s)` : ''}${sw}`));
+            }
+          },
+        });
+      } finally {
+        interrupt.dispose();
+      }
+      if (interrupt.signal.aborted) {
         process.stderr.write('interrupted: no evidence written\n');
         process.exitCode = 130;
         return;
       }
-      const missing = run.backends.filter((b) => !b.available && explicit.includes(b.id));
-      if (missing.length && run.results.length === 0) {
-        const b = missing[0]!;
-        throw new InputError(`backend ${b.id} is not available: ${b.reason}${b.fix ? ` (fix: ${b.fix})` : ''}`);
-      }
-      let evidencePath: string | undefined;
-      if (opts.evidence && run.results.length > 0) {
-        const { defaultEvidenceDir, makeRecord, writeRecord } = await import('../evidence/store.js');
-        evidencePath = writeRecord(opts.evidenceDir ?? defaultEvidenceDir(), makeRecord('bench', run.machine, run.backends, run.results));
-      }
+      const allThere = checkBackends(run, explicitBackends(opts.backend));
+      const evidencePath = await saveEvidence('bench', run, opts);
       if (opts.json) {
         console.log(JSON.stringify({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
       } else if (opts.csv) {
@@ -107,6 +94,6 @@ export function registerBenchCommand(program: Command): void {
         console.log(renderBench(run));
         if (evidencePath) console.log(`evidence: ${evidencePath}`);
       }
-      process.exitCode = run.ok && missing.length === 0 ? 0 : 1;
+      process.exitCode = run.ok && allThere ? 0 : 1;
     });
 }
