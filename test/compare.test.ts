@@ -261,20 +261,36 @@ describe('latencyStats', () => {
     }
   });
 
-  it('the median CI has at least 95% coverage (exact binomial) for n >= 20', () => {
+  it('the median CI is the narrowest order-statistic pair with >= 95% exact coverage, for n >= 6', () => {
     // [x(r), x(s)] (1-based order statistics) covers the median with probability P(r <= B <= s - 1), B ~ Bin(n, 1/2).
     const cdf = (n: number, k: number) => {
       let sum = 0, c = 1;
       for (let i = 0; i <= k; i++) { if (i > 0) c = (c * (n - i + 1)) / i; sum += c; }
       return sum / 2 ** n;
     };
-    const low: string[] = [];
-    for (const n of [20, 30, 50, 100, 200, 500, 1000]) {
+    const problems: string[] = [];
+    for (const n of [6, 7, 8, 9, 10, 12, 15, 20, 30, 50, 100, 200, 500, 1000]) {
       const values = Array.from({ length: n }, (_, i) => i + 1); // value = 1-based rank
-      const [r, s] = latencyStats(values)!.medianCI95;
+      const st = latencyStats(values)!;
+      const [r, s] = st.medianCI95;
       const coverage = cdf(n, s - 1) - cdf(n, r - 1);
-      if (coverage < 0.95) low.push(`n=${n}: [x(${r}), x(${s})] covers ${(coverage * 100).toFixed(1)}%`);
+      if (coverage < 0.95) problems.push(`n=${n}: [x(${r}), x(${s})] covers ${(coverage * 100).toFixed(1)}%`);
+      if (Math.abs(coverage - st.medianCICoverage) > 1e-9) problems.push(`n=${n}: reported coverage ${st.medianCICoverage} vs ${coverage}`);
+      if (r + s !== n + 1) problems.push(`n=${n}: not symmetric`);
+      const narrower = cdf(n, s - 2) - cdf(n, r); // [x(r+1), x(s-1)]
+      if (r + 1 <= s - 1 && narrower >= 0.95) problems.push(`n=${n}: [x(${r + 1}), x(${s - 1})] also covers ${(narrower * 100).toFixed(1)}%`);
     }
-    expect(low).toEqual([]);
+    expect(problems).toEqual([]);
+    // Textbook values: n = 10 gives [x(2), x(9)] (97.9%), n = 100 gives [x(40), x(61)] (96.5%).
+    expect(latencyStats(Array.from({ length: 10 }, (_, i) => i + 1))!.medianCI95).toEqual([2, 9]);
+    expect(latencyStats(Array.from({ length: 100 }, (_, i) => i + 1))!.medianCI95).toEqual([40, 61]);
   });
+
+  it('below 6 runs no 95% interval exists: [min, max] with its true, lower coverage', () => {
+    const s = latencyStats([5, 1, 4, 2])!;
+    expect(s.medianCI95).toEqual([1, 5]);
+    expect(s.medianCICoverage).toBeCloseTo(1 - 2 / 16, 12);
+    expect(s.medianCICoverage).toBeLessThan(0.95);
+  });
+
 });

@@ -23,7 +23,7 @@ function gflop(flops: number | 'unknown'): string {
 
 /** Below 6 runs no distribution-free 95% CI of the median exists (2·0.5^n > 0.05): shown as such, not as a range. */
 export const MIN_RUNS_FOR_CI = 6;
-const hasCI = (r: BenchRow) => !!r.stats && r.stats.n >= MIN_RUNS_FOR_CI;
+const hasCI = (r: BenchRow) => !!r.stats && r.stats.medianCICoverage >= 0.95;
 
 const style = { head: [] as string[], border: [] as string[] };
 const status = (r: BenchRow) => r.status + (r.meetsExpectation ? '' : ' !');
