@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { collectDims, parseBackends, parseInteger, parseNonNegative } from './options.js';
 import { InputError } from '../errors.js';
 import type { RunPlan } from '../backends/types.js';
-import { checkBackends, explicitBackends, interruptible, resultLine, saveEvidence } from './runSupport.js';
+import { checkBackends, explicitBackends, resultLine, runInterruptibly, saveEvidence } from './runSupport.js';
 
 interface BenchCliOptions {
   backend: string;
@@ -58,29 +58,18 @@ export function registerBenchCommand(program: Command): void {
       const prepared = targets.map((t) => prepareTarget(t, {
         ...(opts.inputs ? { inputs: opts.inputs } : {}), ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed,
       }));
-      const interrupt = interruptible();
-      let run;
-      try {
-        run = await bench(prepared, {
-          backends, plan, timeoutMs: opts.timeout * 1000, flops: opts.flops,
-          ...(opts.threads ? { threads: opts.threads } : {}),
-          signal: interrupt.signal,
-          onEvent: (e) => {
-            if (e.type === 'result' && !opts.quiet) {
-              const s = e.result.latency?.stats;
-              const sw = e.result.adapter.kind === 'software' ? ' [software WebGPU, not GPU]' : '';
-              process.stderr.write(resultLine(e, `${s ? ` median ${s.p50.toPrecision(3)} ms over ${s.n} run(s)` : ''}${sw}`));
-            }
-          },
-        });
-      } finally {
-        interrupt.dispose();
-      }
-      if (interrupt.signal.aborted) {
-        process.stderr.write('interrupted: no evidence written\n');
-        process.exitCode = 130;
-        return;
-      }
+      const run = await runInterruptibly((signal) => bench(prepared, {
+        backends, plan, timeoutMs: opts.timeout * 1000, flops: opts.flops, signal,
+        ...(opts.threads ? { threads: opts.threads } : {}),
+        onEvent: (e) => {
+          if (e.type === 'result' && !opts.quiet) {
+            const s = e.result.latency?.stats;
+            const sw = e.result.adapter.kind === 'software' ? ' [software WebGPU, not GPU]' : '';
+            process.stderr.write(resultLine(e, `${s ? ` median ${s.p50.toPrecision(3)} ms over ${s.n} run(s)` : ''}${sw}`));
+          }
+        },
+      }));
+      if (!run) return;
       const allThere = checkBackends(run, explicitBackends(opts.backend));
       const evidencePath = await saveEvidence('bench', run, opts);
       if (opts.json) {

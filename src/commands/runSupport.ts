@@ -24,6 +24,26 @@ export function interruptible(): { signal: AbortSignal; dispose(): void } {
   return { signal: abort.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
+/**
+ * Run `work` with Ctrl-C handling. Returns null when the user interrupted it: the exit code is
+ * then 130 and the caller writes nothing (no evidence from a run cut short).
+ */
+export async function runInterruptibly<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T | null> {
+  const interrupt = interruptible();
+  let result: T;
+  try {
+    result = await work(interrupt.signal);
+  } finally {
+    interrupt.dispose();
+  }
+  if (interrupt.signal.aborted) {
+    process.stderr.write('interrupted: no evidence written\n');
+    process.exitCode = 130;
+    return null;
+  }
+  return result;
+}
+
 /** Backends named explicitly (not through `all`): their absence is an error when nothing ran. */
 export function explicitBackends(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s && s !== 'all');
@@ -94,26 +114,16 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   const { verify } = await import('../verify/verify.js');
   for (const p of prepared) for (const w of p.warnings) process.stderr.write(`warning: ${p.target.id}: ${w}\n`);
   const tolerance: Partial<Tolerance> = { ...(opts.atol !== undefined ? { atol: opts.atol } : {}), ...(opts.rtol !== undefined ? { rtol: opts.rtol } : {}) };
-  const interrupt = interruptible();
-  let run;
-  try {
-    run = await verify(prepared, {
-      backends, tolerance, signal: interrupt.signal,
-      plan: { warmup: opts.warmup, iterations: opts.iterations, maxDurationMs: opts.duration * 1000 },
-      timeoutMs: opts.timeout * 1000,
-      ...(opts.threads ? { threads: opts.threads } : {}),
-      onEvent: (e) => {
-        if (e.type === 'result' && !opts.quiet) process.stderr.write(resultLine(e, e.result.latency?.stats ? ` p50 ${e.result.latency.stats.p50.toFixed(2)} ms` : ''));
-      },
-    });
-  } finally {
-    interrupt.dispose();
-  }
-  if (interrupt.signal.aborted) {
-    process.stderr.write('interrupted: no evidence written\n');
-    process.exitCode = 130;
-    return;
-  }
+  const run = await runInterruptibly((signal) => verify(prepared, {
+    backends, tolerance, signal,
+    plan: { warmup: opts.warmup, iterations: opts.iterations, maxDurationMs: opts.duration * 1000 },
+    timeoutMs: opts.timeout * 1000,
+    ...(opts.threads ? { threads: opts.threads } : {}),
+    onEvent: (e) => {
+      if (e.type === 'result' && !opts.quiet) process.stderr.write(resultLine(e, e.result.latency?.stats ? ` p50 ${e.result.latency.stats.p50.toFixed(2)} ms` : ''));
+    },
+  }));
+  if (!run) return;
   const allThere = checkBackends(run, explicitBackends(opts.backend));
   const evidencePath = await saveEvidence('verify', run, opts);
   if (opts.json) {
