@@ -20,18 +20,10 @@ import { summarize } from '../dist/onnx/inspect.js';
 import { prepareTarget } from '../dist/verify/prepare.js';
 import { verify } from '../dist/verify/verify.js';
 import { WorkbenchError } from '../dist/errors.js';
+import { seededRandom } from '../dist/data/reference.js';
 
-/** Seeded PRNG (mulberry32). */
-export function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG: the same mulberry32 the workbench uses for generated inputs. */
+export const rng = seededRandom;
 const int = (r, lo, hi) => lo + Math.floor(r() * (hi - lo + 1)); // inclusive
 const pick = (r, arr) => arr[Math.floor(r() * arr.length)];
 
