@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, mkdtempSync, mkdirSync, writeFileSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { createBrowserBackend, classifyAdapter, ortWebPackageVersion } from '../src/backends/browser.js';
+import { createBrowserBackend, classifyAdapter, describeAdapter, ortWebPackageVersion } from '../src/backends/browser.js';
 import { LocalServer } from '../src/backends/localServer.js';
 import { BackendStageError, type Backend } from '../src/backends/types.js';
 import { decodeTensorProtoBytes } from '../src/tensor/tensorProto.js';
@@ -256,6 +256,7 @@ describe('browser-webgpu', () => {
     if (d.details?.webgpuAdapterFlag === 'swiftshader') {
       expect(d.adapter.kind).toBe('software');
       expect(d.adapter.architecture).toMatch(/swiftshader/i);
+      expect(d.adapter.description).toMatch(/software WebGPU in Chromium/);
     } else {
       expect(d.details?.webgpuAdapterFlag).toBe('none');
     }
@@ -299,6 +300,14 @@ describe('adapter classification', () => {
     expect(classifyAdapter({ ...base, vendor: 'nvidia', architecture: 'ampere', isFallbackAdapter: true }, false)).toBe('software');
     expect(classifyAdapter({ ...base, vendor: 'nvidia', architecture: 'ampere' }, true)).toBe('software');
     expect(classifyAdapter({ ...base, vendor: 'nvidia', architecture: 'ampere', isFallbackAdapter: false }, false)).toBe('hardware');
+  });
+
+  it('builds a description when Chromium gives none, and keeps one it gives', () => {
+    expect(describeAdapter({ ...base, vendor: 'google', architecture: 'swiftshader' }, 'software'))
+      .toEqual({ kind: 'software', vendor: 'google', architecture: 'swiftshader', device: '', description: 'google swiftshader (software WebGPU in Chromium, on the CPU)' });
+    expect(describeAdapter({ ...base, vendor: 'nvidia', architecture: 'ampere' }, 'hardware').description).toBe('nvidia ampere');
+    expect(describeAdapter({ ...base, description: 'NVIDIA GeForce RTX 3060' }, 'hardware').description).toBe('NVIDIA GeForce RTX 3060');
+    expect(describeAdapter(base, 'hardware').description).toBe('unnamed adapter');
   });
 });
 

@@ -108,6 +108,13 @@ export function classifyAdapter(info: PageAdapterInfo, swiftshaderForced: boolea
   return SOFTWARE_ADAPTER.test(text) ? 'software' : 'hardware';
 }
 
+/** The adapter as results record it; Chromium often leaves `description` empty, so one is built. */
+export function describeAdapter(info: PageAdapterInfo, kind: AdapterInfo['kind']): AdapterInfo {
+  const named = [info.vendor, info.architecture, info.device].filter(Boolean).join(' ') || 'unnamed adapter';
+  const description = info.description || (kind === 'software' ? `${named} (software WebGPU in Chromium, on the CPU)` : named);
+  return { kind, vendor: info.vendor, architecture: info.architecture, device: info.device, description };
+}
+
 /** A one-node float32 Identity model, used to initialize onnxruntime-web in a fresh page. */
 export function startupModelBytes(): Uint8Array {
   const valueInfo = (name: string) => ({
@@ -289,15 +296,7 @@ class BrowserBackend implements Backend {
       let adapter: AdapterInfo = { kind: 'cpu', description: `WebAssembly, ${info.wasmThreads} thread(s)` };
       if (this.executionProvider === 'webgpu') {
         const a = this.adapter;
-        adapter = a
-          ? {
-              kind: classifyAdapter(a, this.swiftshader),
-              vendor: a.vendor,
-              architecture: a.architecture,
-              device: a.device,
-              description: a.description,
-            }
-          : { kind: 'unknown' };
+        adapter = a ? describeAdapter(a, classifyAdapter(a, this.swiftshader)) : { kind: 'unknown' };
         details.webgpuAdapterFlag = this.swiftshader ? 'swiftshader' : 'none';
         if (a?.isFallbackAdapter !== null && a?.isFallbackAdapter !== undefined) details.isFallbackAdapter = a.isFallbackAdapter;
         if (a) details.adapterFeatures = a.features.join(',');
