@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { classifyFailure } from '../src/path/failure.js';
+import { describePlacement, parsePlacement } from '../src/verify/placement.js';
 
 describe('path', () => {
   it('cntk to cpu and wasm passes with latency and placement', async () => {
@@ -12,6 +13,43 @@ describe('path', () => {
     const cpu = report.backends.find((b: { backend: string }) => b.backend === 'cpu');
     expect(cpu.steps.find((s: { step: string }) => s.step === 'latency').status).toBe('ok');
     expect(cpu.steps.find((s: { step: string }) => s.step === 'placement').detail).toMatch(/CPUExecutionProvider/);
+    // onnxruntime-web's WASM backend is its CPU execution provider compiled to WebAssembly.
+    const wasm = report.backends.find((b: { backend: string }) => b.backend === 'wasm');
+    expect(wasm.steps.find((s: { step: string }) => s.step === 'placement')).toMatchObject({ status: 'ok', detail: 'mnist-8: 6 node(s) on CPUExecutionProvider' });
+  });
+
+  it('reports placement on both WebGPU backends: the GRU falls back to the CPU in the browser', async () => {
+    // 20 timed runs on the Node WebGPU EP log every shader program: far more than the 64 KiB stderr tail.
+    const r = await runCli(['path', '--from', 'pytorch', '--to', 'webgpu,browser-webgpu', '--model', 'models/pytorch/fresh-gru/model.onnx', '--json', '-q'], { timeoutMs: 180_000 });
+    const report = JSON.parse(r.stdout);
+    const placement = (id: string) => report.backends.find((b: { backend: string }) => b.backend === id).steps.find((s: { step: string }) => s.step === 'placement');
+    expect(placement('webgpu')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^model\.onnx: \d+ node\(s\) on WebGpuExecutionProvider$/) });
+    expect(placement('browser-webgpu')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/2 node\(s\) on CPUExecutionProvider \(GRU\); 11 node\(s\) on JsExecutionProvider \(/) });
+    expect(placement('browser-webgpu').detail).not.toMatch(/Some/);
+  }, 200_000);
+
+  it('parses a split placement block and ignores the warning after it', () => {
+    const at = (n: number, sev: string, body: string) => `2026-11-25 08:09:33.67${n} [${sev}:onnxruntime:, session_state.cc:13${n} VerifyEachNodeIsAssignedToAnEp] ${body}`;
+    const log = [
+      at(0, 'V', 'Node placements'),
+      at(1, 'V', ' Node(s) placed on [CPUExecutionProvider]. Number of nodes: 1'),
+      at(2, 'V', '  GRU (/gru/GRU)'),
+      at(3, 'V', ' Node(s) placed on [JsExecutionProvider]. Number of nodes: 2'),
+      at(4, 'V', '  Transpose (/gru/Transpose)'),
+      at(5, 'V', '  MemcpyToHost (Memcpy_token_1)'),
+      `\x1b[0;93m${at(6, 'W', 'Some nodes were not assigned to the preferred execution providers which may or may not have an negative impact on performance.')}\x1b[m`,
+      '2026-11-25 08:09:33.690 [V:onnxruntime:, session_state.cc:186 CreateGraphInfo] SaveMLValueNameIndexMapping',
+    ].join('\n');
+    const p = parsePlacement(log)!;
+    expect(p).toEqual({
+      allOnOne: false,
+      groups: [
+        { executionProvider: 'CPUExecutionProvider', nodes: 1, ops: ['GRU (/gru/GRU)'] },
+        { executionProvider: 'JsExecutionProvider', nodes: 2, ops: ['Transpose (/gru/Transpose)', 'MemcpyToHost (Memcpy_token_1)'] },
+      ],
+    });
+    expect(describePlacement(p)).toBe('1 node(s) on CPUExecutionProvider (GRU); 2 node(s) on JsExecutionProvider (Transpose, MemcpyToHost)');
+    expect(parsePlacement('no placement here')).toBeUndefined();
   });
 
   it('an opset-6 PyTorch export fails at the load step and names the missing kernel', async () => {

@@ -34,6 +34,7 @@ import { bytesPerElement, isSupportedDType } from '../onnx/dtypes.js';
 import { onnx } from '../onnx/proto.js';
 import { allocate, elementCount, type Tensor } from '../tensor/tensor.js';
 import { packageRoot } from '../util/paths.js';
+import { PLACEMENT_LOG_MARK } from '../verify/placement.js';
 
 export type BrowserBackendId = 'browser-wasm' | 'browser-webgpu';
 
@@ -598,7 +599,11 @@ class BrowserBackend implements Backend {
         if (stage === 'load' || stage === 'run') this.stage = stage;
       });
       const page = await context.newPage();
-      page.on('console', (msg) => this.consoleLines?.push(msg.text()));
+      page.on('console', (msg) => {
+        // Only onnxruntime's placement lines are kept (see verify/placement.ts); the rest of a verbose log is noise.
+        const text = msg.text();
+        if (text.includes(PLACEMENT_LOG_MARK)) this.consoleLines?.push(text);
+      });
       page.on('crash', () => {
         // A crashed page is not "closed" for playwright; make sure it is never reused.
         if (this.live?.page === page) this.live = undefined;

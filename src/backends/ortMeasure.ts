@@ -27,6 +27,10 @@ export async function measureWithOrt(
   ort: OrtModule, modelBytes: Uint8Array, feeds: Record<string, Tensor>, plan: RunPlan,
   sessionOptions: InferenceSession.SessionOptions,
 ): Promise<RunMeasurement> {
+  // A verbose session log (asked for to read node placements) would also make every run log at
+  // verbose level: slower runs and a log that buries the placements. Runs log at warning level.
+  const runOptions: InferenceSession.RunOptions = sessionOptions.logSeverityLevel !== undefined && sessionOptions.logSeverityLevel < 2
+    ? { logSeverityLevel: 2 } : {};
   const t0 = performance.now();
   let session: InferenceSession;
   try {
@@ -41,7 +45,7 @@ export async function measureWithOrt(
     let first: InferenceSession.OnnxValueMapType;
     const t1 = performance.now();
     try {
-      first = await session.run(ortFeeds);
+      first = await session.run(ortFeeds, runOptions);
     } catch (e) {
       throw new BackendStageError('run', errorLine(e));
     }
@@ -52,11 +56,11 @@ export async function measureWithOrt(
     // longer than the whole budget has already warmed up: no separate warm-up then.
     const deadline = plan.maxDurationMs !== undefined ? performance.now() + plan.maxDurationMs : Number.POSITIVE_INFINITY;
     const warmup = plan.maxDurationMs !== undefined && firstRunMs > plan.maxDurationMs ? 0 : plan.warmup;
-    for (let i = 0; i < warmup && performance.now() < deadline; i++) await session.run(ortFeeds);
+    for (let i = 0; i < warmup && performance.now() < deadline; i++) await session.run(ortFeeds, runOptions);
     const timesMs: number[] = [];
     for (let i = 0; i < plan.iterations; i++) {
       const s = performance.now();
-      await session.run(ortFeeds);
+      await session.run(ortFeeds, runOptions);
       timesMs.push(performance.now() - s);
       if (performance.now() > deadline) break;
     }

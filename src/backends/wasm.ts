@@ -37,6 +37,8 @@ export function createWasmBackend(): Backend {
       return measureWithOrt(ort, model.bytes, feeds, plan, {
         executionProviders: ['wasm'],
         ...(options.externalData?.length ? { externalData: options.externalData } : {}),
+        // onnxruntime-web writes its verbose log (node placements included) to the worker's stderr.
+        ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),
       });
     },
     async close() {},

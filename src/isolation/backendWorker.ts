@@ -10,6 +10,7 @@ import { packageRoot } from '../util/paths.js';
 import { WorkbenchError } from '../errors.js';
 import type { BackendId } from '../backends/types.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
+import { PLACEMENT_LOG_MARK } from '../verify/placement.js';
 
 export class WorkerFailure extends Error {
   constructor(readonly kind: 'timeout' | 'crash' | 'load' | 'run' | 'worker', message: string) {
@@ -35,11 +36,16 @@ export function workerScript(): string {
   return path;
 }
 
+const MAX_PLACEMENT_LINES = 100_000;
+
 export class BackendWorker {
   private child: ChildProcess | undefined;
   private pending = new Map<number, Pending>();
   private nextId = 1;
   private stderrTail = '';
+  /** onnxruntime's node-placement lines, kept apart: a verbose EP log can push them out of the tail. */
+  private placementLines: string[] = [];
+  private partialLine = '';
 
   constructor(readonly backend: BackendId, private readonly env: Record<string, string> = {}) {}
 
@@ -51,7 +57,15 @@ export class BackendWorker {
       detached: true, // own process group: a kill takes browsers and helpers with it
       env: { ...process.env, ...this.env },
     });
-    child.stderr?.on('data', (d: Buffer) => { this.stderrTail = (this.stderrTail + d.toString()).slice(-64 * 1024); });
+    child.stderr?.on('data', (d: Buffer) => {
+      const text = d.toString();
+      this.stderrTail = (this.stderrTail + text).slice(-64 * 1024);
+      const lines = (this.partialLine + text).split('\n');
+      this.partialLine = lines.pop()!.slice(-64 * 1024);
+      for (const line of lines) {
+        if (line.includes(PLACEMENT_LOG_MARK) && this.placementLines.length < MAX_PLACEMENT_LINES) this.placementLines.push(line);
+      }
+    });
     child.on('message', (m: WorkerReply) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -78,10 +92,17 @@ export class BackendWorker {
     return child;
   }
 
-  /** stderr of the worker since the last call to `takeStderr`. */
+  /** The last 64 KiB of the worker's stderr since the last call to `takeStderr`. */
   takeStderr(): string {
     const s = this.stderrTail;
     this.stderrTail = '';
+    return s;
+  }
+
+  /** The node-placement lines onnxruntime logged since the last call (whole, however long the log). */
+  takePlacementLog(): string {
+    const s = [...this.placementLines, ...(this.partialLine.includes(PLACEMENT_LOG_MARK) ? [this.partialLine] : [])].join('\n');
+    this.placementLines = [];
     return s;
   }
 

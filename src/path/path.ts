@@ -96,7 +96,7 @@ function backendPath(backend: BackendId, run: VerifyRun): BackendPath {
     const placed = ran.filter((r) => r.placement);
     steps.push(placed.length
       ? { step: 'placement', status: placed.some((r) => !r.placement!.allOnOne) ? 'warn' : 'ok', detail: placed.map((r) => `${r.model.split('/').pop()}: ${describePlacement(r.placement)}`).join('; ') }
-      : { step: 'placement', status: 'skipped', detail: 'node placement is not reported by this runtime (onnxruntime-web keeps its log in the page)' });
+      : { step: 'placement', status: 'skipped', detail: 'no node placement was found in the runtime\'s log (the model did not load, or the log had no placement block)' });
   }
   const verdict = steps.some((s) => s.status === 'fail') ? 'fail' : 'pass';
   return {

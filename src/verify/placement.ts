@@ -1,6 +1,7 @@
 /**
  * Which execution provider runs which node, read from onnxruntime's own verbose session log
- * ("Node placements" in session_state.cc), captured from the backend worker's stderr.
+ * ("Node placements" in session_state.cc), captured from the backend worker's stderr
+ * (onnxruntime-node, onnxruntime-web in Node) or from the browser page's console.
  */
 export interface PlacementGroup {
   executionProvider: string;
@@ -15,9 +16,13 @@ export interface Placement {
   allOnOne: boolean;
 }
 
+/** The onnxruntime function (session_state.cc) whose log lines carry the placements: the lines to keep. */
+export const PLACEMENT_LOG_MARK = 'VerifyEachNodeIsAssignedToAnEp';
+
 const HEADER = /Node placements/;
 const ALL = /All nodes placed on \[([^\]]+)\]\. Number of nodes: (\d+)/;
 const SOME = /Node\(s\) placed on \[([^\]]+)\]\. Number of nodes: (\d+)/;
+const SEVERITY = /\[([VIWEF]):onnxruntime/;
 const LOG_PREFIX = /^.*?VerifyEachNodeIsAssignedToAnEp\]\s?/;
 
 /** Parse the last "Node placements" block of a log (the main graph's session). */
@@ -29,12 +34,13 @@ export function parsePlacement(log: string): Placement | undefined {
   const groups: PlacementGroup[] = [];
   for (let i = start + 1; i < lines.length; i++) {
     const line = lines[i]!;
-    if (!line.includes('VerifyEachNodeIsAssignedToAnEp')) break;
+    if (!line.includes(PLACEMENT_LOG_MARK)) break;
     const body = line.replace(LOG_PREFIX, '');
     const all = ALL.exec(body);
     if (all) return { groups: [{ executionProvider: all[1]!, nodes: Number(all[2]), ops: [] }], allOnOne: true };
     const some = SOME.exec(body);
     if (some) { groups.push({ executionProvider: some[1]!, nodes: Number(some[2]), ops: [] }); continue; }
+    if (SEVERITY.exec(line)?.[1] !== 'V') continue; // e.g. the warning after a split block: "Some nodes were not assigned ..."
     const op = body.trim();
     if (op && groups.length) groups[groups.length - 1]!.ops.push(op);
   }

@@ -74,7 +74,7 @@ export interface VerifyOptions {
   /** Per model and backend, milliseconds. */
   timeoutMs?: number;
   threads?: number;
-  /** Ask onnxruntime for its node placement log (cpu and webgpu backends). */
+  /** Ask onnxruntime for its node placement log (every backend; the browser ones through the page's console). */
   logPlacement?: boolean;
   onEvent?: (e: VerifyEvent) => void;
   signal?: AbortSignal;
@@ -161,6 +161,7 @@ export async function verify(models: PreparedModel[], options: VerifyOptions): P
         let measurement: RunMeasurement | undefined;
         let failure: { status: Status; reason: string } | undefined;
         worker.takeStderr();
+        worker.takePlacementLog();
         try {
           measurement = await worker.call<RunMeasurement>({
             type: 'measure', modelPath: p.model.path, feeds: p.feeds, plan: runPlan, hasExternalData: p.summary.externalData.length > 0,
@@ -169,7 +170,9 @@ export async function verify(models: PreparedModel[], options: VerifyOptions): P
         } catch (e) {
           failure = statusFromFailure(e);
         }
-        const placement = options.logPlacement && reportThis ? parsePlacement(worker.takeStderr()) : undefined;
+        // In-process runtimes log to the worker's stderr; the browser backends return the page's console.
+        const log = worker.takePlacementLog();
+        const placement = options.logPlacement && reportThis ? parsePlacement(measurement?.placementLog ?? log) : undefined;
         if (status.id === 'cpu' && measurement) cpuOutputs.set(p.model.path, measurement.outputs);
         if (!reportThis) continue;
         const result = judge(p, status, measurement, failure, cpuOutputs.get(p.model.path), options.tolerance, placement);
