@@ -18,6 +18,7 @@ import { resolveTargets } from '../src/models/catalog.js';
 import { prepareTarget } from '../src/verify/prepare.js';
 import type { ModelResult } from '../src/verify/verify.js';
 import type { Tensor } from '../src/tensor/tensor.js';
+import { peakRss, resetPeakRss } from '../src/util/procfs.js';
 
 const FLOAT = 1;
 const INTS = 7;
@@ -244,5 +245,20 @@ describe('bench command on cntk/mnist-8', () => {
     } else {
       expect(row.adapterLabel).not.toContain('software');
     }
+  });
+});
+
+describe('peak memory per model', () => {
+  it('a process\'s peak RSS can be reset and read, so a reused worker reports each model\'s own peak', () => {
+    // Linux /proc (CI and this project's machines): clear_refs 5 resets VmHWM to the current RSS.
+    expect(resetPeakRss('self')).toBe(true);
+    const before = peakRss('self')!;
+    const held = Buffer.alloc(96 * 2 ** 20, 1);
+    const after = peakRss('self')!;
+    expect(after - before).toBeGreaterThan(90 * 2 ** 20);
+    expect(resetPeakRss('self')).toBe(true);
+    expect(peakRss('self')!).toBeLessThanOrEqual(after + 8 * 2 ** 20);
+    expect(held[held.length - 1]).toBe(1);
+    expect(peakRss(2 ** 22 + 12345)).toBeUndefined(); // no such process
   });
 });

@@ -2,8 +2,9 @@
  * Launching headless Chromium for the browser backends (playwright-core, no bundled browser):
  * which binary, which flags, and making sure no Chromium outlives the process.
  */
-import { accessSync, constants as fsConstants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { processTable } from '../util/procfs.js';
 
 export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -69,28 +70,7 @@ function installExitHandler(): void {
 
 /** Direct children of this process whose command line says they are a Playwright-driven Chromium. */
 function chromiumChildPids(): Set<number> {
-  const found = new Set<number>();
-  if (process.platform !== 'linux') return found;
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid ...; comm may contain spaces, so parse after the last ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== process.pid) continue;
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes('--remote-debugging-pipe')) found.add(Number(entry));
-    } catch {
-      // the process went away while we looked
-    }
-  }
-  return found;
+  return new Set(processTable().filter((p) => p.ppid === process.pid && p.cmdline.includes('--remote-debugging-pipe')).map((p) => p.pid));
 }
 
 export interface LaunchedChromium {

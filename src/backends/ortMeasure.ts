@@ -7,6 +7,7 @@ import { errorLine } from '../errors.js';
 import type { Tensor, TensorData } from '../tensor/tensor.js';
 import type { DType } from '../onnx/dtypes.js';
 import { BackendStageError, type RunMeasurement, type RunPlan } from './types.js';
+import { peakRss, resetPeakRss } from '../util/procfs.js';
 
 export interface OrtModule {
   InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
@@ -31,6 +32,8 @@ export async function measureWithOrt(
   // verbose level: slower runs and a log that buries the placements. Runs log at warning level.
   const runOptions: InferenceSession.RunOptions = sessionOptions.logSeverityLevel !== undefined && sessionOptions.logSeverityLevel < 2
     ? { logSeverityLevel: 2 } : {};
+  // The worker may have run other models: reset its peak RSS so the peak is this model's (Linux).
+  const perModelPeak = resetPeakRss('self');
   const t0 = performance.now();
   let session: InferenceSession;
   try {
@@ -64,7 +67,8 @@ export async function measureWithOrt(
       timesMs.push(performance.now() - s);
       if (performance.now() > deadline) break;
     }
-    return { outputs, sessionCreateMs, firstRunMs, timesMs, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+    const peakRssBytes = (perModelPeak ? peakRss('self') : undefined) ?? process.resourceUsage().maxRSS * 1024;
+    return { outputs, sessionCreateMs, firstRunMs, timesMs, peakRssBytes };
   } catch (e) {
     if (e instanceof BackendStageError) throw e;
     throw new BackendStageError('run', errorLine(e));

@@ -67,7 +67,11 @@ export interface RunMeasurement {
   firstRunMs: number;
   /** Timed iterations, milliseconds, in order. */
   timesMs: number[];
-  /** Peak resident memory of the process that ran the model, bytes, where measurable. */
+  /**
+   * Peak resident memory of the worker process while this model was measured (session creation
+   * included), bytes. Not measured in Chromium: its page's renderer process cannot be told apart
+   * from the spare renderers Chromium keeps, so a sum would mostly measure Chromium itself.
+   */
   peakRssBytes?: number;
   /** Output of onnxruntime's placement logging, when asked for. */
   placementLog?: string;

@@ -75,7 +75,7 @@ export function renderBench(run: BenchRun): string {
     'Start-up (ms), memory, throughput, work:', startupTable(run.rows), '',
     planLine(run),
     'session: session creation in a fresh worker process (runtime start-up included); first run: the first session.run; '
-      + 'peak RSS: maximum resident memory of that worker (- where not measurable, e.g. browsers); '
+      + 'peak RSS: the worker process\'s peak resident memory while this model ran (- in Chromium, where the page\'s process cannot be told apart from spare renderers); '
       + 'inf/s: 1000 / mean; GFLOP: 2 × multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul/LSTM/GRU/RNN per inference; GFLOP/s at the median.',
   ];
   if (run.rows.some((r) => r.adapter.kind === 'software')) lines.push(SOFTWARE_FOOTNOTE);

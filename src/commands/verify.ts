@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collectDims, parseBackends, parseInteger, parseNonNegative } from './options.js';
+import { collectDims, parseBackends, parseInteger } from './options.js';
 import { InputError } from '../errors.js';
 import { addVerifyRunOptions, executeVerify, type VerifyRunOptions } from './runSupport.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { addVerifyRunOptions, executeVerify, type VerifyRunOptions } from './runSupport.js';
-import { parseBackends, parseInteger, parseNonNegative } from './options.js';
+import { parseBackends } from './options.js';
 import { InputError } from '../errors.js';
 import { bytes as formatBytes } from '../format/numbers.js';
 import type { ZooEntry } from '../zoo/catalog.js';

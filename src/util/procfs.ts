@@ -1,0 +1,58 @@
+/**
+ * Linux `/proc` reading: the process table, and peak resident memory that can be reset
+ * (`clear_refs` 5 resets VmHWM to the current RSS, so a peak can be taken per model in a
+ * process that runs many). Everything returns empty or undefined where `/proc` is not there.
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  /** The command line, arguments separated by spaces. */
+  cmdline: string;
+}
+
+/** Every process we can read (Linux only; [] elsewhere). */
+export function processTable(): ProcInfo[] {
+  if (process.platform !== 'linux') return [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const table: ProcInfo[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid ...; comm may contain spaces, so parse after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      table.push({ pid: Number(entry), ppid, cmdline });
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  return table;
+}
+
+/** Reset a process's peak RSS to its current RSS. False where that is not possible. */
+export function resetPeakRss(pid: number | 'self'): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A process's peak RSS (VmHWM) in bytes, or undefined where it cannot be read. */
+export function peakRss(pid: number | 'self'): number | undefined {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
