@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { collectDims, parseBackends, parseInteger, parseNonNegative } from './options.js';
+import { parseBackends, parseInteger, parseNonNegative } from './options.js';
 import { InputError } from '../errors.js';
 import type { RunPlan } from '../backends/types.js';
-import { checkBackends, explicitBackends, resultLine, runInterruptibly, saveEvidence } from './runSupport.js';
+import { addModelInputOptions, checkBackends, explicitBackends, prepareModels, resultLine, runInterruptibly, saveEvidence, type ModelInputOptions } from './runSupport.js';
 
-interface BenchCliOptions {
+interface BenchCliOptions extends ModelInputOptions {
   backend: string;
   warmup: number;
   iterations?: number;
@@ -13,9 +13,6 @@ interface BenchCliOptions {
   timeout: number;
   json?: boolean;
   csv?: boolean;
-  inputs?: string;
-  dim?: Record<string, number>;
-  seed: number;
   flops: boolean;
   evidence: boolean;
   evidenceDir?: string;
@@ -23,7 +20,7 @@ interface BenchCliOptions {
 }
 
 export function registerBenchCommand(program: Command): void {
-  program
+  addModelInputOptions(program
     .command('bench')
     .description('measure latency (min, mean, median with 95% CI, p90, p99, max, stdev), session start-up, first run, peak memory, throughput and GFLOP/s per model and backend')
     .argument('[models...]', 'bundled ids or groups (cntk/mnist-8, mnist-8, caffe2), or .onnx paths; default: all bundled models')
@@ -34,10 +31,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--threads <n>', 'intra-op threads (cpu) or WASM threads', parseInteger('--threads', 1))
     .option('--timeout <s>', 'per model and backend; a runtime that hangs is stopped and reported as timeout', parseNonNegative('--timeout'), 600)
     .option('--json', 'print the whole run as JSON on stdout')
-    .option('--csv', 'print one CSV row per model and backend on stdout')
-    .option('--inputs <path>', 'input data for a model file: an .npz or a test_data_set_N folder')
-    .option('--dim <name=value>', 'value of a symbolic dimension for generated inputs (repeatable)', collectDims)
-    .option('--seed <n>', 'seed for generated inputs', parseInteger('--seed'), 0)
+    .option('--csv', 'print one CSV row per model and backend on stdout'))
     .option('--no-flops', 'skip the FLOP estimate (it may run each model once more on the cpu)')
     .option('--no-evidence', 'do not write an evidence record')
     .option('--evidence-dir <dir>', 'where evidence records go (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
@@ -50,14 +44,7 @@ export function registerBenchCommand(program: Command): void {
       const plan: RunPlan = opts.iterations !== undefined ? { warmup: opts.warmup, iterations: opts.iterations }
         : opts.duration !== undefined ? { warmup: opts.warmup, iterations: UNBOUNDED_ITERATIONS, maxDurationMs: opts.duration * 1000 }
           : { ...DEFAULT_BENCH_PLAN, warmup: opts.warmup };
-      const { resolveTargets } = await import('../models/catalog.js');
-      const { prepareTarget } = await import('../verify/prepare.js');
-      const targets = resolveTargets(names);
-      if (targets.length === 0) throw new InputError('no models to bench');
-      if (opts.inputs && targets.length !== 1) throw new InputError('--inputs applies to exactly one model');
-      const prepared = targets.map((t) => prepareTarget(t, {
-        ...(opts.inputs ? { inputs: opts.inputs } : {}), ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed,
-      }));
+      const prepared = await prepareModels(names, opts, 'bench');
       const run = await runInterruptibly((signal) => bench(prepared, {
         backends, plan, timeoutMs: opts.timeout * 1000, flops: opts.flops, signal,
         ...(opts.threads ? { threads: opts.threads } : {}),

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { collectDims, parseBackends, parseInteger, parseNonNegative } from './options.js';
+import { parseBackends, parseNonNegative } from './options.js';
+import { addModelInputOptions, prepareModels, type ModelInputOptions } from './runSupport.js';
 import { InputError } from '../errors.js';
 import type { BackendId } from '../backends/types.js';
 
-interface BisectCliOptions {
+interface BisectCliOptions extends ModelInputOptions {
   backend: string; against: string; againstModel?: string; json?: boolean; atol?: number; rtol?: number;
-  inputs?: string; dim?: Record<string, number>; seed: number; timeout: number;
+  timeout: number;
 }
 
 function one(value: string, flag: string): BackendId {
@@ -15,7 +16,7 @@ function one(value: string, flag: string): BackendId {
 }
 
 export function registerBisectCommand(program: Command): void {
-  program
+  addModelInputOptions(program
     .command('bisect')
     .description('find the first node whose output differs between two backends (or two files of the same graph)')
     .argument('<model>', 'bundled id or .onnx path')
@@ -24,18 +25,13 @@ export function registerBisectCommand(program: Command): void {
     .option('--against-model <file>', 'a second file of the same graph, run on --against')
     .option('--atol <x>', 'absolute tolerance', parseNonNegative('--atol'))
     .option('--rtol <x>', 'relative tolerance', parseNonNegative('--rtol'))
-    .option('--inputs <path>', 'an .npz or test_data_set folder with the inputs')
-    .option('--dim <name=value>', 'symbolic dimension value for generated inputs (repeatable)', collectDims)
-    .option('--seed <n>', 'seed for generated inputs', parseInteger('--seed'), 0)
-    .option('--timeout <s>', 'per run', parseNonNegative('--timeout'), 600)
+    .option('--timeout <s>', 'per run', parseNonNegative('--timeout'), 600), 'an .npz or test_data_set folder with the inputs')
     .option('--json', 'machine-readable output')
     .action(async (model: string, opts: BisectCliOptions) => {
-      const { resolveTargets } = await import('../models/catalog.js');
-      const { prepareTarget } = await import('../verify/prepare.js');
       const { bisect } = await import('../bisect/bisect.js');
-      const [target] = resolveTargets([model]);
-      const prepared = prepareTarget(target!, { ...(opts.inputs ? { inputs: opts.inputs } : {}), ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed });
-      const report = await bisect(prepared, {
+      const models = await prepareModels([model], opts, 'bisect');
+      if (models.length !== 1) throw new InputError(`bisect takes one model; '${model}' names ${models.length}`);
+      const report = await bisect(models[0]!, {
         backend: one(opts.backend, '--backend'), against: one(opts.against, '--against'),
         ...(opts.againstModel ? { againstModel: opts.againstModel } : {}),
         tolerance: { ...(opts.atol !== undefined ? { atol: opts.atol } : {}), ...(opts.rtol !== undefined ? { rtol: opts.rtol } : {}) },

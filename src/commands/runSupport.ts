@@ -10,7 +10,7 @@ import type { PreparedModel } from '../verify/prepare.js';
 import type { BackendStatus, ModelResult, VerifyEvent } from '../verify/verify.js';
 import type { Tolerance } from '../models/manifest.js';
 import type { Command } from 'commander';
-import { parseBackends, parseInteger, parseNonNegative } from './options.js';
+import { collectDims, parseBackends, parseInteger, parseNonNegative } from './options.js';
 
 /** A first Ctrl-C finishes the current model and closes backends; a second one quits at once. */
 export function interruptible(): { signal: AbortSignal; dispose(): void } {
@@ -74,6 +74,32 @@ export async function saveEvidence(kind: EvidenceRecord['kind'], run: { machine:
 export function resultLine(e: Extract<VerifyEvent, { type: 'result' }>, extra = ''): string {
   const r = e.result;
   return `[${e.index}/${e.total}] ${r.backend} ${r.model}: ${r.status}${r.meetsExpectation ? '' : '  (not as expected)'}${extra}\n`;
+}
+
+/** Where a model's inputs come from, for the commands that run models given on the command line. */
+export interface ModelInputOptions {
+  inputs?: string;
+  dim?: Record<string, number>;
+  seed: number;
+}
+
+export function addModelInputOptions(cmd: Command, inputsHelp = 'input data for a model file: an .npz or a test_data_set_N folder'): Command {
+  return cmd
+    .option('--inputs <path>', inputsHelp)
+    .option('--dim <name=value>', 'value of a symbolic dimension for generated inputs (repeatable)', collectDims)
+    .option('--seed <n>', 'seed for generated inputs', parseInteger('--seed'), 0);
+}
+
+/** Resolve model names (ids, groups, paths) and prepare each with the given inputs; `what` names the run in errors. */
+export async function prepareModels(names: string[], opts: ModelInputOptions, what: string): Promise<PreparedModel[]> {
+  const { resolveTargets } = await import('../models/catalog.js');
+  const { prepareTarget } = await import('../verify/prepare.js');
+  const targets = resolveTargets(names);
+  if (targets.length === 0) throw new InputError(`no models to ${what}`);
+  if (opts.inputs && targets.length !== 1) throw new InputError('--inputs applies to exactly one model');
+  return targets.map((t) => prepareTarget(t, {
+    ...(opts.inputs ? { inputs: opts.inputs } : {}), ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed,
+  }));
 }
 
 export interface VerifyRunOptions {
