@@ -17,6 +17,9 @@ export interface RawScoreRow {
   source_image: string;
 }
 
+/** A framework's id, shared by the article data and the ONNX registry (they are joined on it). */
+const frameworkId = { type: 'string', pattern: '^[a-z][a-z0-9]*$' } as const;
+
 export const CSV_COLUMNS = ['framework', 'category', 'criterion', 'value', 'uncertainty', 'source_image'] as const;
 
 const NUMBER = '^(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?$';
@@ -58,7 +61,7 @@ export const frameworksSchema = {
       items: {
         type: 'object',
         properties: {
-          id: { type: 'string', pattern: '^[a-z][a-z0-9]*$' },
+          id: frameworkId,
           name: { type: 'string', minLength: 1 },
           articleName: { type: 'string', minLength: 1 },
           articleLink: { type: 'string', pattern: '^https?://\\S+$' },
@@ -112,7 +115,7 @@ export const registrySchema = {
       items: {
         type: 'object',
         properties: {
-          id: { type: 'string', pattern: '^[a-z][a-z0-9]*$' },
+          id: frameworkId,
           export: {
             type: 'object',
             properties: {
