@@ -3,8 +3,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, decodeModel, resolveModelPath } from '../src/onnx/model.js';
-import { InputError, WorkbenchError, errorLine } from '../src/errors.js';
+import { InputError } from '../src/errors.js';
 import { seededRandom } from '../src/data/reference.js';
+import { expectRefused } from './helpers/errors.js';
 
 const MNIST_FILE = 'models/cntk/mnist-8/model.onnx';
 
@@ -12,23 +13,8 @@ let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'owb-errors-')); });
 afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
-/** Call fn, expect an InputError whose message is one line and names `path`; return the message. */
-function inputErrorOf(fn: () => unknown, path: string): string {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, `expected an InputError for ${path}`).toBeInstanceOf(InputError);
-  const e = thrown as InputError;
-  expect(e).toBeInstanceOf(WorkbenchError);
-  expect(e.exitCode).toBe(2);
-  expect(e.message).not.toContain('\n');
-  expect(e.message).toContain(path);
-  expect(errorLine(e)).toBe(e.message.trim());
-  return e.message;
-}
+/** Call fn, expect the one-line refusal naming `path`; return the message. */
+const inputErrorOf = (fn: () => unknown, path: string): string => expectRefused(fn, path).message;
 
 function write(name: string, bytes: Uint8Array): string {
   const p = join(dir, name);

@@ -11,12 +11,12 @@ import { join, resolve } from 'node:path';
 import { loadModel } from '../src/onnx/model.js';
 import { summarize } from '../src/onnx/inspect.js';
 import { onnx, type GraphProto, type TensorProto } from '../src/onnx/proto.js';
-import { ModelValidationError, modelProblems, validateModel, type ProblemKind } from '../src/onnx/validate.js';
+import { modelProblems, validateModel } from '../src/onnx/validate.js';
 import { resolveExternalData } from '../src/onnx/externalData.js';
 import { prepareTarget } from '../src/verify/prepare.js';
 import { loadCatalog } from '../src/models/catalog.js';
-import { InputError, WorkbenchError } from '../src/errors.js';
 import { repoRoot, runCli } from './helpers/cli.js';
+import { expectRefused } from './helpers/errors.js';
 
 const FIX = join(repoRoot, 'test', 'fixtures', 'robustness');
 const MNIST = join(repoRoot, 'models', 'cntk', 'mnist-8', 'model.onnx');
@@ -58,22 +58,7 @@ function writeModel(bytes: Uint8Array, files: Record<string, Uint8Array | string
   return p;
 }
 
-/** Expect an InputError with a one-line message naming `path`; returns it. */
-function refused(fn: () => unknown, path: string, kind?: ProblemKind): InputError {
-  let thrown: unknown;
-  try { fn(); } catch (e) { thrown = e; }
-  expect(thrown, `expected an InputError for ${path}`).toBeInstanceOf(InputError);
-  const e = thrown as InputError;
-  expect(e).toBeInstanceOf(WorkbenchError);
-  expect(e.exitCode).toBe(2);
-  expect(e.message).not.toContain('\n');
-  expect(e.message).toContain(path);
-  if (kind) {
-    expect(e).toBeInstanceOf(ModelValidationError);
-    expect((e as ModelValidationError).kind, e.message).toBe(kind);
-  }
-  return e;
-}
+const refused = expectRefused;
 
 const extTensor = (location: string | undefined, more: Record<string, string> = {}): TensorProto => ({
   name: 'w', dims: [4], dataType: F32, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
