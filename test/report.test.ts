@@ -14,7 +14,7 @@ import { machineInfo } from '../src/util/machine.js';
 import type { ModelResult } from '../src/verify/verify.js';
 import { runCli } from './helpers/cli.js';
 
-const stats = { n: 3, min: 1, mean: 2, p50: 2, p90: 2.5, p99: 2.9, max: 3, stdev: 1, medianCI95: [1, 3] as [number, number] };
+const stats = { n: 3, min: 1, mean: 2, p50: 2, p90: 2.5, p99: 2.9, max: 3, stdev: 1, medianCI95: [1, 3] as [number, number], medianCICoverage: 0.75 };
 function res(model: string, framework: string, backend: ModelResult['backend'], status: ModelResult['status'], kind: 'cpu' | 'software' = 'cpu'): ModelResult {
   return {
     model, path: model, sha256: 'a'.repeat(64), producerName: 'p', producerVersion: '1', framework, backend,
