@@ -13,7 +13,7 @@ import { loadModel } from '../onnx/model.js';
 import { summarize } from '../onnx/inspect.js';
 import { DEFAULT_TOLERANCE } from '../verify/prepare.js';
 import { downloadVerified, type DownloadProgress, type DownloadResult, type FetchLike } from './download.js';
-import { extractTestDataSets, testDataSets } from './tar.js';
+import { defaultExtractLimit, extractTestDataSets, testDataSets } from './tar.js';
 import { checkProducer, frameworkFromProducer, type ProducerCheck } from './producers.js';
 import type { ZooEntry } from './catalog.js';
 
@@ -212,7 +212,7 @@ export async function pullEntry(entry: ZooEntry, o: PullOptions = {}): Promise<P
       const archiveUrl = zooUrl(baseUrl, entry.tarGz.path);
       const a = await downloadVerified({ url: archiveUrl, dest: archive, sha256: entry.tarGz.sha256, size: entry.tarGz.size, ...common });
       downloads.push({ file: basename(archive), url: archiveUrl, outcome: a.outcome, transferred: a.transferred });
-      testSets = await extractTestDataSets(archive, dir);
+      testSets = await extractTestDataSets(archive, dir, { maxBytes: defaultExtractLimit(entry.tarGz.size) });
       if (testSets.length === 0) o.onMessage?.(`${entry.name}: warning: ${basename(archive)} holds no test_data_set folder; the model will verify without a reference`);
       if (!o.keepArchive) rmSync(archive, { force: true });
     }
