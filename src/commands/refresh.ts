@@ -15,8 +15,8 @@ export function registerRefreshCommand(program: Command): void {
     .action(async (opts: RefreshOptions) => {
       const { defaultEvidenceDir, readEvidence } = await import('../evidence/store.js');
       const { refreshScores } = await import('../scorecard/refresh.js');
-      const { formatRefresh } = await import('../scorecard/refreshFormat.js');
-      const { parseScoreFormat } = await import('../scorecard/format.js');
+      const { formatRefresh } = await import('../format/refresh.js');
+      const { parseScoreFormat } = await import('../format/scorecard.js');
       const dir = opts.evidenceDir ?? defaultEvidenceDir();
       const { records, rejected } = readEvidence(dir);
       for (const r of rejected) process.stderr.write(`skipped ${r.file}: ${r.reason}\n`);
