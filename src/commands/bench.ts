@@ -63,11 +63,11 @@ export function registerBenchCommand(program: Command): void {
       if (opts.json) {
         console.log(JSON.stringify({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
       } else if (opts.csv) {
-        const { benchCsv } = await import('../bench/format.js');
+        const { benchCsv } = await import('../format/bench.js');
         process.stdout.write(benchCsv(run.rows));
         if (evidencePath) process.stderr.write(`evidence: ${evidencePath}\n`);
       } else {
-        const { renderBench } = await import('../bench/format.js');
+        const { renderBench } = await import('../format/bench.js');
         console.log(renderBench(run));
         if (evidencePath) console.log(`evidence: ${evidencePath}`);
       }

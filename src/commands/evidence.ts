@@ -36,7 +36,7 @@ export function registerEvidenceCommand(program: Command): void {
       if (found.length !== 1) throw new InputError(found.length ? `'${id}' matches ${found.length} records` : `no evidence record '${id}'`);
       const r = found[0]!;
       if (opts.json) { console.log(JSON.stringify(r, null, 1)); return; }
-      const { resultsTable, backendsTable } = await import('../format/verifyTable.js');
+      const { resultsTable, backendsTable } = await import('../format/verify.js');
       console.log(`${r.id}  ${r.kind}  ${r.createdAt}  ${r.machine.hostname} (${r.machine.platform}/${r.machine.arch})`);
       console.log(backendsTable(r.backends));
       console.log(resultsTable(r.results));

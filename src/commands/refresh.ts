@@ -16,8 +16,8 @@ export function registerRefreshCommand(program: Command): void {
       const { defaultEvidenceDir } = await import('../evidence/store.js');
       const { loadEvidenceFolder } = await import('./evidenceFolder.js');
       const { refreshScores } = await import('../scorecard/refresh.js');
-      const { formatRefresh } = await import('../scorecard/refreshFormat.js');
-      const { parseScoreFormat } = await import('../scorecard/format.js');
+      const { formatRefresh } = await import('../format/refresh.js');
+      const { parseScoreFormat } = await import('../format/scorecard.js');
       const dir = opts.evidenceDir ?? defaultEvidenceDir();
       const { records, rejected } = await loadEvidenceFolder(dir);
       if (records.length === 0) process.stderr.write(`no evidence records in ${dir}: every cell is documented only (run onnx-workbench verify first)\n`);

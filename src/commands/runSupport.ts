@@ -176,7 +176,7 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   if (opts.json) {
     console.log(JSON.stringify({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
   } else {
-    const { renderVerify } = await import('../format/verifyTable.js');
+    const { renderVerify } = await import('../format/verify.js');
     console.log(renderVerify(run));
     if (evidencePath) console.log(`evidence: ${evidencePath}`);
   }
