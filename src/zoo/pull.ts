@@ -3,10 +3,11 @@
  * `<cacheDir>/<name>/`: `model.onnx`, its `test_data_set_N/` folders and a `manifest.json` in the
  * bundled models' schema (id `zoo/<name>`), written last: a folder without one is not pulled.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { InputError, errorLine } from '../errors.js';
+import { safeReadText } from '../util/safeRead.js';
 import { parseManifest, readManifest, type ModelManifest } from '../models/manifest.js';
 import type { Target } from '../models/catalog.js';
 import { loadModel } from '../onnx/model.js';
@@ -88,7 +89,8 @@ function acquireLock(dir: string): () => void {
       return () => rmSync(lock, { force: true });
     } catch (e) {
       if ((e as { code?: string }).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(lock, 'utf8').trim());
+      let pid = NaN;
+      try { pid = Number(safeReadText(lock, { maxBytes: 64 }).trim()); } catch { /* not a lock we wrote: taken over below */ }
       if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
         throw new InputError(`${dir}: another onnx-workbench (pid ${pid}) is pulling this model; wait for it, or delete ${lock} if it is gone`);
       }
