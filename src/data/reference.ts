@@ -186,6 +186,7 @@ export function checkFeeds(feeds: Map<string, Tensor>, ports: PortInfo[], what: 
   for (const port of ports) {
     const t = feeds.get(port.name);
     if (!t) throw new InputError(`${what}: no data for graph input '${port.name}'`);
+    if (port.elemType === 'optional') continue; // an optional input holding a tensor is fed as the tensor (its type checked when read)
     if (t.dtype !== port.elemType) {
       throw new InputError(`${what}: input '${port.name}' is ${t.dtype} but the graph expects ${port.elemType}`);
     }

@@ -14,6 +14,7 @@ import { checkFeeds, findTestDataSets, generateInputs, loadNpz, loadTestDataSet,
 import { modelPortTypes, type ModelPortTypes } from '../data/ports.js';
 import { findUnsupported, type UnsupportedType } from '../data/apiSupport.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { toleranceRuleFor } from '../suite/toleranceRules.js';
 
 export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
 
@@ -40,6 +41,8 @@ export interface PreparedModel {
   ports: ModelPortTypes;
   /** A type the runtimes' JavaScript APIs cannot pass: the case is `unsupported`, not run. */
   unsupported?: UnsupportedType;
+  /** Why the tolerance is not the default: a per-op rule where the reference is approximate. */
+  toleranceRule?: string;
 }
 
 /** One set of inputs and, where known, the outputs to expect from them. */
@@ -125,6 +128,7 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
   const first = sets[0]!;
   const reference = first.reference;
   if (!reference) referenceKind = 'none';
+  const rule = m ? undefined : toleranceRuleFor(summary);
   const source = sets.length > 1 ? `${sets.length} test data sets (${sets.map((x) => x.source).join(', ')})` : first.source;
   return {
     target, model, summary,
@@ -132,7 +136,7 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
     reference,
     referenceKind,
     referenceSource: source,
-    tolerance: m?.tolerance ?? DEFAULT_TOLERANCE,
+    tolerance: m?.tolerance ?? rule?.tolerance ?? DEFAULT_TOLERANCE,
     backendTolerance: m?.backendTolerance ?? {},
     ...(m ? { expected: m.expected } : {}),
     backendExpected: m?.backendExpected ?? {},
@@ -140,5 +144,6 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
     sets,
     ports,
     ...(unsupported ? { unsupported } : {}),
+    ...(!m?.tolerance && rule ? { toleranceRule: rule.reason } : {}),
   };
 }
