@@ -145,6 +145,10 @@ export interface SuiteRunExtras {
   inputErrors: InputFailure[];
   /** Cases found (prepared + input errors), for the summary line. */
   cases: number;
+  /** The roots, recorded with each result (`suite`). */
+  root: string;
+  /** Replaces the verify table (and --json's run) with another view of the results (conformance). */
+  view?: { render(results: ModelResult[]): string; json(results: ModelResult[]): unknown };
 }
 
 /** Verify prepared models as the `verify` command does: progress, evidence, output, exit code. */
@@ -173,11 +177,22 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   }), Boolean(suite));
   progress?.clear();
   if (!run) return;
+  if (suite) {
+    // Suite results say which suite they belong to and which ops the case uses (conformance by op).
+    const ops = new Map(prepared.map((p) => [p.target.id, Object.keys(p.summary.opCounts)]));
+    run.results = run.results.map((r) => ({ ...r, suite: suite.root, ...(ops.has(r.model) ? { ops: ops.get(r.model)! } : {}) }));
+  }
   const partial = Boolean(suite) && process.exitCode === 130;
   const allThere = checkBackends(run, explicitBackends(opts.backend));
   const evidencePath = await saveEvidence('verify', run, opts, partial);
-  if (opts.json) {
+  if (opts.json && suite?.view) {
+    console.log(JSON.stringify({ ...(suite.view.json(run.results) as object), ...(partial ? { partial: true } : {}), ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
+  } else if (opts.json) {
     console.log(JSON.stringify({ ...run, ...(partial ? { partial: true } : {}), ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
+  } else if (suite?.view) {
+    console.log(suite.view.render(run.results));
+    console.log((await import('../suite/summary.js')).suiteSummaryLine(run.results, suite.cases));
+    if (evidencePath) console.log(`evidence: ${evidencePath}${partial ? ' (partial: interrupted)' : ''}`);
   } else {
     const { renderVerify } = await import('../format/verifyTable.js');
     console.log(renderVerify(run));

@@ -93,6 +93,8 @@ export const evidenceSchema = {
           latency,
           dataSets: { type: 'integer', minimum: 0 },
           toleranceRule: { type: 'string' },
+          suite: { type: 'string' },
+          ops: { type: 'array', items: { type: 'string' } },
         },
       },
     },

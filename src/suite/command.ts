@@ -7,7 +7,7 @@ import type { SuiteRunExtras } from '../commands/runSupport.js';
 import type { ModelInputOptions } from '../commands/runSupport.js';
 import { ProgressLine } from './progress.js';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** A bundled-style tree (manifest.json files) is a group of bundled models, not a suite root. */
 function holdsManifests(dir: string, depth = 0): boolean {
@@ -44,5 +44,5 @@ export function prepareSuiteRoots(names: string[], opts: ModelInputOptions & { f
   const progress = new ProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !opts.quiet && !opts.json);
   const { prepared, failures } = prepareCases(cases, { ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed }, (done, total) => progress.update(done, total, 'reading models and data'));
   progress.clear();
-  return { prepared, extras: { inputErrors: failures, cases: cases.length } };
+  return { prepared, extras: { inputErrors: failures, cases: cases.length, root: roots.map((r) => resolve(r)).join(',') } };
 }

@@ -58,6 +58,10 @@ export interface ModelResult {
   setResults?: { source: string; ok: boolean; reason?: string }[];
   /** Why this case's tolerance differs from the default (a per-op rule where the reference is approximate). */
   toleranceRule?: string;
+  /** For a case of a test suite (`verify <root>`): the root, as an absolute path. */
+  suite?: string;
+  /** For a suite case: the op types its graph uses (`domain:op`), for the conformance view. */
+  ops?: string[];
 }
 
 export interface VerifyRun {
