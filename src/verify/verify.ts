@@ -37,6 +37,8 @@ export interface ModelResult {
   adapter: AdapterInfo;
   status: Status;
   expectedStatus?: Status;
+  /** The manifest's recorded cause of an expected non-pass (shown in summaries). */
+  expectedReason?: string;
   meetsExpectation: boolean;
   reason?: string;
   referenceKind: ResultReferenceKind;
@@ -204,6 +206,7 @@ export function judge(
     backend: backend.id, adapter,
     referenceKind: p.referenceKind, referenceSource: p.referenceSource, tolerance,
     ...(expected ? { expectedStatus: expected.status } : {}),
+    ...(expected?.reason ? { expectedReason: expected.reason } : {}),
     ...(p.warnings.length ? { warnings: p.warnings } : {}),
   };
   const finish = (status: Status, rest: Partial<ModelResult>): ModelResult => ({
