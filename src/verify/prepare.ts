@@ -11,6 +11,8 @@ import { summarize, type ModelSummary } from '../onnx/inspect.js';
 import type { Target } from '../models/catalog.js';
 import type { Expectation, ReferenceKind, Tolerance } from '../models/manifest.js';
 import { checkFeeds, generateInputs, loadNpz, loadTestDataSet, type ReferenceData } from '../data/reference.js';
+import { attributeSummary } from '../scorecard/attribution.js';
+import type { Attribution } from '../onnx/fingerprint.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
@@ -32,6 +34,8 @@ export interface PreparedModel {
   backendExpected: Record<string, Expectation>;
   /** Problems with a bundled model's manifest (sha256 or producer differ): reported, not fatal. */
   warnings: string[];
+  /** The exporter by fingerprint (the framework of a user's model comes from it). */
+  exporter: Attribution;
 }
 
 export interface PrepareOptions {
@@ -62,6 +66,8 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
   const warnings: string[] = [];
   if (m && m.sha256 !== model.sha256) warnings.push(`sha256 ${model.sha256.slice(0, 12)}… differs from the manifest's ${m.sha256.slice(0, 12)}…`);
   if (m && m.expectedProducer !== summary.producerName) warnings.push(`producer_name '${summary.producerName}' differs from the manifest's '${m.expectedProducer}'`);
+  const exporter = attributeSummary(summary);
+  if (m && exporter.framework !== m.framework) warnings.push(`the file's fingerprint says ${exporter.framework} (${exporter.tool}), the manifest ${m.framework}`);
 
   let data: ReferenceData | undefined;
   let referenceKind: ResultReferenceKind = 'none';
@@ -100,5 +106,6 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
     ...(m ? { expected: m.expected } : {}),
     backendExpected: m?.backendExpected ?? {},
     warnings,
+    exporter,
   };
 }
