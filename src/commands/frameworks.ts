@@ -8,16 +8,15 @@ export function registerFrameworksCommand(program: Command): void {
     .option('--evidence-dir <dir>', 'evidence directory (default ./evidence or $ONNX_WORKBENCH_EVIDENCE; the shipped snapshot when it holds none)')
     .action(async (opts: { json?: boolean; evidenceDir?: string }) => {
       const { loadFrameworks, loadRegistry } = await import('../scorecard/data.js');
-      const { formatRegistryJson, formatRegistryTable } = await import('../scorecard/registryFormat.js');
+      const { formatRegistryJson, formatRegistryTable } = await import('../format/frameworks.js');
       const { defaultEvidenceDir } = await import('../evidence/store.js');
-      const { evidenceOrSnapshot } = await import('../scorecard/snapshot.js');
+      const { scoringEvidence, namedEvidenceDir } = await import('./scoringEvidence.js');
       const { gradeEvidence } = await import('../scorecard/levels.js');
       const { knownExports } = await import('../scorecard/known.js');
       const { userFrameworkOf } = await import('../scorecard/refresh.js');
       const registry = loadRegistry();
       const dir = opts.evidenceDir ?? defaultEvidenceDir();
-      const { records, rejected, source } = evidenceOrSnapshot(dir);
-      for (const r of rejected) process.stderr.write(`skipped ${r.file}: ${r.reason}\n`);
+      const { records, source } = await scoringEvidence(dir, namedEvidenceDir(opts.evidenceDir));
       const byFramework = gradeEvidence(records, knownExports(), userFrameworkOf(registry));
       const from = source.kind === 'shipped'
         ? `the SHIPPED snapshot ${source.path} (made ${source.createdAt?.slice(0, 10)} on ${source.machine})`

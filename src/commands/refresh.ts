@@ -14,13 +14,12 @@ export function registerRefreshCommand(program: Command): void {
     .option('--evidence-dir <dir>', 'evidence directory (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
     .action(async (opts: RefreshOptions) => {
       const { defaultEvidenceDir } = await import('../evidence/store.js');
-      const { evidenceOrSnapshot } = await import('../scorecard/snapshot.js');
+      const { scoringEvidence, namedEvidenceDir } = await import('./scoringEvidence.js');
       const { refreshScores } = await import('../scorecard/refresh.js');
-      const { formatRefresh } = await import('../scorecard/refreshFormat.js');
-      const { parseScoreFormat } = await import('../scorecard/format.js');
+      const { formatRefresh } = await import('../format/refresh.js');
+      const { parseScoreFormat } = await import('../format/scorecard.js');
       const dir = opts.evidenceDir ?? defaultEvidenceDir();
-      const { records, rejected, source } = evidenceOrSnapshot(dir);
-      for (const r of rejected) process.stderr.write(`skipped ${r.file}: ${r.reason}\n`);
+      const { records, rejected, source } = await scoringEvidence(dir, namedEvidenceDir(opts.evidenceDir));
       if (source.kind === 'shipped') process.stderr.write(`no evidence records in ${dir}: using the shipped snapshot ${source.path} (made ${source.createdAt?.slice(0, 10)} on ${source.machine}); run onnx-workbench verify to make your own\n`);
       else if (records.length === 0) process.stderr.write(`no evidence records in ${dir}: every cell is documented only (run onnx-workbench verify first)\n`);
       const format = opts.json ? 'json' : parseScoreFormat(opts.format);

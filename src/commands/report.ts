@@ -14,7 +14,7 @@ export function registerReportCommand(program: Command): void {
     .option('--open', 'open the report in a browser (xdg-open) when written')
     .action(async (opts: ReportOptions) => {
       const { defaultEvidenceDir } = await import('../evidence/store.js');
-      const { evidenceOrSnapshot } = await import('../scorecard/snapshot.js');
+      const { scoringEvidence, namedEvidenceDir } = await import('./scoringEvidence.js');
       const { loadCatalog } = await import('../models/catalog.js');
       const { loadRegistry } = await import('../scorecard/data.js');
       const { computeScorecard } = await import('../scorecard/scores.js');
@@ -23,9 +23,8 @@ export function registerReportCommand(program: Command): void {
       const { InputError } = await import('../errors.js');
       if (opts.policy !== 'strict' && opts.policy !== 'documented') throw new InputError(`unknown policy '${opts.policy}' (strict or documented)`);
       const dir = opts.evidenceDir ?? defaultEvidenceDir();
-      const { records, files, rejected, source } = evidenceOrSnapshot(dir);
+      const { records, files, source } = await scoringEvidence(dir, namedEvidenceDir(opts.evidenceDir));
       if (source.kind === 'shipped') process.stderr.write(`no evidence records in ${dir}: the report uses the shipped snapshot ${source.path} (made ${source.createdAt?.slice(0, 10)} on ${source.machine})\n`);
-      for (const r of rejected) process.stderr.write(`skipped ${r.file}: ${r.reason}\n`);
       const registry = loadRegistry();
       const result = await generateReport({
         outDir: resolve(opts.out), records, recordFiles: files, catalog: loadCatalog(), registry,

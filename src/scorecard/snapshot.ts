@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { readEvidence, validateEvidence, type EvidenceRecord } from '../evidence/store.js';
+import { validateEvidence, type EvidenceRecord } from '../evidence/store.js';
 import { errorLine, InputError } from '../errors.js';
 import { packageRoot } from '../util/paths.js';
 import type { EvidenceSource } from './refresh.js';
@@ -36,12 +36,17 @@ export interface EvidenceForReading {
   source: EvidenceSource;
 }
 
-/** The user's records from `dir`; when it holds none, the shipped snapshot (if the package has one). */
-export function evidenceOrSnapshot(dir: string, snapshotPath = shippedSnapshotPath()): EvidenceForReading {
-  const own = readEvidence(dir);
-  if (own.records.length > 0 || !existsSync(snapshotPath)) {
-    return { ...own, source: { kind: 'user', path: dir } };
+/**
+ * The records to score: the user's (already read from `dir`), or, when there are none, the shipped
+ * snapshot (if the package has one). `loaded` undefined: the folder does not exist.
+ */
+export function evidenceOrSnapshot(
+  dir: string, loaded: { records: EvidenceRecord[]; files: Map<string, string>; rejected: { file: string; reason: string }[] } | undefined,
+  snapshotPath = shippedSnapshotPath(),
+): EvidenceForReading {
+  if ((loaded && loaded.records.length > 0) || !existsSync(snapshotPath)) {
+    return { records: loaded?.records ?? [], files: loaded?.files ?? new Map(), rejected: loaded?.rejected ?? [], source: { kind: 'user', path: dir } };
   }
   const { record, source } = loadShippedSnapshot(snapshotPath);
-  return { records: [record], files: new Map([[record.id, snapshotPath]]), rejected: own.rejected, source };
+  return { records: [record], files: new Map([[record.id, snapshotPath]]), rejected: loaded?.rejected ?? [], source };
 }

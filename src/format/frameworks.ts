@@ -1,7 +1,7 @@
 /** The ONNX registry as a terminal table or JSON (for `onnx-workbench frameworks`). */
 import Table from 'cli-table3';
-import type { FrameworkInfo, OnnxSide, RegistryFile } from './model.js';
-import { levelName, type FrameworkGrade } from './levels.js';
+import type { FrameworkInfo, OnnxSide, RegistryFile } from '../scorecard/model.js';
+import { levelName, type FrameworkGrade } from '../scorecard/levels.js';
 
 export interface RegistryRow {
   id: string;
