@@ -223,6 +223,24 @@ describe('the shipped evidence snapshot', () => {
     }
   });
 
+  it('gives frameworks its "verified here" column', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'frameworks-empty-'));
+    try {
+      const json = JSON.parse((await runCli(['frameworks', '--evidence-dir', dir, '--json'])).stdout) as {
+        verifiedHere: { from: string; frameworks: Record<string, { level: number; exports: number; newestExporterVersion: string | null; backends: string[] }> };
+      };
+      expect(json.verifiedHere.from).toMatch(/SHIPPED snapshot/);
+      expect(json.verifiedHere.frameworks.mxnet).toMatchObject({ level: 3, exports: 1, newestExporterVersion: null, backends: ['cpu', 'wasm'] });
+      expect(json.verifiedHere.frameworks.chainer).toMatchObject({ level: 4, exports: 2, newestExporterVersion: '4.3.0' });
+      expect(json.verifiedHere.frameworks.neon).toMatchObject({ level: 5, exports: 0 });
+      const table = (await runCli(['frameworks', '--evidence-dir', dir])).stdout;
+      expect(table).toMatch(/verified here/);
+      expect(table).toMatch(/level 3: runs, backends/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('is not used when the folder has records of its own', () => {
     const dir = mkdtempSync(join(tmpdir(), 'refresh-own-'));
     try {
