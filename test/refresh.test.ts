@@ -17,6 +17,9 @@ import { resolveTargets } from '../src/models/catalog.js';
 import { prepareTarget } from '../src/verify/prepare.js';
 import { verify } from '../src/verify/verify.js';
 import { runCli } from './helpers/cli.js';
+import { assemble } from '../src/report/generate.js';
+import { loadRegistry } from '../src/scorecard/data.js';
+import { computeScorecard } from '../src/scorecard/scores.js';
 
 const catalog = loadCatalog();
 const sha = (id: string) => catalog.find((e) => e.manifest.id === id)!.manifest.sha256;
@@ -183,6 +186,21 @@ describe('a user-made model is not proof of a framework\'s exporter (strict poli
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the report uses the same attribution', () => {
+  it('keeps a user model that calls itself PaddlePaddle in a row of its own', () => {
+    const registry = loadRegistry();
+    const data = assemble({
+      outDir: '/nonexistent', records, recordFiles: new Map(), catalog, registry,
+      scorecards: { published: computeScorecard({ view: 'as-published' }), corrected: computeScorecard({ view: 'corrected' }), refreshed: refreshScores(records, { registry }) },
+    });
+    expect(data.matrix.frameworks).toContain('paddlepaddle (user models)');
+    const cell = (fw: string) => data.matrix.cells.find((c) => c.framework === fw && c.backend === 'cpu')!;
+    expect(cell('paddlepaddle').state).toBe('documented only');
+    expect(cell('paddlepaddle (user models)').state).toBe('pass');
+    expect(cell('mxnet').counts).toEqual({ 'no-reference': 1 });
   });
 });
 
