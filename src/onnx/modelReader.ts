@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { onnx, toNumber, type ModelProto, type TensorProto } from './proto.js';
+import { onnx, toNumber, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
 import { CHUNK_BYTES, openRegular, readFully, readRange } from './rangeReader.js';
 
 /** Tensor payloads larger than this stay in the file and are referenced by offset and length. */
@@ -173,7 +173,7 @@ class StreamParser {
   /** Make the window hold [pos, pos + n), keeping the current field of the innermost message. */
   private ensure(n: number): void {
     if (this.pos + n <= this.winStart + this.winLen) return;
-    if (this.pos + n > this.size) throw new InputError(`${this.what}: the file ends inside a protobuf field (truncated model?)`);
+    if (this.pos + n > this.size) throw corrupt(this.what, `the file ends inside a protobuf field`);
     const top = this.levels[this.levels.length - 1];
     let keepFrom = this.pos;
     if (top) {
@@ -188,7 +188,7 @@ class StreamParser {
     this.winLen = keep;
     while (this.pos + n > this.winStart + this.winLen) {
       const got = this.readChunk(this.window.subarray(this.winLen));
-      if (got === 0) throw new InputError(`${this.what}: the file ends inside a protobuf field (truncated model?)`);
+      if (got === 0) throw corrupt(this.what, `the file ends inside a protobuf field`);
       this.winLen += got;
     }
   }
@@ -200,19 +200,19 @@ class StreamParser {
     let value = 0;
     let mul = 1;
     for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.size) throw new InputError(`${this.what}: truncated protobuf varint`);
+      if (this.pos >= this.size) throw corrupt(this.what, `truncated protobuf varint`);
       const b = this.byteAt(this.pos++);
       value += (b & 0x7f) * mul;
       if ((b & 0x80) === 0) return value;
       mul *= 128;
     }
-    throw new InputError(`${this.what}: malformed protobuf varint`);
+    throw corrupt(this.what, `malformed protobuf varint`);
   }
 
   /** Move past n bytes, reading (and hashing) them through the window; `scan` sees each piece. */
   private skip(n: number, scan?: (piece: Uint8Array) => void): void {
     const end = this.pos + n;
-    if (end > this.size) throw new InputError(`${this.what}: a protobuf field runs past the end of the file (truncated model?)`);
+    if (end > this.size) throw corrupt(this.what, `a protobuf field runs past the end of the file`);
     const inWindow = Math.min(end, this.winStart + this.winLen);
     if (scan && inWindow > this.pos) scan(this.window.subarray(this.pos - this.winStart, inWindow - this.winStart));
     this.pos = inWindow;
@@ -221,7 +221,7 @@ class StreamParser {
       this.winStart = this.fileAt;
       this.winLen = 0;
       const got = this.readChunk(this.window);
-      if (got === 0) throw new InputError(`${this.what}: truncated protobuf field`);
+      if (got === 0) throw corrupt(this.what, `truncated protobuf field`);
       this.winLen = got;
       const upTo = Math.min(end, this.winStart + got);
       if (scan) scan(this.window.subarray(0, upTo - this.winStart));
@@ -247,7 +247,7 @@ class StreamParser {
       const field = Math.floor(tag / 8);
       if (wire === 2) {
         const len = this.varint();
-        if (this.pos + len > end) throw new InputError(`${this.what}: a protobuf field runs past the end of its message (corrupt or truncated model)`);
+        if (this.pos + len > end) throw corrupt(this.what, `a protobuf field runs past the end of its message`);
         const child = children[field];
         const payload = type === 'tensor' ? PAYLOADS[field] : undefined;
         const tensorish = child && (child[0] === 'tensor' || child[0] === 'sparse');
@@ -290,6 +290,15 @@ class StreamParser {
         }
         if (child) occurrences.set(field, (occurrences.get(field) ?? 0) + 1);
         this.ensure(len);
+        if (child && child[0] === 'node') {
+          // Nodes are most of a big graph: decoded straight from the window into lean objects.
+          flushRun(level.fieldStart);
+          const at = this.pos - this.winStart;
+          bigs.push({ prop: child[1], repeated: true, index: occurrences.get(field)! - 1, value: decodeNode(this.window, at, at + len, this.what) });
+          this.pos += len;
+          level.runStart = this.pos;
+          continue;
+        }
         this.pos += len;
       } else if (wire === 0) {
         this.varint();
@@ -298,9 +307,9 @@ class StreamParser {
         this.ensure(n);
         this.pos += n;
       } else {
-        throw new InputError(`${this.what}: protobuf wire type ${wire} is not supported (corrupt model?)`);
+        throw corrupt(this.what, `protobuf wire type ${wire} is not supported`);
       }
-      if (this.pos > end) throw new InputError(`${this.what}: a protobuf field runs past the end of its message (corrupt or truncated model)`);
+      if (this.pos > end) throw corrupt(this.what, `a protobuf field runs past the end of its message`);
     }
     flushRun(this.pos);
     this.levels.pop();
@@ -308,7 +317,7 @@ class StreamParser {
     try {
       obj = TYPES[type].decode(level.seg.bytes()) as Record<string, unknown>;
     } catch (e) {
-      throw new InputError(`${this.what}: not a readable ONNX model (protobuf decoding failed: ${(e as Error).message}); the file may be truncated or not ONNX`);
+      throw corrupt(this.what, (e as Error).message);
     }
     if (bigs.length) mergeChildren(obj, bigs);
     if (refs.length) lazyRefs.set(obj, refs);
@@ -317,6 +326,86 @@ class StreamParser {
 
   /** Every byte of the file was read (and hashed) exactly once. */
   finished(): boolean { return this.fileAt === this.size && this.pos === this.size; }
+}
+
+/** One line for a file that is not a readable protobuf, worded as `decodeModel` words it. */
+function corrupt(what: string, detail: string): InputError {
+  return new InputError(`${what}: not a readable ONNX model (protobuf decoding failed: ${detail}); the file may be truncated or not ONNX`);
+}
+
+const interned = new Map<string, string>();
+function intern(s: string): string {
+  const known = interned.get(s);
+  if (known !== undefined) return known;
+  if (interned.size < 10_000) interned.set(s, s);
+  return s;
+}
+
+/**
+ * One NodeProto from `buf[start, end)`, as a plain object with the fields `onnx.NodeProto.decode`
+ * gives (arrays sized exactly, op types and domains shared): a graph of a million nodes holds a
+ * million of these, so their size and the garbage made building them set the reader's speed.
+ * Attributes are decoded by the schema.
+ */
+type Attribute = ReturnType<typeof onnx.AttributeProto.decode>;
+const utf8 = (b: Buffer, s: number, e: number): string => (b as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(s, e);
+const scratchIn: string[] = [];
+const scratchOut: string[] = [];
+function decodeNode(buf: Buffer, start: number, end: number, what: string): NodeProto {
+  let name = '';
+  let opType = '';
+  let domain = '';
+  let docString = '';
+  let attribute: Attribute[] | undefined;
+  scratchIn.length = 0;
+  scratchOut.length = 0;
+  let p = start;
+  const varint = (): number => {
+    let value = 0;
+    let mul = 1;
+    for (let i = 0; i < 10 && p < end; i++) {
+      const b = buf[p++]!;
+      value += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) return value;
+      mul *= 128;
+    }
+    throw corrupt(what, `malformed protobuf varint in a node`);
+  };
+  while (p < end) {
+    const tag = varint();
+    const wire = tag & 7;
+    if (wire === 2) {
+      const len = varint();
+      const s = p;
+      p += len;
+      if (p > end) throw corrupt(what, `a node's field runs past its end`);
+      switch (tag >>> 3) {
+        case 1: scratchIn.push(utf8(buf, s, p)); break;
+        case 2: scratchOut.push(utf8(buf, s, p)); break;
+        case 3: name = utf8(buf, s, p); break;
+        case 4: opType = intern(utf8(buf, s, p)); break;
+        case 7: domain = intern(utf8(buf, s, p)); break;
+        case 6: docString = utf8(buf, s, p); break;
+        case 5: (attribute ??= []).push(decodeAttribute(buf.subarray(s, p), what)); break;
+        default: break; // a field this schema does not know
+      }
+    } else if (wire === 0) varint();
+    else if (wire === 1) p += 8;
+    else if (wire === 5) p += 4;
+    else throw corrupt(what, `protobuf wire type ${wire} in a node is not supported`);
+  }
+  if (p > end) throw corrupt(what, `a node's field runs past its end`);
+  const node: NodeProto = { input: scratchIn.slice(), output: scratchOut.slice(), name, opType, domain, attribute: attribute ?? [] };
+  if (docString) node.docString = docString;
+  return node;
+}
+
+function decodeAttribute(b: Uint8Array, what: string): Attribute {
+  try {
+    return onnx.AttributeProto.decode(b);
+  } catch (e) {
+    throw corrupt(what, `in an attribute: ${(e as Error).message}`);
+  }
 }
 
 /** Put descended children back among the small ones decoded in one go, in file order. */
