@@ -1,0 +1,151 @@
+/**
+ * The streaming model reader and the range reader: the structure matches a whole-file decode,
+ * payloads are left in the file and read back by range, truncated and bad files fail with one
+ * line, and node order survives a large node in the middle of the graph.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onnx, type ModelProto } from '../src/onnx/proto.js';
+import { isLazy, payloadCount, payloadRefs, rawDataLength, readModelStructure, readRawData, LAZY_PAYLOAD_BYTES } from '../src/onnx/modelReader.js';
+import { hashRange, readRange, fileIdentity, sameIdentity } from '../src/onnx/rangeReader.js';
+import { openModel } from '../src/onnx/openModel.js';
+import { summarize } from '../src/onnx/inspect.js';
+import { loadModel } from '../src/onnx/model.js';
+import { InputError } from '../src/errors.js';
+
+let dir: string;
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'owb-large-')); });
+afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+
+const f32 = (n: number, seed: number) => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = ((i * 7 + seed) % 13) / 13; return new Uint8Array(a.buffer); };
+
+/** x -> MatMul(W0) -> Relu -> MatMul(W1) -> ... with raw_data weights, a big Constant node in the middle. */
+function chainModel(layers: number, width: number): ModelProto {
+  const nodes: onnx.INodeProto[] = [];
+  const inits: onnx.ITensorProto[] = [];
+  let prev = 'x';
+  for (let i = 0; i < layers; i++) {
+    inits.push({ name: `W${i}`, dims: [width, width], dataType: 1, rawData: f32(width * width, i) });
+    nodes.push({ opType: 'MatMul', input: [prev, `W${i}`], output: [`m${i}`], name: `mm${i}` });
+    if (i === 1) {
+      // A Constant node over 64 KiB: read by descending into it, not in one decode with its neighbours.
+      nodes.push({ opType: 'Constant', output: ['big'], name: 'bigconst', attribute: [{ name: 'value', type: 4, t: { dims: [width * width], dataType: 1, rawData: f32(width * width, 99) } }] });
+      nodes.push({ opType: 'Add', input: [`m${i}`, 'zero'], output: [`a${i}`], name: `add${i}` });
+      inits.push({ name: 'zero', dims: [1], dataType: 1, floatData: [0] });
+      prev = `a${i}`;
+    } else prev = `m${i}`;
+    nodes.push({ opType: 'Relu', input: [prev], output: [`r${i}`], name: `relu${i}` });
+    prev = `r${i}`;
+  }
+  return onnx.ModelProto.create({
+    irVersion: 8, producerName: 'large-model.test', opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'chain', node: nodes, initializer: inits,
+      input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: width }] } } } }],
+      output: [{ name: prev, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: width }] } } } }],
+    },
+  });
+}
+
+function save(name: string, proto: ModelProto): { path: string; bytes: Uint8Array } {
+  const bytes = onnx.ModelProto.encode(proto).finish();
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return { path, bytes };
+}
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+describe('streaming model reader', () => {
+  it('reads the same structure as a whole-file decode, at any chunk size, and hashes the file', () => {
+    const { path, bytes } = save('chain.onnx', chainModel(3, 200));
+    const full = onnx.ModelProto.decode(bytes);
+    for (const chunkBytes of [1, 5, 4096, 1 << 22]) {
+      const s = readModelStructure(path, { chunkBytes });
+      expect(s.sha256).toBe(sha(bytes));
+      expect(s.sizeBytes).toBe(bytes.length);
+      expect(isLazy(s.proto)).toBe(true);
+      const g = s.proto.graph!;
+      // Node order and content, the large Constant included.
+      expect(g.node!.map((n) => n.name)).toEqual(full.graph!.node!.map((n) => n.name));
+      expect(g.node!.map((n) => [...(n.input ?? [])])).toEqual(full.graph!.node!.map((n) => [...(n.input ?? [])]));
+      expect(g.initializer!.map((t) => t.name)).toEqual(full.graph!.initializer!.map((t) => t.name));
+      // Big payloads stay in the file; their sizes are known; small ones are held.
+      const w0 = g.initializer!.find((t) => t.name === 'W0')!;
+      expect(w0.rawData?.length ?? 0).toBe(0);
+      expect(rawDataLength(w0)).toBe(200 * 200 * 4);
+      expect(payloadRefs(w0)).toHaveLength(1);
+      const zero = g.initializer!.find((t) => t.name === 'zero')!;
+      expect(payloadCount(zero, 'floatData')).toBe(1);
+      expect(s.lazyBytes).toBeGreaterThanOrEqual(4 * 200 * 200 * 4);
+      // Read back by range: the same bytes as the whole-file decode.
+      expect(Buffer.from(readRawData(path, w0)!).equals(Buffer.from(full.graph!.initializer![0]!.rawData!))).toBe(true);
+      const big = g.node!.find((n) => n.name === 'bigconst')!.attribute![0]!.t!;
+      expect(rawDataLength(big)).toBe(200 * 200 * 4);
+    }
+  });
+
+  it('leaves a payload of LAZY_PAYLOAD_BYTES or less in memory', () => {
+    const n = LAZY_PAYLOAD_BYTES / 4;
+    const { path } = save('small.onnx', chainModel(1, Math.floor(Math.sqrt(n))));
+    const w = readModelStructure(path).proto.graph!.initializer![0]!;
+    expect(payloadRefs(w)).toHaveLength(0);
+    expect(w.rawData!.length).toBe(rawDataLength(w));
+  });
+
+  it('refuses a truncated file with one line naming it, at every cut', () => {
+    const { bytes } = save('whole.onnx', chainModel(2, 100));
+    for (const cut of [1, 17, Math.floor(bytes.length / 2), bytes.length - 3]) {
+      const p = join(dir, `cut${cut}.onnx`);
+      writeFileSync(p, bytes);
+      truncateSync(p, cut);
+      let err: unknown;
+      try { readModelStructure(p, { chunkBytes: 4096 }); } catch (e) { err = e; }
+      expect(err, `cut at ${cut}`).toBeInstanceOf(InputError);
+      expect((err as Error).message).toContain(p);
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('inspect from the streamed structure gives the same summary as the in-memory load', () => {
+    const { path } = save('same.onnx', chainModel(3, 120));
+    const a = summarize(openModel(path));
+    const b = summarize(loadModel(path));
+    expect(a).toEqual(b);
+    expect(a.parameterBytes).toBe(3 * 120 * 120 * 4 + 4);
+  });
+
+  it('validates from the structure: a raw_data size that does not match the shape is refused', () => {
+    const m = chainModel(1, 100);
+    m.graph!.initializer![0]!.dims = [100, 99];
+    const { path } = save('mismatch.onnx', m);
+    expect(() => openModel(path)).toThrow(/W0.*40000 bytes of raw data but its shape and type .* need 39600/);
+  });
+});
+
+describe('range reader', () => {
+  it('reads and hashes ranges, and refuses a range past the end', () => {
+    const p = join(dir, 'blob.bin');
+    const data = f32(100_000, 3);
+    writeFileSync(p, data);
+    expect(Buffer.from(readRange(p, 1000, 64)).equals(Buffer.from(data.subarray(1000, 1064)))).toBe(true);
+    expect(hashRange(p).sha256).toBe(sha(data));
+    expect(hashRange(p, 10, 5000).sha256).toBe(sha(data.subarray(10, 5010)));
+    expect(() => readRange(p, data.length - 4, 8)).toThrow(/runs past the end of the file/);
+    expect(() => readRange(dir, 0, 1)).toThrow(InputError);
+  });
+
+  it('a file identity changes when the file is rewritten', async () => {
+    const p = join(dir, 'id.bin');
+    writeFileSync(p, 'one');
+    const a = fileIdentity(p);
+    expect(sameIdentity(a, fileIdentity(p))).toBe(true);
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(p, 'two');
+    expect(sameIdentity(a, fileIdentity(p))).toBe(false);
+    expect(readFileSync(p, 'utf8')).toBe('two');
+  });
+});
