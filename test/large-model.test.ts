@@ -15,6 +15,8 @@ import { openModel } from '../src/onnx/openModel.js';
 import { summarize } from '../src/onnx/inspect.js';
 import { loadModel } from '../src/onnx/model.js';
 import { InputError } from '../src/errors.js';
+import { estimateFlops } from '../src/onnx/flops.js';
+import { exposeIntermediates } from '../src/onnx/edit.js';
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'owb-large-')); });
@@ -123,6 +125,24 @@ describe('streaming model reader', () => {
     m.graph!.initializer![0]!.dims = [100, 99];
     const { path } = save('mismatch.onnx', m);
     expect(() => openModel(path)).toThrow(/W0.*40000 bytes of raw data but its shape and type .* need 39600/);
+  });
+});
+
+describe('FLOPs from the streamed structure', () => {
+  it('counts the same work as from the loaded model, and never re-encodes a streamed one', async () => {
+    const { path } = save('flops.onnx', chainModel(3, 64));
+    const streamed = await estimateFlops(openModel(path).proto);
+    const loaded = await estimateFlops(loadModel(path).proto);
+    expect(streamed).toEqual(loaded);
+    // Intermediate shapes are not in the file: the loaded model observes them in one cpu run;
+    // the streamed one (no weights held) must not be re-encoded for that, and says so.
+    const feeds = { x: { dtype: 'float32' as const, dims: [1, 64], data: new Float32Array(64) } };
+    expect((await estimateFlops(loadModel(path).proto, feeds)).macs).toBe(3 * 64 * 64);
+    const est = await estimateFlops(openModel(path).proto, feeds);
+    expect(est.macs).toBe('unknown');
+    expect(est.note).toMatch(/run from its files/);
+    const q = path;
+    expect(() => exposeIntermediates(openModel(q).proto)).toThrow(/read by streaming/);
   });
 });
 
