@@ -5,13 +5,14 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, truncateSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx, type ModelProto } from '../src/onnx/proto.js';
 import { isLazy, payloadCount, payloadRefs, rawDataLength, readModelStructure, readRawData, LAZY_PAYLOAD_BYTES } from '../src/onnx/modelReader.js';
 import { hashRange, readRange, fileIdentity, sameIdentity } from '../src/onnx/rangeReader.js';
 import { openModel } from '../src/onnx/openModel.js';
+import { isFileModel, openFileModel, openForRun, withUnchangedFiles, type FileModel } from '../src/onnx/fileModel.js';
 import { summarize } from '../src/onnx/inspect.js';
 import { loadModel } from '../src/onnx/model.js';
 import { InputError } from '../src/errors.js';
@@ -143,6 +144,82 @@ describe('FLOPs from the streamed structure', () => {
     expect(est.note).toMatch(/run from its files/);
     const q = path;
     expect(() => exposeIntermediates(openModel(q).proto)).toThrow(/read by streaming/);
+  });
+});
+
+/** A two-layer chain whose weights live in `weights.bin` next to the model. */
+function externalModel(sub: string): { path: string; weights: string } {
+  const d = join(dir, sub);
+  mkdirSync(d, { recursive: true });
+  const m = chainModel(2, 64);
+  const blobs: Uint8Array[] = [];
+  let offset = 0;
+  for (const t of m.graph!.initializer!) {
+    if (!t.rawData || t.rawData.length <= 64) continue;
+    blobs.push(t.rawData);
+    t.externalData = [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(t.rawData.length) }];
+    t.dataLocation = 1;
+    offset += t.rawData.length;
+    t.rawData = new Uint8Array(0);
+  }
+  const weights = join(d, 'weights.bin');
+  writeFileSync(weights, Buffer.concat(blobs));
+  const path = join(d, 'model.onnx');
+  writeFileSync(path, onnx.ModelProto.encode(m).finish());
+  return { path, weights };
+}
+
+describe('running from files', () => {
+  it('a large model opens to run from its files, with every file hashed; a small one loads into memory', () => {
+    const { path, weights } = externalModel('ext-ok');
+    const old = process.env.ONNX_WORKBENCH_INLINE_LIMIT;
+    try {
+      process.env.ONNX_WORKBENCH_INLINE_LIMIT = '1000';
+      const m = openForRun(path);
+      expect(isFileModel(m)).toBe(true);
+      const f = m as FileModel;
+      expect(f.source.external.map((e) => e.location)).toEqual(['weights.bin']);
+      expect(f.source.external[0]!.sha256).toBe(sha(readFileSync(weights)));
+      expect(f.source.model.sha256).toBe(sha(readFileSync(path)));
+      expect(f.source.totalBytes).toBe(readFileSync(path).length + readFileSync(weights).length);
+      process.env.ONNX_WORKBENCH_INLINE_LIMIT = String(10 ** 9);
+      expect(isFileModel(openForRun(path))).toBe(false);
+    } finally {
+      if (old === undefined) delete process.env.ONNX_WORKBENCH_INLINE_LIMIT; else process.env.ONNX_WORKBENCH_INLINE_LIMIT = old;
+    }
+  });
+
+  it('creates the session only when the files are the validated ones, and checks again after', async () => {
+    const { path, weights } = externalModel('ext-change');
+    const m = openFileModel(path);
+    let created = 0;
+    const v = await withUnchangedFiles(m.source, async () => { created++; return 'session'; }, async () => {});
+    expect(v).toBe('session');
+    expect(created).toBe(1);
+    // Same size, other bytes: the identity (mtime/ctime) and the hash both differ.
+    await new Promise((r) => setTimeout(r, 20));
+    const bytes = readFileSync(weights);
+    bytes[10] ^= 0xff;
+    writeFileSync(weights, bytes);
+    await expect(withUnchangedFiles(m.source, async () => { created++; return 'session'; }, async () => {}))
+      .rejects.toThrow(/external data file 'weights.bin' .*was modified or replaced after it was validated/);
+    expect(created).toBe(1);
+    // A change while the runtime reads: caught after creation, and the session is released.
+    const n = openFileModel(path);
+    let released = 0;
+    await expect(withUnchangedFiles(n.source, async () => { writeFileSync(weights, bytes.subarray(0, 100)); return 's'; }, async () => { released++; }))
+      .rejects.toThrow(/changed size/);
+    expect(released).toBe(1);
+  });
+
+  it('a truncated external file is refused with one line naming the tensor and the file, before any session', () => {
+    const { path, weights } = externalModel('ext-trunc');
+    truncateSync(weights, 1000);
+    let err: unknown;
+    try { openForRun(path); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/tensor 'W0'.*'weights\.bin'/);
+    expect((err as Error).message).not.toContain('\n');
   });
 });
 
