@@ -57,7 +57,7 @@ export function summaryTable(results: ModelResult[]): string {
     groups.set(key, g);
     statuses.add(r.status);
   }
-  const cols = ['pass', 'mismatch', 'load-error', 'run-error', 'timeout', 'no-reference'].filter((s) => statuses.has(s));
+  const cols = ['pass', 'mismatch', 'load-error', 'run-error', 'timeout', 'no-reference', 'input-error', 'unsupported', 'nondeterministic'].filter((s) => statuses.has(s));
   const t = new Table({ head: ['framework', 'backend', ...cols, 'as expected'], style: { head: [], border: [] } });
   for (const [key, g] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
     const [fw, backend] = key.split('\u0000');
