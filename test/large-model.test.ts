@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onnx, type ModelProto } from '../src/onnx/proto.js';
+import { onnx, type ModelProto, type NodeProto, type TensorProto } from '../src/onnx/proto.js';
 import { isLazy, payloadCount, payloadRefs, rawDataLength, readModelStructure, readRawData, LAZY_PAYLOAD_BYTES } from '../src/onnx/modelReader.js';
 import { hashRange, readRange, fileIdentity, sameIdentity } from '../src/onnx/rangeReader.js';
 import { openModel } from '../src/onnx/openModel.js';
@@ -27,8 +27,8 @@ const f32 = (n: number, seed: number) => { const a = new Float32Array(n); for (l
 
 /** x -> MatMul(W0) -> Relu -> MatMul(W1) -> ... with raw_data weights, a big Constant node in the middle. */
 function chainModel(layers: number, width: number): ModelProto {
-  const nodes: onnx.INodeProto[] = [];
-  const inits: onnx.ITensorProto[] = [];
+  const nodes: NodeProto[] = [];
+  const inits: TensorProto[] = [];
   let prev = 'x';
   for (let i = 0; i < layers; i++) {
     inits.push({ name: `W${i}`, dims: [width, width], dataType: 1, rawData: f32(width * width, i) });
@@ -199,7 +199,7 @@ describe('running from files', () => {
     // Same size, other bytes: the identity (mtime/ctime) and the hash both differ.
     await new Promise((r) => setTimeout(r, 20));
     const bytes = readFileSync(weights);
-    bytes[10] ^= 0xff;
+    bytes[10] = bytes[10]! ^ 0xff;
     writeFileSync(weights, bytes);
     await expect(withUnchangedFiles(m.source, async () => { created++; return 'session'; }, async () => {}))
       .rejects.toThrow(/external data file 'weights.bin' .*was modified or replaced after it was validated/);
