@@ -2,6 +2,7 @@
 import { elementTypeName, dtypeFromCode, bytesPerElement } from './dtypes.js';
 import { toNumber, type GraphProto, type ModelProto, type ValueInfoProto } from './proto.js';
 import { rawDataLength } from './modelReader.js';
+import type { LoadedModel } from './model.js';
 
 /** What a summary is made from: a model loaded in memory, or one read by the streaming reader. */
 export interface SummarySource {
@@ -76,7 +77,7 @@ function countOps(graph: GraphProto, counts: Record<string, number>): void {
   }
 }
 
-export function summarize(model: SummarySource): ModelSummary {
+export function summarize(model: SummarySource | LoadedModel): ModelSummary {
   const proto: ModelProto = model.proto;
   const graph = proto.graph!;
   const opCounts: Record<string, number> = {};
@@ -114,7 +115,7 @@ export function summarize(model: SummarySource): ModelSummary {
     opCounts: Object.fromEntries(Object.entries(opCounts).sort(([a], [b]) => a.localeCompare(b))),
     parameterCount,
     parameterBytes,
-    sizeBytes: model.sizeBytes ?? model.bytes?.length ?? 0,
+    sizeBytes: ('sizeBytes' in model ? model.sizeBytes : undefined) ?? model.bytes?.length ?? 0,
     sha256: model.sha256,
     metadata: Object.fromEntries((proto.metadataProps ?? []).map((m) => [m.key ?? '', m.value ?? ''])),
     externalData,
