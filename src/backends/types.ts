@@ -20,6 +20,8 @@ export interface AdapterInfo {
   architecture?: string;
   device?: string;
   description?: string;
+  /** Who says so, when the workbench did not query the adapter itself (e.g. a browser page posting results). */
+  source?: string;
 }
 
 export interface BackendDescription {

@@ -92,8 +92,9 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
   const model = loadModel(target.modelPath);
   const summary = summarize(model);
   const m = target.manifest;
-  const warnings: string[] = [];
-  if (m && m.sha256 !== model.sha256) warnings.push(`sha256 ${model.sha256.slice(0, 12)}… differs from the manifest's ${m.sha256.slice(0, 12)}…`);
+  const warnings: string[] = [...(target.notes ?? [])];
+  // A manifest describes one file: for any other file its reference, tolerance and framework mean nothing.
+  if (m && m.sha256 !== model.sha256) throw new InputError(`${model.path}: sha256 ${model.sha256.slice(0, 12)}… differs from its manifest's ${m.sha256.slice(0, 12)}… (${m.id}); refused`);
   if (m && m.expectedProducer !== summary.producerName) warnings.push(`producer_name '${summary.producerName}' differs from the manifest's '${m.expectedProducer}'`);
   const exporter = attributeSummary(summary);
   if (m && exporter.framework !== m.framework) warnings.push(`the file's fingerprint says ${exporter.framework} (${exporter.tool}), the manifest ${m.framework}`);
