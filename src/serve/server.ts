@@ -3,6 +3,7 @@
  * runs the bundled models with onnxruntime-web and posts raw outputs back. The server judges each
  * result against the reference it holds and stores it as an evidence record. Loopback by default.
  */
+import { isFileModel } from '../onnx/fileModel.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { LocalServer } from '../backends/localServer.js';
@@ -101,6 +102,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
         res.statusCode = 200;
         res.setHeader('Content-Type', 'application/octet-stream');
         res.setHeader('Cache-Control', 'no-store');
+        // The runner page gets the validated bytes; a model too large to hold is not served.
+        if (isFileModel(m.model)) throw new HttpError(413, `${m.model.path}: ${m.model.source.totalBytes} bytes, too large to serve to the runner page`);
         res.end(m.model.bytes);
         return;
       }
