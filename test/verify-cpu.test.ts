@@ -63,7 +63,7 @@ describe('verify on cpu: bundled models', () => {
     const squeeze = prepared[1]!;
     expect(squeeze.referenceKind).toBe('onnx-reference');
     expect(squeeze.referenceSource).toMatch(/generated inputs: arange\(n\)\/n/);
-    const x = squeeze.feeds.data_0!;
+    const x = squeeze.feeds.get('data_0')!;
     expect(x.dims).toEqual([1, 3, 224, 224]);
     const n = x.data.length;
     expect((x.data as Float32Array)[0]).toBe(0);
@@ -269,7 +269,7 @@ describe('verify on cpu: models outside the repository', () => {
       const p = prepareTarget(target, { inputs: npz });
       expect(p.referenceKind).toBe('user');
       expect(p.referenceSource).toBe('data.npz');
-      expect(p.feeds.main_input_input!.dims).toEqual([1, 100]);
+      expect(p.feeds.get('main_input_input')!.dims).toEqual([1, 100]);
       const run = await verify([p], { backends: ['cpu'], plan: PLAN, timeoutMs: 60_000 });
       const r = run.results[0]!;
       expect(r.status, r.reason).toBe('pass');
@@ -308,11 +308,11 @@ describe('verify on cpu: models outside the repository', () => {
 
     it('without data, inputs are generated with symbolic dims from --dim', () => {
       const p = prepareTarget(oneTarget(modelPath), { dims: { unk__6: 3 }, seed: 5 });
-      expect(p.feeds.main_input_input!.dims).toEqual([3, 100]);
+      expect(p.feeds.get('main_input_input')!.dims).toEqual([3, 100]);
       expect(p.reference).toBeNull();
       expect(p.referenceSource).toMatch(/seeded random \(seed 5\)/);
       const again = prepareTarget(oneTarget(modelPath), { dims: { unk__6: 3 }, seed: 5 });
-      expect(Array.from(again.feeds.main_input_input!.data as Float32Array)).toEqual(Array.from(p.feeds.main_input_input!.data as Float32Array));
+      expect(Array.from(again.feeds.get('main_input_input')!.data as Float32Array)).toEqual(Array.from(p.feeds.get('main_input_input')!.data as Float32Array));
     });
   });
 });

@@ -1,15 +1,17 @@
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
+import { addEvidenceDirOption, evidenceDirValue } from './args/evidence.js';
+
+type DirOptions = { evidenceDir?: string; dir?: string; json?: boolean };
 
 export function registerEvidenceCommand(program: Command): void {
   const ev = program.command('evidence').description('the evidence records written by verify and bench runs');
-  ev.command('list')
-    .description('one line per record')
-    .option('--dir <dir>', 'evidence directory (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
+  addEvidenceDirOption(ev.command('list')
+    .description('one line per record'), undefined, ['--dir'])
     .option('--json', 'machine-readable output')
-    .action(async (opts: { dir?: string; json?: boolean }) => {
+    .action(async (opts: DirOptions) => {
       const { defaultEvidenceDir, readEvidence } = await import('../evidence/store.js');
-      const { records, rejected } = readEvidence(opts.dir ?? defaultEvidenceDir());
+      const { records, rejected } = readEvidence(evidenceDirValue(opts, ['dir']) ?? defaultEvidenceDir());
       for (const r of rejected) process.stderr.write(`skipped ${r.file}: ${r.reason}\n`);
       const rows = records.map((r) => ({
         id: r.id, kind: r.kind, createdAt: r.createdAt, machine: r.machine.hostname,
@@ -23,14 +25,13 @@ export function registerEvidenceCommand(program: Command): void {
       for (const r of rows) t.push([r.id, r.kind, r.createdAt, r.machine, r.backends, r.results, r.pass, r.asExpected]);
       console.log(t.toString());
     });
-  ev.command('show')
+  addEvidenceDirOption(ev.command('show')
     .description('one record, by id (or a unique prefix)')
-    .argument('<id>')
-    .option('--dir <dir>', 'evidence directory')
+    .argument('<id>'), undefined, ['--dir'])
     .option('--json', 'the record as stored')
-    .action(async (id: string, opts: { dir?: string; json?: boolean }) => {
+    .action(async (id: string, opts: DirOptions) => {
       const { defaultEvidenceDir, readEvidence } = await import('../evidence/store.js');
-      const { records } = readEvidence(opts.dir ?? defaultEvidenceDir());
+      const { records } = readEvidence(evidenceDirValue(opts, ['dir']) ?? defaultEvidenceDir());
       const found = records.filter((r) => r.id === id || r.id.startsWith(id));
       if (found.length !== 1) throw new InputError(found.length ? `'${id}' matches ${found.length} records` : `no evidence record '${id}'`);
       const r = found[0]!;

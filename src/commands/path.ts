@@ -1,25 +1,33 @@
 import type { Command } from 'commander';
-import { parseBackends, parseNonNegative } from './options.js';
+import { parseBackends } from './options.js';
+import { addBackendOption, backendValue } from './args/backends.js';
+import { addTimeoutOption } from './args/timing.js';
+import { InputError } from '../errors.js';
 
-interface PathCliOptions { from: string; to: string; model?: string; inputs?: string; json?: boolean; timeout: number; quiet?: boolean }
+interface PathCliOptions { from: string; backend: string; to?: string; model?: string; inputs?: string; json?: boolean; timeout: number; quiet?: boolean }
 
 export function registerPathCommand(program: Command): void {
-  program
+  const cmd = program
     .command('path')
     .description('prototype-to-deploy verdict: exporter known? model? loads on the target? matches the exporter and cpu? how fast? which EP runs the nodes?')
-    .requiredOption('--from <framework>', 'the framework you prototype in (pytorch, cntk, caffe2, tensorflow, mxnet, ...)')
-    .option('--to <backends>', 'target backend ids, or all', 'all')
+    .requiredOption('--from <framework>', 'the framework you prototype in (pytorch, cntk, caffe2, tensorflow, mxnet, ...)');
+  addBackendOption(cmd, 'all', ['--to']);
+  addTimeoutOption(cmd
     .option('--model <file>', 'your own export instead of the bundled ones (checked by producer_name)')
-    .option('--inputs <path>', 'reference data for --model: an .npz or a test_data_set folder')
-    .option('--timeout <s>', 'per model and backend', parseNonNegative('--timeout'), 300)
+    .option('--inputs <path>', 'reference data for --model: an .npz or a test_data_set folder'))
     .option('--json', 'machine-readable output')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (opts: PathCliOptions) => {
       const { loadRegistry } = await import('../scorecard/data.js');
       const { checkPath } = await import('../path/path.js');
       const { claimFromRegistry } = await import('../path/claims.js');
-      const to = parseBackends(opts.to);
-      const claim = claimFromRegistry(loadRegistry(), opts.from.toLowerCase());
+      const to = parseBackends(backendValue(opts as PathCliOptions & Record<string, unknown>, ['to']));
+      const registry = loadRegistry();
+      const claim = claimFromRegistry(registry, opts.from.toLowerCase());
+      if (!claim && !opts.model) {
+        const known = registry.frameworks.map((f) => f.id).join(', ');
+        throw new InputError(`--from: no framework '${opts.from}' in the capability registry (choose from ${known})`);
+      }
       const report = await checkPath({
         from: opts.from.toLowerCase(), to, claim, timeoutMs: opts.timeout * 1000,
         ...(opts.model ? { model: opts.model } : {}), ...(opts.inputs ? { inputs: opts.inputs } : {}),

@@ -4,11 +4,8 @@ import type { ModelResult, VerifyRun, BackendStatus } from '../verify/verify.js'
 import type { AdapterInfo } from '../backends/types.js';
 import { ms, sci, truncate } from './numbers.js';
 
-export function adapterLabel(a: AdapterInfo): string {
-  if (a.kind === 'software') return 'software (not GPU)';
-  if (a.kind === 'hardware') return `GPU${a.vendor ? ` ${a.vendor}` : ''}`;
-  return a.kind;
-}
+import { adapterLabel } from '../backends/adapter.js';
+export { adapterLabel };
 
 function maxAbs(r: ModelResult): string {
   const c = r.comparison ?? r.againstCpu;

@@ -1,14 +1,12 @@
 /**
  * Entry point of a backend worker process: `node worker.js <backend-id>`. It hosts one backend and
  * answers requests from the parent over IPC, so a native crash or a hang in a runtime only costs
- * this process.
+ * this process. It runs the model bytes it is handed (never re-reading a path) in a private
+ * working folder, with onnxruntime's telemetry off.
  */
-import { readFileSync } from 'node:fs';
-import { createBackend } from '../backends/registry.js';
+import { backendDescriptor } from '../backends/registry.js';
 import { BackendStageError, isBackendId, type Backend } from '../backends/types.js';
 import { errorLine } from '../errors.js';
-import { externalDataForOrt } from '../onnx/externalData.js';
-import { onnx } from '../onnx/proto.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 const id = process.argv[2] ?? '';
@@ -18,7 +16,7 @@ if (!isBackendId(id) || !process.send) {
 }
 const send = (m: WorkerReply) => process.send!(m);
 let backend: Backend | undefined;
-const getBackend = async () => (backend ??= await createBackend(id));
+const getBackend = async () => (backend ??= await backendDescriptor(id).create());
 
 async function handle(req: WorkerRequest): Promise<void> {
   try {
@@ -27,11 +25,7 @@ async function handle(req: WorkerRequest): Promise<void> {
       case 'check': send({ type: 'reply', id: req.id, ok: true, value: await b.checkAvailable() }); break;
       case 'describe': send({ type: 'reply', id: req.id, ok: true, value: await b.describe() }); break;
       case 'measure': {
-        const bytes = readFileSync(req.modelPath);
-        // A model loaded from bytes cannot find its external data: read it here (paths checked by validation).
-        const externalData = req.hasExternalData ? externalDataForOrt(req.modelPath, onnx.ModelProto.decode(bytes)) : [];
-        const options = externalData.length ? { ...req.options, externalData } : req.options;
-        const value = await b.measure({ path: req.modelPath, bytes }, req.feeds, req.plan, options);
+        const value = await b.measure(req.model, req.feeds, req.plan, req.options);
         send({ type: 'reply', id: req.id, ok: true, value });
         break;
       }

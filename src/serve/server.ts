@@ -5,8 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { LocalServer } from '../backends/localServer.js';
-import { ortWebDistDir, ortWebPackageVersion, classifyAdapter } from '../backends/browser.js';
+import { LocalServer } from '../util/localServer.js';
+import { ortWebDistDir, ortWebPackageVersion } from '../backends/browser/ortWeb.js';
+import { classifyAdapter } from '../backends/adapter.js';
 import type { BackendDescription } from '../backends/types.js';
 import { packageRoot } from '../util/paths.js';
 import type { Target } from '../models/catalog.js';
@@ -105,7 +106,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       }
       if (req.method === 'GET' && parts[1] === 'models' && parts[3] === 'inputs' && parts.length === 4) {
         const m = modelAt(parts[2]);
-        return sendJson(res, 200, { feeds: Object.entries(m.feeds).map(([name, t]) => encodeTensor(name, t)) });
+        return sendJson(res, 200, { feeds: [...m.feeds].map(([name, t]) => encodeTensor(name, t)) });
       }
       if (parts[1] === 'results' && parts.length === 2) {
         if (req.method !== 'POST') throw new HttpError(405, 'POST only');
@@ -164,9 +165,9 @@ function judgePosted(m: PreparedModel, posted: ReturnType<typeof parsePostedResu
     const result = judge(m, status, undefined, { status: posted.error.stage === 'load' ? 'load-error' : 'run-error', reason: posted.error.message }, undefined);
     return { result, description, backend };
   }
-  let outputs: Record<string, Tensor>;
+  let outputs: Map<string, Tensor>;
   try {
-    outputs = Object.fromEntries(posted.outputs!.map((t) => [t.name, decodePostedTensor(t)]));
+    outputs = new Map(posted.outputs!.map((t) => [t.name, decodePostedTensor(t)]));
   } catch (e) {
     throw new HttpError(400, errorLine(e));
   }

@@ -1,4 +1,4 @@
-import { bytesPerElement, type DType } from '../onnx/dtypes.js';
+import { bytesPerElement, TYPED_ARRAYS, type DType } from './dtype.js';
 import { InputError } from '../errors.js';
 
 export type TensorData =
@@ -38,20 +38,7 @@ export function checkAllocatable(dims: readonly number[], what: string): number 
 }
 
 export function allocate(dtype: DType, n: number): TensorData {
-  switch (dtype) {
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-    case 'float16': return new Uint16Array(n);
-    case 'int8': return new Int8Array(n);
-    case 'uint8': return new Uint8Array(n);
-    case 'bool': return new Uint8Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'uint16': return new Uint16Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'uint32': return new Uint32Array(n);
-    case 'int64': return new BigInt64Array(n);
-    case 'uint64': return new BigUint64Array(n);
-  }
+  return new TYPED_ARRAYS[dtype](n);
 }
 
 /** View little-endian bytes as a typed array of `dtype` (copied, so alignment never matters). */

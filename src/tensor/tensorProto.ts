@@ -1,6 +1,6 @@
 /** Read and write ONNX TensorProto (`input_0.pb`, initializers) as workbench tensors. */
 import { onnx, toBigInt, toNumber, type TensorProto } from '../onnx/proto.js';
-import { codeFromDType, dtypeFromCode, elementTypeName, type DType } from '../onnx/dtypes.js';
+import { codeFromDType, dtypeFromCode, elementTypeName, type DType } from './dtype.js';
 import { InputError, errorLine } from '../errors.js';
 import { allocate, checkAllocatable, fromLittleEndianBytes, type Tensor } from './tensor.js';
 

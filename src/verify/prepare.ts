@@ -12,6 +12,7 @@ import type { Target } from '../models/catalog.js';
 import type { Expectation, ReferenceKind, Tolerance } from '../models/manifest.js';
 import { checkFeeds, generateInputs, loadNpz, loadTestDataSet, type ReferenceData } from '../data/reference.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { externalDataForOrt } from '../onnx/externalData.js';
 
 export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
 
@@ -22,7 +23,13 @@ export interface PreparedModel {
   target: Target;
   model: LoadedModel;
   summary: ModelSummary;
-  feeds: Record<string, Tensor>;
+  /** Inputs by graph input name (a Map: names are the model's, `__proto__` included). */
+  feeds: Map<string, Tensor>;
+  /**
+   * The external data files of a model that has them, read here once (paths checked by
+   * validation): a backend runs `model.bytes` plus these, and never reads the model's folder.
+   */
+  externalData?: { path: string; data: Uint8Array }[];
   reference: Map<string, Tensor> | null;
   referenceKind: ResultReferenceKind;
   referenceSource: string;
@@ -91,7 +98,8 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
   if (!reference) referenceKind = 'none';
   return {
     target, model, summary,
-    feeds: Object.fromEntries(inputs),
+    feeds: inputs,
+    ...(summary.externalData.length > 0 ? { externalData: externalDataForOrt(model.path, model.proto) } : {}),
     reference,
     referenceKind,
     referenceSource: source,

@@ -1,0 +1,16 @@
+/** The inputs option group: where a model's inputs (and reference outputs) come from. */
+import type { Command } from 'commander';
+import { collectDims, parseInteger } from '../options.js';
+
+export interface ModelInputOptions {
+  inputs?: string;
+  dim?: Record<string, number>;
+  seed: number;
+}
+
+export function addModelInputOptions(cmd: Command, inputsHelp = 'input data for a model file: an .npz or a test_data_set_N folder'): Command {
+  return cmd
+    .option('--inputs <path>', inputsHelp)
+    .option('--dim <name=value>', 'value of a symbolic dimension for generated inputs (repeatable)', collectDims)
+    .option('--seed <n>', 'seed for generated inputs', parseInteger('--seed'), 0);
+}

@@ -1,0 +1,143 @@
+/**
+ * What a verification produces, and how it is judged: the result records (as Polygraphy keeps
+ * its in comparator/struct.py), the one tolerance policy (bisect uses it too), the failure stages
+ * as statuses, and the judge that turns one measurement into a result.
+ */
+import type { AdapterInfo, BackendId, BackendStatus, RunMeasurement, TensorMap } from '../backends/types.js';
+import { BackendStageError } from '../backends/types.js';
+import { compareOutputs, describeMismatch, type OutputsComparison } from '../compare/compare.js';
+import { latencyStats, type LatencyStats } from '../stats/latency.js';
+import type { MachineInfo } from '../util/machine.js';
+import type { Status, Tolerance } from '../models/manifest.js';
+import type { PreparedModel, ResultReferenceKind } from './prepare.js';
+import { DEFAULT_TOLERANCE } from './prepare.js';
+import type { Placement } from '../backends/placement.js';
+
+export type { BackendStatus } from '../backends/types.js';
+
+export interface Latency {
+  sessionCreateMs: number;
+  firstRunMs: number;
+  stats: LatencyStats | null;
+  peakRssBytes?: number;
+}
+
+export interface ModelResult {
+  model: string;
+  path: string;
+  sha256: string;
+  producerName: string;
+  producerVersion: string;
+  framework?: string;
+  backend: BackendId;
+  adapter: AdapterInfo;
+  status: Status;
+  expectedStatus?: Status;
+  meetsExpectation: boolean;
+  reason?: string;
+  referenceKind: ResultReferenceKind;
+  referenceSource: string;
+  tolerance: Tolerance;
+  comparison?: OutputsComparison;
+  /** Outputs against the cpu backend's outputs (for backends other than cpu). */
+  againstCpu?: OutputsComparison;
+  latency?: Latency;
+  /** Which execution provider ran which nodes (from onnxruntime's log), when asked for. */
+  placement?: Placement;
+  warnings?: string[];
+}
+
+export interface VerifyRun {
+  startedAt: string;
+  finishedAt: string;
+  machine: MachineInfo;
+  backends: BackendStatus[];
+  results: ModelResult[];
+  /** Every result met its expectation. */
+  ok: boolean;
+}
+
+export type VerifyEvent =
+  | { type: 'backend'; status: BackendStatus }
+  | { type: 'start'; model: string; backend: BackendId; index: number; total: number }
+  | { type: 'result'; result: ModelResult; index: number; total: number };
+
+/** The tolerance of a model: the manifest's (or the default), per backend where the manifest says so. */
+export interface TolerancePolicy {
+  tolerance: Tolerance;
+  backendTolerance: Record<string, Tolerance>;
+}
+
+/** WebGPU accumulates in a different order (and may use fp16 internally): a looser floor. */
+const BACKEND_TOLERANCE_FLOOR: Partial<Record<BackendId, Tolerance>> = {
+  webgpu: { atol: 1e-3, rtol: 1e-2 },
+  'browser-webgpu': { atol: 1e-3, rtol: 1e-2 },
+};
+
+export function toleranceFor(p: TolerancePolicy, backend: BackendId, override?: Partial<Tolerance>): Tolerance {
+  const base = p.backendTolerance[backend] ?? p.tolerance;
+  const floor = p.backendTolerance[backend] ? undefined : BACKEND_TOLERANCE_FLOOR[backend];
+  const t = floor ? { atol: Math.max(base.atol, floor.atol), rtol: Math.max(base.rtol, floor.rtol) } : base;
+  return { atol: override?.atol ?? t.atol, rtol: override?.rtol ?? t.rtol };
+}
+
+/** Does a status satisfy the expected one? A pass against the cpu backend satisfies 'no-reference'. */
+export function meetsExpectation(status: Status, expected: Status | undefined): boolean {
+  if (expected === undefined) return status === 'pass' || status === 'no-reference';
+  return status === expected || (expected === 'no-reference' && status === 'pass');
+}
+
+/** The tolerance for comparing two backends' outputs: the looser of the two backends' policies. */
+export function toleranceBetween(p: TolerancePolicy, a: BackendId, b: BackendId, override?: Partial<Tolerance>): Tolerance {
+  const x = toleranceFor(p, a, override);
+  const y = toleranceFor(p, b, override);
+  return { atol: Math.max(x.atol, y.atol), rtol: Math.max(x.rtol, y.rtol) };
+}
+
+export const NO_POLICY: TolerancePolicy = { tolerance: DEFAULT_TOLERANCE, backendTolerance: {} };
+
+/** The status a failed measurement gets: load-error, run-error or timeout, by its stage. */
+export function statusFromFailure(e: unknown): { status: Status; reason: string } {
+  if (e instanceof BackendStageError) {
+    const status: Status = e.stage === 'load' ? 'load-error' : e.stage === 'timeout' ? 'timeout' : 'run-error';
+    return { status, reason: e.message };
+  }
+  return { status: 'run-error', reason: (e as Error).message ?? String(e) };
+}
+
+/** Turn one measurement (or failure) of a prepared model on a backend into a result. */
+export function judge(
+  p: PreparedModel, backend: BackendStatus, m: RunMeasurement | undefined, failure: { status: Status; reason: string } | undefined,
+  cpu: TensorMap | undefined, override?: Partial<Tolerance>, placement?: Placement,
+): ModelResult {
+  const tolerance = toleranceFor(p, backend.id, override);
+  const adapter = backend.description?.adapter ?? { kind: 'unknown' as const };
+  const expected = p.backendExpected[`${backend.id}:${adapter.kind}`] ?? p.backendExpected[backend.id] ?? p.expected;
+  const base = {
+    model: p.target.id, path: p.model.path, sha256: p.model.sha256,
+    producerName: p.summary.producerName, producerVersion: p.summary.producerVersion,
+    ...(p.target.manifest ? { framework: p.target.manifest.framework } : {}),
+    backend: backend.id, adapter,
+    referenceKind: p.referenceKind, referenceSource: p.referenceSource, tolerance,
+    ...(expected ? { expectedStatus: expected.status } : {}),
+    ...(p.warnings.length ? { warnings: p.warnings } : {}),
+  };
+  const finish = (status: Status, rest: Partial<ModelResult>): ModelResult => ({
+    ...base, status, meetsExpectation: meetsExpectation(status, expected?.status), ...rest,
+  });
+  if (!m) return finish(failure!.status, { reason: failure!.reason });
+  const latency: Latency = {
+    sessionCreateMs: m.sessionCreateMs, firstRunMs: m.firstRunMs, stats: latencyStats(m.timesMs),
+    ...(m.peakRssBytes !== undefined ? { peakRssBytes: m.peakRssBytes } : {}),
+  };
+  const againstCpu = backend.id !== 'cpu' && cpu ? compareOutputs(m.outputs, cpu, tolerance) : undefined;
+  const extra = { latency, ...(againstCpu ? { againstCpu } : {}), ...(placement ? { placement } : {}) };
+  if (p.reference) {
+    const comparison = compareOutputs(m.outputs, p.reference, tolerance);
+    return finish(comparison.ok ? 'pass' : 'mismatch', { ...extra, comparison, ...(comparison.ok ? {} : { reason: `against the ${p.referenceKind} reference: ${describeMismatch(comparison)}` }) });
+  }
+  if (againstCpu) {
+    return finish(againstCpu.ok ? 'pass' : 'mismatch', { ...extra, referenceKind: 'cpu-backend', referenceSource: 'outputs of the cpu backend', ...(againstCpu.ok ? {} : { reason: `against the cpu backend: ${describeMismatch(againstCpu)}` }) });
+  }
+  return finish('no-reference', { ...extra, reason: 'no reference outputs: the model loads and runs, outputs unchecked' });
+}
