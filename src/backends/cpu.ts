@@ -17,7 +17,7 @@ export function createCpuBackend(title: string): Backend {
         await loadOrtNode();
         return { available: true };
       } catch (e) {
-        return unavailableBecause('onnxruntime-node', e, 'run npm ci (with onnxruntime-node-install=skip in .npmrc)');
+        return unavailableBecause('onnxruntime-node', e, 'run npm ci (package.json allowScripts skips its CUDA download)');
       }
     },
     async describe(): Promise<BackendDescription> {

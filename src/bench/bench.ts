@@ -13,7 +13,7 @@ import type { Status } from '../models/manifest.js';
 import type { LatencyStats } from '../stats/latency.js';
 import { machineInfo, type MachineInfo } from '../util/machine.js';
 import type { PreparedModel } from '../verify/prepare.js';
-import { verify, type BackendStatus, type ModelResult, type VerifyEvent } from '../verify/verify.js';
+import { runProto, verify, type BackendStatus, type ModelResult, type VerifyEvent } from '../verify/verify.js';
 import { estimateFlops, type FlopEstimate, type ShapeRunner } from '../onnx/flops.js';
 import { adapterLabel } from '../backends/adapter.js';
 import { startBackends } from '../isolation/pool.js';
@@ -127,10 +127,9 @@ export async function bench(models: PreparedModel[], options: BenchOptions): Pro
         // Observe shapes only for models that ran somewhere.
         const ran = results.some((r) => r.model === p.target.id && r.latency);
         const runner: ShapeRunner | undefined = cpu ? async (bytes, feeds) => (await cpu.measure(
-          { path: p.model.path, bytes }, feeds, { warmup: 0, iterations: 0 },
-          { ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(p.externalData?.length ? { externalData: p.externalData } : {}) },
+          { path: p.model.path, bytes }, feeds, { warmup: 0, iterations: 0 }, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {},
         )).outputs : undefined;
-        const estimate = await estimateFlops(p.model.proto, ran ? p.feeds : undefined, runner ? { runner } : {});
+        const estimate = await estimateFlops(ran && runner ? runProto(p.model) : p.model.proto, ran ? p.feeds : undefined, runner ? { runner } : {});
         work[p.target.id] = estimate;
         options.onEvent?.({ type: 'work', model: p.target.id, estimate });
       }

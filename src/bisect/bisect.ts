@@ -8,7 +8,7 @@ import { exposeIntermediates } from '../onnx/edit.js';
 import { loadModel, type LoadedModel } from '../onnx/model.js';
 import { consumersOf, topologicalOrder } from '../onnx/topo.js';
 import { onnx, type ModelProto } from '../onnx/proto.js';
-import { externalDataForOrt, externalTensors } from '../onnx/externalData.js';
+import { runProto } from '../verify/verify.js';
 import type { Backend, BackendId, TensorMap } from '../backends/types.js';
 import { BackendStageError } from '../backends/types.js';
 import { startBackends, type BackendSet } from '../isolation/pool.js';
@@ -94,12 +94,10 @@ export async function bisectWith(prepared: PreparedModel, set: BackendSet, optio
       if (!found) throw new WorkbenchError(`backend ${id} was not started`, 2);
       return found;
     };
-    type ExternalData = NonNullable<PreparedModel['externalData']>;
-    const run = async (backend: BackendId, path: string, bytes: Uint8Array, externalData: ExternalData): Promise<TensorMap> => {
+    const run = async (backend: BackendId, path: string, bytes: Uint8Array): Promise<TensorMap> => {
       try {
         const m = await backendOf(backend).measure({ path, bytes }, prepared.feeds, { warmup: 0, iterations: 0 }, {
           ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-          ...(externalData.length ? { externalData } : {}),
         });
         return m.outputs;
       } catch (e) {
@@ -107,10 +105,9 @@ export async function bisectWith(prepared: PreparedModel, set: BackendSet, optio
         throw new WorkbenchError(`the model with exposed intermediates failed on ${backend} (${why})`, 1);
       }
     };
-    const dataA = prepared.externalData ?? [];
-    const dataB = b === a ? dataA : (externalTensors(b.proto).length ? externalDataForOrt(b.path, b.proto) : []);
-    const outA = await run(options.backend, a.path, exposeIntermediates(a.proto), dataA);
-    const outB = await run(options.against, b.path, exposeIntermediates(b.proto), dataB);
+    // The graphs as they run (external data inlined from the checked files): no backend reads a path.
+    const outA = await run(options.backend, a.path, exposeIntermediates(runProto(a)));
+    const outB = await run(options.against, b.path, exposeIntermediates(b === a ? runProto(a) : runProto(b)));
     const nodes: NodeError[] = [];
     const errorByTensor = new Map<string, NodeError>();
     for (const { node, index } of topologicalOrder(graph)) {

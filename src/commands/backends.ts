@@ -13,7 +13,7 @@ export function registerBackendsCommand(program: Command): void {
       await set.close();
       const statuses = set.statuses;
       if (opts.json) { console.log(JSON.stringify(statuses, null, 2)); return; }
-      const { backendsTable } = await import('../format/verifyTable.js');
+      const { backendsTable } = await import('../format/verify.js');
       console.log(backendsTable(statuses));
     });
 }

@@ -10,9 +10,9 @@ export function registerEvidenceCommand(program: Command): void {
     .description('one line per record'), undefined, ['--dir'])
     .option('--json', 'machine-readable output')
     .action(async (opts: DirOptions) => {
-      const { defaultEvidenceDir, readEvidence } = await import('../evidence/store.js');
-      const { records, rejected } = readEvidence(evidenceDirValue(opts, ['dir']) ?? defaultEvidenceDir());
-      for (const r of rejected) process.stderr.write(`skipped ${r.file}: ${r.reason}\n`);
+      const { defaultEvidenceDir } = await import('../evidence/store.js');
+      const { loadEvidenceFolder } = await import('./evidenceFolder.js');
+      const { records } = await loadEvidenceFolder(evidenceDirValue(opts, ['dir']) ?? defaultEvidenceDir());
       const rows = records.map((r) => ({
         id: r.id, kind: r.kind, createdAt: r.createdAt, machine: r.machine.hostname,
         backends: [...new Set(r.results.map((x) => x.backend))].join(','),
@@ -30,13 +30,14 @@ export function registerEvidenceCommand(program: Command): void {
     .argument('<id>'), undefined, ['--dir'])
     .option('--json', 'the record as stored')
     .action(async (id: string, opts: DirOptions) => {
-      const { defaultEvidenceDir, readEvidence } = await import('../evidence/store.js');
-      const { records } = readEvidence(evidenceDirValue(opts, ['dir']) ?? defaultEvidenceDir());
+      const { defaultEvidenceDir } = await import('../evidence/store.js');
+      const { loadEvidenceFolder } = await import('./evidenceFolder.js');
+      const { records } = await loadEvidenceFolder(evidenceDirValue(opts, ['dir']) ?? defaultEvidenceDir());
       const found = records.filter((r) => r.id === id || r.id.startsWith(id));
       if (found.length !== 1) throw new InputError(found.length ? `'${id}' matches ${found.length} records` : `no evidence record '${id}'`);
       const r = found[0]!;
       if (opts.json) { console.log(JSON.stringify(r, null, 1)); return; }
-      const { resultsTable, backendsTable } = await import('../format/verifyTable.js');
+      const { resultsTable, backendsTable } = await import('../format/verify.js');
       console.log(`${r.id}  ${r.kind}  ${r.createdAt}  ${r.machine.hostname} (${r.machine.platform}/${r.machine.arch})`);
       console.log(backendsTable(r.backends));
       console.log(resultsTable(r.results));

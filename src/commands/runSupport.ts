@@ -71,6 +71,23 @@ export function checkBackends(run: { backends: BackendStatus[]; results: unknown
   return missing.length === 0;
 }
 
+/** Before running: a record must be writable where it will go (probe the folder), unless --no-evidence. */
+export async function probeEvidence(opts: { evidence: boolean; evidenceDir?: string }): Promise<void> {
+  if (!opts.evidence) return;
+  const { defaultEvidenceDir, probeEvidenceDir } = await import('../evidence/store.js');
+  probeEvidenceDir(opts.evidenceDir ?? defaultEvidenceDir());
+}
+
+/** Save the run's record; a failure is returned (to throw after the results are printed), not thrown. */
+export async function trySaveEvidence(kind: EvidenceRecord['kind'], run: { machine: EvidenceRecord['machine']; backends: BackendStatus[]; results: ModelResult[] }, opts: { evidence: boolean; evidenceDir?: string }): Promise<{ path?: string; error?: unknown }> {
+  try {
+    const path = await saveEvidence(kind, run, opts);
+    return path ? { path } : {};
+  } catch (error) {
+    return { error };
+  }
+}
+
 export async function saveEvidence(kind: EvidenceRecord['kind'], run: { machine: EvidenceRecord['machine']; backends: BackendStatus[]; results: ModelResult[] }, opts: { evidence: boolean; evidenceDir?: string }): Promise<string | undefined> {
   if (!opts.evidence || run.results.length === 0) return undefined;
   const { defaultEvidenceDir, makeRecord, writeRecord } = await import('../evidence/store.js');
@@ -124,6 +141,7 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   const backends: BackendId[] = parseBackends(opts.backend);
   const { verify } = await import('../verify/verify.js');
   for (const p of prepared) for (const w of p.warnings) process.stderr.write(`warning: ${p.target.id}: ${w}\n`);
+  await probeEvidence(opts);
   const tolerance: Partial<Tolerance> = { ...(opts.atol !== undefined ? { atol: opts.atol } : {}), ...(opts.rtol !== undefined ? { rtol: opts.rtol } : {}) };
   const run = await runInterruptibly((signal) => verify(prepared, {
     backends, tolerance, signal,
@@ -136,13 +154,14 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   }));
   if (!run) return;
   const allThere = checkBackends(run, explicitBackends(opts.backend));
-  const evidencePath = await saveEvidence('verify', run, opts);
+  const { path: evidencePath, error: evidenceError } = await trySaveEvidence('verify', run, opts);
   if (opts.json) {
     console.log(JSON.stringify({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
   } else {
-    const { renderVerify } = await import('../format/verifyTable.js');
+    const { renderVerify } = await import('../format/verify.js');
     console.log(renderVerify(run));
     if (evidencePath) console.log(`evidence: ${evidencePath}`);
   }
+  if (evidenceError) throw evidenceError; // after the results: one line naming the path, exit 2
   process.exitCode = run.ok && allThere ? 0 : 1;
 }

@@ -2,9 +2,10 @@
  * Reference data: the inputs to feed and the outputs to expect, from an ONNX test set
  * (`test_data_set_N/input_K.pb`, `output_K.pb`), an `.npz` archive, or generated inputs.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { InputError, errorLine } from '../errors.js';
+import { InputError } from '../errors.js';
+import { safeReadFile } from '../util/safeRead.js';
 import type { PortInfo } from '../onnx/inspect.js';
 import { isSupportedDType, type DType } from '../onnx/dtypes.js';
 import { decodeTensorProtoBytes } from '../tensor/tensorProto.js';
@@ -20,11 +21,7 @@ export interface ReferenceData {
 }
 
 function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new InputError(`${path}: cannot read (${errorLine(e)})`);
-  }
+  return safeReadFile(path, { kind: 'data' });
 }
 
 /** Tensors named in the file where the name is a graph port, else matched by position. */

@@ -3,8 +3,8 @@
  * provenance, the reference data and how to feed the model, tolerances and the expected outcome.
  */
 import { Ajv, type JSONSchemaType } from 'ajv';
-import { readFileSync } from 'node:fs';
 import { InputError, errorLine } from '../errors.js';
+import { safeReadText } from '../util/safeRead.js';
 
 export type Status = 'pass' | 'mismatch' | 'load-error' | 'run-error' | 'no-reference' | 'timeout' | 'unavailable';
 export const STATUSES: Status[] = ['pass', 'mismatch', 'load-error', 'run-error', 'no-reference', 'timeout', 'unavailable'];
@@ -136,9 +136,10 @@ export function parseManifest(value: unknown, what: string): ModelManifest {
 }
 
 export function readManifest(path: string): ModelManifest {
+  const text = safeReadText(path);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
     throw new InputError(`${path}: cannot read manifest (${errorLine(e)})`);
   }

@@ -12,7 +12,6 @@ import type { Target } from '../models/catalog.js';
 import type { Expectation, ReferenceKind, Tolerance } from '../models/manifest.js';
 import { checkFeeds, generateInputs, loadNpz, loadTestDataSet, type ReferenceData } from '../data/reference.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { externalDataForOrt } from '../onnx/externalData.js';
 
 export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
 
@@ -25,11 +24,7 @@ export interface PreparedModel {
   summary: ModelSummary;
   /** Inputs by graph input name (a Map: names are the model's, `__proto__` included). */
   feeds: Map<string, Tensor>;
-  /**
-   * The external data files of a model that has them, read here once (paths checked by
-   * validation): a backend runs `model.bytes` plus these, and never reads the model's folder.
-   */
-  externalData?: { path: string; data: Uint8Array }[];
+
   reference: Map<string, Tensor> | null;
   referenceKind: ResultReferenceKind;
   referenceSource: string;
@@ -99,7 +94,7 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
   return {
     target, model, summary,
     feeds: inputs,
-    ...(summary.externalData.length > 0 ? { externalData: externalDataForOrt(model.path, model.proto) } : {}),
+
     reference,
     referenceKind,
     referenceSource: source,

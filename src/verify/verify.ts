@@ -13,6 +13,7 @@ import { machineInfo } from '../util/machine.js';
 import type { Status, Tolerance } from '../models/manifest.js';
 import type { PreparedModel } from './prepare.js';
 import { parsePlacement } from '../backends/placement.js';
+import { onnx, type ModelProto } from '../onnx/proto.js';
 import { judge, statusFromFailure, type ModelResult, type VerifyEvent, type VerifyRun } from './result.js';
 
 export {
@@ -82,7 +83,6 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
           timeoutMs,
           ...(options.threads ? { threads: options.threads } : {}),
           ...(options.logPlacement && reportThis ? { logPlacement: true } : {}),
-          ...(p.externalData?.length ? { externalData: p.externalData } : {}),
         });
       } catch (e) {
         failure = statusFromFailure(e);
@@ -101,7 +101,15 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
   };
 }
 
-/** The bytes a backend runs: the validated bytes preparation holds (never re-read from the path). */
+/**
+ * The bytes a backend runs: the validated, self-contained bytes preparation holds
+ * (`LoadedModel.runBytes`, external data inlined); a backend never re-reads the path.
+ */
 export function modelInput(p: PreparedModel): { path: string; bytes: Uint8Array } {
-  return { path: p.model.path, bytes: p.model.bytes };
+  return { path: p.model.path, bytes: p.model.runBytes };
+}
+
+/** The model's graph as it runs (external data inlined), for edits such as exposing intermediates. */
+export function runProto(p: PreparedModel['model']): ModelProto {
+  return p.inlinedTensors > 0 ? onnx.ModelProto.decode(p.runBytes) : p.proto;
 }
