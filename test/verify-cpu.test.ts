@@ -69,7 +69,7 @@ describe('verify on cpu: bundled models', () => {
     expect((x.data as Float32Array)[0]).toBe(0);
     expect((x.data as Float32Array)[n - 1]).toBeCloseTo((n - 1) / n, 6);
     const keras = prepared[2]!;
-    expect(Object.keys(keras.feeds)).toEqual(['main_input_input']); // npz key 'input' mapped by the manifest
+    expect([...keras.feeds.keys()]).toEqual(['main_input_input']); // npz key 'input' mapped by the manifest
     expect([...keras.reference!.keys()]).toEqual(['dense_1']);
     expect(keras.referenceSource).toBe('io.npz');
   });

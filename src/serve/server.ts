@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { LocalServer } from '../util/localServer.js';
-import { ortWebDistDir, ortWebPackageVersion } from '../backends/browser/ortWeb.js';
+import { PAGE_LIB_FILES, ortWebDistDir, ortWebPackageVersion, pageLibDir } from '../backends/browser/ortWeb.js';
 import { classifyAdapter } from '../backends/adapter.js';
 import type { BackendDescription } from '../backends/types.js';
 import { packageRoot } from '../util/paths.js';
@@ -138,6 +138,10 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const server = new LocalServer({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, api });
   server.addStaticRoot('/', join(packageRoot(), 'src', 'serve', 'page'), { extensions: ['.html', '.js', '.css'] });
   server.addStaticRoot('/ort/', ortWebDistDir(), { extensions: ['.js', '.mjs', '.wasm'] });
+  // The page's measuring loop, dtype table and adapter wording: the workbench's own modules (dist/).
+  const libDir = pageLibDir();
+  if (!libDir) throw new WorkbenchError('the page modules under dist/ are missing: run npm run build');
+  server.addStaticFiles('/lib/', libDir, PAGE_LIB_FILES);
   if (options.reportDir) server.addStaticRoot('/report/', options.reportDir, { extensions: ['.html', '.json', '.svg', '.png', '.css'] });
   const url = await server.start();
   return { url, models, close: () => server.close() };
