@@ -70,6 +70,8 @@ export class WorkerProcess {
     installExitHook();
     const home = mkdtempSync(join(tmpdir(), `onnx-workbench-${this.backend}-`));
     const child = fork(workerScript(), [this.backend], {
+      // Not the parent's own flags: `node -e <script>` or `--input-type` would run the parent's code in the worker.
+      execArgv: process.execArgv.filter((a) => /^--(max-old-space-size|max-semi-space-size|stack-size)=/.test(a)),
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       detached: true, // own process group: a kill takes browsers and helpers with it
