@@ -71,7 +71,12 @@ export class WorkerProcess {
   /** How many processes this handle has started (the first, and each replacement). */
   starts = 0;
 
-  constructor(readonly backend: BackendId, private readonly env: Record<string, string> = {}) {}
+  constructor(readonly backend: BackendId, private env: Record<string, string> = {}) {}
+
+  /** Environment for the processes started from now on (a replacement's). */
+  setEnv(env: Record<string, string>): void {
+    this.env = env;
+  }
 
   get running(): boolean {
     return this.child !== undefined;
