@@ -35,6 +35,7 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
 }
 
 function bytesOf(t: Tensor): Buffer {
+  if (Array.isArray(t.data)) throw new Error('bytesOf: string tensors have no byte view');
   return Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 }
 

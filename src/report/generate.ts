@@ -16,6 +16,8 @@ import type { RegistryFile } from '../scorecard/model.js';
 import { buildLatency, buildMatrix, runInfo, type ReportData } from './data.js';
 import { categoryBarsSpec, latencySpec, overallComparisonSpec, radarSpec, renderVega, renderVegaLite } from './charts.js';
 import { renderPage } from './html.js';
+import { computeConformance } from '../suite/conformance.js';
+import { suiteResults } from '../suite/records.js';
 
 export interface ReportInput {
   outDir: string;
@@ -67,11 +69,14 @@ export function checkReportDir(outDir: string): 'absent' | 'empty' | 'report' {
 export function assemble(input: ReportInput): ReportData {
   const producers = producerMap(input.registry);
   const frameworkOf = (r: { framework?: string; producerName: string }) => r.framework ?? producers(r.producerName);
+  // Suite cases (hundreds of one-op tests) have their own section: not in the matrix or latency rows.
+  const curated = input.records.map((r) => ({ ...r, results: r.results.filter((x) => !x.suite) }));
   return {
     generatedAt: new Date().toISOString(),
     scorecards: input.scorecards,
-    matrix: buildMatrix(input.records, input.registry.frameworks.map((f) => f.id), frameworkOf),
-    latency: buildLatency(input.records),
+    matrix: buildMatrix(curated, input.registry.frameworks.map((f) => f.id), frameworkOf),
+    latency: buildLatency(curated),
+    conformance: computeConformance(suiteResults(input.records)),
     provenance: input.catalog.map((e) => e.manifest),
     runs: runInfo(input.records),
   };
