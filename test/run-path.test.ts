@@ -87,6 +87,7 @@ describe('failures', () => {
     expect(isSuspectFailure(new BackendStageError('load', 'the cpu worker was killed by SIGSEGV'))).toBe(true);
     expect(isSuspectFailure(new BackendStageError('load', 'webgpu: failed to compile shader for node Conv_3'))).toBe(true);
     expect(isSuspectFailure(new BackendStageError('load', 'Load model from memory failed:Protobuf parsing failed.'))).toBe(false);
+    expect(isSuspectFailure(new BackendStageError('load', '/onnxruntime_src/onnxruntime/core/graph/model.cc:191 onnxruntime::Model::Model(onnx::ModelProto&&, ...) Unknown model file format version.'))).toBe(false);
     expect(isSuspectFailure(new BackendStageError('load', '[ONNXRuntimeError] : 9 : NOT_IMPLEMENTED : Could not find an implementation for AveragePool(1) node with name \'\''))).toBe(false);
   });
 });

@@ -24,7 +24,7 @@ export const DEFAULT_WORKER_TIMEOUT_MS = 600_000;
  * Every other failure (a run error, a timeout, a crash, a load error from a kernel or an EP) is
  * suspect and costs the runtime.
  */
-const MODEL_REFUSAL = /INVALID_PROTOBUF|INVALID_GRAPH|Could not find an implementation for|Unsupported model IR version|is not a registered function\/op|No Op registered for|No opset import for domain|opset \d+ is under development|protobuf parsing failed/i;
+const MODEL_REFUSAL = /INVALID_PROTOBUF|INVALID_GRAPH|Could not find an implementation for|Unsupported model IR version|is not a registered function\/op|No Op registered for|No opset import for domain|opset \d+ is under development|protobuf parsing failed|onnxruntime::Model::Model\(/i;
 
 export function isSuspectFailure(e: BackendStageError): boolean {
   if (e.stage !== 'load') return true;

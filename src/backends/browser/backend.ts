@@ -3,10 +3,11 @@
  * `wasm` or the `webgpu` execution provider.
  *
  * A local HTTP server (127.0.0.1, ephemeral port, cross-origin isolated) serves the runner page
- * (`browser-page/`), onnxruntime-web's `dist/` and, per job, the model and input bytes from memory.
+ * (`page/`), onnxruntime-web's `dist/` and, per job, the model and input bytes from memory.
  * All timing happens inside the page with performance.now(); tensors cross the page boundary as
  * raw bytes plus dtype and dims (inputs fetched by the page from the server, outputs read back in
  * base64 chunks), so nothing is converted on the way (float16 stays as its bits, int64 as 8 bytes).
+ * The page measures with the workbench's own loop (backends/measureLoop.ts), served from dist/ at /lib/.
  *
  * WebGPU: a hardware adapter is tried first (`--enable-unsafe-webgpu --enable-features=Vulkan`);
  * if there is none, or it is a CPU/SwiftShader adapter, Chromium is relaunched with
