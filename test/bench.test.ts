@@ -19,6 +19,16 @@ import { prepareTarget } from '../src/verify/prepare.js';
 import type { ModelResult } from '../src/verify/verify.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { peakRss, resetPeakRss } from '../src/util/procfs.js';
+import type { ShapeRunner } from '../src/onnx/flops.js';
+import { startBackends, type BackendSet } from '../src/isolation/pool.js';
+
+/** The shape run bench uses: the cpu backend in its worker (never onnxruntime in the test process). */
+let cpuSet: BackendSet | undefined;
+const cpuRunner: ShapeRunner = async (bytes, feeds) => {
+  cpuSet ??= await startBackends(['cpu']);
+  return (await cpuSet.backends.get('cpu')!.measure({ path: 'flops.onnx', bytes }, feeds, { warmup: 0, iterations: 0 }, {})).outputs;
+};
+afterAll(async () => { await cpuSet?.close(); });
 
 const FLOAT = 1;
 const INTS = 7;
@@ -74,7 +84,7 @@ describe('FLOP estimate', () => {
   it('observes missing shapes with one cpu run and gets the same counts', async () => {
     const proto = tinyNet(false);
     expect((await estimateFlops(proto)).flops).toBe('unknown'); // no feeds: intermediates unresolved
-    const est = await estimateFlops(proto, { x: feed([1, 3, 8, 8]) });
+    const est = await estimateFlops(proto, new Map([['x', feed([1, 3, 8, 8])]]), { runner: cpuRunner });
     expect(est.shapeSource).toBe('observed');
     expect(est.macs).toBe(9522);
     expect(est.flops).toBe(19310);
@@ -112,7 +122,7 @@ describe('FLOP estimate', () => {
     expect(est.flops).toBe('unknown');
     expect(est.unresolved).toHaveLength(1);
     expect(est.unresolved[0]).toMatch(/^mm \(MatMul\): no static shape for a, y/);
-    const resolved = await estimateFlops(proto, { a: feed([3, 4]) });
+    const resolved = await estimateFlops(proto, new Map([['a', feed([3, 4])]]), { runner: cpuRunner });
     expect(resolved.macs).toBe(3 * 2 * 4);
   });
 

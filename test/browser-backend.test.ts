@@ -7,8 +7,8 @@ import { readFileSync, readdirSync, mkdtempSync, mkdirSync, writeFileSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { createBrowserBackend, classifyAdapter, describeAdapter, ortWebPackageVersion } from '../src/backends/browser.js';
-import { LocalServer } from '../src/backends/localServer.js';
+import { createBrowserBackend, classifyAdapter, describeAdapter, ortWebPackageVersion } from '../src/backends/browser/backend.js';
+import { LocalServer } from '../src/util/localServer.js';
 import { BackendStageError, type Backend } from '../src/backends/types.js';
 import { decodeTensorProtoBytes } from '../src/tensor/tensorProto.js';
 import { onnx } from '../src/onnx/proto.js';
@@ -125,8 +125,8 @@ describe('browser-wasm', () => {
   }, TEST_TIMEOUT);
 
   it('runs mnist-8 and matches the reference output', async () => {
-    const m = await backend.measure(mnist.model, { Input3: mnist.input }, { warmup: 1, iterations: 5 }, {});
-    const out = m.outputs.Plus214_Output_0;
+    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 1, iterations: 5 }, {});
+    const out = m.outputs.get('Plus214_Output_0');
     expect(out).toBeDefined();
     expect(out!.dtype).toBe('float32');
     expect(out!.dims).toEqual([1, 10]);
@@ -138,7 +138,7 @@ describe('browser-wasm', () => {
   }, TEST_TIMEOUT);
 
   it('stops timed runs at maxDurationMs (but runs at least once)', async () => {
-    const m = await backend.measure(mnist.model, { Input3: mnist.input }, { warmup: 0, iterations: 100_000, maxDurationMs: 1 }, {});
+    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 100_000, maxDurationMs: 1 }, {});
     expect(m.timesMs.length).toBeGreaterThanOrEqual(1);
     expect(m.timesMs.length).toBeLessThan(100_000);
   }, TEST_TIMEOUT);
@@ -157,8 +157,8 @@ describe('browser-wasm', () => {
   }, TEST_TIMEOUT);
 
   it('applies options.threads to onnxruntime-web', async () => {
-    const m = await backend.measure(mnist.model, { Input3: mnist.input }, { warmup: 0, iterations: 1 }, { threads: 1 });
-    expect(maxAbsDiff(m.outputs.Plus214_Output_0!, mnist.expected)).toBeLessThan(1e-3);
+    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 1 }, { threads: 1 });
+    expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
     expect((await backend.describe()).details?.wasmThreads).toBe(1);
   }, TEST_TIMEOUT);
 
@@ -180,21 +180,21 @@ describe('browser-wasm', () => {
       f64: { dtype: 'float64', dims: [4], data: new Float64Array([Math.PI, -0, 1e-310, Number.MAX_VALUE]) },
     };
     const model = { path: 'roundtrip.onnx', bytes: identityModel(specs) };
-    const m = await backend.measure(model, feeds, { warmup: 0, iterations: 1 }, {});
+    const m = await backend.measure(model, new Map(Object.entries(feeds)), { warmup: 0, iterations: 1 }, {});
     for (const s of specs) {
-      const out = m.outputs[`${s.name}_out`];
+      const out = m.outputs.get(`${s.name}_out`);
       expect(out, s.name).toBeDefined();
       expect(out!.dtype).toBe(s.dtype);
       expect(out!.dims).toEqual(s.dims);
       expect(bytesOf(out!).equals(bytesOf(feeds[s.name]!)), `${s.name} bytes`).toBe(true);
     }
-    expect(m.outputs.i64_out!.data).toBeInstanceOf(BigInt64Array);
-    expect(m.outputs.f16_out!.data).toBeInstanceOf(Uint16Array);
+    expect(m.outputs.get('i64_out')!.data).toBeInstanceOf(BigInt64Array);
+    expect(m.outputs.get('f16_out')!.data).toBeInstanceOf(Uint16Array);
   }, TEST_TIMEOUT);
 
   it('reports a model that cannot be loaded as a load error, with onnxruntime\'s message', async () => {
     const bad = { path: 'bad.onnx', bytes: new TextEncoder().encode('this is not an ONNX model') };
-    const err = await backend.measure(bad, { Input3: mnist.input }, { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
+    const err = await backend.measure(bad, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendStageError);
     expect((err as BackendStageError).stage).toBe('load');
     expect((err as BackendStageError).message.length).toBeGreaterThan(0);
@@ -202,28 +202,50 @@ describe('browser-wasm', () => {
 
   it('reports a bad input as a run error, and keeps working afterwards', async () => {
     const wrong: Tensor = { dtype: 'float32', dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) };
-    const err = await backend.measure(mnist.model, { Input3: wrong }, { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
+    const err = await backend.measure(mnist.model, new Map([['Input3', wrong]]), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendStageError);
     expect((err as BackendStageError).stage).toBe('run');
     expect((err as BackendStageError).message).toMatch(/dimension|shape/i);
-    const m = await backend.measure(mnist.model, { Input3: mnist.input }, { warmup: 0, iterations: 1 }, {});
-    expect(maxAbsDiff(m.outputs.Plus214_Output_0!, mnist.expected)).toBeLessThan(1e-3);
+    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 1 }, {});
+    expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
   }, TEST_TIMEOUT);
 });
 
 describe('browser timeouts', () => {
-  it('a run that never ends is a run error after the time limit, and the next model still runs', async () => {
-    const backend = track(createBrowserBackend('browser-wasm', { timeoutMs: 10_000 }));
+  it('a run that never ends is a timeout after the time limit, and the next model still runs', async () => {
+    const backend = track(createBrowserBackend('browser-wasm', 'browser-wasm', { timeoutMs: 10_000 }));
     const x: Tensor = { dtype: 'float32', dims: [1], data: new Float32Array([1]) };
     const started = Date.now();
-    const err = await backend.measure({ path: 'forever.onnx', bytes: foreverModel() }, { x }, { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
+    const err = await backend.measure({ path: 'forever.onnx', bytes: foreverModel() }, new Map([['x', x]]), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendStageError);
-    expect((err as BackendStageError).stage).toBe('run');
+    expect((err as BackendStageError).stage).toBe('timeout');
     expect((err as BackendStageError).message).toMatch(/timed out after 10000 ms/);
     expect(Date.now() - started).toBeLessThan(60_000);
     const mnist = loadMnist();
-    const m = await backend.measure(mnist.model, { Input3: mnist.input }, { warmup: 0, iterations: 1 }, {});
-    expect(maxAbsDiff(m.outputs.Plus214_Output_0!, mnist.expected)).toBeLessThan(1e-3);
+    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 1 }, {});
+    expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
+    await backend.close();
+  }, TEST_TIMEOUT);
+});
+
+describe('a browser killed under a model', () => {
+  it('is a run error (a runtime failure), not a load error, and the next model still runs', async () => {
+    const backend = track(createBrowserBackend('browser-wasm', 'browser-wasm', { timeoutMs: 60_000 }));
+    const x: Tensor = { dtype: 'float32', dims: [1], data: new Float32Array([1]) };
+    const before = new Set(liveChromiumChildren());
+    expect((await backend.checkAvailable()).available).toBe(true);
+    const pending = backend.measure({ path: 'forever.onnx', bytes: foreverModel() }, new Map([['x', x]]), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 3000));
+    const pids = liveChromiumChildren().filter((p) => !before.has(p));
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    const err = await pending;
+    expect(err).toBeInstanceOf(BackendStageError);
+    expect((err as BackendStageError).stage).toBe('run');
+    expect((err as BackendStageError).message).toMatch(/browser/);
+    const mnist = loadMnist();
+    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 1 }, {});
+    expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
     await backend.close();
   }, TEST_TIMEOUT);
 });
@@ -237,8 +259,8 @@ describe('browser-webgpu', () => {
   }, TEST_TIMEOUT);
 
   it('runs mnist-8 and matches the reference output', async () => {
-    const m = await backend.measure(mnist.model, { Input3: mnist.input }, { warmup: 1, iterations: 3 }, {});
-    const out = m.outputs.Plus214_Output_0;
+    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 1, iterations: 3 }, {});
+    const out = m.outputs.get('Plus214_Output_0');
     expect(out).toBeDefined();
     expect(out!.dims).toEqual([1, 10]);
     expect(maxAbsDiff(out!, mnist.expected)).toBeLessThan(1e-3);
@@ -265,7 +287,7 @@ describe('browser-webgpu', () => {
 
   it('reports a model that cannot be loaded as a load error', async () => {
     const bad = { path: 'bad.onnx', bytes: new Uint8Array([0x08, 0x07, 0xff, 0xff, 0xff]) };
-    const err = await backend.measure(bad, {}, { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
+    const err = await backend.measure(bad, new Map(), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendStageError);
     expect((err as BackendStageError).stage).toBe('load');
   }, TEST_TIMEOUT);
@@ -282,7 +304,7 @@ describe('browser-webgpu without any adapter', () => {
       expect(a.reason).toMatch(/no SwiftShader WebGPU adapter/);
       expect(a.fix).toMatch(/apt-get install chromium/);
       expect(a.fix).toMatch(/GPU drivers/);
-      const err = await backend.measure(loadMnist().model, {}, { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
+      const err = await backend.measure(loadMnist().model, new Map(), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(BackendStageError);
       expect((err as BackendStageError).stage).toBe('load');
       await backend.close();
@@ -325,7 +347,7 @@ describe('missing Chromium', () => {
         expect(a.fix).toMatch(/apt-get install chromium/);
         expect(a.fix).toMatch(/CHROME_PATH/);
         const { model, input } = loadMnist();
-        const err = await backend.measure(model, { Input3: input }, { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
+        const err = await backend.measure(model, new Map([['Input3', input]]), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(BackendStageError);
         expect((err as BackendStageError).stage).toBe('load');
         expect((err as BackendStageError).message).toMatch(/Chromium not found at \/nonexistent/);

@@ -166,14 +166,14 @@ describe('compareTensors: allclose semantics |a - b| <= atol + rtol * |b|', () =
 
 describe('compareOutputs and describeMismatch', () => {
   it('passes when every reference output matches', () => {
-    const c = compareOutputs({ a: f32([1]), b: f32([2]), extra: f32([9]) }, new Map([['a', f32([1])], ['b', f32([2])]]), tol(0, 0));
+    const c = compareOutputs(new Map([['a', f32([1])], ['b', f32([2])], ['extra', f32([9])]]), new Map([['a', f32([1])], ['b', f32([2])]]), tol(0, 0));
     expect(c.ok).toBe(true);
     expect(c.outputs.map((o) => o.name)).toEqual(['a', 'b']);
     expect(c.missing).toEqual([]);
   });
 
   it('reports missing outputs', () => {
-    const c = compareOutputs({ a: f32([1]) }, new Map([['a', f32([1])], ['b', f32([2])]]), tol(0, 0));
+    const c = compareOutputs(new Map([['a', f32([1])]]), new Map([['a', f32([1])], ['b', f32([2])]]), tol(0, 0));
     expect(c.ok).toBe(false);
     expect(c.missing).toEqual(['b']);
     expect(describeMismatch(c)).toBe('outputs missing: b');
@@ -181,7 +181,7 @@ describe('compareOutputs and describeMismatch', () => {
 
   it('describes numeric and shape problems in one line', () => {
     const c = compareOutputs(
-      { a: f32([1, 1.5]), b: f32([1, 2], [2]) },
+      new Map([['a', f32([1, 1.5])], ['b', f32([1, 2], [2])]]),
       new Map([['a', f32([1, 1])], ['b', f32([1, 2], [1, 2, 1, 1, 2])]]),
       tol(0.1, 0),
     );

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, truncateSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx, type ModelProto, type NodeProto, type TensorProto } from '../src/onnx/proto.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 import { isLazy, payloadCount, payloadRefs, rawDataLength, readModelStructure, readRawData, LAZY_PAYLOAD_BYTES } from '../src/onnx/modelReader.js';
 import { hashRange, readRange, fileIdentity, sameIdentity } from '../src/onnx/rangeReader.js';
 import { openModel } from '../src/onnx/openModel.js';
@@ -138,8 +139,16 @@ describe('FLOPs from the streamed structure', () => {
     expect(streamed).toEqual(loaded);
     // Intermediate shapes are not in the file: the loaded model observes them in one cpu run;
     // the streamed one (no weights held) must not be re-encoded for that, and says so.
-    const feeds = { x: { dtype: 'float32' as const, dims: [1, 64], data: new Float32Array(64) } };
-    expect((await estimateFlops(loadModel(path).proto, feeds)).macs).toBe(3 * 64 * 64);
+    const feeds = new Map([['x', { dtype: 'float32' as const, dims: [1, 64], data: new Float32Array(64) }]]);
+    // The shape run goes to the cpu backend in its worker (never onnxruntime in this process).
+    const { startBackends } = await import('../src/isolation/pool.js');
+    const set = await startBackends(['cpu']);
+    const runner = async (bytes: Uint8Array, f: ReadonlyMap<string, Tensor>) => (await set.backends.get('cpu')!.measure({ path, bytes }, f, { warmup: 0, iterations: 0 }, {})).outputs;
+    try {
+      expect((await estimateFlops(loadModel(path).proto, feeds, { runner })).macs).toBe(3 * 64 * 64);
+    } finally {
+      await set.close();
+    }
     const est = await estimateFlops(openModel(path).proto, feeds);
     expect(est.macs).toBe('unknown');
     expect(est.note).toMatch(/run from its files/);

@@ -30,7 +30,7 @@ export function tooLargeFor(backend: BackendId, files: FileSource): string | und
 }
 
 export async function measureFromFiles(
-  backend: BackendId, b: Backend, path: string, files: FileSource, feeds: Record<string, Tensor>, plan: RunPlan, options: SessionOptions,
+  backend: BackendId, b: Backend, path: string, files: FileSource, feeds: ReadonlyMap<string, Tensor>, plan: RunPlan, options: SessionOptions,
 ): Promise<RunMeasurement> {
   const refusal = tooLargeFor(backend, files);
   if (refusal) throw new BackendStageError('load', refusal);

@@ -1,14 +1,18 @@
 /**
- * The measuring loop shared by the in-process onnxruntime backends (onnxruntime-node and
- * onnxruntime-web in Node): both expose onnxruntime-common's InferenceSession and Tensor.
+ * The in-process onnxruntime backends (onnxruntime-node, onnxruntime-web in Node) through the one
+ * measuring loop (measureLoop.ts): both expose onnxruntime-common's InferenceSession and Tensor.
+ * Feeds and outputs cross the onnxruntime API as null-prototype objects, built from and read back
+ * into Maps, so a graph input or output named `__proto__` or `constructor` is just a name.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
-import { errorLine } from '../errors.js';
 import type { Tensor, TensorData } from '../tensor/tensor.js';
-import type { DType } from '../onnx/dtypes.js';
-import { BackendStageError, type RunMeasurement, type RunPlan } from './types.js';
+import type { DType } from '../tensor/dtype.js';
+import { BackendStageError, type ModelInput, type RunMeasurement, type RunPlan, type TensorMap } from './types.js';
+import { measureLoop, LoopStageError } from './measureLoop.js';
 import { peakRss, resetPeakRss } from '../util/procfs.js';
-import { withUnchangedFiles, type FileSource } from '../onnx/fileModel.js';
+import { withUnchangedFiles } from '../onnx/fileModel.js';
+import { addressSpaceProblem } from '../util/limits.js';
+import { runtimeIo } from './ioNames.js';
 
 export interface OrtModule {
   InferenceSession: {
@@ -28,8 +32,30 @@ export async function fromOrt(t: OrtTensor): Promise<Tensor> {
   return { dtype: t.type as DType, dims: [...t.dims], data: data.slice() as TensorData };
 }
 
+/** Feeds for onnxruntime: an object without a prototype, so no name can reach Object.prototype. */
+export function ortFeeds(ort: OrtModule, feeds: ReadonlyMap<string, Tensor>): InferenceSession.FeedsType {
+  const out = Object.create(null) as Record<string, OrtTensor>;
+  for (const [name, t] of feeds) Object.defineProperty(out, name, { value: toOrt(ort, t), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/** The session's outputs, by the names the session declares, read with hasOwn (never through a prototype). */
+export async function outputsFromOrt(session: InferenceSession, result: InferenceSession.OnnxValueMapType): Promise<TensorMap> {
+  const outputs: TensorMap = new Map();
+  for (const name of session.outputNames) {
+    if (!Object.prototype.hasOwnProperty.call(result, name)) throw new Error(`onnxruntime returned no value for output ${name}`);
+    outputs.set(name, await fromOrt(result[name] as OrtTensor));
+  }
+  return outputs;
+}
+
+function stageMessage(e: LoopStageError): string {
+  const line = e.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ').slice(0, 2000);
+  return addressSpaceProblem(line) ?? line;
+}
+
 export async function measureWithOrt(
-  ort: OrtModule, model: Uint8Array | { path: string; files: FileSource }, feeds: Record<string, Tensor>, plan: RunPlan,
+  ort: OrtModule, model: ModelInput, feeds: ReadonlyMap<string, Tensor>, plan: RunPlan,
   sessionOptions: InferenceSession.SessionOptions,
 ): Promise<RunMeasurement> {
   // A verbose session log (asked for to read node placements) would also make every run log at
@@ -38,49 +64,26 @@ export async function measureWithOrt(
     ? { logSeverityLevel: 2 } : {};
   // The worker may have run other models: reset its peak RSS so the peak is this model's (Linux).
   const perModelPeak = resetPeakRss('self');
-  const t0 = performance.now();
-  let session: InferenceSession;
+  const files = model.files;
+  // Unsafe input/output names are moved in the bytes; a model run from its files keeps its names,
+  // so its feeds and outputs cross as they are (still through null-prototype objects).
+  const io = files ? { bytes: model.bytes, feeds, restore: (o: TensorMap) => o } : runtimeIo(model.bytes, feeds);
+  let inputs: InferenceSession.FeedsType | undefined;
   try {
-    // From bytes (validated in memory), or from the model's path, between the checks that the files
-    // are the validated ones (onnxruntime-node resolves external data in the model's folder).
-    session = model instanceof Uint8Array
-      ? await ort.InferenceSession.create(model, sessionOptions)
-      : await withUnchangedFiles(model.files, () => ort.InferenceSession.create(model.path, sessionOptions), (s) => s.release());
-  } catch (e) {
-    throw new BackendStageError('load', errorLine(e));
-  }
-  const sessionCreateMs = performance.now() - t0;
-  try {
-    const ortFeeds: Record<string, OrtTensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(ort, t);
-    let first: InferenceSession.OnnxValueMapType;
-    const t1 = performance.now();
-    try {
-      first = await session.run(ortFeeds, runOptions);
-    } catch (e) {
-      throw new BackendStageError('run', errorLine(e));
-    }
-    const firstRunMs = performance.now() - t1;
-    const outputs: Record<string, Tensor> = {};
-    for (const [name, value] of Object.entries(first)) outputs[name] = await fromOrt(value as OrtTensor);
-    // The duration budget covers warm-up and timed runs (at least one timed run). A first run
-    // longer than the whole budget has already warmed up: no separate warm-up then.
-    const deadline = plan.maxDurationMs !== undefined ? performance.now() + plan.maxDurationMs : Number.POSITIVE_INFINITY;
-    const warmup = plan.maxDurationMs !== undefined && firstRunMs > plan.maxDurationMs ? 0 : plan.warmup;
-    for (let i = 0; i < warmup && performance.now() < deadline; i++) await session.run(ortFeeds, runOptions);
-    const timesMs: number[] = [];
-    for (let i = 0; i < plan.iterations; i++) {
-      const s = performance.now();
-      await session.run(ortFeeds, runOptions);
-      timesMs.push(performance.now() - s);
-      if (performance.now() > deadline) break;
-    }
+    const r = await measureLoop<InferenceSession, InferenceSession.OnnxValueMapType, TensorMap>({
+      // From the validated bytes, or (a large model) from its path between the checks that its files
+      // are the validated ones: onnxruntime-node then resolves external data in the model's folder.
+      create: () => (files
+        ? withUnchangedFiles(files, () => ort.InferenceSession.create(model.path, sessionOptions), (s) => s.release())
+        : ort.InferenceSession.create(io.bytes, sessionOptions)),
+      run: (session) => session.run((inputs ??= ortFeeds(ort, io.feeds)), runOptions),
+      read: (first, session) => outputsFromOrt(session, first),
+      release: (session) => session.release(),
+    }, plan);
     const peakRssBytes = (perModelPeak ? peakRss('self') : undefined) ?? process.resourceUsage().maxRSS * 1024;
-    return { outputs, sessionCreateMs, firstRunMs, timesMs, peakRssBytes };
+    return { ...r, outputs: io.restore(r.outputs), peakRssBytes };
   } catch (e) {
-    if (e instanceof BackendStageError) throw e;
-    throw new BackendStageError('run', errorLine(e));
-  } finally {
-    await session.release().catch(() => undefined);
+    if (e instanceof LoopStageError) throw new BackendStageError(e.stage, stageMessage(e));
+    throw e;
   }
 }

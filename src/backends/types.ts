@@ -1,7 +1,9 @@
 /**
- * One interface for every inference backend, in the spirit of onnxruntime-common: each backend
- * lives in its own file and registers itself in `registry.ts`. Backends run inside a worker
- * process (see `isolation/`), so a native crash or a hang never takes the run down.
+ * One interface for every inference backend, in the spirit of onnxruntime-common's `Backend`: a
+ * session factory plus the measuring call. Each backend lives in its own file and is named by a
+ * descriptor in `registry.ts`. The commands run backends inside worker processes
+ * (`isolation/workerBackend.ts` implements this same interface over IPC), so a native crash or a
+ * hang never takes the run down; callers cannot tell an isolated backend from an in-process one.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import type { FileSource } from '../onnx/fileModel.js';
@@ -54,7 +56,27 @@ export interface SessionOptions {
   logPlacement?: boolean;
   /** External data files of a model loaded from bytes, by the location the model names. */
   externalData?: { path: string; data: Uint8Array }[];
+  /**
+   * Limit for this call, milliseconds. An isolated backend enforces it by stopping its runtime
+   * (BackendStageError 'timeout'); the browser backends also enforce it on the page.
+   */
+  timeoutMs?: number;
 }
+
+/** The model a backend runs: its validated bytes (never re-read from `path`, which only names it). */
+export interface ModelInput {
+  path: string;
+  /** The validated, self-contained bytes; empty when the model runs from its files (`files`). */
+  bytes: Uint8Array;
+  /** A large model: the files the runtime reads itself, as they were validated (onnx/fileModel.ts). */
+  files?: FileSource;
+}
+
+/**
+ * Tensors by name. A Map, not an object: graph inputs and outputs are named by the model, and a
+ * name like `__proto__` or `constructor` must be just a name.
+ */
+export type TensorMap = Map<string, Tensor>;
 
 /** How to time a model: one first run, warm-up runs, then timed runs (count or duration bound). */
 export interface RunPlan {
@@ -65,7 +87,7 @@ export interface RunPlan {
 }
 
 export interface RunMeasurement {
-  outputs: Record<string, Tensor>;
+  outputs: TensorMap;
   sessionCreateMs: number;
   firstRunMs: number;
   /** Timed iterations, milliseconds, in order. */
@@ -76,35 +98,42 @@ export interface RunMeasurement {
    * from the spare renderers Chromium keeps, so a sum would mostly measure Chromium itself.
    */
   peakRssBytes?: number;
-  /** Output of onnxruntime's placement logging, when asked for. */
+  /** onnxruntime's node-placement log lines, when asked for (see backends/placement.ts). */
   placementLog?: string;
 }
 
-/** The failure stage, so a result can say load-error vs run-error. */
+/** Where a measurement failed: session creation, a run, or no answer within the limit. */
+export type FailureStage = 'load' | 'run' | 'timeout';
+
+/** The failure stage, so a result can say load-error vs run-error vs timeout. */
 export class BackendStageError extends Error {
-  constructor(readonly stage: 'load' | 'run', message: string) {
+  constructor(readonly stage: FailureStage, message: string) {
     super(message);
     this.name = 'BackendStageError';
   }
+}
+
+/** A backend's availability and, when available, what it runs: reported with every run. */
+export interface BackendStatus extends Availability {
+  id: BackendId;
+  description?: BackendDescription;
 }
 
 export interface Backend {
   readonly id: BackendId;
   /** One line for `backends`. */
   readonly title: string;
-  /** Cheap check that the backend can run here; never throws. */
+  /** Can the backend run here? Decided once and remembered; never throws. */
   checkAvailable(): Promise<Availability>;
   /** What runs (runtime, version, EP, adapter). May start the runtime. */
   describe(): Promise<BackendDescription>;
   /**
-   * Create a session for the model bytes, run `feeds` once (first run), then warm-up and timed runs.
-   * Throws BackendStageError('load' | 'run', reason).
+   * Create a session for the model bytes, run `feeds` once (first run), then warm-up and timed
+   * runs (backends/measureLoop.ts). Throws BackendStageError('load' | 'run' | 'timeout', reason).
    */
-  measure(model: { path: string; bytes: Uint8Array; files?: FileSource }, feeds: Record<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement>;
+  measure(model: ModelInput, feeds: ReadonlyMap<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement>;
   /** Release browsers, servers, sessions. */
   close(): Promise<void>;
-  /** Environment the worker process running this backend needs (read before the runtime starts). */
-  workerEnv?(): WorkerEnv;
 }
 
 /** Environment variables a backend's worker process needs (e.g. VK_ICD_FILENAMES for Dawn). */

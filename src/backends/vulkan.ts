@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import type { AdapterInfo, Availability } from './types.js';
+import { isSoftwareName } from './adapter.js';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const LOADER_PATHS = [
@@ -13,7 +14,6 @@ const LOADER_PATHS = [
   '/usr/lib64/libvulkan.so.1', '/usr/lib/libvulkan.so.1', '/usr/local/lib/libvulkan.so.1',
 ];
 const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
-const SOFTWARE_ICD = /swiftshader|lvp|lavapipe|llvmpipe/i;
 
 export interface VulkanChoice extends Availability {
   env: Record<string, string>;
@@ -24,7 +24,7 @@ function hardwareIcds(): string[] {
   const found: string[] = [];
   for (const dir of ICD_DIRS) {
     if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir)) if (f.endsWith('.json') && !SOFTWARE_ICD.test(f)) found.push(join(dir, f));
+    for (const f of readdirSync(dir)) if (f.endsWith('.json') && !isSoftwareName(f.replace(/[_.-]/g, ' '))) found.push(join(dir, f));
   }
   return found;
 }
@@ -63,7 +63,7 @@ export function chooseVulkanDriver(env: NodeJS.ProcessEnv = process.env): Vulkan
   const xdg: Record<string, string> = env.XDG_RUNTIME_DIR ? {} : { XDG_RUNTIME_DIR: '/tmp' };
   if (env.VK_ICD_FILENAMES === SWIFTSHADER_ICD) return swiftshader(xdg);
   if (env.VK_ICD_FILENAMES) {
-    const soft = SOFTWARE_ICD.test(env.VK_ICD_FILENAMES);
+    const soft = isSoftwareName(env.VK_ICD_FILENAMES.replace(/[_./-]/g, ' '));
     return {
       available: true, env: { VK_ICD_FILENAMES: env.VK_ICD_FILENAMES, ...xdg },
       adapter: { kind: soft ? 'software' : 'hardware', description: `Vulkan ICD from VK_ICD_FILENAMES: ${env.VK_ICD_FILENAMES}`, ...(soft ? { vendor: 'google', architecture: 'swiftshader' } : {}) },

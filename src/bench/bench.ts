@@ -13,9 +13,10 @@ import type { Status } from '../models/manifest.js';
 import type { LatencyStats } from '../stats/latency.js';
 import { machineInfo, type MachineInfo } from '../util/machine.js';
 import type { PreparedModel } from '../verify/prepare.js';
-import { verify, type BackendStatus, type ModelResult, type VerifyEvent } from '../verify/verify.js';
-import { estimateFlops, type FlopEstimate } from '../onnx/flops.js';
-import { adapterLabel } from '../format/verify.js';
+import { runProto, verify, type BackendStatus, type ModelResult, type VerifyEvent } from '../verify/verify.js';
+import { estimateFlops, type FlopEstimate, type ShapeRunner } from '../onnx/flops.js';
+import { adapterLabel } from '../backends/adapter.js';
+import { startBackends } from '../isolation/pool.js';
 
 /** Default plan: 3 warm-up runs, then up to 100 timed runs within 10 s (warm-up included, at least one run). */
 export const DEFAULT_BENCH_PLAN: RunPlan = { warmup: 3, iterations: 100, maxDurationMs: 10_000 };
@@ -69,7 +70,7 @@ export interface BenchOptions {
   threads?: number;
   /** Per model and backend, milliseconds. */
   timeoutMs?: number;
-  /** Estimate FLOPs (default true): may run each model once more on the cpu, in this process. */
+  /** Estimate FLOPs (default true): may run each model once more on the cpu backend (isolated, like every run). */
   flops?: boolean;
   onEvent?: (e: BenchEvent) => void;
   signal?: AbortSignal;
@@ -117,13 +118,23 @@ export async function bench(models: PreparedModel[], options: BenchOptions): Pro
   }
   const work: Record<string, FlopEstimate> = {};
   if (options.flops !== false) {
-    for (const p of models) {
-      if (options.signal?.aborted) break;
-      // Observe shapes only for models that ran somewhere: a model that crashes a runtime must not crash this process.
-      const ran = results.some((r) => r.model === p.target.id && r.latency);
-      const estimate = await estimateFlops(p.model.proto, ran ? p.feeds : undefined);
-      work[p.target.id] = estimate;
-      options.onEvent?.({ type: 'work', model: p.target.id, estimate });
+    // Shapes the file does not give are observed by one run on the cpu backend, in its own worker.
+    const set = await startBackends(['cpu'], options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
+    try {
+      const cpu = set.backends.get('cpu');
+      for (const p of models) {
+        if (options.signal?.aborted) break;
+        // Observe shapes only for models that ran somewhere.
+        const ran = results.some((r) => r.model === p.target.id && r.latency);
+        const runner: ShapeRunner | undefined = cpu ? async (bytes, feeds) => (await cpu.measure(
+          { path: p.model.path, bytes }, feeds, { warmup: 0, iterations: 0 }, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {},
+        )).outputs : undefined;
+        const estimate = await estimateFlops(ran && runner ? runProto(p.model) : p.model.proto, ran ? p.feeds : undefined, runner ? { runner } : {});
+        work[p.target.id] = estimate;
+        options.onEvent?.({ type: 'work', model: p.target.id, estimate });
+      }
+    } finally {
+      await set.close();
     }
   }
   return {

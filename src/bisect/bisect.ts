@@ -3,23 +3,20 @@
  * backends (or two files of the same graph on one backend), and find the first node, in topological
  * order, whose output differs beyond tolerance, with the error growth from there to the graph output.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { compareTensors, type TensorComparison } from '../compare/compare.js';
 import { exposeIntermediates } from '../onnx/edit.js';
 import { loadModel, type LoadedModel } from '../onnx/model.js';
 import { isFileModel } from '../onnx/fileModel.js';
 import { consumersOf, topologicalOrder } from '../onnx/topo.js';
 import { onnx, type ModelProto } from '../onnx/proto.js';
-import type { BackendId, RunMeasurement } from '../backends/types.js';
-import { backendStatuses } from '../verify/verify.js';
+import { runProto } from '../verify/verify.js';
+import type { Backend, BackendId, TensorMap } from '../backends/types.js';
+import { BackendStageError } from '../backends/types.js';
+import { startBackends, type BackendSet } from '../isolation/pool.js';
 import type { PreparedModel } from '../verify/prepare.js';
-import { DEFAULT_TOLERANCE } from '../verify/prepare.js';
+import { toleranceBetween } from '../verify/result.js';
 import type { Tolerance } from '../models/manifest.js';
 import { WorkbenchError, InputError } from '../errors.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { WorkerFailure } from '../isolation/backendWorker.js';
 
 export interface NodeError {
   index: number;
@@ -68,8 +65,22 @@ function initializerDiff(a: ModelProto, b: ModelProto): string[] {
   return (a.graph?.initializer ?? []).filter((t) => bMap.has(t.name) && bMap.get(t.name) !== enc(t)).map((t) => t.name ?? '');
 }
 
+/** Start isolated backends for the two sides, bisect, close them. */
 export async function bisect(prepared: PreparedModel, options: BisectOptions): Promise<BisectReport> {
-  const tolerance = { ...DEFAULT_TOLERANCE, ...prepared.tolerance, ...options.tolerance };
+  const set = await startBackends([...new Set<BackendId>([options.backend, options.against])], options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
+  try {
+    return await bisectWith(prepared, set, options);
+  } finally {
+    await set.close();
+  }
+}
+
+/**
+ * Bisect on started backends. The tolerance is verify's policy for the pair (the manifest's, per
+ * backend, with the WebGPU floor), overridden by `options.tolerance`.
+ */
+export async function bisectWith(prepared: PreparedModel, set: BackendSet, options: BisectOptions): Promise<BisectReport> {
+  const tolerance = toleranceBetween(prepared, options.backend, options.against, options.tolerance);
   // Bisect edits the graph (intermediates exposed, re-encoded): it needs the model in memory.
   const a: LoadedModel = isFileModel(prepared.model) ? loadModel(prepared.model.path) : prepared.model;
   const b: LoadedModel = options.againstModel ? loadModel(options.againstModel) : a;
@@ -78,32 +89,33 @@ export async function bisect(prepared: PreparedModel, options: BisectOptions): P
     const names = (m: LoadedModel) => (m.proto.graph?.node ?? []).map((n) => `${n.opType}`).join(',');
     if (names(a) !== names(b)) throw new InputError(`${options.againstModel}: not the same graph as ${a.path} (different node lists)`);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'onnx-workbench-bisect-'));
-  const ids = [...new Set<BackendId>([options.backend, options.against])];
-  const { statuses, workers } = await backendStatuses(ids);
-  try {
-    for (const s of statuses) if (!s.available) throw new WorkbenchError(`backend ${s.id} is not available: ${s.reason}${s.fix ? ` (fix: ${s.fix})` : ''}`, 2);
-    const pathA = join(dir, 'a.onnx');
-    const pathB = join(dir, 'b.onnx');
-    writeFileSync(pathA, exposeIntermediates(a.proto));
-    writeFileSync(pathB, exposeIntermediates(b.proto));
-    const run = async (backend: BackendId, path: string): Promise<Record<string, Tensor>> => {
+  {
+    for (const s of set.statuses) if (!s.available) throw new WorkbenchError(`backend ${s.id} is not available: ${s.reason}${s.fix ? ` (fix: ${s.fix})` : ''}`, 2);
+    const backendOf = (id: BackendId): Backend => {
+      const found = set.backends.get(id);
+      if (!found) throw new WorkbenchError(`backend ${id} was not started`, 2);
+      return found;
+    };
+    const run = async (backend: BackendId, path: string, bytes: Uint8Array): Promise<TensorMap> => {
       try {
-        const m = await workers.get(backend)!.call<RunMeasurement>({ type: 'measure', modelPath: path, feeds: prepared.feeds, plan: { warmup: 0, iterations: 0 }, options: {} }, options.timeoutMs ?? 600_000);
+        const m = await backendOf(backend).measure({ path, bytes }, prepared.feeds, { warmup: 0, iterations: 0 }, {
+          ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+        });
         return m.outputs;
       } catch (e) {
-        const why = e instanceof WorkerFailure ? `${e.kind}: ${e.message}` : (e as Error).message;
+        const why = e instanceof BackendStageError ? `${e.stage}: ${e.message}` : (e as Error).message;
         throw new WorkbenchError(`the model with exposed intermediates failed on ${backend} (${why})`, 1);
       }
     };
-    const outA = await run(options.backend, pathA);
-    const outB = await run(options.against, pathB);
+    // The graphs as they run (external data inlined from the checked files): no backend reads a path.
+    const outA = await run(options.backend, a.path, exposeIntermediates(runProto(a)));
+    const outB = await run(options.against, b.path, exposeIntermediates(b === a ? runProto(a) : runProto(b)));
     const nodes: NodeError[] = [];
     const errorByTensor = new Map<string, NodeError>();
     for (const { node, index } of topologicalOrder(graph)) {
       for (const output of node.output ?? []) {
-        const x = output ? outA[output] : undefined;
-        const y = output ? outB[output] : undefined;
+        const x = output ? outA.get(output) : undefined;
+        const y = output ? outB.get(output) : undefined;
         if (!x || !y) continue;
         const c: TensorComparison = compareTensors(output, x, y, tolerance);
         const e: NodeError = {
@@ -134,7 +146,7 @@ export async function bisect(prepared: PreparedModel, options: BisectOptions): P
     }
     const finals = (graph.output ?? []).map((o) => o.name ?? '');
     const finalOutputsDiffer = finals.some((name) => {
-      const x = outA[name], y = outB[name];
+      const x = outA.get(name), y = outB.get(name);
       return x && y ? !compareTensors(name, x, y, tolerance).ok : false;
     });
     return {
@@ -144,8 +156,5 @@ export async function bisect(prepared: PreparedModel, options: BisectOptions): P
       differingInitializers: options.againstModel ? initializerDiff(a.proto, b.proto) : [],
       finalOutputsDiffer,
     };
-  } finally {
-    await Promise.all([...workers.values()].map((w) => w.close()));
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
-import { parseBackends } from './options.js';
+import { addBackendOption, type BackendOptionValues } from './args/backends.js';
 
 export function registerBackendsCommand(program: Command): void {
-  program
+  addBackendOption(program
     .command('backends')
-    .description('list the backends: available or not, why, how to fix, runtime versions and adapter')
-    .option('--backend <ids>', 'comma-separated backend ids, or all', 'all')
+    .description('list the backends: available or not, why, how to fix, runtime versions and adapter'), 'all')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { json?: boolean; backend: string }) => {
-      const { backendStatuses } = await import('../verify/verify.js');
-      const { statuses, workers } = await backendStatuses(parseBackends(opts.backend));
-      await Promise.all([...workers.values()].map((w) => w.close()));
+    .action(async (opts: { json?: boolean } & BackendOptionValues) => {
+      const { startBackends } = await import('../isolation/pool.js');
+      const { parseBackends } = await import('./options.js');
+      const set = await startBackends(parseBackends(opts.backend), { timeoutMs: 120_000 });
+      await set.close();
+      const statuses = set.statuses;
       if (opts.json) { console.log(JSON.stringify(statuses, null, 2)); return; }
       const { backendsTable } = await import('../format/verify.js');
       console.log(backendsTable(statuses));

@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
-import { parseBackends, parseInteger, parseNonNegative } from './options.js';
+import { parseBackends } from './options.js';
+import { addBackendOption } from './args/backends.js';
+import { addTimingOptions } from './args/timing.js';
+import { addEvidenceOptions } from './args/evidence.js';
 import { InputError } from '../errors.js';
 import type { RunPlan } from '../backends/types.js';
+import { SOFTWARE_LABEL } from '../backends/adapter.js';
 import { addModelInputOptions, checkBackends, explicitBackends, prepareModels, resultLine, runInterruptibly, probeEvidence, trySaveEvidence, type ModelInputOptions } from './runSupport.js';
 
 interface BenchCliOptions extends ModelInputOptions {
@@ -20,21 +24,20 @@ interface BenchCliOptions extends ModelInputOptions {
 }
 
 export function registerBenchCommand(program: Command): void {
-  addModelInputOptions(program
+  const cmd = program
     .command('bench')
     .description('measure latency (min, mean, median with 95% CI, p90, p99, max, stdev), session start-up, first run, peak memory, throughput and GFLOP/s per model and backend')
-    .argument('[models...]', 'bundled ids or groups (cntk/mnist-8, mnist-8, caffe2), or .onnx paths; default: all bundled models')
-    .option('--backend <ids>', 'comma-separated backend ids (cpu, wasm, webgpu, browser-wasm, browser-webgpu) or all', 'cpu')
-    .option('--warmup <n>', 'warm-up runs after the first run, before timing', parseInteger('--warmup'), 3)
-    .option('--iterations <n>', 'timed runs (no time limit); default: up to 100 runs within 10 s', parseInteger('--iterations', 1))
-    .option('--duration <s>', 'time budget for warm-up and timed runs per model and backend (as many runs as fit, at least one)', parseNonNegative('--duration'))
-    .option('--threads <n>', 'intra-op threads (cpu) or WASM threads', parseInteger('--threads', 1))
-    .option('--timeout <s>', 'per model and backend; a runtime that hangs is stopped and reported as timeout', parseNonNegative('--timeout'), 600)
+    .argument('[models...]', 'bundled ids or groups (cntk/mnist-8, mnist-8, caffe2), or .onnx paths; default: all bundled models');
+  addBackendOption(cmd, 'cpu');
+  addTimingOptions(cmd, {
+    iterations: 'timed runs (no time limit); default: up to 100 runs within 10 s',
+    duration: 'time budget for warm-up and timed runs per model and backend (as many runs as fit, at least one)',
+  });
+  addModelInputOptions(cmd
     .option('--json', 'print the whole run as JSON on stdout')
     .option('--csv', 'print one CSV row per model and backend on stdout'))
-    .option('--no-flops', 'skip the FLOP estimate (it may run each model once more on the cpu)')
-    .option('--no-evidence', 'do not write an evidence record')
-    .option('--evidence-dir <dir>', 'where evidence records go (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
+    .option('--no-flops', 'skip the FLOP estimate (it may run each model once more on the cpu backend)');
+  addEvidenceOptions(cmd)
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (names: string[], opts: BenchCliOptions) => {
       const backends = parseBackends(opts.backend);
@@ -52,7 +55,7 @@ export function registerBenchCommand(program: Command): void {
         onEvent: (e) => {
           if (e.type === 'result' && !opts.quiet) {
             const s = e.result.latency?.stats;
-            const sw = e.result.adapter.kind === 'software' ? ' [software WebGPU, not GPU]' : '';
+            const sw = e.result.adapter.kind === 'software' ? ` [${SOFTWARE_LABEL}]` : '';
             process.stderr.write(resultLine(e, `${s ? ` median ${s.p50.toPrecision(3)} ms over ${s.n} run(s)` : ''}${sw}`));
           }
         },

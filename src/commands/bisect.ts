@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseBackends, parseNonNegative } from './options.js';
+import { addTimeoutOption } from './args/timing.js';
 import { addModelInputOptions, prepareModels, type ModelInputOptions } from './runSupport.js';
 import { InputError } from '../errors.js';
 import type { BackendId } from '../backends/types.js';
@@ -16,7 +17,7 @@ function one(value: string, flag: string): BackendId {
 }
 
 export function registerBisectCommand(program: Command): void {
-  addModelInputOptions(program
+  const cmd = addModelInputOptions(program
     .command('bisect')
     .description('find the first node whose output differs between two backends (or two files of the same graph)')
     .argument('<model>', 'bundled id or .onnx path')
@@ -24,8 +25,8 @@ export function registerBisectCommand(program: Command): void {
     .option('--against <id>', 'backend to compare with', 'cpu')
     .option('--against-model <file>', 'a second file of the same graph, run on --against')
     .option('--atol <x>', 'absolute tolerance', parseNonNegative('--atol'))
-    .option('--rtol <x>', 'relative tolerance', parseNonNegative('--rtol'))
-    .option('--timeout <s>', 'per run', parseNonNegative('--timeout'), 600), 'an .npz or test_data_set folder with the inputs')
+    .option('--rtol <x>', 'relative tolerance', parseNonNegative('--rtol')), 'an .npz or test_data_set folder with the inputs');
+  addTimeoutOption(cmd)
     .option('--json', 'machine-readable output')
     .action(async (model: string, opts: BisectCliOptions) => {
       const { bisect } = await import('../bisect/bisect.js');

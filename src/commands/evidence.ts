@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
+import { addEvidenceDirOption, evidenceDirValue } from './args/evidence.js';
+
+type DirOptions = { evidenceDir?: string; dir?: string; json?: boolean };
 
 export function registerEvidenceCommand(program: Command): void {
   const ev = program.command('evidence').description('the evidence records written by verify and bench runs');
-  ev.command('list')
-    .description('one line per record')
-    .option('--dir <dir>', 'evidence directory (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
+  addEvidenceDirOption(ev.command('list')
+    .description('one line per record'), undefined, ['--dir'])
     .option('--json', 'machine-readable output')
-    .action(async (opts: { dir?: string; json?: boolean }) => {
+    .action(async (opts: DirOptions) => {
       const { defaultEvidenceDir } = await import('../evidence/store.js');
       const { loadEvidenceFolder } = await import('./evidenceFolder.js');
-      const { records } = await loadEvidenceFolder(opts.dir ?? defaultEvidenceDir());
+      const { records } = await loadEvidenceFolder(evidenceDirValue(opts, ['dir']) ?? defaultEvidenceDir());
       const rows = records.map((r) => ({
         id: r.id, kind: r.kind, createdAt: r.createdAt, machine: r.machine.hostname,
         backends: [...new Set(r.results.map((x) => x.backend))].join(','),
@@ -23,15 +25,14 @@ export function registerEvidenceCommand(program: Command): void {
       for (const r of rows) t.push([r.id, r.kind, r.createdAt, r.machine, r.backends, r.results, r.pass, r.asExpected]);
       console.log(t.toString());
     });
-  ev.command('show')
+  addEvidenceDirOption(ev.command('show')
     .description('one record, by id (or a unique prefix)')
-    .argument('<id>')
-    .option('--dir <dir>', 'evidence directory')
+    .argument('<id>'), undefined, ['--dir'])
     .option('--json', 'the record as stored')
-    .action(async (id: string, opts: { dir?: string; json?: boolean }) => {
+    .action(async (id: string, opts: DirOptions) => {
       const { defaultEvidenceDir } = await import('../evidence/store.js');
       const { loadEvidenceFolder } = await import('./evidenceFolder.js');
-      const { records } = await loadEvidenceFolder(opts.dir ?? defaultEvidenceDir());
+      const { records } = await loadEvidenceFolder(evidenceDirValue(opts, ['dir']) ?? defaultEvidenceDir());
       const found = records.filter((r) => r.id === id || r.id.startsWith(id));
       if (found.length !== 1) throw new InputError(found.length ? `'${id}' matches ${found.length} records` : `no evidence record '${id}'`);
       const r = found[0]!;

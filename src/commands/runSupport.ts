@@ -11,7 +11,13 @@ import type { InputFailure } from '../suite/prepareCases.js';
 import type { BackendStatus, ModelResult, VerifyEvent } from '../verify/verify.js';
 import type { Tolerance } from '../models/manifest.js';
 import type { Command } from 'commander';
-import { collectDims, parseBackends, parseInteger, parseNonNegative } from './options.js';
+import { parseBackends, parseNonNegative } from './options.js';
+import { addBackendOption } from './args/backends.js';
+import { addTimingOptions } from './args/timing.js';
+import { addEvidenceOptions } from './args/evidence.js';
+import type { ModelInputOptions } from './args/inputs.js';
+
+export { addModelInputOptions, type ModelInputOptions } from './args/inputs.js';
 
 /** A first Ctrl-C finishes the current model and closes backends; a second one quits at once. */
 export function interruptible(): { signal: AbortSignal; dispose(): void } {
@@ -99,23 +105,6 @@ export function resultLine(e: Extract<VerifyEvent, { type: 'result' }>, extra = 
   return `[${e.index}/${e.total}] ${r.backend} ${r.model}: ${r.status}${r.meetsExpectation ? '' : '  (not as expected)'}${extra}\n`;
 }
 
-/** Where a model's inputs come from, for the commands that run models given on the command line. */
-export interface ModelInputOptions {
-  inputs?: string;
-  dim?: Record<string, number>;
-  seed: number;
-  /** A manifest for the one model given, trusted because the user names it (a manifest beside a model is not). */
-  manifest?: string;
-}
-
-export function addModelInputOptions(cmd: Command, inputsHelp = 'input data for a model file: an .npz or a test_data_set_N folder'): Command {
-  return cmd
-    .option('--inputs <path>', inputsHelp)
-    .option('--manifest <path>', 'a manifest.json for the one model given (manifests beside user models are not trusted)')
-    .option('--dim <name=value>', 'value of a symbolic dimension for generated inputs (repeatable)', collectDims)
-    .option('--seed <n>', 'seed for generated inputs', parseInteger('--seed'), 0);
-}
-
 /** Resolve model names (ids, groups, paths) and prepare each with the given inputs; `what` names the run in errors. */
 export async function prepareModels(names: string[], opts: ModelInputOptions, what: string): Promise<PreparedModel[]> {
   const { resolveTargets } = await import('../models/catalog.js');
@@ -145,19 +134,12 @@ export interface VerifyRunOptions {
 
 /** The options of every command that verifies models (`verify`, `zoo verify`). */
 export function addVerifyRunOptions(cmd: Command): Command {
-  return cmd
-    .option('--backend <ids>', 'comma-separated backend ids (cpu, wasm, webgpu, browser-wasm, browser-webgpu) or all', 'cpu')
+  addBackendOption(cmd, 'cpu')
     .option('--json', 'print the whole run as JSON on stdout')
     .option('--atol <x>', 'absolute tolerance for every model (overrides manifests)', parseNonNegative('--atol'))
-    .option('--rtol <x>', 'relative tolerance for every model (overrides manifests)', parseNonNegative('--rtol'))
-    .option('--warmup <n>', 'warm-up runs before timing', parseInteger('--warmup'), 1)
-    .option('--iterations <n>', 'timed runs (at least one)', parseInteger('--iterations', 1), 10)
-    .option('--duration <s>', 'time budget for warm-up and timed runs per model and backend', parseNonNegative('--duration'), 1)
-    .option('--timeout <s>', 'per model and backend; a runtime that hangs is stopped and reported as timeout', parseNonNegative('--timeout'), 600)
-    .option('--threads <n>', 'intra-op threads (cpu) or WASM threads', parseInteger('--threads', 1))
-    .option('--no-evidence', 'do not write an evidence record')
-    .option('--evidence-dir <dir>', 'where evidence records go (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
-    .option('-q, --quiet', 'no progress on stderr');
+    .option('--rtol <x>', 'relative tolerance for every model (overrides manifests)', parseNonNegative('--rtol'));
+  addTimingOptions(cmd, { iterations: 'timed runs (at least one)', duration: 'time budget for warm-up and timed runs per model and backend' }, { iterations: 10, duration: 1 });
+  return addEvidenceOptions(cmd).option('-q, --quiet', 'no progress on stderr');
 }
 
 /** What a suite run (`verify <root>`) adds: cases that could not be read, and progress on a TTY. */

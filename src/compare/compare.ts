@@ -144,11 +144,11 @@ export interface OutputsComparison {
 }
 
 /** Compare every reference output (by name) with the backend's outputs. */
-export function compareOutputs(actual: Record<string, Tensor>, reference: Map<string, Tensor>, tolerance: Tolerance): OutputsComparison {
+export function compareOutputs(actual: ReadonlyMap<string, Tensor>, reference: ReadonlyMap<string, Tensor>, tolerance: Tolerance): OutputsComparison {
   const outputs: TensorComparison[] = [];
   const missing: string[] = [];
   for (const [name, ref] of reference) {
-    const got = actual[name];
+    const got = actual.get(name);
     if (!got) { missing.push(name); continue; }
     outputs.push(compareTensors(name, got, ref, tolerance));
   }

@@ -26,11 +26,8 @@ export function stdoutContext(): RenderContext {
 /** Below this width results are listed one per line instead of as a table. */
 export const WIDE_TABLE_MIN = 100;
 
-export function adapterLabel(a: AdapterInfo): string {
-  if (a.kind === 'software') return 'software (not GPU)';
-  if (a.kind === 'hardware') return `GPU${a.vendor ? ` ${a.vendor}` : ''}`;
-  return a.kind;
-}
+import { adapterLabel } from '../backends/adapter.js';
+export { adapterLabel };
 
 /** What is known of an adapter: its description, else vendor and architecture. */
 export function adapterDetail(a: AdapterInfo): string {

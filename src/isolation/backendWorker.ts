@@ -1,34 +1,53 @@
 /**
- * The parent side of a backend worker: starts `worker.js` in its own process group, sends requests
- * with a timeout, and turns a crash or a hang into an error for that request only. The next request
- * starts a fresh worker.
+ * One backend worker process, the low level under WorkerBackend: starts `worker.js` in its own
+ * process group, in a private temporary folder (working directory and TMPDIR, removed when the
+ * process ends: nothing is written into the user's folder), with onnxruntime's telemetry off;
+ * sends requests with a timeout, and turns a crash or a hang into an error for that request only.
+ * Only src/isolation/ uses this.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../util/paths.js';
 import { WorkbenchError } from '../errors.js';
-import type { BackendId } from '../backends/types.js';
+import type { BackendId, FailureStage } from '../backends/types.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
-import { PLACEMENT_LOG_MARK } from '../verify/placement.js';
+import { PLACEMENT_LOG_MARK } from '../backends/placement.js';
 
 export class WorkerFailure extends Error {
-  constructor(readonly kind: 'timeout' | 'crash' | 'load' | 'run' | 'worker', message: string) {
+  constructor(readonly kind: FailureStage | 'crash' | 'worker', message: string) {
     super(message);
     this.name = 'WorkerFailure';
   }
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; child: ChildProcess };
-type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+export type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
-const live = new Set<BackendWorker>();
+const live = new Set<WorkerProcess>();
 let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => { for (const w of live) w.kill(); });
 }
+
+/**
+ * Remove a worker's private folder. Chromium processes of a killed group may still be writing
+ * into it for a moment: retry a few times in the background, and once more at exit; never throw.
+ */
+const leftovers = new Set<string>();
+function removeFolder(dir: string, attempt = 0): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 2, retryDelay: 50 });
+    leftovers.delete(dir);
+  } catch {
+    leftovers.add(dir);
+    if (attempt < 5) setTimeout(() => removeFolder(dir, attempt + 1), 500 * (attempt + 1)).unref();
+  }
+}
+process.on('exit', () => { for (const dir of leftovers) { try { rmSync(dir, { recursive: true, force: true }); } catch { /* left in the temp folder */ } } });
 
 export function workerScript(): string {
   const path = join(packageRoot(), 'dist', 'isolation', 'worker.js');
@@ -38,7 +57,10 @@ export function workerScript(): string {
 
 const MAX_PLACEMENT_LINES = 100_000;
 
-export class BackendWorker {
+/** Environment every worker gets on top of the parent's and the backend's own. */
+export const WORKER_BASE_ENV: Readonly<Record<string, string>> = { ORT_DISABLE_TELEMETRY: '1' };
+
+export class WorkerProcess {
   private child: ChildProcess | undefined;
   private pending = new Map<number, Pending>();
   private nextId = 1;
@@ -46,17 +68,38 @@ export class BackendWorker {
   /** onnxruntime's node-placement lines, kept apart: a verbose EP log can push them out of the tail. */
   private placementLines: string[] = [];
   private partialLine = '';
+  /** How many processes this handle has started (the first, and each replacement). */
+  starts = 0;
 
-  constructor(readonly backend: BackendId, private readonly env: Record<string, string> = {}) {}
+  constructor(readonly backend: BackendId, private env: Record<string, string> = {}) {}
+
+  /** Environment for the processes started from now on (a replacement's). */
+  setEnv(env: Record<string, string>): void {
+    this.env = env;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  /** Process id of the running worker, if one runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   private start(): ChildProcess {
     installExitHook();
+    const home = mkdtempSync(join(tmpdir(), `onnx-workbench-${this.backend}-`));
     const child = fork(workerScript(), [this.backend], {
+      // Not the parent's own flags: `node -e <script>` or `--input-type` would run the parent's code in the worker.
+      execArgv: process.execArgv.filter((a) => /^--(max-old-space-size|max-semi-space-size|stack-size)=/.test(a)),
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       detached: true, // own process group: a kill takes browsers and helpers with it
-      env: { ...process.env, ...this.env },
+      cwd: home,
+      env: { ...process.env, ...this.env, ...WORKER_BASE_ENV, TMPDIR: home },
     });
+    this.starts++;
     child.stderr?.on('data', (d: Buffer) => {
       const text = d.toString();
       this.stderrTail = (this.stderrTail + text).slice(-64 * 1024);
@@ -77,6 +120,7 @@ export class BackendWorker {
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       live.delete(this);
+      removeFolder(home);
       const why = signal ? `the ${this.backend} worker was killed by ${signal}` : `the ${this.backend} worker exited with code ${code}`;
       // The last meaningful stderr line, without colour codes or onnxruntime's routine warnings.
       const tail = this.stderrTail.replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n').filter((l) => l.trim() && !l.includes('[W:onnxruntime')).slice(-1)[0];

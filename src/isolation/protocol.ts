@@ -1,14 +1,17 @@
-/** Messages between the verify process and a backend worker process (structured clone over IPC). */
-import type { BackendDescription, RunMeasurement, RunPlan, SessionOptions, Availability } from '../backends/types.js';
+/**
+ * Messages between the command process and a backend worker process (structured clone over IPC,
+ * 'advanced' serialization: Maps and typed arrays cross as they are). Only src/isolation/ builds or
+ * reads these: everything else holds a `Backend`.
+ */
+import type { BackendDescription, ModelInput, RunMeasurement, RunPlan, SessionOptions, Availability, FailureStage } from '../backends/types.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { FileSource } from '../onnx/fileModel.js';
 
 export type WorkerRequest =
   | { type: 'check'; id: number }
   | { type: 'describe'; id: number }
-  | { type: 'measure'; id: number; modelPath: string; feeds: Record<string, Tensor>; plan: RunPlan; options: SessionOptions; hasExternalData?: boolean; files?: FileSource }
+  | { type: 'measure'; id: number; model: ModelInput; feeds: Map<string, Tensor>; plan: RunPlan; options: Omit<SessionOptions, 'timeoutMs'> }
   | { type: 'close'; id: number };
 
 export type WorkerReply =
   | { type: 'reply'; id: number; ok: true; value: Availability | BackendDescription | RunMeasurement | null }
-  | { type: 'reply'; id: number; ok: false; stage: 'load' | 'run' | 'worker'; message: string };
+  | { type: 'reply'; id: number; ok: false; stage: FailureStage | 'worker'; message: string };

@@ -1,14 +1,12 @@
 /**
  * Entry point of a backend worker process: `node worker.js <backend-id>`. It hosts one backend and
  * answers requests from the parent over IPC, so a native crash or a hang in a runtime only costs
- * this process.
+ * this process. It runs the model bytes it is handed (never re-reading a path) in a private
+ * working folder, with onnxruntime's telemetry off.
  */
-import { readFileSync } from 'node:fs';
-import { createBackend } from '../backends/registry.js';
+import { backendDescriptor } from '../backends/registry.js';
 import { BackendStageError, isBackendId, type Backend, type BackendId } from '../backends/types.js';
 import { errorLine } from '../errors.js';
-import { externalDataForOrt } from '../onnx/externalData.js';
-import { onnx } from '../onnx/proto.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 import { measureFromFiles } from '../backends/fromFiles.js';
 
@@ -19,7 +17,7 @@ if (!isBackendId(id) || !process.send) {
 }
 const send = (m: WorkerReply) => process.send!(m);
 let backend: Backend | undefined;
-const getBackend = async () => (backend ??= await createBackend(id));
+const getBackend = async () => (backend ??= await backendDescriptor(id).create());
 
 async function handle(req: WorkerRequest): Promise<void> {
   try {
@@ -28,18 +26,11 @@ async function handle(req: WorkerRequest): Promise<void> {
       case 'check': send({ type: 'reply', id: req.id, ok: true, value: await b.checkAvailable() }); break;
       case 'describe': send({ type: 'reply', id: req.id, ok: true, value: await b.describe() }); break;
       case 'measure': {
-        if (req.files) {
-          // A large model: the runtime reads its files itself (checked before and after), or, for a
-          // runtime that cannot, this worker loads them between the same checks.
-          const value = await measureFromFiles(id as BackendId, b, req.modelPath, req.files, req.feeds, req.plan, req.options);
-          send({ type: 'reply', id: req.id, ok: true, value });
-          break;
-        }
-        const bytes = readFileSync(req.modelPath);
-        // A model loaded from bytes cannot find its external data: read it here (paths checked by validation).
-        const externalData = req.hasExternalData ? externalDataForOrt(req.modelPath, onnx.ModelProto.decode(bytes)) : [];
-        const options = externalData.length ? { ...req.options, externalData } : req.options;
-        const value = await b.measure({ path: req.modelPath, bytes }, req.feeds, req.plan, options);
+        // A large model: the runtime reads its files itself (checked before and after), or, for a
+        // runtime that cannot, this worker loads them between the same checks (backends/fromFiles.ts).
+        const value = req.model.files
+          ? await measureFromFiles(id as BackendId, b, req.model.path, req.model.files, req.feeds, req.plan, req.options)
+          : await b.measure(req.model, req.feeds, req.plan, req.options);
         send({ type: 'reply', id: req.id, ok: true, value });
         break;
       }

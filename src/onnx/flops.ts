@@ -10,15 +10,14 @@
  * Shapes come from two places:
  *  1. Statically from the file: initializers, Constant nodes, and graph inputs, outputs and
  *     value_info whose dimensions are all numbers.
- *  2. Otherwise by observation: the model is run once on onnxruntime-node's CPU provider, in this
- *     process, with the tensors still needed exposed as extra graph outputs (`exposeIntermediates`),
- *     and their actual dims are read. Symbolic dimensions are thereby resolved to the values the
+ *  2. Otherwise by observation: the model is run once by a backend the caller hands in (bench
+ *     uses an isolated cpu backend: never the command process), with the tensors still needed
+ *     exposed as extra graph outputs (`exposeIntermediates`), and their actual dims are read. Symbolic dimensions are thereby resolved to the values the
  *     feeds imply, which is exactly the shape that is being timed.
  * A node whose shapes are still unknown (no feeds to run with, the run failed, or the node sits in
  * a Loop/If/Scan body, which is not exposed and may run any number of times) makes the total
  * 'unknown'; it is listed in `unresolved`.
  */
-import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { errorLine } from '../errors.js';
 import { toNumber, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js';
 import { exposeIntermediates } from './edit.js';
@@ -206,32 +205,23 @@ export function missingShapes(graph: GraphProto, shapes: Shapes): string[] {
   return [...missing];
 }
 
+/** Runs model bytes once with feeds and returns its outputs (a backend's measure, in its worker). */
+export type ShapeRunner = (model: Uint8Array, feeds: ReadonlyMap<string, Tensor>) => Promise<ReadonlyMap<string, Tensor>>;
+
 /**
- * Run the model once on onnxruntime-node (CPU provider, in this process) with `names` exposed as
- * outputs, and return the dims of those tensors and of the feeds. Only dims are read: no tensor
- * data is copied.
+ * Run the model once through `runner` with `names` exposed as outputs, and return the dims of
+ * those tensors and of the feeds.
  */
-export async function observeShapes(proto: ModelProto, feeds: Record<string, Tensor>, names: string[]): Promise<Map<string, number[]>> {
-  const ort = (await import('onnxruntime-node')) as unknown as {
-    InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
-    Tensor: new (type: string, data: Tensor['data'], dims: readonly number[]) => OrtTensor;
-  };
+export async function observeShapes(proto: ModelProto, feeds: ReadonlyMap<string, Tensor>, names: string[], runner: ShapeRunner): Promise<Map<string, number[]>> {
   const shapes = new Map<string, number[]>();
-  for (const [name, t] of Object.entries(feeds)) shapes.set(name, [...t.dims]);
+  for (const [name, t] of feeds) shapes.set(name, [...t.dims]);
   const produced = new Set((proto.graph?.node ?? []).flatMap((n) => n.output ?? []));
   const expose = names.filter((n) => produced.has(n));
   if (expose.length === 0) return shapes;
-  const session = await ort.InferenceSession.create(exposeIntermediates(proto, expose), { executionProviders: ['cpu'] });
-  try {
-    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.dtype, t.data, t.dims)]));
-    const fetches = expose.filter((n) => session.outputNames.includes(n));
-    const out = await session.run(ortFeeds, fetches);
-    for (const [name, value] of Object.entries(out)) {
-      const dims = (value as OrtTensor).dims;
-      if (Array.isArray(dims)) shapes.set(name, [...dims]);
-    }
-  } finally {
-    await session.release().catch(() => undefined);
+  const out = await runner(exposeIntermediates(proto, expose), feeds);
+  for (const name of expose) {
+    const t = out.get(name);
+    if (t) shapes.set(name, [...t.dims]);
   }
   return shapes;
 }
@@ -240,7 +230,7 @@ export async function observeShapes(proto: ModelProto, feeds: Record<string, Ten
  * The work of one inference of `proto` with `feeds`: static shapes where they suffice, else one
  * observation run on the cpu. Without feeds (or with `observe: false`) unresolved nodes stay unknown.
  */
-export async function estimateFlops(proto: ModelProto, feeds?: Record<string, Tensor>, options: { observe?: boolean } = {}): Promise<FlopEstimate> {
+export async function estimateFlops(proto: ModelProto, feeds?: ReadonlyMap<string, Tensor>, options: { observe?: boolean; runner?: ShapeRunner } = {}): Promise<FlopEstimate> {
   const graph = proto.graph ?? {};
   const shapes = staticShapes(graph);
   const first = countFlops(graph, shapes, 'static');
@@ -248,11 +238,12 @@ export async function estimateFlops(proto: ModelProto, feeds?: Record<string, Te
   if (missing.length === 0 || !feeds || options.observe === false) return first;
   // A model read by streaming holds no weights: re-encoding it for the shape run would drop them.
   if (isLazy(proto)) return { ...first, note: 'shapes not observed: the model is run from its files (too large to re-encode with intermediates exposed); static shapes only' };
+  if (!options.runner) return first;
   try {
-    const observed = await observeShapes(proto, feeds, missing);
+    const observed = await observeShapes(proto, feeds, missing, options.runner);
     // Observed dims win over declared ones: they are what actually ran.
     return countFlops(graph, new Map([...shapes, ...observed]), 'observed');
   } catch (e) {
-    return { ...first, note: `the shape run on the cpu failed: ${errorLine(e)}` };
+    return { ...first, note: `the shape run on the cpu backend failed: ${errorLine(e)}` };
   }
 }

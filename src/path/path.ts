@@ -8,7 +8,7 @@ import type { BackendId } from '../backends/types.js';
 import { loadCatalog, type Target } from '../models/catalog.js';
 import { prepareTarget, type PreparedModel } from '../verify/prepare.js';
 import { verify, type ModelResult, type VerifyRun } from '../verify/verify.js';
-import { describePlacement } from '../verify/placement.js';
+import { describePlacement } from '../backends/placement.js';
 import { classifyFailure, type FailureCause } from '../diagnose/failure.js';
 import { loadModel } from '../onnx/model.js';
 import { summarize } from '../onnx/inspect.js';

@@ -6,8 +6,9 @@
 import { isFileModel } from '../onnx/fileModel.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { LocalServer } from '../backends/localServer.js';
-import { ortWebDistDir, ortWebPackageVersion, classifyAdapter } from '../backends/browser.js';
+import { LocalServer } from '../util/localServer.js';
+import { PAGE_LIB_FILES, ortWebDistDir, ortWebPackageVersion, pageLibDir } from '../backends/browser/ortWeb.js';
+import { classifyAdapter } from '../backends/adapter.js';
 import type { BackendDescription } from '../backends/types.js';
 import { packageRoot } from '../util/paths.js';
 import type { Target } from '../models/catalog.js';
@@ -109,7 +110,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       }
       if (req.method === 'GET' && parts[1] === 'models' && parts[3] === 'inputs' && parts.length === 4) {
         const m = modelAt(parts[2]);
-        return sendJson(res, 200, { feeds: Object.entries(m.feeds).map(([name, t]) => encodeTensor(name, t)) });
+        return sendJson(res, 200, { feeds: [...m.feeds].map(([name, t]) => encodeTensor(name, t)) });
       }
       if (parts[1] === 'results' && parts.length === 2) {
         if (req.method !== 'POST') throw new HttpError(405, 'POST only');
@@ -145,6 +146,10 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const server = new LocalServer({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, api });
   server.addStaticRoot('/', join(packageRoot(), 'src', 'serve', 'page'), { extensions: ['.html', '.js', '.css'], index: 'index.html' });
   server.addStaticRoot('/ort/', ortWebDistDir(), { extensions: ['.js', '.mjs', '.wasm'] });
+  // The page's measuring loop, dtype table and adapter wording: the workbench's own modules (dist/).
+  const libDir = pageLibDir();
+  if (!libDir) throw new WorkbenchError('the page modules under dist/ are missing: run npm run build');
+  server.addStaticFiles('/lib/', libDir, PAGE_LIB_FILES);
   if (options.reportDir) server.addStaticRoot('/report/', options.reportDir, { extensions: ['.html', '.json', '.svg', '.png', '.css'], index: 'index.html' });
   const url = await server.start();
   return { url, models, close: () => server.close() };
@@ -173,9 +178,9 @@ function judgePosted(m: PreparedModel, posted: ReturnType<typeof parsePostedResu
     const result = judge(m, status, undefined, { status: posted.error.stage === 'load' ? 'load-error' : 'run-error', reason: posted.error.message }, undefined);
     return { result, description, backend };
   }
-  let outputs: Record<string, Tensor>;
+  let outputs: Map<string, Tensor>;
   try {
-    outputs = Object.fromEntries(posted.outputs!.map((t) => [t.name, decodePostedTensor(t)]));
+    outputs = new Map(posted.outputs!.map((t) => [t.name, decodePostedTensor(t)]));
   } catch (e) {
     throw new HttpError(400, errorLine(e));
   }

@@ -48,14 +48,14 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * op get that op's value check; other outputs must still match the reference shape and type.
  */
 export function checkRandomOutputs(
-  graph: GraphProto, feeds: Record<string, Tensor>, outputs: Record<string, Tensor>, reference: Map<string, Tensor>,
+  graph: GraphProto, feeds: ReadonlyMap<string, Tensor>, outputs: ReadonlyMap<string, Tensor>, reference: ReadonlyMap<string, Tensor>,
 ): RandomCheck {
   const checks = new Set<string>(['shape', 'element type']);
   const producer = new Map<string, { node: NodeProto; index: number }>();
   for (const n of nodes(graph)) (n.output ?? []).forEach((o, index) => producer.set(o, { node: n, index }));
   const ops = randomOps(graph);
   for (const [name, ref] of reference) {
-    const got = outputs[name];
+    const got = outputs.get(name);
     if (!got) return { ok: false, checks: [...checks], problem: `output ${name} missing` };
     if (!sameShape(got.dims, ref.dims)) return { ok: false, checks: [...checks], problem: `${name}: shape [${got.dims.join(', ')}] differs from the reference [${ref.dims.join(', ')}]` };
     if (got.dtype !== ref.dtype) return { ok: false, checks: [...checks], problem: `${name}: element type ${got.dtype} differs from the reference ${ref.dtype}` };
@@ -69,8 +69,8 @@ export function checkRandomOutputs(
       const bad = v.findIndex((x) => x !== 0 && x !== 1);
       if (bad >= 0) return fail(`value ${v[bad]} at ${bad} is neither 0 nor 1 (Bernoulli)`);
     } else if (op === 'Dropout' && p!.index === 0) {
-      const x = feeds[p!.node.input?.[0] ?? ''];
-      const ratioT = feeds[p!.node.input?.[1] ?? ''];
+      const x = feeds.get(p!.node.input?.[0] ?? '');
+      const ratioT = feeds.get(p!.node.input?.[1] ?? '');
       const ratio = ratioT ? toFloat64(ratioT)[0]! : 0.5;
       const scale = 1 / (1 - ratio);
       checks.add('each element dropped (0) or kept and scaled by 1/(1 - ratio)');
@@ -79,7 +79,7 @@ export function checkRandomOutputs(
         const bad = v.findIndex((y, i) => y !== 0 && Math.abs(y - xs[i]! * scale) > 1e-5 + 1e-4 * Math.abs(xs[i]! * scale));
         if (bad >= 0) return fail(`element ${bad} is ${v[bad]}: neither 0 nor the input ${xs[bad]} scaled by ${scale}`);
         const maskName = p!.node.output?.[1];
-        const mask = maskName ? outputs[maskName] : undefined;
+        const mask = maskName ? outputs.get(maskName) : undefined;
         if (mask) {
           checks.add('mask true exactly where kept');
           const m = toFloat64(mask);
@@ -97,7 +97,7 @@ export function checkRandomOutputs(
       const bad = v.findIndex((y) => !Number.isFinite(y));
       if (bad >= 0) return fail(`value ${v[bad]} at ${bad} is not finite (${op})`);
     } else if (op === 'Multinomial') {
-      const classes = feeds[p!.node.input?.[0] ?? '']?.dims.at(-1);
+      const classes = feeds.get(p!.node.input?.[0] ?? '')?.dims.at(-1);
       checks.add(classes !== undefined ? `integers in [0, ${classes})` : 'integers');
       const bad = v.findIndex((y) => !Number.isInteger(y) || y < 0 || (classes !== undefined && y >= classes));
       if (bad >= 0) return fail(`sample ${v[bad]} at ${bad} is not a class index (Multinomial)`);

@@ -5,7 +5,7 @@
  */
 import { unzipSync, zipSync } from 'fflate';
 import { InputError, errorLine } from '../errors.js';
-import type { DType } from '../onnx/dtypes.js';
+import type { DType } from './dtype.js';
 import { checkAllocatable, fromLittleEndianBytes, type Tensor } from './tensor.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY

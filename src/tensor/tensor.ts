@@ -1,4 +1,4 @@
-import { rawByteLength, type DType } from '../onnx/dtypes.js';
+import { rawByteLength, type DType } from './dtype.js';
 import { InputError } from '../errors.js';
 
 export type TensorData =

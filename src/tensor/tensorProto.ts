@@ -4,7 +4,7 @@
  * from `raw_data` or from the typed value fields ONNX stores each type in.
  */
 import { onnx, toBigInt, toNumber, type TensorProto } from '../onnx/proto.js';
-import { codeFromDType, dtypeFromCode, elementTypeName, type DType } from '../onnx/dtypes.js';
+import { codeFromDType, dtypeFromCode, elementTypeName, type DType } from './dtype.js';
 import { InputError, errorLine } from '../errors.js';
 import { allocate, checkAllocatable, fromLittleEndianBytes, rawBytes, type Tensor } from './tensor.js';
 

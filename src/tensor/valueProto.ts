@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { InputError, errorLine } from '../errors.js';
-import { elementTypeName } from '../onnx/dtypes.js';
+import { elementTypeName } from './dtype.js';
 import type { onnx as OnnxNs } from 'onnx-proto';
 import { toBigInt } from '../onnx/proto.js';
 import { decodeTensorProtoBytes } from './tensorProto.js';

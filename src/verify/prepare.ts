@@ -28,7 +28,9 @@ export interface PreparedModel {
   target: Target;
   model: LoadedModel | FileModel;
   summary: ModelSummary;
-  feeds: Record<string, Tensor>;
+  /** Inputs by graph input name (a Map: names are the model's, `__proto__` included). */
+  feeds: Map<string, Tensor>;
+
   reference: Map<string, Tensor> | null;
   referenceKind: ResultReferenceKind;
   referenceSource: string;
@@ -52,7 +54,8 @@ export interface PreparedModel {
 
 /** One set of inputs and, where known, the outputs to expect from them. */
 export interface DataSet {
-  feeds: Record<string, Tensor>;
+  /** Inputs by graph input name (a Map: names are the model's, `__proto__` included). */
+  feeds: Map<string, Tensor>;
   reference: Map<string, Tensor> | null;
   source: string;
 }
@@ -132,7 +135,7 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
       source = `${source ? `${source} (outputs); ` : ''}generated inputs: ${recipe.kind === 'arange' ? 'arange(n)/n' : `seeded random (seed ${recipe.seed})`}`;
     }
     if (!unsupported) checkFeeds(inputs, summary.inputs, data?.source ? `${target.id} (${data.source})` : target.id);
-    return { feeds: Object.fromEntries(inputs), reference: data?.outputs ?? null, source };
+    return { feeds: inputs, reference: data?.outputs ?? null, source };
   });
   const first = sets[0]!;
   const reference = first.reference;

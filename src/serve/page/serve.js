@@ -1,80 +1,64 @@
 // The runner page: fetch a model and its inputs from the workbench, run it with onnxruntime-web,
 // post raw outputs and timings back, show the judged result as it arrives.
+// The measuring loop, the dtype table and the adapter wording are the workbench's own modules
+// (src/backends/measureLoop.ts, src/tensor/dtype.ts, src/backends/adapter.ts), served from dist/
+// at /lib/: this page measures as `verify` does.
 /* global ort */
 'use strict';
 
-const ARRAYS = {
-  float32: Float32Array, float64: Float64Array, float16: Uint16Array, int8: Int8Array, uint8: Uint8Array, bool: Uint8Array,
-  int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array,
-};
+/** verify's default plan (src/verify/verify.ts DEFAULT_VERIFY_PLAN). */
+const PLAN = { warmup: 3, iterations: 10, maxDurationMs: 1000 };
 
-function fromBase64(b64) {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+let lib;
+function sharedModules() {
+  lib ??= Promise.all([import('/lib/backends/measureLoop.js'), import('/lib/tensor/dtype.js'), import('/lib/backends/adapter.js'), import('/lib/util/base64.js')])
+    .then(([loop, dtype, adapterModule, base64]) => ({ ...loop, ...dtype, ...adapterModule, ...base64 }));
+  return lib;
 }
 
-function toBase64(bytes) {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-function tensorFrom(f) {
-  const bytes = fromBase64(f.data);
-  const Ctor = ARRAYS[f.dtype];
-  const copy = new Uint8Array(bytes.length);
-  copy.set(bytes);
-  return new ort.Tensor(f.dtype, new Ctor(copy.buffer, 0, bytes.length / Ctor.BYTES_PER_ELEMENT), f.dims);
-}
-
-async function adapterInfo() {
-  if (!navigator.gpu) return null;
-  const adapter = await navigator.gpu.requestAdapter();
-  if (!adapter) return null;
-  const i = adapter.info || {};
-  return { vendor: i.vendor || '', architecture: i.architecture || '', device: i.device || '', description: i.description || '', isFallbackAdapter: !!(i.isFallbackAdapter || adapter.isFallbackAdapter) };
+function tensorFrom(shared, f) {
+  const bytes = shared.base64ToBytes(f.data);
+  const Ctor = Object.prototype.hasOwnProperty.call(shared.TYPED_ARRAYS, f.dtype) ? shared.TYPED_ARRAYS[f.dtype] : undefined;
+  if (!Ctor) throw new Error(`input ${f.name}: element type ${f.dtype} cannot be passed to onnxruntime-web`);
+  return new ort.Tensor(f.dtype, new Ctor(bytes.buffer, 0, bytes.length / Ctor.BYTES_PER_ELEMENT), f.dims);
 }
 
 let models = [];
 let adapter = null;
+let labels = null;
 
 async function runOne(m, backend) {
   const modelBytes = new Uint8Array(await (await fetch(`/api/models/${m.index}/model`)).arrayBuffer());
   const { feeds } = await (await fetch(`/api/models/${m.index}/inputs`)).json();
   const post = { index: m.index, sha256: m.sha256, backend, userAgent: navigator.userAgent, platform: navigator.platform || 'unknown', runtimeVersion: ort.env.versions && ort.env.versions.web };
-  if (backend === 'webgpu' && adapter) post.adapter = adapter;
-  let session;
-  let stage = 'load';
+  if (backend === 'webgpu' && adapter) {
+    post.adapter = { vendor: adapter.vendor, architecture: adapter.architecture, device: adapter.device, description: adapter.description, isFallbackAdapter: adapter.isFallbackAdapter === true };
+  }
+  const shared = await sharedModules();
   try {
-    let t = performance.now();
-    session = await ort.InferenceSession.create(modelBytes, { executionProviders: [backend] });
-    post.sessionCreateMs = performance.now() - t;
-    stage = 'run';
-    const inputs = {};
-    for (const f of feeds) inputs[f.name] = tensorFrom(f);
-    t = performance.now();
-    const first = await session.run(inputs);
-    post.firstRunMs = performance.now() - t;
-    const times = [];
-    const start = performance.now();
-    for (let i = 0; i < 10 && (i === 0 || performance.now() - start < 1000); i++) {
-      t = performance.now();
-      await session.run(inputs);
-      times.push(performance.now() - t);
-    }
-    post.timesMs = times;
-    post.outputs = [];
-    for (const name of session.outputNames) {
-      const v = first[name];
-      const data = v.location && v.location !== 'cpu' ? await v.getData() : v.data;
-      post.outputs.push({ name, dtype: v.type, dims: Array.from(v.dims), data: toBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) });
-    }
+    const inputs = Object.create(null);
+    for (const f of feeds) inputs[f.name] = tensorFrom(shared, f);
+    const r = await shared.measureLoop({
+      create: () => ort.InferenceSession.create(modelBytes, { executionProviders: [backend] }),
+      run: (session) => session.run(inputs),
+      read: async (first, session) => {
+        const outputs = [];
+        for (const name of session.outputNames) {
+          const v = first[name];
+          const data = v.location && v.location !== 'cpu' ? await v.getData() : v.data;
+          outputs.push({ name, dtype: v.type, dims: Array.from(v.dims), data: shared.bytesToBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) });
+        }
+        return outputs;
+      },
+      release: (session) => session.release(),
+    }, PLAN);
+    post.sessionCreateMs = r.sessionCreateMs;
+    post.firstRunMs = r.firstRunMs;
+    post.timesMs = r.timesMs;
+    post.outputs = r.outputs;
   } catch (e) {
-    post.error = { stage, message: String((e && e.message) || e).slice(0, 3900) };
-  } finally {
-    if (session) await session.release().catch(() => undefined);
+    const stage = e instanceof shared.LoopStageError ? e.stage : 'load';
+    post.error = { stage, message: shared.loopErrorMessage(e instanceof shared.LoopStageError ? e.original : e).slice(0, 3900) };
   }
   const res = await fetch('/api/results', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(post) });
   const answer = await res.json();
@@ -93,11 +77,11 @@ function row(m, backend, answer) {
   tr.dataset.model = m.id;
   tr.dataset.backend = backend;
   tr.dataset.status = r.status;
-  const soft = r.adapter.kind === 'software' ? ' (software)' : '';
+  const soft = r.adapter.kind === 'software' ? ` (${labels.SOFTWARE_LABEL})` : '';
   for (const text of [m.id, `${r.backend}${soft}`, r.status, maxErr, p50, first, answer.record, r.reason || '']) {
     const td = document.createElement('td');
     td.textContent = text;
-    if (soft && text.endsWith('(software)')) td.className = 'soft';
+    if (soft && text.endsWith(soft)) td.className = 'soft';
     tr.appendChild(td);
   }
   document.querySelector('#results tbody').appendChild(tr);
@@ -133,9 +117,11 @@ async function run() {
 async function main() {
   ort.env.wasm.wasmPaths = '/ort/';
   ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
-  adapter = await adapterInfo().catch(() => null);
+  labels = await sharedModules();
+  const probe = await labels.probeWebGpuAdapter(navigator.gpu).catch(() => ({ ok: false }));
+  adapter = probe.ok ? probe.adapter : null;
   document.getElementById('adapter').textContent = adapter
-    ? `WebGPU adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description}${adapter.isFallbackAdapter || /swiftshader/i.test(adapter.architecture + adapter.vendor) ? ' (software: not GPU latency)' : ''}`
+    ? `WebGPU adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description}${labels.classifyAdapter(adapter, false) === 'software' ? ` (${labels.SOFTWARE_NOTE})` : ''}`
     : 'WebGPU: no adapter in this browser (webgpu runs will fail to load)';
   models = await (await fetch('/api/models')).json();
   const box = document.getElementById('models');

@@ -3,20 +3,19 @@
  * `wasm` or the `webgpu` execution provider.
  *
  * A local HTTP server (127.0.0.1, ephemeral port, cross-origin isolated) serves the runner page
- * (`browser-page/`), onnxruntime-web's `dist/` and, per job, the model and input bytes from memory.
+ * (`page/`), onnxruntime-web's `dist/` and, per job, the model and input bytes from memory.
  * All timing happens inside the page with performance.now(); tensors cross the page boundary as
  * raw bytes plus dtype and dims (inputs fetched by the page from the server, outputs read back in
  * base64 chunks), so nothing is converted on the way (float16 stays as its bits, int64 as 8 bytes).
+ * The page measures with the workbench's own loop (backends/measureLoop.ts), served from dist/ at /lib/.
  *
  * WebGPU: a hardware adapter is tried first (`--enable-unsafe-webgpu --enable-features=Vulkan`);
  * if there is none, or it is a CPU/SwiftShader adapter, Chromium is relaunched with
  * `--use-webgpu-adapter=swiftshader` and the adapter is reported as `software`.
  */
-import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   BackendStageError,
@@ -27,14 +26,21 @@ import {
   type RunMeasurement,
   type RunPlan,
   type SessionOptions,
-} from './types.js';
-import { LocalServer } from './localServer.js';
+  type TensorMap,
+} from '../types.js';
+import { LocalServer } from '../../util/localServer.js';
 import { chromiumExecutablePath, closeChromium, executableProblem, launchChromium, type LaunchedChromium } from './chromium.js';
-import { isSupportedDType, rawByteLength } from '../onnx/dtypes.js';
-import { onnx } from '../onnx/proto.js';
-import { allocate, elementCount, rawBytes, type Tensor } from '../tensor/tensor.js';
-import { packageRoot } from '../util/paths.js';
-import { PLACEMENT_LOG_MARK } from '../verify/placement.js';
+import { isSupportedDType, rawByteLength } from '../../tensor/dtype.js';
+import { allocate, elementCount, rawBytes, type Tensor } from '../../tensor/tensor.js';
+import { PLACEMENT_LOG_MARK } from '../placement.js';
+import { classifyAdapter, describeAdapter, type PageAdapterInfo } from '../adapter.js';
+import { runtimeIo } from '../ioNames.js';
+import { ORT_WEB_BUNDLE, PAGE_LIB_FILES, browserPageDir, ortWebDistDir, ortWebPackageVersion, pageLibDir, startupModelBytes } from './ortWeb.js';
+import { OUTPUT_CHUNK_BYTES, type PageInfo, type PageJob, type PageOutput, type PageRunResult, type PageWindow, type ProbeResult } from './pageProtocol.js';
+import { addressSpaceProblem } from '../../util/limits.js';
+
+export { classifyAdapter, describeAdapter, type PageAdapterInfo } from '../adapter.js';
+export { ORT_WEB_BUNDLE, browserPageDir, ortWebDistDir, ortWebPackageVersion, startupModelBytes } from './ortWeb.js';
 
 export type BrowserBackendId = 'browser-wasm' | 'browser-webgpu';
 
@@ -52,9 +58,6 @@ export interface BrowserBackendOptions {
 
 export const DEFAULT_BROWSER_TIMEOUT_MS = 10 * 60 * 1000;
 
-/** Output bytes per page round trip (as base64, a third more). */
-const OUTPUT_CHUNK_BYTES = 16 * 1024 * 1024;
-
 export function browserTimeoutMs(): number {
   const fromEnv = Number(process.env.ONNX_WORKBENCH_BROWSER_TIMEOUT_MS);
   return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_BROWSER_TIMEOUT_MS;
@@ -63,120 +66,6 @@ export function browserTimeoutMs(): number {
 function webgpuAdapterFromEnv(): WebGpuAdapterChoice {
   const v = process.env.ONNX_WORKBENCH_WEBGPU_ADAPTER;
   return v === 'hardware' || v === 'swiftshader' ? v : 'auto';
-}
-
-/** The bundle the page loads: onnxruntime-web's default browser build (wasm + JSEP webgpu). */
-export const ORT_WEB_BUNDLE = 'ort.min.js';
-
-/** onnxruntime-web's dist/ directory (resolved through an exported file; package.json is not exported). */
-export function ortWebDistDir(): string {
-  const require = createRequire(import.meta.url);
-  return dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
-}
-
-export function ortWebPackageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(ortWebDistDir(), '..', 'package.json'), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** The runner page directory: next to this module (src/ or a build that copies it), else in the package's src/. */
-export function browserPageDir(): string {
-  const here = fileURLToPath(new URL('./browser-page/', import.meta.url));
-  if (existsSync(join(here, 'runner.html'))) return here;
-  return join(packageRoot(), 'src', 'backends', 'browser-page');
-}
-
-/** Adapter strings that mean a software (CPU) WebGPU implementation. */
-const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b|\bcpu\b/i;
-
-export interface PageAdapterInfo {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  isFallbackAdapter: boolean | null;
-  features: string[];
-}
-
-/** `software` for SwiftShader/CPU adapters (or when SwiftShader was forced), else `hardware`. */
-export function classifyAdapter(info: PageAdapterInfo, swiftshaderForced: boolean): AdapterInfo['kind'] {
-  if (swiftshaderForced || info.isFallbackAdapter === true) return 'software';
-  const text = [info.vendor, info.architecture, info.device, info.description].join(' ');
-  return SOFTWARE_ADAPTER.test(text) ? 'software' : 'hardware';
-}
-
-/** The adapter as results record it; Chromium often leaves `description` empty, so one is built. */
-export function describeAdapter(info: PageAdapterInfo, kind: AdapterInfo['kind']): AdapterInfo {
-  const named = [info.vendor, info.architecture, info.device].filter(Boolean).join(' ') || 'unnamed adapter';
-  const description = info.description || (kind === 'software' ? `${named} (software WebGPU in Chromium, on the CPU)` : named);
-  return { kind, vendor: info.vendor, architecture: info.architecture, device: info.device, description };
-}
-
-/** A one-node float32 Identity model, used to initialize onnxruntime-web in a fresh page. */
-export function startupModelBytes(): Uint8Array {
-  const valueInfo = (name: string) => ({
-    name,
-    type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }] } } },
-  });
-  return onnx.ModelProto.encode({
-    irVersion: 8,
-    producerName: 'onnx-workbench',
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'startup',
-      node: [{ opType: 'Identity', input: ['x'], output: ['y'], name: 'identity' }],
-      input: [valueInfo('x')],
-      output: [valueInfo('y')],
-    },
-  }).finish();
-}
-
-// ---- what crosses the page boundary -------------------------------------------------------------
-
-interface PageInfo {
-  ortLoaded: boolean;
-  userAgent: string;
-  crossOriginIsolated: boolean;
-  hardwareConcurrency: number;
-  ortWebVersion: string;
-  ortCommonVersion: string;
-  wasmThreads: number;
-  ortInitialized: boolean;
-}
-
-type ProbeResult = { ok: true; adapter: PageAdapterInfo } | { ok: false; reason: string };
-
-interface PageJob {
-  id: string;
-  modelUrl: string;
-  executionProvider: string;
-  threads?: number;
-  logPlacement?: boolean;
-  feeds: { name: string; dtype: string; dims: number[]; url: string }[];
-  plan: { warmup: number; iterations: number; maxDurationMs?: number };
-}
-
-interface PageOutput { name: string; dtype: string; dims: number[]; index: number; byteLength: number }
-
-type PageRunResult =
-  | { ok: true; sessionCreateMs: number; firstRunMs: number; timesMs: number[]; outputs: PageOutput[]; wasmThreads: number }
-  | { ok: false; stage: 'load' | 'run'; message: string };
-
-type PageInitResult = { ok: true; wasmThreads: number } | { ok: false; message: string };
-
-interface PageWindow {
-  onnxWorkbench: {
-    info(): PageInfo;
-    probeAdapter(): Promise<ProbeResult>;
-    init(job: { modelUrl: string; executionProvider: string; threads?: number }): Promise<PageInitResult>;
-    run(job: PageJob): Promise<PageRunResult>;
-    readOutput(jobId: string, index: number, offset: number, length: number): string;
-    dropOutputs(jobId: string): void;
-  };
 }
 
 /** Chromium or onnxruntime-web cannot run here; `fix` says what to do. */
@@ -249,11 +138,9 @@ class BrowserBackend implements Backend {
   private stage: 'load' | 'run' = 'load';
   private consoleLines: string[] | undefined;
 
-  constructor(readonly id: BrowserBackendId, options: BrowserBackendOptions = {}) {
+  constructor(readonly id: BrowserBackendId, title: string, options: BrowserBackendOptions = {}) {
     this.executionProvider = id === 'browser-webgpu' ? 'webgpu' : 'wasm';
-    this.title = id === 'browser-webgpu'
-      ? 'onnxruntime-web, WebGPU EP, in headless Chromium (SwiftShader when there is no GPU)'
-      : 'onnxruntime-web, WASM EP, in headless Chromium';
+    this.title = title;
     this.explicitExecutablePath = options.executablePath;
     this.timeoutMs = options.timeoutMs ?? browserTimeoutMs();
     this.adapterChoice = options.webgpuAdapter ?? webgpuAdapterFromEnv();
@@ -314,7 +201,7 @@ class BrowserBackend implements Backend {
     });
   }
 
-  async measure(model: { path: string; bytes: Uint8Array }, feeds: Record<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement> {
+  async measure(model: { path: string; bytes: Uint8Array }, feeds: ReadonlyMap<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement> {
     return this.serialized(() => this.measureNow(model, feeds, plan, options));
   }
 
@@ -342,8 +229,10 @@ class BrowserBackend implements Backend {
     return result;
   }
 
-  private async measureNow(model: { path: string; bytes: Uint8Array }, feeds: Record<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement> {
-    const feedList = Object.entries(feeds);
+  private async measureNow(model: { path: string; bytes: Uint8Array }, givenFeeds: ReadonlyMap<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement> {
+    // The page keys feeds and outputs by name in plain objects: unsafe names are moved first.
+    const io = runtimeIo(model.bytes, givenFeeds);
+    const feedList = [...io.feeds];
     for (const [name, t] of feedList) {
       if (t.dtype === 'string') throw new BackendStageError('run', `input ${name}: string tensors are not passed to the browser page`);
       const expected = rawByteLength(t.dtype, elementCount(t.dims));
@@ -368,7 +257,7 @@ class BrowserBackend implements Backend {
     };
     const job: PageJob = {
       id: randomUUID(),
-      modelUrl: addBlob(model.bytes, 'model.onnx'),
+      modelUrl: addBlob(io.bytes, 'model.onnx'),
       executionProvider: this.executionProvider,
       threads: options.threads,
       logPlacement: options.logPlacement === true,
@@ -384,30 +273,39 @@ class BrowserBackend implements Backend {
     this.consoleLines = options.logPlacement ? [] : undefined;
     let result: PageRunResult;
     let placementLog: string | undefined;
+    const limitMs = options.timeoutMs ?? this.timeoutMs;
+    const browser = this.launched?.browser;
+    let pageCrashed = false;
+    const onCrash = () => { pageCrashed = true; };
+    live.page.once('crash', onCrash);
     try {
       result = await withTimeout(
         live.page.evaluate((j) => (window as unknown as PageWindow).onnxWorkbench.run(j), job),
-        this.timeoutMs,
+        limitMs,
         `${this.id}: the model`,
       );
     } catch (e) {
       // The page hung, crashed or was closed: it cannot be trusted for the next model.
       const stage = this.stage;
+      const killed = pageCrashed || (browser !== undefined && !browser.isConnected());
       await this.closePage();
       if (e instanceof TimeoutError) {
         const during = stage === 'load' ? 'creating the session' : 'running';
-        throw new BackendStageError(stage, `${e.message} while ${during} (set ONNX_WORKBENCH_BROWSER_TIMEOUT_MS to change the limit)`);
+        throw new BackendStageError('timeout', `${e.message} while ${during}`);
       }
+      // A browser killed or crashed under the model is a runtime failure, whatever stage the page was in.
+      if (killed) throw new BackendStageError('run', `the browser ${pageCrashed ? 'page crashed' : 'was killed or crashed'} during ${stage === 'load' ? 'session creation' : 'the run'}: ${browserErrorText(e)}`);
       throw new BackendStageError(stage, `the browser page failed during ${stage === 'load' ? 'session creation' : 'the run'}: ${browserErrorText(e)}`);
     } finally {
+      live.page.off('crash', onCrash);
       for (const path of blobs) server.removeBlob(path);
       placementLog = this.consoleLines?.join('\n');
       this.consoleLines = undefined;
     }
 
-    if (!result.ok) throw new BackendStageError(result.stage, result.message);
+    if (!result.ok) throw new BackendStageError(result.stage, addressSpaceProblem(result.message) ?? result.message);
 
-    let outputs: Record<string, Tensor>;
+    let outputs: TensorMap;
     try {
       outputs = await withTimeout(this.readOutputs(live.page, job.id, result.outputs), this.timeoutMs, `${this.id}: reading the outputs`);
     } catch (e) {
@@ -419,7 +317,7 @@ class BrowserBackend implements Backend {
       }
     }
     const measurement: RunMeasurement = {
-      outputs,
+      outputs: io.restore(outputs),
       sessionCreateMs: result.sessionCreateMs,
       firstRunMs: result.firstRunMs,
       timesMs: result.timesMs,
@@ -429,8 +327,8 @@ class BrowserBackend implements Backend {
   }
 
   /** Copy the held outputs out of the page, chunk by chunk, into workbench tensors. */
-  private async readOutputs(page: Page, jobId: string, described: PageOutput[]): Promise<Record<string, Tensor>> {
-    const outputs: Record<string, Tensor> = {};
+  private async readOutputs(page: Page, jobId: string, described: PageOutput[]): Promise<TensorMap> {
+    const outputs: TensorMap = new Map();
     for (const out of described) {
       if (!isSupportedDType(out.dtype) || out.dtype === 'string') {
         throw new BackendStageError('run', `output ${out.name} has element type ${out.dtype}, which the workbench cannot hold`);
@@ -452,7 +350,7 @@ class BrowserBackend implements Backend {
         if (chunk.byteLength !== length) throw new Error(`output ${out.name}: got ${chunk.byteLength} of ${length} bytes at offset ${offset}`);
         bytes.set(chunk, offset);
       }
-      outputs[out.name] = { dtype: out.dtype, dims: out.dims, data };
+      outputs.set(out.name, { dtype: out.dtype, dims: out.dims, data });
     }
     return outputs;
   }
@@ -470,7 +368,10 @@ class BrowserBackend implements Backend {
       throw new BrowserUnavailableError(`onnxruntime-web is not installed (${firstLine(e)})`, 'npm install onnxruntime-web');
     }
     const server = new LocalServer();
+    const libDir = pageLibDir();
+    if (!libDir) throw new BrowserUnavailableError('the page modules (dist/backends/measureLoop.js, dist/tensor/dtype.js) are missing', 'run npm run build');
     server.addStaticRoot('/ort/', distDir, { extensions: ['.js', '.mjs', '.wasm', '.map'], cacheControl: 'max-age=3600' });
+    server.addStaticFiles('/lib/', libDir, PAGE_LIB_FILES);
     server.addStaticRoot('/', pageDir, { extensions: ['.html', '.js'] });
     await server.start();
     this.startupModelPath = server.addBlob(startupModelBytes(), 'startup.onnx');
@@ -643,6 +544,6 @@ class BrowserBackend implements Backend {
   }
 }
 
-export function createBrowserBackend(id: BrowserBackendId, options: BrowserBackendOptions = {}): Backend {
-  return new BrowserBackend(id, options);
+export function createBrowserBackend(id: BrowserBackendId, title: string = id, options: BrowserBackendOptions = {}): Backend {
+  return new BrowserBackend(id, title, options);
 }

@@ -1,24 +1,23 @@
 // onnx-workbench browser runner: runs inside headless Chromium next to onnxruntime-web (global `ort`).
-// The harness (src/backends/browser.ts) drives it through `window.onnxWorkbench`.
+// The harness (src/backends/browser/backend.ts) drives it through `window.onnxWorkbench`
+// (the protocol is written down in src/backends/browser/pageProtocol.ts).
+// The measuring loop and the dtype table are the workbench's own modules, compiled to dist/ and
+// served at /lib/ (src/backends/measureLoop.ts, src/tensor/dtype.ts): Node and the page measure alike.
 // Tensors cross the page boundary as raw little-endian bytes plus dtype and dims, never as numbers:
 // inputs are fetched from the local server; outputs are held here and read back in base64 chunks
 // (readOutput), so no single string or DevTools message has to hold a whole large tensor.
 'use strict';
 (function () {
-  const TYPED_ARRAYS = {
-    float32: Float32Array,
-    float64: Float64Array,
-    float16: Uint16Array, // raw bits; onnxruntime-web accepts Uint16Array data for 'float16'
-    int8: Int8Array,
-    uint8: Uint8Array,
-    bool: Uint8Array,
-    int16: Int16Array,
-    uint16: Uint16Array,
-    int32: Int32Array,
-    uint32: Uint32Array,
-    int64: BigInt64Array,
-    uint64: BigUint64Array,
-  };
+  /** The shared modules, loaded once (a dynamic import works from a classic script). */
+  let shared;
+  function sharedModules() {
+    shared ??= Promise.all([import('/lib/backends/measureLoop.js'), import('/lib/tensor/dtype.js'), import('/lib/backends/adapter.js'), import('/lib/util/base64.js')])
+      .then(([loop, dtype, adapter, base64]) => ({
+        measureLoop: loop.measureLoop, LoopStageError: loop.LoopStageError, TYPED_ARRAYS: dtype.TYPED_ARRAYS,
+        probeWebGpuAdapter: adapter.probeWebGpuAdapter, bytesToBase64: base64.bytesToBase64,
+      }));
+    return shared;
+  }
 
   let ortInitialized = false;
   /** Output bytes of finished runs, by job id, until the harness has read them. */
@@ -31,24 +30,14 @@
     return String(e);
   }
 
-  function bytesToBase64(bytes) {
-    if (typeof bytes.toBase64 === 'function') return bytes.toBase64();
-    const chunk = 0x8000;
-    const parts = [];
-    for (let i = 0; i < bytes.length; i += chunk) {
-      parts.push(String.fromCharCode.apply(null, bytes.subarray(i, i + chunk)));
-    }
-    return btoa(parts.join(''));
-  }
-
   async function fetchBytes(url, what) {
     const res = await fetch(url, { cache: 'no-store' });
     if (!res.ok) throw new Error(`cannot fetch ${what} from the workbench server: HTTP ${res.status}`);
     return new Uint8Array(await res.arrayBuffer());
   }
 
-  function typedArrayFor(dtype, bytes, what) {
-    const Ctor = TYPED_ARRAYS[dtype];
+  function typedArrayFor(TYPED_ARRAYS, dtype, bytes, what) {
+    const Ctor = Object.prototype.hasOwnProperty.call(TYPED_ARRAYS, dtype) ? TYPED_ARRAYS[dtype] : undefined;
     if (!Ctor) throw new Error(`${what}: element type ${dtype} cannot be passed to onnxruntime-web`);
     if (bytes.byteLength % Ctor.BYTES_PER_ELEMENT !== 0) {
       throw new Error(`${what}: ${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
@@ -68,32 +57,8 @@
     return defaultWasmThreads();
   }
 
-  function adapterInfo(adapter) {
-    const i = adapter.info || {};
-    const fallback = typeof i.isFallbackAdapter === 'boolean' ? i.isFallbackAdapter
-      : typeof adapter.isFallbackAdapter === 'boolean' ? adapter.isFallbackAdapter : null;
-    return {
-      vendor: i.vendor || '',
-      architecture: i.architecture || '',
-      device: i.device || '',
-      description: i.description || '',
-      isFallbackAdapter: fallback,
-      features: Array.from(adapter.features || []).sort(),
-    };
-  }
-
   async function probeAdapter() {
-    if (!navigator.gpu) {
-      return { ok: false, reason: 'navigator.gpu is not available (WebGPU is disabled in this browser)' };
-    }
-    let adapter;
-    try {
-      adapter = await navigator.gpu.requestAdapter();
-    } catch (e) {
-      return { ok: false, reason: `navigator.gpu.requestAdapter() failed: ${errorMessage(e)}` };
-    }
-    if (!adapter) return { ok: false, reason: 'navigator.gpu.requestAdapter() returned no adapter' };
-    return { ok: true, adapter: adapterInfo(adapter) };
+    return (await sharedModules()).probeWebGpuAdapter(navigator.gpu);
   }
 
   function info() {
@@ -122,10 +87,10 @@
   }
 
   /** Base64 of bytes [offset, offset + length) of a held output. */
-  function readOutput(jobId, index, offset, length) {
+  async function readOutput(jobId, index, offset, length) {
     const bytes = (heldOutputs.get(jobId) || [])[index];
     if (!bytes) throw new Error(`no held output ${index} for job ${jobId}`);
-    return bytesToBase64(bytes.subarray(offset, offset + length));
+    return (await sharedModules()).bytesToBase64(bytes.subarray(offset, offset + length));
   }
 
   function dropOutputs(jobId) {
@@ -172,71 +137,52 @@
         // progress reporting is best-effort
       }
     };
-    let stage = 'load';
-    let session;
+    let lib;
     try {
       report('load');
+      lib = await sharedModules();
       configure(job);
-
       const modelBytes = await fetchBytes(job.modelUrl, 'the model');
       const feedBytes = [];
       for (const f of job.feeds) feedBytes.push(await fetchBytes(f.url, `input ${f.name}`));
-
       const sessionOptions = { executionProviders: [job.executionProvider] };
       if (job.logPlacement) {
         sessionOptions.logSeverityLevel = 0;
         sessionOptions.logVerbosityLevel = 0;
       }
-      const t0 = performance.now();
-      session = await ort.InferenceSession.create(modelBytes, sessionOptions);
-      const sessionCreateMs = performance.now() - t0;
+      // Feeds in an object without a prototype (the harness has already made every name safe).
+      const feeds = Object.create(null);
+      job.feeds.forEach((f, i) => {
+        feeds[f.name] = new ort.Tensor(f.dtype, typedArrayFor(lib.TYPED_ARRAYS, f.dtype, feedBytes[i], `input ${f.name}`), f.dims);
+      });
       // The placements are logged while the session is created; runs log at warning level, so
       // they are neither slowed down nor buried in per-kernel lines.
       const runOptions = job.logPlacement ? { logSeverityLevel: 2 } : {};
-      if (job.logPlacement) ort.env.logLevel = 'warning';
-      ortInitialized = true;
-
-      stage = 'run';
-      report('run');
-      const feeds = {};
-      job.feeds.forEach((f, i) => {
-        feeds[f.name] = new ort.Tensor(f.dtype, typedArrayFor(f.dtype, feedBytes[i], `input ${f.name}`), f.dims);
-      });
-
-      let t = performance.now();
-      const first = await session.run(feeds, runOptions);
-      const firstRunMs = performance.now() - t;
-
-      // The duration budget covers warm-up and timed runs (at least one timed run). A first run
-      // longer than the whole budget has already warmed up: no separate warm-up then.
-      const maxMs = typeof job.plan.maxDurationMs === 'number' ? job.plan.maxDurationMs : Infinity;
-      const start = performance.now();
-      const warmup = firstRunMs > maxMs ? 0 : job.plan.warmup;
-      for (let i = 0; i < warmup && performance.now() - start < maxMs; i++) await session.run(feeds, runOptions);
-
-      const timesMs = [];
-      for (let i = 0; i < job.plan.iterations; i++) {
-        t = performance.now();
-        await session.run(feeds, runOptions);
-        timesMs.push(performance.now() - t);
-        if (performance.now() - start >= maxMs) break;
-      }
-
-      const outputs = [];
       const held = [];
-      for (const name of session.outputNames) outputs.push(await holdOutput(name, first[name], held));
+      const r = await lib.measureLoop({
+        create: async () => {
+          const session = await ort.InferenceSession.create(modelBytes, sessionOptions);
+          if (job.logPlacement) ort.env.logLevel = 'warning';
+          ortInitialized = true;
+          return session;
+        },
+        run: (session) => session.run(feeds, runOptions),
+        read: async (first, session) => {
+          const outputs = [];
+          for (const name of session.outputNames) {
+            if (!Object.prototype.hasOwnProperty.call(first, name)) throw new Error(`onnxruntime-web returned no value for output ${name}`);
+            outputs.push(await holdOutput(name, first[name], held));
+          }
+          return outputs;
+        },
+        release: (session) => session.release(),
+        onStage: report,
+      }, job.plan);
       heldOutputs.set(job.id, held);
-      return { ok: true, sessionCreateMs, firstRunMs, timesMs, outputs, wasmThreads: wasmThreads() };
+      return { ok: true, sessionCreateMs: r.sessionCreateMs, firstRunMs: r.firstRunMs, timesMs: r.timesMs, outputs: r.outputs, wasmThreads: wasmThreads() };
     } catch (e) {
-      return { ok: false, stage, message: errorMessage(e) };
-    } finally {
-      if (session) {
-        try {
-          await session.release();
-        } catch {
-          // releasing is best-effort; the page is reloaded on trouble anyway
-        }
-      }
+      if (lib && e instanceof lib.LoopStageError) return { ok: false, stage: e.stage, message: errorMessage(e.original) };
+      return { ok: false, stage: 'load', message: errorMessage(e) };
     }
   }
 

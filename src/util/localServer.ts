@@ -1,6 +1,7 @@
 /**
- * A small HTTP server on 127.0.0.1 for the browser backends: it serves the runner page, the
- * onnxruntime-web `dist/` files and per-job bytes (model, input tensors) from memory.
+ * A small HTTP server on 127.0.0.1, used by the browser backends and by `serve`: it serves static
+ * roots (a runner page, the onnxruntime-web `dist/` files, the shared page modules) and per-job
+ * bytes (model, input tensors) from memory.
  *
  * Every response carries COOP `same-origin` and COEP `require-corp` so the page is
  * crossOriginIsolated (SharedArrayBuffer, hence WASM threads). Static files are only ever read
@@ -31,6 +32,8 @@ export interface StaticRootOptions {
   cacheControl?: string;
   /** File served for the root itself and for paths ending in '/' (e.g. index.html). */
   index?: string;
+  /** Only these relative paths are served from the root (e.g. ['tensor/dtype.js']). */
+  only?: readonly string[];
 }
 
 interface StaticRoot {
@@ -73,6 +76,11 @@ export class LocalServer {
     this.roots.push({ prefix, dir: resolve(dir), options });
     // Longest prefix first, so '/ort/' wins over '/'.
     this.roots.sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  /** Serve only the listed files (relative paths under `dir`) at `prefix`. */
+  addStaticFiles(prefix: string, dir: string, files: readonly string[]): void {
+    this.addStaticRoot(prefix, dir, { extensions: [...new Set(files.map((f) => extname(f).toLowerCase()))], only: files });
   }
 
   /**
@@ -205,6 +213,7 @@ export class LocalServer {
     if (!realDir || relative === '' || relative.endsWith('/')) return undefined;
     const segments = relative.split('/');
     if (segments.some((s) => s === '' || s === '.' || s === '..')) return undefined;
+    if (root.options.only && !root.options.only.includes(relative)) return undefined;
     const ext = extname(relative).toLowerCase();
     if (root.options.extensions && !root.options.extensions.includes(ext)) return undefined;
     const candidate = resolve(realDir, ...segments);

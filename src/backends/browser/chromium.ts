@@ -4,7 +4,7 @@
  */
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { processTable } from '../util/procfs.js';
+import { processTable } from '../../util/procfs.js';
 
 export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
 

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * What replacing a suspect runtime costs (needs a build: it imports dist/).
+ *
+ *   node bench/recycle.mjs [model] [--backend cpu,wasm,browser-wasm] [--rounds 3]
+ *
+ * After a failure that can leave a runtime in a bad state (a run error, a timeout, a crash, a load
+ * error from a kernel) the workbench replaces the worker process, so the next model starts in a
+ * fresh runtime (isolation/workerBackend.ts). For each backend this times one measure of `model`
+ * (default cntk/mnist-8, one run, no warm-up) in a warm worker and one right after `recycle()`,
+ * alternating, and prints the medians and their difference: the price of one replacement.
+ */
+import { parseArgs } from 'node:util';
+
+const { values: opts, positionals } = parseArgs({
+  options: { backend: { type: 'string', default: 'cpu,wasm,browser-wasm' }, rounds: { type: 'string', default: '3' } },
+  allowPositionals: true,
+});
+const { resolveTargets, prepareTarget, isolatedBackends, backendSetOf } = await import('../dist/index.js');
+const { modelInput } = await import('../dist/verify/verify.js');
+const model = positionals[0] ?? 'cntk/mnist-8';
+const p = prepareTarget(resolveTargets([model])[0]);
+const rounds = Number(opts.rounds);
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const plan = { warmup: 0, iterations: 1 };
+
+for (const id of opts.backend.split(',')) {
+  const set = await backendSetOf(isolatedBackends([id]));
+  const b = set.backends.get(id);
+  if (!b) { console.log(`${id}: unavailable (${set.statuses[0].reason})`); continue; }
+  try {
+    await b.measure(modelInput(p), p.feeds, plan, {}); // first start, not counted
+    const warm = [];
+    const fresh = [];
+    for (let i = 0; i < rounds; i++) {
+      let t = performance.now();
+      await b.measure(modelInput(p), p.feeds, plan, {});
+      warm.push(performance.now() - t);
+      await b.recycle();
+      t = performance.now();
+      await b.measure(modelInput(p), p.feeds, plan, {});
+      fresh.push(performance.now() - t);
+    }
+    const w = median(warm);
+    const f = median(fresh);
+    console.log(`${id}: warm ${w.toFixed(0)} ms, after a replacement ${f.toFixed(0)} ms: one replacement costs ${(f - w).toFixed(0)} ms (${(f / w).toFixed(1)}x), ${rounds} rounds`);
+  } finally {
+    await set.close();
+  }
+}

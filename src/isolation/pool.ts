@@ -1,0 +1,72 @@
+/**
+ * Starting backends for a run: each requested backend as a WorkerBackend (its runtime in its own
+ * process, built there from the registry's descriptor), its availability decided once inside that
+ * process, and what it runs described. The result holds `Backend`s only: verify, bisect, bench,
+ * path and backends cannot tell these from in-process ones (`inProcess`), and never see a worker
+ * message. A worker that fails in a way that can leave its runtime suspect is replaced by its
+ * WorkerBackend before the next model (see workerBackend.ts).
+ */
+import { backendDescriptor } from '../backends/registry.js';
+import type { Backend, BackendId, BackendStatus } from '../backends/types.js';
+import { WorkerBackend, DEFAULT_WORKER_TIMEOUT_MS, isSuspectFailure } from './workerBackend.js';
+import { errorLine } from '../errors.js';
+
+export { isSuspectFailure, WorkerBackend } from './workerBackend.js';
+
+/** Started backends: a status for each requested one, and the available ones to run. */
+export interface BackendSet {
+  statuses: BackendStatus[];
+  /** The available backends, by id. */
+  backends: Map<BackendId, Backend>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Limit for starting a backend and for each of its requests, milliseconds. */
+  timeoutMs?: number;
+}
+
+/** Availability and description of any backend; never throws. */
+export async function backendStatus(backend: Backend): Promise<BackendStatus> {
+  const avail = await backend.checkAvailable();
+  if (!avail.available) return { id: backend.id, ...avail };
+  try {
+    return { id: backend.id, available: true, description: await backend.describe() };
+  } catch (e) {
+    return { id: backend.id, available: false, reason: `the backend failed to start: ${errorLine(e)}`, fix: 'run onnx-workbench backends for details' };
+  }
+}
+
+/** Statuses for the given backends; the unavailable ones are closed and left out of `backends`. */
+export async function backendSetOf(list: Backend[]): Promise<BackendSet> {
+  const statuses: BackendStatus[] = [];
+  const backends = new Map<BackendId, Backend>();
+  for (const b of list) {
+    const s = await backendStatus(b);
+    statuses.push(s);
+    if (s.available) backends.set(b.id, b);
+    else await b.close().catch(() => undefined);
+  }
+  return { statuses, backends, close: async () => { await Promise.all([...backends.values()].map((b) => b.close().catch(() => undefined))); } };
+}
+
+/** The backends as isolated WorkerBackends (the command process never builds a runtime). */
+export function isolatedBackends(ids: readonly BackendId[], options: StartOptions = {}): WorkerBackend[] {
+  return ids.map((id) => {
+    const d = backendDescriptor(id);
+    return new WorkerBackend(id, d.title, {
+      env: d.workerEnv(), timeoutMs: options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS, isSuspect: isSuspectFailure,
+      replacementEnv: (earlier) => ({ ...d.workerEnv(), ...d.workerEnv(earlier) }),
+    });
+  });
+}
+
+/** Start each backend in its own worker, decide availability there, describe it. */
+export function startBackends(ids: readonly BackendId[], options: StartOptions = {}): Promise<BackendSet> {
+  return backendSetOf(isolatedBackends(ids, options));
+}
+
+/** Build backends in this process (library use, tests): no isolation, the same interface. */
+export async function inProcessBackends(ids: readonly BackendId[]): Promise<Backend[]> {
+  return Promise.all(ids.map((id) => backendDescriptor(id).create()));
+}

@@ -1,0 +1,132 @@
+/**
+ * A `Backend` whose runtime lives in a worker process: the proxy every command uses. It speaks the
+ * worker protocol (the only code besides worker.ts that does), enforces time limits by stopping
+ * the worker, turns a crash or a hang into a stage error of that measurement, and attaches the
+ * node-placement lines the runtime logged to the worker's stderr to the measurement.
+ *
+ * Availability is decided once, inside the worker, and remembered (as onnxruntime's backend-impl
+ * remembers a failed init). After a failure that can leave a runtime in a bad state (see
+ * `isSuspectFailure`) the worker is replaced: the next model gets a fresh process (and, for the
+ * browser backends, a fresh Chromium and page), so no result depends on what ran before it.
+ */
+import {
+  BackendStageError, type Availability, type Backend, type BackendDescription, type BackendId, type ModelInput,
+  type RunMeasurement, type RunPlan, type SessionOptions, type WorkerEnv,
+} from '../backends/types.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { WorkerFailure, WorkerProcess } from './backendWorker.js';
+
+/** Default limit for one request to a worker (start-up and availability included), milliseconds. */
+export const DEFAULT_WORKER_TIMEOUT_MS = 600_000;
+
+/**
+ * onnxruntime's refusals of a model before any kernel ran: the runtime is untouched by them.
+ * Every other failure (a run error, a timeout, a crash, a load error from a kernel or an EP) is
+ * suspect and costs the runtime.
+ */
+const MODEL_REFUSAL = /INVALID_PROTOBUF|INVALID_GRAPH|Could not find an implementation for|Unsupported model IR version|is not a registered function\/op|No Op registered for|No opset import for domain|opset \d+ is under development|protobuf parsing failed|onnxruntime::Model::Model\(/i;
+
+export function isSuspectFailure(e: BackendStageError): boolean {
+  if (e.stage !== 'load') return true;
+  return !MODEL_REFUSAL.test(e.message);
+}
+
+export interface WorkerBackendOptions {
+  /** Environment of the worker process (the descriptor's `workerEnv()`). */
+  env?: WorkerEnv;
+  /** Limit for one request, milliseconds (a measure's `options.timeoutMs` wins). */
+  timeoutMs?: number;
+  /** Which failures replace the worker; default `isSuspectFailure`. */
+  isSuspect?: (e: BackendStageError) => boolean;
+  /** Environment of a replacement worker, from the first worker's description (the descriptor's `workerEnv`). */
+  replacementEnv?: (earlier: BackendDescription) => WorkerEnv;
+}
+
+export class WorkerBackend implements Backend {
+  private readonly worker: WorkerProcess;
+  private readonly timeoutMs: number;
+  private readonly isSuspect: (e: BackendStageError) => boolean;
+  private readonly env: WorkerEnv;
+  private readonly replacementEnv: ((earlier: BackendDescription) => WorkerEnv) | undefined;
+  private availability: Promise<Availability> | undefined;
+  private description: BackendDescription | undefined;
+  /** Workers replaced after a suspect failure. */
+  recycled = 0;
+
+  constructor(readonly id: BackendId, readonly title: string, options: WorkerBackendOptions = {}) {
+    this.env = options.env ?? {};
+    this.replacementEnv = options.replacementEnv;
+    this.worker = new WorkerProcess(id, this.env);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
+    this.isSuspect = options.isSuspect ?? isSuspectFailure;
+  }
+
+  /** Worker processes started so far (the first one and every replacement). */
+  get processStarts(): number {
+    return this.worker.starts;
+  }
+
+  /** Process id of the current worker (for diagnostics and tests), if one runs. */
+  get workerPid(): number | undefined {
+    return this.worker.pid;
+  }
+
+  checkAvailable(): Promise<Availability> {
+    this.availability ??= this.worker.call<Availability>({ type: 'check' }, this.timeoutMs).catch((e: unknown): Availability => {
+      this.worker.kill();
+      return { available: false, reason: `the backend failed to start: ${(e as Error).message}`, fix: 'run onnx-workbench backends for details' };
+    });
+    return this.availability;
+  }
+
+  async describe(): Promise<BackendDescription> {
+    if (this.description) return this.description;
+    try {
+      this.description = await this.worker.call<BackendDescription>({ type: 'describe' }, this.timeoutMs);
+      return this.description;
+    } catch (e) {
+      this.worker.kill();
+      throw e;
+    }
+  }
+
+  async measure(model: ModelInput, feeds: ReadonlyMap<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement> {
+    const { timeoutMs, ...sessionOptions } = options;
+    this.worker.takeStderr();
+    this.worker.takePlacementLog();
+    let m: RunMeasurement;
+    try {
+      m = await this.worker.call<RunMeasurement>({
+        type: 'measure', model: { path: model.path, bytes: model.bytes }, feeds: new Map(feeds), plan, options: sessionOptions,
+      }, timeoutMs ?? this.timeoutMs);
+    } catch (e) {
+      const failure = toStageError(e);
+      if (this.isSuspect(failure)) await this.recycle();
+      throw failure;
+    }
+    // In-process runtimes log to the worker's stderr; the browser backends return the page's console.
+    const log = this.worker.takePlacementLog();
+    if (m.placementLog === undefined && options.logPlacement && log) m.placementLog = log;
+    return m;
+  }
+
+  /** Replace the runtime: stop the worker now; the next request starts a fresh one. */
+  async recycle(): Promise<void> {
+    if (this.description && this.replacementEnv) this.worker.setEnv({ ...this.env, ...this.replacementEnv(this.description) });
+    this.worker.kill();
+    this.recycled++;
+  }
+
+  close(): Promise<void> {
+    return this.worker.close();
+  }
+}
+
+function toStageError(e: unknown): BackendStageError {
+  if (e instanceof BackendStageError) return e;
+  if (e instanceof WorkerFailure) {
+    if (e.kind === 'load' || e.kind === 'run' || e.kind === 'timeout') return new BackendStageError(e.kind, e.message);
+    return new BackendStageError('run', e.message); // a crash or a worker-level failure is the runtime's
+  }
+  return new BackendStageError('run', (e as Error).message ?? String(e));
+}

@@ -1,0 +1,97 @@
+/**
+ * Isolation: workers run in a private temporary folder with onnxruntime's telemetry off, nothing is
+ * written into the user's folder, an address-space limit is named as such, and the structure the
+ * run path promises holds in the imports (only src/isolation/ speaks the worker protocol, the
+ * command process never builds a backend, tensor/ never imports onnx/ for its types).
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { isolatedBackends } from '../src/isolation/pool.js';
+import { addressSpaceProblem } from '../src/util/limits.js';
+import { cliPath, repoRoot, runCli } from './helpers/cli.js';
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    return e.isDirectory() ? sourceFiles(p) : /\.(ts|js)$/.test(e.name) ? [p] : [];
+  });
+}
+
+const imports = (file: string) => [...readFileSync(file, 'utf8').matchAll(/(?:import|export)[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]!);
+
+describe('worker processes', () => {
+  it('run with ORT_DISABLE_TELEMETRY=1 in a private temporary folder that is removed afterwards', async () => {
+    const [cpu] = isolatedBackends(['cpu'], { timeoutMs: 120_000 });
+    try {
+      expect((await cpu!.checkAvailable()).available).toBe(true);
+      const pid = cpu!.workerPid!;
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      expect(env).toContain('ORT_DISABLE_TELEMETRY=1');
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      expect(cwd).not.toBe(process.cwd());
+      expect(relative(tmpdir(), cwd).startsWith('..')).toBe(false);
+      expect(env).toContain(`TMPDIR=${cwd}`);
+      await cpu!.close();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(existsSync(cwd)).toBe(false);
+    } finally {
+      await cpu!.close();
+    }
+  }, 180_000);
+
+  it('verify leaves the folder it runs in untouched (no evidence asked for)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'owb-cwd-'));
+    try {
+      const r = await runCli(['verify', 'cntk/mnist-8', '--backend', 'cpu,wasm', '--no-evidence', '-q'], { cwd: dir, timeoutMs: 180_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(readdirSync(dir)).toEqual([]);
+      expect(statSync(dir).isDirectory()).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
+
+describe('an address-space limit', () => {
+  it('is named with the limit, from any runtime\'s memory failure', () => {
+    expect(addressSpaceProblem('libonnxruntime.so.1: failed to map segment from shared object', 1024 * 1024 * 1024)).toMatch(/address-space limit \(ulimit -v\) of 1024 MiB/);
+    expect(addressSpaceProblem('RangeError: WebAssembly.Memory(): could not allocate memory', 2 ** 31)).toMatch(/2048 MiB/);
+    expect(addressSpaceProblem('Protobuf parsing failed', 2 ** 30)).toBeUndefined();
+    expect(addressSpaceProblem('failed to map segment', undefined)).toBeUndefined();
+  });
+
+  it('makes the runtime unavailable with the limit and the fix, not "run npm ci" or a model load-error', () => {
+    const r = spawnSync('bash', ['-c', `ulimit -v 1000000; exec "${process.execPath}" "${cliPath}" verify cntk/mnist-8 --backend cpu,wasm --json --no-evidence -q`], {
+      cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    const text = `${r.stdout}\n${r.stderr}`;
+    expect(text).toMatch(/address-space limit \(ulimit -v\) of 977 MiB/);
+    expect(text).toMatch(/ulimit -v unlimited/);
+    expect(text).not.toMatch(/npm ci/);
+    expect(text).not.toMatch(/"status": "load-error"/);
+  }, 180_000);
+});
+
+describe('the run path\'s structure, read from the imports', () => {
+  const src = join(repoRoot, 'src');
+  const files = sourceFiles(src);
+  it('only src/isolation/ imports the worker protocol or the worker process', () => {
+    const offenders = files.filter((f) => !f.startsWith(join(src, 'isolation')) && imports(f).some((i) => /isolation\/(protocol|backendWorker)\.js$/.test(i)));
+    expect(offenders.map((f) => relative(src, f))).toEqual([]);
+  });
+  it('no module outside backends/ and the worker builds a backend', () => {
+    const builders = files.filter((f) => /\bdescriptor\.create\(|\.create\(\)\s*\)\)|createCpuBackend|createWasmBackend|createWebgpuBackend|createBrowserBackend/.test(readFileSync(f, 'utf8')));
+    expect(builders.map((f) => relative(src, f)).filter((f) => !f.startsWith('backends/') && f !== 'isolation/worker.ts' && f !== 'isolation/pool.ts')).toEqual([]);
+  });
+  it('tensor/ takes its dtypes from tensor/dtype.ts, not from onnx/', () => {
+    const offenders = files.filter((f) => f.startsWith(join(src, 'tensor')) && imports(f).some((i) => /onnx\/dtypes\.js$/.test(i)));
+    expect(offenders).toEqual([]);
+  });
+  it('the page modules, as built, import nothing (the browser pages load them as they are)', async () => {
+    const { PAGE_LIB_FILES } = await import('../src/backends/browser/ortWeb.js');
+    for (const f of PAGE_LIB_FILES) expect(imports(join(repoRoot, 'dist', f)), f).toEqual([]);
+  });
+});
