@@ -11,7 +11,7 @@ import { onnx, type ModelProto } from '../src/onnx/proto.js';
 import { countFlops, estimateFlops, staticShapes } from '../src/onnx/flops.js';
 import { latencyStats } from '../src/stats/latency.js';
 import { bench, benchRow, type BenchRow } from '../src/bench/bench.js';
-import { benchCsv, CSV_COLUMNS, renderBench, SOFTWARE_FOOTNOTE } from '../src/bench/format.js';
+import { benchCsv, CSV_COLUMNS, renderBench, SOFTWARE_FOOTNOTE } from '../src/format/bench.js';
 import { registerBenchCommand } from '../src/commands/bench.js';
 import { validateEvidence } from '../src/evidence/store.js';
 import { resolveTargets } from '../src/models/catalog.js';

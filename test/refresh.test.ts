@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { refreshScores } from '../src/scorecard/refresh.js';
-import { formatRefresh } from '../src/scorecard/refreshFormat.js';
+import { formatRefresh } from '../src/format/refresh.js';
 import { makeRecord, writeRecord, readEvidence } from '../src/evidence/store.js';
 import type { ModelResult } from '../src/verify/verify.js';
 import { machineInfo } from '../src/util/machine.js';

@@ -14,9 +14,9 @@ import {
 import { computeScorecard, mean, type FrameworkScore, type Scorecard } from '../src/scorecard/scores.js';
 import { deriveTierRule, tierFor } from '../src/scorecard/tiers.js';
 import { PLATFORM_LABEL_SWAP } from '../src/scorecard/views.js';
-import { formatScorecard } from '../src/scorecard/format.js';
+import { formatScorecard } from '../src/format/scorecard.js';
 import { parseCsv } from '../src/scorecard/csv.js';
-import { formatRegistryTable, registryRows } from '../src/scorecard/registryFormat.js';
+import { formatRegistryTable, registryRows } from '../src/format/frameworks.js';
 
 /**
  * The article's published numbers (category charts and overall chart), as read off its charts:

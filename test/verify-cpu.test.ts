@@ -181,8 +181,9 @@ describe('verify on cpu: bundled models', () => {
       }
     });
 
-    it('a missing evidence directory reads as empty', () => {
-      const read = readEvidence(join(tmp, 'no-such-dir'));
+    it('a missing evidence directory is refused (a misspelt --evidence-dir), or read as empty when asked', () => {
+      expect(() => readEvidence(join(tmp, 'no-such-dir'))).toThrow(/no such evidence folder/);
+      const read = readEvidence(join(tmp, 'no-such-dir'), { missing: 'empty' });
       expect(read.records).toEqual([]);
       expect(read.rejected).toEqual([]);
       expect(read.files.size).toBe(0);

@@ -37,7 +37,7 @@ export function createCpuBackend(): Backend {
         await loadOrtNode();
         return { available: true };
       } catch (e) {
-        return { available: false, reason: `onnxruntime-node does not load: ${(e as Error).message.split('\n')[0]}`, fix: 'run npm ci (with onnxruntime-node-install=skip in .npmrc)' };
+        return { available: false, reason: `onnxruntime-node does not load: ${(e as Error).message.split('\n')[0]}`, fix: 'run npm ci (package.json allowScripts skips its CUDA download)' };
       }
     },
     async describe(): Promise<BackendDescription> {

@@ -15,7 +15,7 @@ import { machineInfo, type MachineInfo } from '../util/machine.js';
 import type { PreparedModel } from '../verify/prepare.js';
 import { verify, type BackendStatus, type ModelResult, type VerifyEvent } from '../verify/verify.js';
 import { estimateFlops, type FlopEstimate } from '../onnx/flops.js';
-import { adapterLabel } from '../format/verifyTable.js';
+import { adapterLabel } from '../format/verify.js';
 
 /** Default plan: 3 warm-up runs, then up to 100 timed runs within 10 s (warm-up included, at least one run). */
 export const DEFAULT_BENCH_PLAN: RunPlan = { warmup: 3, iterations: 100, maxDurationMs: 10_000 };

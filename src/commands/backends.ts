@@ -12,7 +12,7 @@ export function registerBackendsCommand(program: Command): void {
       const { statuses, workers } = await backendStatuses(parseBackends(opts.backend));
       await Promise.all([...workers.values()].map((w) => w.close()));
       if (opts.json) { console.log(JSON.stringify(statuses, null, 2)); return; }
-      const { backendsTable } = await import('../format/verifyTable.js');
+      const { backendsTable } = await import('../format/verify.js');
       console.log(backendsTable(statuses));
     });
 }

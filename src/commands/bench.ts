@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseBackends, parseInteger, parseNonNegative } from './options.js';
 import { InputError } from '../errors.js';
 import type { RunPlan } from '../backends/types.js';
-import { addModelInputOptions, checkBackends, explicitBackends, prepareModels, resultLine, runInterruptibly, saveEvidence, type ModelInputOptions } from './runSupport.js';
+import { addModelInputOptions, checkBackends, explicitBackends, prepareModels, resultLine, runInterruptibly, probeEvidence, trySaveEvidence, type ModelInputOptions } from './runSupport.js';
 
 interface BenchCliOptions extends ModelInputOptions {
   backend: string;
@@ -45,6 +45,7 @@ export function registerBenchCommand(program: Command): void {
         : opts.duration !== undefined ? { warmup: opts.warmup, iterations: UNBOUNDED_ITERATIONS, maxDurationMs: opts.duration * 1000 }
           : { ...DEFAULT_BENCH_PLAN, warmup: opts.warmup };
       const prepared = await prepareModels(names, opts, 'bench');
+      await probeEvidence(opts);
       const run = await runInterruptibly((signal) => bench(prepared, {
         backends, plan, timeoutMs: opts.timeout * 1000, flops: opts.flops, signal,
         ...(opts.threads ? { threads: opts.threads } : {}),
@@ -58,18 +59,19 @@ export function registerBenchCommand(program: Command): void {
       }));
       if (!run) return;
       const allThere = checkBackends(run, explicitBackends(opts.backend));
-      const evidencePath = await saveEvidence('bench', run, opts);
+      const { path: evidencePath, error: evidenceError } = await trySaveEvidence('bench', run, opts);
       if (opts.json) {
         console.log(JSON.stringify({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
       } else if (opts.csv) {
-        const { benchCsv } = await import('../bench/format.js');
+        const { benchCsv } = await import('../format/bench.js');
         process.stdout.write(benchCsv(run.rows));
         if (evidencePath) process.stderr.write(`evidence: ${evidencePath}\n`);
       } else {
-        const { renderBench } = await import('../bench/format.js');
+        const { renderBench } = await import('../format/bench.js');
         console.log(renderBench(run));
         if (evidencePath) console.log(`evidence: ${evidencePath}`);
       }
+      if (evidenceError) throw evidenceError; // after the results: one line naming the path, exit 2
       process.exitCode = run.ok && allThere ? 0 : 1;
     });
 }

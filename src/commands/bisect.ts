@@ -39,7 +39,7 @@ export function registerBisectCommand(program: Command): void {
       });
       if (opts.json) { console.log(JSON.stringify(report, null, 1)); }
       else {
-        const { renderBisect } = await import('../format/bisectText.js');
+        const { renderBisect } = await import('../format/bisect.js');
         console.log(renderBisect(report));
       }
       process.exitCode = report.firstDivergent ? 1 : 0;

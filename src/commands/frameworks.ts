@@ -7,7 +7,7 @@ export function registerFrameworksCommand(program: Command): void {
     .option('--json', 'machine-readable output: the registry with every source URL')
     .action(async (opts: { json?: boolean }) => {
       const { loadFrameworks, loadRegistry } = await import('../scorecard/data.js');
-      const { formatRegistryJson, formatRegistryTable } = await import('../scorecard/registryFormat.js');
+      const { formatRegistryJson, formatRegistryTable } = await import('../format/frameworks.js');
       const registry = loadRegistry();
       if (opts.json) { console.log(formatRegistryJson(registry)); return; }
       console.log(formatRegistryTable(registry, loadFrameworks().frameworks));

@@ -27,7 +27,7 @@ export function registerPathCommand(program: Command): void {
       });
       if (opts.json) console.log(JSON.stringify(report, null, 1));
       else {
-        const { renderPath } = await import('../format/pathText.js');
+        const { renderPath } = await import('../format/path.js');
         console.log(renderPath(report));
       }
       process.exitCode = report.verdict === 'pass' ? 0 : 1;

@@ -13,7 +13,8 @@ export function registerReportCommand(program: Command): void {
     .option('--policy <policy>', 'refresh policy for the refreshed scorecard: strict or documented', 'strict')
     .option('--open', 'open the report in a browser (xdg-open) when written')
     .action(async (opts: ReportOptions) => {
-      const { defaultEvidenceDir, readEvidence } = await import('../evidence/store.js');
+      const { defaultEvidenceDir } = await import('../evidence/store.js');
+      const { loadEvidenceFolder } = await import('./evidenceFolder.js');
       const { loadCatalog } = await import('../models/catalog.js');
       const { loadRegistry } = await import('../scorecard/data.js');
       const { computeScorecard } = await import('../scorecard/scores.js');
@@ -22,8 +23,7 @@ export function registerReportCommand(program: Command): void {
       const { InputError } = await import('../errors.js');
       if (opts.policy !== 'strict' && opts.policy !== 'documented') throw new InputError(`unknown policy '${opts.policy}' (strict or documented)`);
       const dir = opts.evidenceDir ?? defaultEvidenceDir();
-      const { records, files, rejected } = readEvidence(dir);
-      for (const r of rejected) process.stderr.write(`skipped ${r.file}: ${r.reason}\n`);
+      const { records, files } = await loadEvidenceFolder(dir);
       const registry = loadRegistry();
       const result = await generateReport({
         outDir: resolve(opts.out), records, recordFiles: files, catalog: loadCatalog(), registry,

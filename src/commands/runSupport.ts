@@ -71,6 +71,23 @@ export function checkBackends(run: { backends: BackendStatus[]; results: unknown
   return missing.length === 0;
 }
 
+/** Before running: a record must be writable where it will go (probe the folder), unless --no-evidence. */
+export async function probeEvidence(opts: { evidence: boolean; evidenceDir?: string }): Promise<void> {
+  if (!opts.evidence) return;
+  const { defaultEvidenceDir, probeEvidenceDir } = await import('../evidence/store.js');
+  probeEvidenceDir(opts.evidenceDir ?? defaultEvidenceDir());
+}
+
+/** Save the run's record; a failure is returned (to throw after the results are printed), not thrown. */
+export async function trySaveEvidence(kind: EvidenceRecord['kind'], run: { machine: EvidenceRecord['machine']; backends: BackendStatus[]; results: ModelResult[] }, opts: { evidence: boolean; evidenceDir?: string }, partial = false): Promise<{ path?: string; error?: unknown }> {
+  try {
+    const path = await saveEvidence(kind, run, opts, partial);
+    return path ? { path } : {};
+  } catch (error) {
+    return { error };
+  }
+}
+
 export async function saveEvidence(kind: EvidenceRecord['kind'], run: { machine: EvidenceRecord['machine']; backends: BackendStatus[]; results: ModelResult[] }, opts: { evidence: boolean; evidenceDir?: string }, partial = false): Promise<string | undefined> {
   if (!opts.evidence || run.results.length === 0) return undefined;
   const { defaultEvidenceDir, makeRecord, writeRecord } = await import('../evidence/store.js');
@@ -156,6 +173,7 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   const backends: BackendId[] = parseBackends(opts.backend);
   const { verify } = await import('../verify/verify.js');
   for (const p of prepared) for (const w of p.warnings) process.stderr.write(`warning: ${p.target.id}: ${w}\n`);
+  await probeEvidence(opts);
   const tolerance: Partial<Tolerance> = { ...(opts.atol !== undefined ? { atol: opts.atol } : {}), ...(opts.rtol !== undefined ? { rtol: opts.rtol } : {}) };
   const { ProgressLine } = await import('../suite/progress.js');
   // Suites: one redrawn status line on a terminal instead of a line per case; nothing in pipes or --json.
@@ -184,7 +202,7 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   }
   const partial = Boolean(suite) && process.exitCode === 130;
   const allThere = checkBackends(run, explicitBackends(opts.backend));
-  const evidencePath = await saveEvidence('verify', run, opts, partial);
+  const { path: evidencePath, error: evidenceError } = await trySaveEvidence('verify', run, opts, partial);
   if (opts.json && suite?.view) {
     console.log(JSON.stringify({ ...(suite.view.json(run.results) as object), ...(partial ? { partial: true } : {}), ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
   } else if (opts.json) {
@@ -194,7 +212,7 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
     console.log((await import('../suite/summary.js')).suiteSummaryLine(run.results, suite.cases));
     if (evidencePath) console.log(`evidence: ${evidencePath}${partial ? ' (partial: interrupted)' : ''}`);
   } else {
-    const { renderVerify } = await import('../format/verifyTable.js');
+    const { renderVerify } = await import('../format/verify.js');
     console.log(renderVerify(run));
     if (suite) {
       const { suiteSummaryLine } = await import('../suite/summary.js');
@@ -213,5 +231,6 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
     process.exitCode = 2;
     return;
   }
+  if (evidenceError) throw evidenceError; // after the results: one line naming the path, exit 2
   process.exitCode = run.ok && allThere ? 0 : 1;
 }

@@ -17,7 +17,7 @@ export function registerScoresCommand(program: Command): void {
     .addOption(new Option('--corrected', "Chainer's and Theano's Platform values swapped back (the source labels them the wrong way round)"))
     .action(async (opts: ScoresOptions) => {
       const { computeScorecard } = await import('../scorecard/scores.js');
-      const { formatScorecard, parseScoreFormat } = await import('../scorecard/format.js');
+      const { formatScorecard, parseScoreFormat } = await import('../format/scorecard.js');
       const format = opts.json ? 'json' : parseScoreFormat(opts.format);
       const card = computeScorecard({ view: opts.corrected ? 'corrected' : 'as-published' });
       console.log(formatScorecard(card, format));

@@ -3,9 +3,10 @@
  * (`test_data_set_N/input_K.pb`, `output_K.pb`: TensorProto, SequenceProto, MapProto or
  * OptionalProto, as each port's type says), an `.npz` archive, or generated inputs.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { InputError, errorLine } from '../errors.js';
+import { InputError } from '../errors.js';
+import { safeReadFile } from '../util/safeRead.js';
 import type { PortInfo } from '../onnx/inspect.js';
 import { isPlainNumericDType, isSupportedDType, type DType } from '../onnx/dtypes.js';
 import { decodeValueBytes, type Value, type ValueType } from '../tensor/valueProto.js';
@@ -25,11 +26,7 @@ export interface ReferenceData {
 }
 
 function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new InputError(`${path}: cannot read (${errorLine(e)})`);
-  }
+  return safeReadFile(path, { kind: 'data' });
 }
 
 /** A port's type: the model's declared type where known, else a tensor of the summary's element type. */

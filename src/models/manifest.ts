@@ -3,8 +3,8 @@
  * provenance, the reference data and how to feed the model, tolerances and the expected outcome.
  */
 import { Ajv, type JSONSchemaType } from 'ajv';
-import { readFileSync } from 'node:fs';
 import { InputError, errorLine } from '../errors.js';
+import { safeReadText } from '../util/safeRead.js';
 
 /**
  * `input-error`: the model or its reference data is unreadable or inconsistent (reason and file named);
@@ -142,9 +142,10 @@ export function parseManifest(value: unknown, what: string): ModelManifest {
 }
 
 export function readManifest(path: string): ModelManifest {
+  const text = safeReadText(path);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
     throw new InputError(`${path}: cannot read manifest (${errorLine(e)})`);
   }

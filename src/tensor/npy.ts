@@ -85,14 +85,38 @@ export function encodeNpy(t: Tensor): Uint8Array {
   return out;
 }
 
-/** Read every array of an `.npz`; keys are the member names without `.npy`. */
-export function parseNpz(bytes: Uint8Array, what: string): Map<string, Tensor> {
+/**
+ * Largest declared uncompressed size of the `.npy` members of one `.npz`, together, bytes
+ * (`ONNX_WORKBENCH_MAX_NPZ_BYTES`, default 2 GiB).
+ */
+export function maxNpzBytes(): number {
+  const env = Number(process.env.ONNX_WORKBENCH_MAX_NPZ_BYTES);
+  return Number.isSafeInteger(env) && env > 0 ? env : 2 ** 31 - 1;
+}
+
+/**
+ * Read every array of an `.npz`; keys are the member names without `.npy`. The zip directory's
+ * declared sizes are checked before anything is inflated (a member, or all of them together, over
+ * `maxNpzBytes()` is refused), and members that are not `.npy` arrays are skipped unread.
+ */
+export function parseNpz(bytes: Uint8Array, what: string, limit = maxNpzBytes()): Map<string, Tensor> {
   let files: Record<string, Uint8Array>;
+  let total = 0;
+  let refused: string | undefined;
   try {
-    files = unzipSync(bytes);
+    files = unzipSync(bytes, {
+      filter: (f) => {
+        if (!f.name.endsWith('.npy')) return false; // not an array: never inflated
+        total += f.originalSize;
+        if (refused === undefined && f.originalSize > limit) refused = `member '${f.name}' declares ${f.originalSize} bytes uncompressed, over the limit of ${limit}`;
+        else if (refused === undefined && total > limit) refused = `its arrays declare ${total} bytes uncompressed together, over the limit of ${limit}`;
+        return refused === undefined;
+      },
+    });
   } catch (e) {
     throw new InputError(`${what}: not a readable .npz (zip) archive (${errorLine(e)})`);
   }
+  if (refused) throw new InputError(`${what}: ${refused} (set ONNX_WORKBENCH_MAX_NPZ_BYTES to raise it); refused before inflating`);
   const out = new Map<string, Tensor>();
   for (const [name, content] of Object.entries(files)) {
     if (!name.endsWith('.npy')) continue;

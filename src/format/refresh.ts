@@ -1,8 +1,8 @@
 /** The refreshed ONNX column as a terminal table, markdown, JSON or CSV. */
 import Table from 'cli-table3';
-import type { RefreshResult, RefreshedCell } from './refresh.js';
-import type { ScoreFormat } from './format.js';
-import { csvLine } from './csv.js';
+import type { RefreshResult, RefreshedCell } from '../scorecard/refresh.js';
+import type { ScoreFormat } from './scorecard.js';
+import { csvLine } from '../scorecard/csv.js';
 
 const n = (v: number | null, d = 1) => (v === null ? '—' : v.toFixed(d));
 const move = (a: number | null, b: number | null, d = 1) => (a === null || b === null ? '—' : a === b ? n(b, d) : `${n(a, d)} → ${n(b, d)}`);

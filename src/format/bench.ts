@@ -1,7 +1,7 @@
 /** Bench output: two tables (latency; start-up, memory, throughput), CSV, and the footnotes. */
 import Table from 'cli-table3';
-import { bytes, truncate } from '../format/numbers.js';
-import type { BenchRow, BenchRun } from './bench.js';
+import { bytes, truncate } from './numbers.js';
+import type { BenchRow, BenchRun } from '../bench/bench.js';
 
 /** Milliseconds with three significant digits (sub-millisecond CPU latencies keep their precision). */
 export function msValue(v: number | null | undefined): string {

@@ -1,6 +1,6 @@
 /** The ONNX registry as a terminal table or JSON (for `onnx-workbench frameworks`). */
 import Table from 'cli-table3';
-import type { FrameworkInfo, OnnxSide, RegistryFile } from './model.js';
+import type { FrameworkInfo, OnnxSide, RegistryFile } from '../scorecard/model.js';
 
 export interface RegistryRow {
   id: string;

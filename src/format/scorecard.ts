@@ -6,10 +6,10 @@
  */
 import Table from 'cli-table3';
 import { InputError } from '../errors.js';
-import { csvLine } from './csv.js';
-import { CATEGORIES, CATEGORY_LABELS, type Category } from './model.js';
-import type { FrameworkScore, ScoreComparison, Scorecard } from './scores.js';
-import type { Tier } from './tiers.js';
+import { csvLine } from '../scorecard/csv.js';
+import { CATEGORIES, CATEGORY_LABELS, type Category } from '../scorecard/model.js';
+import type { FrameworkScore, ScoreComparison, Scorecard } from '../scorecard/scores.js';
+import type { Tier } from '../scorecard/tiers.js';
 
 export const SCORE_FORMATS = ['table', 'markdown', 'json', 'csv'] as const;
 export type ScoreFormat = (typeof SCORE_FORMATS)[number];
