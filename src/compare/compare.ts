@@ -30,6 +30,10 @@ export interface TensorComparison {
   /** Positions where exactly one side is NaN, or infinities differ. */
   nonFiniteMismatches: number;
   cosineSimilarity: number | null;
+  /** Flat index (row-major) of the element with the largest absolute error. */
+  maxAbsIndex?: number;
+  /** The smallest atol that would have passed at this rtol (null when non-finite values differ: no atol passes). */
+  passingAtol?: number | null;
   topK?: TopKAgreement;
   tolerance: Tolerance;
 }
@@ -97,7 +101,7 @@ export function compareTensors(name: string, actual: Tensor, reference: Tensor, 
   const b = toFloat64(reference);
   const { atol, rtol } = tolerance;
   let mismatches = 0, nonFinite = 0, maxAbs = 0, maxRel = 0, sumAbs = 0, finiteCount = 0;
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0, na = 0, nb = 0, maxAt = 0, needAtol = 0;
   for (let i = 0; i < b.length; i++) {
     const x = a[i]!, y = b[i]!;
     if (!Number.isFinite(x) || !Number.isFinite(y)) {
@@ -108,7 +112,9 @@ export function compareTensors(name: string, actual: Tensor, reference: Tensor, 
     const diff = Math.abs(x - y);
     finiteCount++;
     sumAbs += diff;
-    if (diff > maxAbs) maxAbs = diff;
+    if (diff > maxAbs) { maxAbs = diff; maxAt = i; }
+    const need = diff - rtol * Math.abs(y);
+    if (need > needAtol) needAtol = need;
     const rel = diff / Math.max(Math.abs(y), Number.MIN_VALUE);
     if (diff > 0 && rel > maxRel) maxRel = rel;
     if (diff > atol + rtol * Math.abs(y)) mismatches++;
@@ -124,6 +130,8 @@ export function compareTensors(name: string, actual: Tensor, reference: Tensor, 
     meanAbsError: finiteCount ? sumAbs / finiteCount : 0,
     nonFiniteMismatches: nonFinite,
     cosineSimilarity: finiteCount ? cos : null,
+    maxAbsIndex: maxAt,
+    passingAtol: nonFinite ? null : needAtol,
     ...(isScoreVector(reference.dims, reference.dtype) && a.length > 0 ? { topK: topK(a, b, reference.dims) } : {}),
   };
 }

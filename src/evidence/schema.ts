@@ -83,6 +83,7 @@ export const evidenceSchema = {
           adapter,
           status: { enum: STATUSES },
           expectedStatus: { enum: STATUSES },
+          expectedReason: { type: 'string' },
           meetsExpectation: { type: 'boolean' },
           reason: { type: 'string' },
           referenceKind: { enum: ['exporter', 'onnxruntime', 'onnx-reference', 'none', 'user', 'cpu-backend'] },

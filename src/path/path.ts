@@ -9,7 +9,7 @@ import { loadCatalog, type Target } from '../models/catalog.js';
 import { prepareTarget, type PreparedModel } from '../verify/prepare.js';
 import { verify, type ModelResult, type VerifyRun } from '../verify/verify.js';
 import { describePlacement } from '../verify/placement.js';
-import { classifyFailure, type FailureCause } from './failure.js';
+import { classifyFailure, type FailureCause } from '../diagnose/failure.js';
 import { loadModel } from '../onnx/model.js';
 
 /** What the capability registry says of a framework's exporter. */
@@ -72,7 +72,7 @@ function backendPath(backend: BackendId, run: VerifyRun): BackendPath {
   const steps: PathStep[] = [];
   const loadFail = results.find((r) => r.status === 'load-error' || r.status === 'timeout' || r.status === 'run-error');
   if (loadFail) {
-    const cause = classifyFailure(loadFail.reason ?? '');
+    const cause = classifyFailure(loadFail.reason ?? '', loadFail.status);
     steps.push({ step: 'load', status: 'fail', detail: `${loadFail.model}: ${loadFail.status}: ${cause.detail}`, cause });
   } else {
     steps.push({ step: 'load', status: 'ok', detail: `${results.length} model(s) load and run on ${status.description?.runtime} ${status.description?.runtimeVersion} (${status.description?.executionProvider} EP)` });
@@ -83,7 +83,7 @@ function backendPath(backend: BackendId, run: VerifyRun): BackendPath {
     const bad = withRef.filter((r) => r.status === 'mismatch');
     if (withRef.length === 0) steps.push({ step: 'reference', status: 'skipped', detail: 'no exporter reference for these models' });
     else if (bad.length) {
-      const cause = classifyFailure(bad[0]!.reason ?? '');
+      const cause = classifyFailure(bad[0]!.reason ?? '', 'mismatch');
       steps.push({ step: 'reference', status: 'fail', detail: `${bad.length}/${withRef.length} differ from the exporter's reference: ${bad[0]!.model}: ${bad[0]!.reason}`, cause });
     } else steps.push({ step: 'reference', status: 'ok', detail: `${withRef.length} model(s) match the ${[...new Set(withRef.map((r) => r.referenceKind))].join('/')} reference (${describeTolerance(withRef[0]!)})` });
     const cross = ran.filter((r) => r.againstCpu);

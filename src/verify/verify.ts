@@ -40,6 +40,8 @@ export interface ModelResult {
   adapter: AdapterInfo;
   status: Status;
   expectedStatus?: Status;
+  /** The manifest's recorded cause of an expected non-pass (shown in summaries). */
+  expectedReason?: string;
   meetsExpectation: boolean;
   reason?: string;
   referenceKind: ResultReferenceKind;
@@ -262,6 +264,7 @@ export function judge(
     backend: backend.id, adapter,
     referenceKind: p.referenceKind, referenceSource: p.referenceSource, tolerance,
     ...(expected ? { expectedStatus: expected.status } : {}),
+    ...(expected?.reason ? { expectedReason: expected.reason } : {}),
     ...(p.warnings.length ? { warnings: p.warnings } : {}),
     ...(p.toleranceRule ? { toleranceRule: p.toleranceRule } : {}),
   };
