@@ -37,6 +37,8 @@ export interface ModelManifest {
   source: SourceRef;
   /** Provenance of the reference data when it came from elsewhere. */
   dataSource?: SourceRef;
+  /** What is known of the export itself: exporter version and a date (`unknown` where nobody knows). */
+  provenance?: ExportProvenance;
   licence: string;
   reference: {
     kind: ReferenceKind;
@@ -63,6 +65,16 @@ export interface ModelManifest {
 }
 
 export interface Expectation { status: Status; reason?: string }
+
+export interface ExportProvenance {
+  /** Version of the exporting framework or tool, or `unknown` (e.g. MXNet writes none into the file). */
+  exporterVersion?: string;
+  /** ISO date the export was made, where a record of it exists (e.g. a provenance.json). */
+  exported?: string;
+  /** ISO date of the source commit that holds the file: the export is at least that old. */
+  committed?: string;
+  committedNote?: string;
+}
 
 const sourceSchema = {
   type: 'object',
@@ -98,6 +110,15 @@ export const manifestSchema: JSONSchemaType<ModelManifest> = {
     sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     source: sourceSchema,
     dataSource: { ...sourceSchema, nullable: true },
+    provenance: {
+      type: 'object', nullable: true, required: [], additionalProperties: false,
+      properties: {
+        exporterVersion: { type: 'string', nullable: true },
+        exported: { type: 'string', nullable: true, pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+        committed: { type: 'string', nullable: true, pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+        committedNote: { type: 'string', nullable: true },
+      },
+    },
     licence: { type: 'string' },
     reference: {
       type: 'object',

@@ -11,7 +11,9 @@ import type { EvidenceRecord } from '../evidence/store.js';
 import type { CatalogEntry } from '../models/catalog.js';
 import type { Scorecard } from '../scorecard/scores.js';
 import type { RefreshResult } from '../scorecard/refresh.js';
-import { producerMap } from '../scorecard/refresh.js';
+import { userFrameworkOf } from '../scorecard/refresh.js';
+import { knownExports } from '../scorecard/known.js';
+import type { ModelResult } from '../verify/verify.js';
 import type { RegistryFile } from '../scorecard/model.js';
 import { buildLatency, buildMatrix, runInfo, type ReportData } from './data.js';
 import { categoryBarsSpec, latencySpec, overallComparisonSpec, radarSpec, renderVega, renderVegaLite } from './charts.js';
@@ -67,8 +69,16 @@ export function checkReportDir(outDir: string): 'absent' | 'empty' | 'report' {
 }
 
 export function assemble(input: ReportInput): ReportData {
-  const producers = producerMap(input.registry);
-  const frameworkOf = (r: { framework?: string; producerName: string }) => r.framework ?? producers(r.producerName);
+  // The same attribution as refresh: exports of known provenance under their catalog framework,
+  // the user's own models in a row of their own ("chainer (user models)"), never mixed in.
+  const known = knownExports(input.catalog);
+  const userFramework = userFrameworkOf(input.registry);
+  const frameworkOf = (r: ModelResult) => {
+    const k = known.get(r.sha256);
+    if (k && r.referenceKind !== 'user') return k.framework;
+    const fw = userFramework(r);
+    return fw ? `${fw} (user models)` : undefined;
+  };
   // Suite cases (hundreds of one-op tests) have their own section: not in the matrix or latency rows.
   const curated = input.records.map((r) => ({ ...r, results: r.results.filter((x) => !x.suite) }));
   return {

@@ -39,7 +39,7 @@ function refreshTable(r: RefreshResult): string {
 <td class="num">${n(c.platform.article)} → ${n(c.platform.refreshed)}</td><td class="num">${n(c.overall.article)} → ${n(c.overall.refreshed)}</td>
 <td class="num">${c.rank.article ?? '—'} → ${c.rank.refreshed ?? '—'}</td><td>${tier(c.tier.article)} → ${tier(c.tier.refreshed)}${c.tier.article !== c.tier.refreshed ? ' <b>changed</b>' : ''}</td>
 <td>${esc(c.explanation)}${c.records.length ? `<br>${c.records.slice(0, 3).map((id) => `<a href="records/${esc(id)}.json">${esc(id)}</a>`).join(', ')}${c.records.length > 3 ? ` +${c.records.length - 3}` : ''}` : ''}</td></tr>`).join('');
-  return `<div class="card"><h3>Refreshed from evidence (policy ${esc(r.policy)}, ${esc(r.view)} view, ${r.recordCount} record(s))</h3>
+  return `<div class="card"><h3>Refreshed from evidence (policy ${esc(r.policy)}, ${esc(r.view)} view, ${r.recordCount} record(s)${r.evidenceSource?.kind === 'shipped' ? `, the SHIPPED snapshot made ${esc(r.evidenceSource.createdAt?.slice(0, 10) ?? '')} on ${esc(r.evidenceSource.machine ?? '')}` : ''})</h3>
 <table><thead><tr><th>framework</th><th>ONNX article</th><th>ONNX refreshed</th><th>basis</th><th>Platform</th><th>overall</th><th>rank</th><th>tier</th><th>evidence</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 

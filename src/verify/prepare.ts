@@ -13,6 +13,8 @@ import type { Expectation, ReferenceKind, Tolerance } from '../models/manifest.j
 import { checkFeeds, findTestDataSets, generateInputs, loadNpz, loadTestDataSet, type ReferenceData } from '../data/reference.js';
 import { modelPortTypes, type ModelPortTypes } from '../data/ports.js';
 import { findUnsupported, type UnsupportedType } from '../data/apiSupport.js';
+import { attributeSummary } from '../scorecard/attribution.js';
+import type { Attribution } from '../onnx/fingerprint.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { toleranceRuleFor } from '../suite/toleranceRules.js';
 
@@ -35,6 +37,8 @@ export interface PreparedModel {
   backendExpected: Record<string, Expectation>;
   /** Problems with a bundled model's manifest (sha256 or producer differ): reported, not fatal. */
   warnings: string[];
+  /** The exporter by fingerprint (the framework of a user's model comes from it). */
+  exporter: Attribution;
   /** Every data set to compare, in order (`test_data_set_0..N`); the first is `feeds`/`reference`. */
   sets: DataSet[];
   /** Each graph port's full type (tensor, sequence, map, optional). */
@@ -91,6 +95,8 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
   const warnings: string[] = [];
   if (m && m.sha256 !== model.sha256) warnings.push(`sha256 ${model.sha256.slice(0, 12)}… differs from the manifest's ${m.sha256.slice(0, 12)}…`);
   if (m && m.expectedProducer !== summary.producerName) warnings.push(`producer_name '${summary.producerName}' differs from the manifest's '${m.expectedProducer}'`);
+  const exporter = attributeSummary(summary);
+  if (m && exporter.framework !== m.framework) warnings.push(`the file's fingerprint says ${exporter.framework} (${exporter.tool}), the manifest ${m.framework}`);
 
   const ports = modelPortTypes(model.proto);
   let paths: string[] = [];
@@ -141,6 +147,7 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
     ...(m ? { expected: m.expected } : {}),
     backendExpected: m?.backendExpected ?? {},
     warnings,
+    exporter,
     sets,
     ports,
     ...(unsupported ? { unsupported } : {}),

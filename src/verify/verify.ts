@@ -36,6 +36,8 @@ export interface ModelResult {
   producerName: string;
   producerVersion: string;
   framework?: string;
+  /** `fingerprint`: a user's model, its framework read from the file (bundled models take the manifest's). */
+  frameworkBy?: 'fingerprint';
   backend: BackendId;
   adapter: AdapterInfo;
   status: Status;
@@ -260,7 +262,7 @@ export function judge(
   const base = {
     model: p.target.id, path: p.model.path, sha256: p.model.sha256,
     producerName: p.summary.producerName, producerVersion: p.summary.producerVersion,
-    ...(p.target.manifest ? { framework: p.target.manifest.framework } : {}),
+    ...(p.target.manifest ? { framework: p.target.manifest.framework } : p.exporter && p.exporter.framework !== 'unknown' ? { framework: p.exporter.framework, frameworkBy: 'fingerprint' as const } : {}),
     backend: backend.id, adapter,
     referenceKind: p.referenceKind, referenceSource: p.referenceSource, tolerance,
     ...(expected ? { expectedStatus: expected.status } : {}),
