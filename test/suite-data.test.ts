@@ -58,7 +58,7 @@ describe('TensorProto of every element type', () => {
   });
 
   it('a count that does not fit the shape is an input error naming the field', () => {
-    expect(() => decodeTensorProtoBytes(proto({ dataType: 16, dims: [3], int32Data: [1] }), 'f.pb')).toThrow(/f\.pb: int32_data has 1 values for bfloat16 shape \[3\]/);
+    expect(() => decodeTensorProtoBytes(proto({ dataType: 16, dims: [3], int32Data: [1] }), 'f.pb')).toThrow(/f\.pb: int32_data has 1 values for shape \[3\] \(3 bfloat16 elements\)/);
   });
 });
 
