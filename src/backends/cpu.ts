@@ -48,7 +48,7 @@ export function createCpuBackend(): Backend {
     },
     async measure(model, feeds, plan, options) {
       const ort = await loadOrtNode();
-      return measureWithOrt(ort, model.bytes, feeds, plan, {
+      return measureWithOrt(ort, model.files ? { path: model.path, files: model.files } : model.bytes, feeds, plan, {
         executionProviders: ['cpu'],
         ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
         ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),

@@ -8,9 +8,13 @@ import type { Tensor, TensorData } from '../tensor/tensor.js';
 import type { DType } from '../onnx/dtypes.js';
 import { BackendStageError, type RunMeasurement, type RunPlan } from './types.js';
 import { peakRss, resetPeakRss } from '../util/procfs.js';
+import { withUnchangedFiles, type FileSource } from '../onnx/fileModel.js';
 
 export interface OrtModule {
-  InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  InferenceSession: {
+    create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+    create(path: string, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  };
   Tensor: new (type: string, data: TensorData, dims: readonly number[]) => OrtTensor;
 }
 
@@ -25,7 +29,7 @@ export async function fromOrt(t: OrtTensor): Promise<Tensor> {
 }
 
 export async function measureWithOrt(
-  ort: OrtModule, modelBytes: Uint8Array, feeds: Record<string, Tensor>, plan: RunPlan,
+  ort: OrtModule, model: Uint8Array | { path: string; files: FileSource }, feeds: Record<string, Tensor>, plan: RunPlan,
   sessionOptions: InferenceSession.SessionOptions,
 ): Promise<RunMeasurement> {
   // A verbose session log (asked for to read node placements) would also make every run log at
@@ -37,7 +41,11 @@ export async function measureWithOrt(
   const t0 = performance.now();
   let session: InferenceSession;
   try {
-    session = await ort.InferenceSession.create(modelBytes, sessionOptions);
+    // From bytes (validated in memory), or from the model's path, between the checks that the files
+    // are the validated ones (onnxruntime-node resolves external data in the model's folder).
+    session = model instanceof Uint8Array
+      ? await ort.InferenceSession.create(model, sessionOptions)
+      : await withUnchangedFiles(model.files, () => ort.InferenceSession.create(model.path, sessionOptions), (s) => s.release());
   } catch (e) {
     throw new BackendStageError('load', errorLine(e));
   }

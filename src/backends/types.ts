@@ -4,6 +4,7 @@
  * process (see `isolation/`), so a native crash or a hang never takes the run down.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import type { FileSource } from '../onnx/fileModel.js';
 
 export const BACKEND_IDS = ['cpu', 'wasm', 'webgpu', 'browser-wasm', 'browser-webgpu'] as const;
 export type BackendId = (typeof BACKEND_IDS)[number];
@@ -20,6 +21,8 @@ export interface AdapterInfo {
   architecture?: string;
   device?: string;
   description?: string;
+  /** Who says so, when the workbench did not query the adapter itself (e.g. a browser page posting results). */
+  source?: string;
 }
 
 export interface BackendDescription {
@@ -97,7 +100,7 @@ export interface Backend {
    * Create a session for the model bytes, run `feeds` once (first run), then warm-up and timed runs.
    * Throws BackendStageError('load' | 'run', reason).
    */
-  measure(model: { path: string; bytes: Uint8Array }, feeds: Record<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement>;
+  measure(model: { path: string; bytes: Uint8Array; files?: FileSource }, feeds: Record<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement>;
   /** Release browsers, servers, sessions. */
   close(): Promise<void>;
   /** Environment the worker process running this backend needs (read before the runtime starts). */

@@ -22,7 +22,7 @@ export function createWebgpuBackend(): Backend {
     },
     async measure(model, feeds, plan, options) {
       const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
-      return measureWithOrt(ort, model.bytes, feeds, plan, {
+      return measureWithOrt(ort, model.files ? { path: model.path, files: model.files } : model.bytes, feeds, plan, {
         executionProviders: ['webgpu'],
         ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),
         ...(options.externalData?.length ? { externalData: options.externalData } : {}),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { compareTensors, type TensorComparison } from '../compare/compare.js';
 import { exposeIntermediates } from '../onnx/edit.js';
 import { loadModel, type LoadedModel } from '../onnx/model.js';
+import { isFileModel } from '../onnx/fileModel.js';
 import { consumersOf, topologicalOrder } from '../onnx/topo.js';
 import { onnx, type ModelProto } from '../onnx/proto.js';
 import type { BackendId, RunMeasurement } from '../backends/types.js';
@@ -69,7 +70,8 @@ function initializerDiff(a: ModelProto, b: ModelProto): string[] {
 
 export async function bisect(prepared: PreparedModel, options: BisectOptions): Promise<BisectReport> {
   const tolerance = { ...DEFAULT_TOLERANCE, ...prepared.tolerance, ...options.tolerance };
-  const a: LoadedModel = prepared.model;
+  // Bisect edits the graph (intermediates exposed, re-encoded): it needs the model in memory.
+  const a: LoadedModel = isFileModel(prepared.model) ? loadModel(prepared.model.path) : prepared.model;
   const b: LoadedModel = options.againstModel ? loadModel(options.againstModel) : a;
   const graph = a.proto.graph!;
   if (options.againstModel) {

@@ -8,12 +8,13 @@ export function registerInspectCommand(program: Command): void {
     .argument('<model>', 'an .onnx file, a folder holding one, or a bundled model id')
     .option('--json', 'machine-readable output')
     .action(async (model: string, opts: { json?: boolean }) => {
-      const { loadModel } = await import('../onnx/model.js');
+      const { openModel } = await import('../onnx/openModel.js');
       const { summarize } = await import('../onnx/inspect.js');
       const { resolveTargets } = await import('../models/catalog.js');
       const [target] = resolveTargets([model]);
       const { attributeSummary, describeExporter } = await import('../scorecard/attribution.js');
-      const s = summarize(loadModel(target!.modelPath));
+      // Streamed: the weights are hashed as they pass, never held (peak memory is the graph's size).
+      const s = summarize(openModel(target!.modelPath));
       const exporter = attributeSummary(s);
       if (opts.json) { console.log(JSON.stringify({ ...s, exporter }, null, 2)); return; }
       const port = (p: { name: string; elemType: string; shape: unknown[] | null }) => `  ${p.name}: ${p.elemType} ${p.shape ? `[${p.shape.join(', ')}]` : '(shape unknown)'}`;

@@ -104,11 +104,14 @@ export interface ModelInputOptions {
   inputs?: string;
   dim?: Record<string, number>;
   seed: number;
+  /** A manifest for the one model given, trusted because the user names it (a manifest beside a model is not). */
+  manifest?: string;
 }
 
 export function addModelInputOptions(cmd: Command, inputsHelp = 'input data for a model file: an .npz or a test_data_set_N folder'): Command {
   return cmd
     .option('--inputs <path>', inputsHelp)
+    .option('--manifest <path>', 'a manifest.json for the one model given (manifests beside user models are not trusted)')
     .option('--dim <name=value>', 'value of a symbolic dimension for generated inputs (repeatable)', collectDims)
     .option('--seed <n>', 'seed for generated inputs', parseInteger('--seed'), 0);
 }
@@ -117,7 +120,7 @@ export function addModelInputOptions(cmd: Command, inputsHelp = 'input data for 
 export async function prepareModels(names: string[], opts: ModelInputOptions, what: string): Promise<PreparedModel[]> {
   const { resolveTargets } = await import('../models/catalog.js');
   const { prepareTarget } = await import('../verify/prepare.js');
-  const targets = resolveTargets(names);
+  const targets = resolveTargets(names, undefined, opts.manifest ? { manifest: opts.manifest } : {});
   if (targets.length === 0) throw new InputError(`no models to ${what}`);
   if (opts.inputs && targets.length !== 1) throw new InputError('--inputs applies to exactly one model');
   return targets.map((t) => prepareTarget(t, {

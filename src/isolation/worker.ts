@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { createBackend } from '../backends/registry.js';
-import { BackendStageError, isBackendId, type Backend } from '../backends/types.js';
+import { BackendStageError, isBackendId, type Backend, type BackendId } from '../backends/types.js';
 import { errorLine } from '../errors.js';
 import { externalDataForOrt } from '../onnx/externalData.js';
 import { onnx } from '../onnx/proto.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
+import { measureFromFiles } from '../backends/fromFiles.js';
 
 const id = process.argv[2] ?? '';
 if (!isBackendId(id) || !process.send) {
@@ -27,6 +28,13 @@ async function handle(req: WorkerRequest): Promise<void> {
       case 'check': send({ type: 'reply', id: req.id, ok: true, value: await b.checkAvailable() }); break;
       case 'describe': send({ type: 'reply', id: req.id, ok: true, value: await b.describe() }); break;
       case 'measure': {
+        if (req.files) {
+          // A large model: the runtime reads its files itself (checked before and after), or, for a
+          // runtime that cannot, this worker loads them between the same checks.
+          const value = await measureFromFiles(id as BackendId, b, req.modelPath, req.files, req.feeds, req.plan, req.options);
+          send({ type: 'reply', id: req.id, ok: true, value });
+          break;
+        }
         const bytes = readFileSync(req.modelPath);
         // A model loaded from bytes cannot find its external data: read it here (paths checked by validation).
         const externalData = req.hasExternalData ? externalDataForOrt(req.modelPath, onnx.ModelProto.decode(bytes)) : [];

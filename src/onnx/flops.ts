@@ -22,6 +22,7 @@ import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { errorLine } from '../errors.js';
 import { toNumber, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js';
 import { exposeIntermediates } from './edit.js';
+import { isLazy } from './modelReader.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export type Shapes = ReadonlyMap<string, readonly number[]>;
@@ -245,6 +246,8 @@ export async function estimateFlops(proto: ModelProto, feeds?: Record<string, Te
   const first = countFlops(graph, shapes, 'static');
   const missing = missingShapes(graph, shapes);
   if (missing.length === 0 || !feeds || options.observe === false) return first;
+  // A model read by streaming holds no weights: re-encoding it for the shape run would drop them.
+  if (isLazy(proto)) return { ...first, note: 'shapes not observed: the model is run from its files (too large to re-encode with intermediates exposed); static shapes only' };
   try {
     const observed = await observeShapes(proto, feeds, missing);
     // Observed dims win over declared ones: they are what actually ran.

@@ -13,6 +13,7 @@ import type { Status, Tolerance } from '../models/manifest.js';
 import type { PreparedModel, ResultReferenceKind } from './prepare.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { parsePlacement, type Placement } from './placement.js';
+import { isFileModel } from '../onnx/fileModel.js';
 import { unsupportedReason } from '../data/apiSupport.js';
 import { checkRandomOutputs, randomOps } from '../suite/nondeterministic.js';
 import type { InputFailure } from '../suite/prepareCases.js';
@@ -144,6 +145,11 @@ export async function backendStatuses(ids: BackendId[], timeoutMs = 120_000): Pr
   return { statuses, workers };
 }
 
+/** A large model runs from its files: the worker gets their recorded hashes and identities to check. */
+function filesOf(p: PreparedModel): { files?: import('../onnx/fileModel.js').FileSource } {
+  return isFileModel(p.model) ? { files: p.model.source } : {};
+}
+
 function statusFromFailure(e: unknown): { status: Status; reason: string } {
   if (e instanceof WorkerFailure) {
     const status: Status = e.kind === 'load' ? 'load-error' : e.kind === 'timeout' ? 'timeout' : 'run-error';
@@ -199,7 +205,7 @@ export async function verify(models: PreparedModel[], options: VerifyOptions): P
         worker.takePlacementLog();
         try {
           measurement = await worker.call<RunMeasurement>({
-            type: 'measure', modelPath: p.model.path, feeds: p.feeds, plan: runPlan, hasExternalData: p.summary.externalData.length > 0,
+            type: 'measure', modelPath: p.model.path, feeds: p.feeds, plan: runPlan, hasExternalData: p.summary.externalData.length > 0, ...filesOf(p),
             options: { ...(options.threads ? { threads: options.threads } : {}), ...(options.logPlacement && reportThis ? { logPlacement: true } : {}) },
           }, timeoutMs);
         } catch (e) {
@@ -211,7 +217,7 @@ export async function verify(models: PreparedModel[], options: VerifyOptions): P
           if (!measurement || failure) break;
           try {
             const m = await worker.call<RunMeasurement>({
-              type: 'measure', modelPath: p.model.path, feeds: set.feeds, plan: { warmup: 0, iterations: 0 }, hasExternalData: p.summary.externalData.length > 0,
+              type: 'measure', modelPath: p.model.path, feeds: set.feeds, plan: { warmup: 0, iterations: 0 }, hasExternalData: p.summary.externalData.length > 0, ...filesOf(p),
               options: { ...(options.threads ? { threads: options.threads } : {}) },
             }, timeoutMs);
             setOutputs.push(m.outputs);
