@@ -225,7 +225,7 @@ describe('running from files', () => {
 });
 
 describe('verify of a model over the inline limit (run from its files)', () => {
-  it('runs on cpu from the path with its external data, reports the worker's peak, and refuses a truncated external file with exit 2', async () => {
+  it('runs on cpu from the path with its external data, reports the worker peak, and refuses a truncated external file with exit 2', async () => {
     const { path, weights } = externalModel('ext-verify');
     const env = { ONNX_WORKBENCH_INLINE_LIMIT: '0' };
     const r = await runCli(['verify', path, '--backend', 'cpu,wasm', '--json', '--no-evidence', '-q', '--iterations', '1', '--warmup', '0'], { env });
