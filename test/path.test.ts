@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { classifyFailure } from '../src/path/failure.js';
+import { classifyFailure } from '../src/diagnose/failure.js';
 import { describePlacement, parsePlacement } from '../src/verify/placement.js';
 
 describe('path', () => {

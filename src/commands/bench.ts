@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { parseBackends, parseInteger, parseNonNegative } from './options.js';
 import { InputError } from '../errors.js';
 import type { RunPlan } from '../backends/types.js';
@@ -13,6 +13,7 @@ interface BenchCliOptions extends ModelInputOptions {
   timeout: number;
   json?: boolean;
   csv?: boolean;
+  format: string;
   flops: boolean;
   evidence: boolean;
   evidenceDir?: string;
@@ -31,7 +32,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--threads <n>', 'intra-op threads (cpu) or WASM threads', parseInteger('--threads', 1))
     .option('--timeout <s>', 'per model and backend; a runtime that hangs is stopped and reported as timeout', parseNonNegative('--timeout'), 600)
     .option('--json', 'print the whole run as JSON on stdout')
-    .option('--csv', 'print one CSV row per model and backend on stdout'))
+    .option('--csv', 'print one CSV row per model and backend on stdout (same as --format csv)')
+    .addOption(new Option('--format <format>', 'output: table (sized to the terminal), markdown (pasteable), json or csv').choices(['table', 'markdown', 'json', 'csv']).default('table')))
     .option('--no-flops', 'skip the FLOP estimate (it may run each model once more on the cpu)')
     .option('--no-evidence', 'do not write an evidence record')
     .option('--evidence-dir <dir>', 'where evidence records go (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
@@ -39,6 +41,9 @@ export function registerBenchCommand(program: Command): void {
     .action(async (names: string[], opts: BenchCliOptions) => {
       const backends = parseBackends(opts.backend);
       if (opts.json && opts.csv) throw new InputError('--json and --csv exclude each other');
+      if ((opts.json || opts.csv) && opts.format !== 'table') throw new InputError('give --format or --json/--csv, not both');
+      if (opts.format === 'json') opts.json = true;
+      if (opts.format === 'csv') opts.csv = true;
       if (opts.iterations !== undefined && opts.duration !== undefined) throw new InputError('give either --iterations or --duration, not both');
       const { DEFAULT_BENCH_PLAN, UNBOUNDED_ITERATIONS, bench } = await import('../bench/bench.js');
       const plan: RunPlan = opts.iterations !== undefined ? { warmup: opts.warmup, iterations: opts.iterations }
@@ -65,6 +70,10 @@ export function registerBenchCommand(program: Command): void {
         const { benchCsv } = await import('../format/bench.js');
         process.stdout.write(benchCsv(run.rows));
         if (evidencePath) process.stderr.write(`evidence: ${evidencePath}\n`);
+      } else if (opts.format === 'markdown') {
+        const { benchMarkdown } = await import('../format/bench.js');
+        console.log(benchMarkdown(run));
+        if (evidencePath) console.log(`\nevidence: \`${evidencePath}\``);
       } else {
         const { renderBench } = await import('../format/bench.js');
         console.log(renderBench(run));

@@ -9,12 +9,8 @@ export function registerModelsCommand(program: Command): void {
       const { loadCatalog } = await import('../models/catalog.js');
       const entries = loadCatalog();
       if (opts.json) { console.log(JSON.stringify(entries.map((e) => e.manifest), null, 2)); return; }
-      const { default: Table } = await import('cli-table3');
-      const t = new Table({ head: ['id', 'framework', 'producer', 'reference', 'expected', 'source'], style: { head: [], border: [] } });
-      for (const { manifest: m } of entries) {
-        t.push([m.id, m.framework, m.expectedProducer, m.reference.kind, m.expected.status, `${m.source.repository}@${m.source.commit}`]);
-      }
-      console.log(t.toString());
+      const { modelsTable } = await import('../format/models.js');
+      console.log(modelsTable(entries.map((e) => e.manifest)));
       console.log(`${entries.length} models`);
     });
 }

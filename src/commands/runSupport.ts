@@ -9,7 +9,7 @@ import type { EvidenceRecord } from '../evidence/store.js';
 import type { PreparedModel } from '../verify/prepare.js';
 import type { BackendStatus, ModelResult, VerifyEvent } from '../verify/verify.js';
 import type { Tolerance } from '../models/manifest.js';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { collectDims, parseBackends, parseInteger, parseNonNegative } from './options.js';
 
 /** A first Ctrl-C finishes the current model and closes backends; a second one quits at once. */
@@ -105,6 +105,7 @@ export async function prepareModels(names: string[], opts: ModelInputOptions, wh
 export interface VerifyRunOptions {
   backend: string;
   json?: boolean;
+  format?: string;
   atol?: number;
   rtol?: number;
   warmup: number;
@@ -121,7 +122,8 @@ export interface VerifyRunOptions {
 export function addVerifyRunOptions(cmd: Command): Command {
   return cmd
     .option('--backend <ids>', 'comma-separated backend ids (cpu, wasm, webgpu, browser-wasm, browser-webgpu) or all', 'cpu')
-    .option('--json', 'print the whole run as JSON on stdout')
+    .option('--json', 'print the whole run as JSON on stdout (same as --format json)')
+    .addOption(new Option('--format <format>', 'output: table (sized to the terminal), markdown (pasteable) or json').choices(['table', 'markdown', 'json']).default('table'))
     .option('--atol <x>', 'absolute tolerance for every model (overrides manifests)', parseNonNegative('--atol'))
     .option('--rtol <x>', 'relative tolerance for every model (overrides manifests)', parseNonNegative('--rtol'))
     .option('--warmup <n>', 'warm-up runs before timing', parseInteger('--warmup'), 1)
@@ -152,8 +154,12 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   if (!run) return;
   const allThere = checkBackends(run, explicitBackends(opts.backend));
   const evidencePath = await saveEvidence('verify', run, opts);
-  if (opts.json) {
+  if (opts.json || opts.format === 'json') {
     console.log(JSON.stringify({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
+  } else if (opts.format === 'markdown') {
+    const { verifyMarkdown } = await import('../format/verify.js');
+    console.log(verifyMarkdown(run));
+    if (evidencePath) console.log(`\nevidence: \`${evidencePath}\``);
   } else {
     const { renderVerify } = await import('../format/verify.js');
     console.log(renderVerify(run));

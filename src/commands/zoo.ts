@@ -86,12 +86,8 @@ export function registerZooCommand(program: Command): void {
         };
       });
       if (opts.json) { console.log(JSON.stringify(rows, null, 2)); return; }
-      const { default: Table } = await import('cli-table3');
-      const t = new Table({ head: ['name', 'framework', 'opset', 'model', 'archive', 'pulled'], style: { head: [], border: [] } });
-      for (const r of rows) {
-        t.push([r.name, r.framework ?? '-', r.opset ?? '-', formatBytes(r.modelBytes), r.archiveBytes === null ? '-' : formatBytes(r.archiveBytes), r.pulled ? 'yes' : '']);
-      }
-      console.log(t.toString());
+      const { zooListTable } = await import('../format/zoo.js');
+      console.log(zooListTable(rows));
       const pulled = rows.filter((r) => r.pulled).length;
       console.log(`${rows.length} models, ${pulled} pulled into ${cacheDir}; pull with: onnx-workbench zoo pull <name...>`);
     });

@@ -1,5 +1,7 @@
 /** The ONNX registry as a terminal table or JSON (for `onnx-workbench frameworks`). */
-import Table from 'cli-table3';
+import { renderTable } from './table.js';
+import { wrap } from './terminal.js';
+import { stdoutContext, type RenderContext } from './terminal.js';
 import type { FrameworkInfo, OnnxSide, RegistryFile } from '../scorecard/model.js';
 
 export interface RegistryRow {
@@ -30,17 +32,14 @@ export function registryRows(registry: RegistryFile, frameworks: FrameworkInfo[]
   });
 }
 
-export function formatRegistryTable(registry: RegistryFile, frameworks: FrameworkInfo[]): string {
-  const t = new Table({
-    head: ['framework', 'export', 'import', 'producer_name', 'status'],
-    style: { head: [], border: [] },
-    colWidths: [14, 44, 40, 16, 28],
-    wordWrap: true,
-  });
-  for (const r of registryRows(registry, frameworks)) t.push([r.name, r.export, r.import, r.producerNames, r.status]);
+export function formatRegistryTable(registry: RegistryFile, frameworks: FrameworkInfo[], ctx: RenderContext = stdoutContext()): string {
+  const table = renderTable([
+    { header: 'framework', min: 10 }, { header: 'export', flex: true, note: true, min: 12 }, { header: 'import', flex: true, note: true, min: 12 },
+    { header: 'producer_name', flex: true, min: 10 }, { header: 'status', flex: true, min: 10 },
+  ], registryRows(registry, frameworks).map((r) => [r.name, r.export, r.import, r.producerNames, r.status]), { width: ctx.width });
   return [
-    t.toString(),
-    `ONNX capability checked ${registry.checked}; every claim has a source URL (onnx-workbench frameworks --json). Levels: built-in = in the framework's own package, community = a separate package.`,
+    table, '',
+    ...wrap(`ONNX capability checked ${registry.checked}; every claim has a source URL (onnx-workbench frameworks --json). Levels: built-in = in the framework's own package, community = a separate package.`, ctx.width, '  '),
   ].join('\n');
 }
 

@@ -105,3 +105,14 @@ export function wrap(text: string, width: number, indent = ''): string[] {
   if (line.trim()) lines.push(line);
   return lines.length ? lines : [''];
 }
+
+export interface RenderContext {
+  /** Columns to fit in. */
+  width: number;
+  colour: boolean;
+}
+
+/** The context of stdout now: its width (COLUMNS when not a TTY, else 80) and whether to colour. */
+export function stdoutContext(): RenderContext {
+  return { width: terminalWidth(process.stdout), colour: colourEnabled(process.stdout) };
+}

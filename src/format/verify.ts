@@ -10,18 +10,9 @@ import type { TensorComparison } from '../compare/compare.js';
 import { classifyFailure, causeLine } from '../diagnose/failure.js';
 import { ms, sci } from './numbers.js';
 import { renderTable, type Column } from './table.js';
-import { colourEnabled, cut, paint, safeText, statusColour, terminalWidth, wrap } from './terminal.js';
+import { cut, paint, safeText, statusColour, stdoutContext, wrap, type RenderContext } from './terminal.js';
 
-export interface RenderContext {
-  /** Columns to fit in. */
-  width: number;
-  colour: boolean;
-}
-
-/** The context of stdout now: its width (COLUMNS when not a TTY, else 80) and whether to colour. */
-export function stdoutContext(): RenderContext {
-  return { width: terminalWidth(process.stdout), colour: colourEnabled(process.stdout) };
-}
+export { stdoutContext, type RenderContext } from './terminal.js';
 
 /** Below this width results are listed one per line instead of as a table. */
 export const WIDE_TABLE_MIN = 100;
@@ -272,5 +263,27 @@ export function renderVerify(run: VerifyRun, ctx: RenderContext = stdoutContext(
   if (run.results.some((r) => r.adapter.kind === 'software')) {
     lines.push(...wrap('* software WebGPU adapter (SwiftShader on the CPU): its latency is not GPU latency.', ctx.width, '  '));
   }
+  return lines.join('\n');
+}
+
+/** Pasteable markdown: one row per result (failures first), then every non-pass with its cause. */
+export function verifyMarkdown(run: VerifyRun): string {
+  const esc = (v: string) => safeText(v).replace(/\|/g, '\\|');
+  const head = ['model', 'backend', 'adapter', 'status', 'expected', 'max abs err', 'vs cpu', 'p50', 'first run'];
+  const rows = failuresFirst(run.results);
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const r of rows) {
+    lines.push(`| ${[r.model, r.backend, adapterLabel(r.adapter), r.meetsExpectation ? r.status : `**${r.status}** (not as expected)`, r.expectedStatus ?? '-', maxAbs(r),
+      r.againstCpu ? (r.againstCpu.ok ? 'same' : 'differs') : '-', ms(r.latency?.stats?.p50), ms(r.latency?.firstRunMs)].map(esc).join(' | ')} |`);
+  }
+  const bad = rows.filter((r) => r.status !== 'pass');
+  if (bad.length) {
+    lines.push('');
+    for (const r of bad) lines.push(`- ${r.meetsExpectation ? 'known' : '**unexpected**'}: ${esc(r.backend)} \`${esc(r.model)}\` ${r.status}: ${esc(resultCause(r, true))}`);
+  }
+  const known = rows.filter((r) => r.meetsExpectation && r.status !== 'pass' && r.status !== 'no-reference').length;
+  const unexpected = rows.filter((r) => !r.meetsExpectation).length;
+  lines.push('', `${rows.filter((r) => r.status === 'pass').length} of ${rows.length} pass; ${plural(known, 'known failure')}, ${plural(unexpected, 'unexpected result')}.`);
+  if (rows.some((r) => r.adapter.kind === 'software')) lines.push('', 'software (not GPU): SwiftShader WebGPU on the CPU; its latency is not GPU latency.');
   return lines.join('\n');
 }
