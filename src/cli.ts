@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { WorkbenchError, errorLine } from './errors.js';
 import { packageVersion } from './util/version.js';
+import { safeLines, safeText } from './format/terminal.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerVerifyCommand } from './commands/verify.js';
@@ -26,6 +27,8 @@ export function buildProgram(): Command {
     .description('Verify ONNX interchange: load real framework exports into onnxruntime (CPU, WASM, WebGPU), compare with the exporter\'s outputs, score frameworks.')
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
+    // commander echoes what the user typed: no control character of it reaches the terminal raw
+    .configureOutput({ writeErr: (str) => process.stderr.write(safeLines(str)), writeOut: (str) => process.stdout.write(safeLines(str)) })
     .exitOverride();
   registerInspectCommand(program);
   registerModelsCommand(program);
@@ -52,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2; // help/version print and exit 0; usage errors are 2
     }
-    process.stderr.write(`onnx-workbench: ${errorLine(e)}\n`);
+    process.stderr.write(`onnx-workbench: ${safeText(errorLine(e))}\n`);
     if (e instanceof WorkbenchError) return e.exitCode;
     if (process.env.ONNX_WORKBENCH_DEBUG) console.error(e);
     return 2;

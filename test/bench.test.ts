@@ -162,7 +162,7 @@ describe('bench rows', () => {
     const text = renderBench({
       startedAt: '', finishedAt: '', machine: { hostname: 'h', platform: 'linux', arch: 'x64', osRelease: '', cpuModel: 'cpu', cpuCount: 2, totalMemoryBytes: 0, node: 'v20' },
       plan: { warmup: 1, iterations: 3 }, backends: [], results: [], rows: [row], work: {}, ok: true,
-    });
+    }, { width: 200, colour: false });
     expect(text.split('software (not GPU)').length - 1).toBeGreaterThanOrEqual(3); // two tables + footnote
     expect(text.replace(/\s+/g, ' ')).toContain(SOFTWARE_FOOTNOTE);
   });

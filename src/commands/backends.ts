@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseBackends } from './options.js';
+import { jsonText } from '../format/terminal.js';
 
 export function registerBackendsCommand(program: Command): void {
   program
@@ -11,7 +12,7 @@ export function registerBackendsCommand(program: Command): void {
       const { backendStatuses } = await import('../verify/verify.js');
       const { statuses, workers } = await backendStatuses(parseBackends(opts.backend));
       await Promise.all([...workers.values()].map((w) => w.close()));
-      if (opts.json) { console.log(JSON.stringify(statuses, null, 2)); return; }
+      if (opts.json) { console.log(jsonText(statuses, null, 2)); return; }
       const { backendsTable } = await import('../format/verify.js');
       console.log(backendsTable(statuses));
     });

@@ -3,6 +3,7 @@ import { parseBackends, parseInteger, parseNonNegative } from './options.js';
 import { InputError } from '../errors.js';
 import type { RunPlan } from '../backends/types.js';
 import { addModelInputOptions, checkBackends, explicitBackends, prepareModels, resultLine, runInterruptibly, saveEvidence, type ModelInputOptions } from './runSupport.js';
+import { jsonText } from '../format/terminal.js';
 
 interface BenchCliOptions extends ModelInputOptions {
   backend: string;
@@ -65,7 +66,7 @@ export function registerBenchCommand(program: Command): void {
       const allThere = checkBackends(run, explicitBackends(opts.backend));
       const evidencePath = await saveEvidence('bench', run, opts);
       if (opts.json) {
-        console.log(JSON.stringify({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
+        console.log(jsonText({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
       } else if (opts.csv) {
         const { benchCsv } = await import('../format/bench.js');
         process.stdout.write(benchCsv(run.rows));

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
+import { jsonText } from '../format/terminal.js';
 
 export function registerEvidenceCommand(program: Command): void {
   const ev = program.command('evidence').description('the evidence records written by verify and bench runs');
@@ -13,7 +14,7 @@ export function registerEvidenceCommand(program: Command): void {
       for (const r of rejected) process.stderr.write(`skipped ${r.file}: ${r.reason}\n`);
       const { evidenceRows, evidenceListTable } = await import('../format/evidence.js');
       const rows = evidenceRows(records);
-      if (opts.json) { console.log(JSON.stringify(rows, null, 2)); return; }
+      if (opts.json) { console.log(jsonText(rows, null, 2)); return; }
       console.log(evidenceListTable(rows));
     });
   ev.command('show')
@@ -27,7 +28,7 @@ export function registerEvidenceCommand(program: Command): void {
       const found = records.filter((r) => r.id === id || r.id.startsWith(id));
       if (found.length !== 1) throw new InputError(found.length ? `'${id}' matches ${found.length} records` : `no evidence record '${id}'`);
       const r = found[0]!;
-      if (opts.json) { console.log(JSON.stringify(r, null, 1)); return; }
+      if (opts.json) { console.log(jsonText(r, null, 1)); return; }
       const { renderRecord } = await import('../format/evidence.js');
       console.log(renderRecord(r));
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonText } from '../format/terminal.js';
 
 export function registerModelsCommand(program: Command): void {
   program
@@ -8,7 +9,7 @@ export function registerModelsCommand(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const { loadCatalog } = await import('../models/catalog.js');
       const entries = loadCatalog();
-      if (opts.json) { console.log(JSON.stringify(entries.map((e) => e.manifest), null, 2)); return; }
+      if (opts.json) { console.log(jsonText(entries.map((e) => e.manifest), null, 2)); return; }
       const { modelsTable } = await import('../format/models.js');
       console.log(modelsTable(entries.map((e) => e.manifest)));
       console.log(`${entries.length} models`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseBackends, parseNonNegative } from './options.js';
+import { jsonText } from '../format/terminal.js';
 
 interface PathCliOptions { from: string; to: string; model?: string; inputs?: string; json?: boolean; timeout: number; quiet?: boolean }
 
@@ -25,7 +26,7 @@ export function registerPathCommand(program: Command): void {
         ...(opts.model ? { model: opts.model } : {}), ...(opts.inputs ? { inputs: opts.inputs } : {}),
         ...(opts.quiet ? {} : { onProgress: (l: string) => process.stderr.write(`${l}\n`) }),
       });
-      if (opts.json) console.log(JSON.stringify(report, null, 1));
+      if (opts.json) console.log(jsonText(report, null, 1));
       else {
         const { renderPath } = await import('../format/path.js');
         console.log(renderPath(report));

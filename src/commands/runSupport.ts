@@ -11,6 +11,8 @@ import type { BackendStatus, ModelResult, VerifyEvent } from '../verify/verify.j
 import type { Tolerance } from '../models/manifest.js';
 import { Option, type Command } from 'commander';
 import { collectDims, parseBackends, parseInteger, parseNonNegative } from './options.js';
+import { safeText } from '../format/terminal.js';
+import { jsonText } from '../format/terminal.js';
 
 /** A first Ctrl-C finishes the current model and closes backends; a second one quits at once. */
 export function interruptible(): { signal: AbortSignal; dispose(): void } {
@@ -60,7 +62,7 @@ export function checkBackends(run: { backends: BackendStatus[]; results: unknown
     throw new InputError(`backend ${b.id} is not available: ${b.reason}${b.fix ? ` (fix: ${b.fix})` : ''}`);
   }
   for (const b of run.backends.filter((x) => !x.available)) {
-    process.stderr.write(`backend ${b.id} unavailable: ${b.reason}${b.fix ? ` (fix: ${b.fix})` : ''}\n`);
+    process.stderr.write(`backend ${b.id} unavailable: ${safeText(b.reason)}${b.fix ? ` (fix: ${safeText(b.fix)})` : ''}\n`);
   }
   return missing.length === 0;
 }
@@ -73,7 +75,7 @@ export async function saveEvidence(kind: EvidenceRecord['kind'], run: { machine:
 
 export function resultLine(e: Extract<VerifyEvent, { type: 'result' }>, extra = ''): string {
   const r = e.result;
-  return `[${e.index}/${e.total}] ${r.backend} ${r.model}: ${r.status}${r.meetsExpectation ? '' : '  (not as expected)'}${extra}\n`;
+  return `[${e.index}/${e.total}] ${r.backend} ${safeText(r.model)}: ${r.status}${r.meetsExpectation ? '' : '  (not as expected)'}${extra}\n`;
 }
 
 /** Where a model's inputs come from, for the commands that run models given on the command line. */
@@ -140,7 +142,7 @@ export function addVerifyRunOptions(cmd: Command): Command {
 export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOptions): Promise<void> {
   const backends: BackendId[] = parseBackends(opts.backend);
   const { verify } = await import('../verify/verify.js');
-  for (const p of prepared) for (const w of p.warnings) process.stderr.write(`warning: ${p.target.id}: ${w}\n`);
+  for (const p of prepared) for (const w of p.warnings) process.stderr.write(`warning: ${safeText(p.target.id)}: ${safeText(w)}\n`);
   const tolerance: Partial<Tolerance> = { ...(opts.atol !== undefined ? { atol: opts.atol } : {}), ...(opts.rtol !== undefined ? { rtol: opts.rtol } : {}) };
   const run = await runInterruptibly((signal) => verify(prepared, {
     backends, tolerance, signal,
@@ -155,7 +157,7 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   const allThere = checkBackends(run, explicitBackends(opts.backend));
   const evidencePath = await saveEvidence('verify', run, opts);
   if (opts.json || opts.format === 'json') {
-    console.log(JSON.stringify({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
+    console.log(jsonText({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
   } else if (opts.format === 'markdown') {
     const { verifyMarkdown } = await import('../format/verify.js');
     console.log(verifyMarkdown(run));

@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import { bytes as formatBytes } from '../format/numbers.js';
 import type { ZooEntry } from '../zoo/catalog.js';
 import type { DownloadProgress } from '../zoo/download.js';
+import { jsonText } from '../format/terminal.js';
 
 interface SourceOptions {
   cacheDir?: string;
@@ -85,7 +86,7 @@ export function registerZooCommand(program: Command): void {
           pulled, ...(pulled ? { dir: entryDir(cacheDir, e.name) } : {}),
         };
       });
-      if (opts.json) { console.log(JSON.stringify(rows, null, 2)); return; }
+      if (opts.json) { console.log(jsonText(rows, null, 2)); return; }
       const { zooListTable } = await import('../format/zoo.js');
       console.log(zooListTable(rows));
       const pulled = rows.filter((r) => r.pulled).length;
@@ -124,7 +125,7 @@ export function registerZooCommand(program: Command): void {
         }
       }
       if (opts.json) {
-        console.log(JSON.stringify(results.map((r) => ({
+        console.log(jsonText(results.map((r) => ({
           name: r.name, dir: r.dir, modelPath: r.modelPath, manifestPath: r.manifestPath, alreadyPulled: r.alreadyPulled,
           downloads: r.downloads, testSets: r.testSets, ...(r.producer ? { producer: r.producer } : {}),
         })), null, 2));

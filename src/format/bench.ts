@@ -44,7 +44,8 @@ const startupCells = (r: BenchRow) => [
   r.peakRssBytes !== null ? bytes(r.peakRssBytes) : '-', count(r.throughputPerS), gflop(r.flops), count(r.gflopsPerS),
 ];
 // The adapter label is never cut: "software (not GPU)" must stay whole.
-const columnsOf = (head: string[]): Column[] => head.map((h, i) => (i === 0 ? { header: h, flex: true, min: 16 } : i === 2 ? { header: h, min: 18 } : { header: h, align: i > 3 || head === STARTUP_HEAD ? 'right' as const : 'left' as const }));
+const columnsOf = (head: string[]): Column[] => head.map((h, i) => (i === 0 ? { header: h, flex: true, min: 16 } : h === 'adapter' ? { header: h, min: 18 }
+  : { header: h, align: i >= (head === LATENCY_HEAD ? 4 : 2) ? 'right' as const : 'left' as const }));
 
 export function latencyTable(rows: BenchRow[], ctx: RenderContext = stdoutContext()): string {
   const sorted = failuresFirst(rows);
@@ -52,6 +53,12 @@ export function latencyTable(rows: BenchRow[], ctx: RenderContext = stdoutContex
 }
 
 export function startupTable(rows: BenchRow[], ctx: RenderContext = stdoutContext()): string {
+  if (ctx.width < 100) {
+    // Narrow: the adapter is in the lines above (and the footnote); GFLOP per inference is in --format markdown/csv.
+    const keep = STARTUP_HEAD.map((h, i) => (h === 'adapter' || h === 'GFLOP' ? -1 : i)).filter((i) => i >= 0);
+    const cols = columnsOf(STARTUP_HEAD);
+    return renderTable(keep.map((i) => cols[i]!), failuresFirst(rows).map((r) => { const c = startupCells(r); return keep.map((i) => c[i]!); }), { width: ctx.width });
+  }
   return renderTable(columnsOf(STARTUP_HEAD), failuresFirst(rows).map(startupCells), { width: ctx.width });
 }
 
@@ -92,7 +99,7 @@ export function renderBench(run: BenchRun, ctx: RenderContext = stdoutContext())
   for (const [model, w] of unknown) {
     notes.push(`GFLOP unknown for ${safeText(model)}: ${safeText(w.note ?? `${w.unresolved.length} node(s) unresolved, e.g. ${w.unresolved[0] ?? '?'}`)}`);
   }
-  const tables = ctx.width < 100
+  const tables = ctx.width < 130
     ? ['Latency of timed runs (ms) and start-up:', ...benchLines(run.rows, ctx), '', 'Start-up (ms), memory, throughput, work:', startupTable(run.rows, ctx)]
     : ['Latency of timed runs (ms):', latencyTable(run.rows, ctx), '', 'Start-up (ms), memory, throughput, work:', startupTable(run.rows, ctx)];
   const summary = run.rows.some((r) => r.status !== 'pass' || !r.meetsExpectation) ? ['', ...failureSummary(run.rows, ctx)] : [];

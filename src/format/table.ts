@@ -40,13 +40,7 @@ function fitWidths(natural: number[], cellWidths: number[], columns: Column[], w
   const total = () => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
   const floor = (i: number) => Math.min(natural[i]!, columns[i]!.min ?? Math.min(visibleLength(columns[i]!.header), 12));
   // Note columns lose nothing when cut (their text moves below), then free-text columns, then any.
-  // Before any cell is cut, a header wider than its column's cells gives up its excess (it ends in "…").
-  for (let i = 0; i < widths.length && total() > width; i++) {
-    const spare = widths[i]! - Math.max(cellWidths[i]!, 4);
-    if (spare > 0) widths[i] = widths[i]! - Math.min(spare, total() - width);
-  }
-  const passes: Array<(c: Column) => boolean> = [(c) => Boolean(c.note), (c) => Boolean(c.flex), () => true];
-  for (const eligible of passes) {
+  const shrink = (eligible: (c: Column) => boolean) => {
     while (total() > width) {
       let widest = -1;
       const lower = (i: number) => Math.min(widths[i]!, Math.max(floor(i), 4));
@@ -57,7 +51,16 @@ function fitWidths(natural: number[], cellWidths: number[], columns: Column[], w
       const others = total() - widths[widest]!;
       widths[widest] = Math.max(lower(widest), Math.min(widths[widest]! - 1, width - others));
     }
+  };
+  // Note columns lose nothing when cut (their text moves below), then free-text columns give up room.
+  shrink((c) => Boolean(c.note));
+  shrink((c) => Boolean(c.flex));
+  // Before a number or a status is cut, a header wider than its column's cells gives up its excess (it ends in "…").
+  for (let i = 0; i < widths.length && total() > width; i++) {
+    const spare = widths[i]! - Math.max(cellWidths[i]!, 4);
+    if (spare > 0) widths[i] = widths[i]! - Math.min(spare, total() - width);
   }
+  shrink(() => true);
   return widths;
 }
 

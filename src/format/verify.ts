@@ -47,7 +47,11 @@ const statusText = (r: { status: string; meetsExpectation: boolean }) => r.statu
  * The cause of a non-pass in a line. `recorded`: the manifest's recorded cause when the result was
  * expected (summaries); otherwise the classifier's short cause and fix (tables, one-line listings).
  */
-export function resultCause(r: { status: string; meetsExpectation: boolean; reason?: string; expectedReason?: string }, recorded = false): string {
+export function resultCause(r: { model: string; backend: string; status: string; meetsExpectation: boolean; reason?: string; expectedReason?: string }, recorded = false): string {
+  return causeText(r, recorded).replace('bisect <model> --backend <id>', `bisect ${r.model} --backend ${r.backend}`);
+}
+
+function causeText(r: { status: string; meetsExpectation: boolean; reason?: string; expectedReason?: string }, recorded: boolean): string {
   if (r.status === 'pass') return '';
   if (recorded && r.meetsExpectation && r.expectedReason) {
     const fix = r.status === 'no-reference' ? undefined : classifyFailure(r.reason ?? r.status, r.status).fix;
@@ -237,7 +241,9 @@ export function outputBlock(o: TensorComparison, against: string, ctx: RenderCon
 /** One model on one backend: the result, then a block per output (against the reference, and the cpu). */
 export function resultDetail(r: ModelResult, ctx: RenderContext = stdoutContext()): string {
   const paintStatus = colourFor(ctx);
-  const lines = [`${safeText(r.model)} on ${r.backend}${r.adapter.kind === 'software' ? ' (software WebGPU, not GPU)' : ''}: ${paintStatus(r.status, r.meetsExpectation, r.status.toUpperCase())}${r.meetsExpectation ? '' : ' (not as expected)'}${r.expectedStatus ? `, expected ${r.expectedStatus}` : ''}`];
+  const head = `${safeText(r.model)} on ${r.backend}${r.adapter.kind === 'software' ? ' (software WebGPU, not GPU)' : ''}: `;
+  const lines = wrap(`${head}${r.status.toUpperCase()}${r.meetsExpectation ? '' : ' (not as expected)'}${r.expectedStatus ? `, expected ${r.expectedStatus}` : ''}`, ctx.width, '  ')
+    .map((l, i) => (i === 0 && l.startsWith(head) ? `${head}${paintStatus(r.status, r.meetsExpectation, l.slice(head.length, head.length + r.status.length))}${l.slice(head.length + r.status.length)}` : l));
   lines.push(...wrap(`  producer ${safeText(r.producerName) || '(none)'} ${safeText(r.producerVersion)}; reference: ${safeText(r.referenceSource)} (${r.referenceKind})`, ctx.width, '    '));
   if (r.latency) lines.push(`  session ${ms(r.latency.sessionCreateMs)}, first run ${ms(r.latency.firstRunMs)}${r.latency.stats ? `, p50 ${ms(r.latency.stats.p50)} over ${r.latency.stats.n} run(s)` : ''}`);
   if (r.comparison) {
@@ -245,7 +251,7 @@ export function resultDetail(r: ModelResult, ctx: RenderContext = stdoutContext(
     if (r.comparison.missing.length) lines.push(`  outputs missing: ${r.comparison.missing.map(safeText).join(', ')}`);
   }
   if (r.againstCpu) for (const o of r.againstCpu.outputs) lines.push(...outputBlock(o, 'the cpu backend', ctx));
-  if (r.status !== 'pass') lines.push(...wrap(`  cause: ${safeText(resultCause(r))}`, ctx.width, '    '));
+  if (r.status !== 'pass') lines.push(...wrap(`  cause: ${safeText(resultCause(r, true))}`, ctx.width, '    '));
   return lines.join('\n');
 }
 
