@@ -10,6 +10,7 @@ import { safeLines, safeText } from './format/terminal.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerVerifyCommand } from './commands/verify.js';
+import { registerConformanceCommand } from './commands/conformance.js';
 import { registerBackendsCommand } from './commands/backends.js';
 import { registerEvidenceCommand } from './commands/evidence.js';
 import { registerBisectCommand } from './commands/bisect.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerInspectCommand(program);
   registerModelsCommand(program);
   registerVerifyCommand(program);
+  registerConformanceCommand(program);
   registerBackendsCommand(program);
   registerEvidenceCommand(program);
   registerBisectCommand(program);

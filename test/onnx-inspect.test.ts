@@ -221,7 +221,7 @@ describe('models written by newer exporters', () => {
         input: [vi('cond', 9, [])], output: [vi('out', 1)],
       },
     }).finish();
-    const s = summarize({ path: 'mem', bytes, sha256: 'x', proto: decodeModel(bytes, 'mem') });
+    const s = summarize({ path: 'mem', bytes, sha256: 'x', proto: decodeModel(bytes, 'mem'), runBytes: bytes, runSha256: 'x', inlinedTensors: 0 });
     expect(s.opCounts).toEqual({ 'ai.onnx:If': 1, 'ai.onnx:Neg': 1, 'ai.onnx:Relu': 2 });
     expect(s.nodeCount).toBe(1); // main graph only
     expect(s.inputs).toEqual([{ name: 'cond', elemType: 'bool', shape: [] }]);

@@ -181,8 +181,9 @@ describe('verify on cpu: bundled models', () => {
       }
     });
 
-    it('a missing evidence directory reads as empty', () => {
-      const read = readEvidence(join(tmp, 'no-such-dir'));
+    it('a missing evidence directory is refused (a misspelt --evidence-dir), or read as empty when asked', () => {
+      expect(() => readEvidence(join(tmp, 'no-such-dir'))).toThrow(/no such evidence folder/);
+      const read = readEvidence(join(tmp, 'no-such-dir'), { missing: 'empty' });
       expect(read.records).toEqual([]);
       expect(read.rejected).toEqual([]);
       expect(read.files.size).toBe(0);
@@ -276,7 +277,8 @@ describe('verify on cpu: models outside the repository', () => {
       expect(r.meetsExpectation).toBe(true);
       expect(r.expectedStatus).toBeUndefined();
       expect(r.producerName).toBe('tf2onnx');
-      expect(r.framework).toBeUndefined();
+      // A user's file: its framework comes from the exporter fingerprint, and says so.
+      expect(r).toMatchObject({ framework: 'tensorflow', frameworkBy: 'fingerprint' });
       expect(r.comparison!.outputs.map((o) => o.name)).toEqual(['dense_1']);
       expect(run.ok).toBe(true);
     }, 60_000);

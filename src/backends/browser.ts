@@ -30,9 +30,9 @@ import {
 } from './types.js';
 import { LocalServer } from './localServer.js';
 import { chromiumExecutablePath, closeChromium, executableProblem, launchChromium, type LaunchedChromium } from './chromium.js';
-import { bytesPerElement, isSupportedDType } from '../onnx/dtypes.js';
+import { isSupportedDType, rawByteLength } from '../onnx/dtypes.js';
 import { onnx } from '../onnx/proto.js';
-import { allocate, elementCount, type Tensor } from '../tensor/tensor.js';
+import { allocate, elementCount, rawBytes, type Tensor } from '../tensor/tensor.js';
 import { packageRoot } from '../util/paths.js';
 import { PLACEMENT_LOG_MARK } from '../verify/placement.js';
 
@@ -200,7 +200,7 @@ function browserErrorText(e: unknown): string {
 }
 
 function tensorBytes(t: Tensor): Uint8Array {
-  return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  return rawBytes(t);
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -345,9 +345,10 @@ class BrowserBackend implements Backend {
   private async measureNow(model: { path: string; bytes: Uint8Array }, feeds: Record<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement> {
     const feedList = Object.entries(feeds);
     for (const [name, t] of feedList) {
-      const expected = elementCount(t.dims) * bytesPerElement(t.dtype);
-      if (t.data.byteLength !== expected) {
-        throw new BackendStageError('run', `input ${name}: ${t.data.byteLength} bytes of ${t.dtype} data for shape [${t.dims.join(', ')}] (expected ${expected})`);
+      if (t.dtype === 'string') throw new BackendStageError('run', `input ${name}: string tensors are not passed to the browser page`);
+      const expected = rawByteLength(t.dtype, elementCount(t.dims));
+      if (rawBytes(t).byteLength !== expected) {
+        throw new BackendStageError('run', `input ${name}: ${rawBytes(t).byteLength} bytes of ${t.dtype} data for shape [${t.dims.join(', ')}] (expected ${expected})`);
       }
     }
 
@@ -431,16 +432,16 @@ class BrowserBackend implements Backend {
   private async readOutputs(page: Page, jobId: string, described: PageOutput[]): Promise<Record<string, Tensor>> {
     const outputs: Record<string, Tensor> = {};
     for (const out of described) {
-      if (!isSupportedDType(out.dtype)) {
+      if (!isSupportedDType(out.dtype) || out.dtype === 'string') {
         throw new BackendStageError('run', `output ${out.name} has element type ${out.dtype}, which the workbench cannot hold`);
       }
       const n = elementCount(out.dims);
-      const expected = n * bytesPerElement(out.dtype);
+      const expected = rawByteLength(out.dtype, n);
       if (out.byteLength !== expected) {
         throw new BackendStageError('run', `output ${out.name}: ${out.byteLength} bytes of ${out.dtype} data for shape [${out.dims.join(', ')}] (expected ${expected})`);
       }
       const data = allocate(out.dtype, n);
-      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const bytes = rawBytes({ dtype: out.dtype, dims: out.dims, data });
       for (let offset = 0; offset < out.byteLength; offset += OUTPUT_CHUNK_BYTES) {
         const length = Math.min(OUTPUT_CHUNK_BYTES, out.byteLength - offset);
         const b64 = await page.evaluate(

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { parseBackends, parseInteger, parseNonNegative } from './options.js';
 import { InputError } from '../errors.js';
 import type { RunPlan } from '../backends/types.js';
-import { addModelInputOptions, checkBackends, explicitBackends, prepareModels, resultLine, runInterruptibly, saveEvidence, type ModelInputOptions } from './runSupport.js';
+import { addModelInputOptions, checkBackends, explicitBackends, prepareModels, resultLine, runInterruptibly, probeEvidence, trySaveEvidence, type ModelInputOptions } from './runSupport.js';
 import { jsonText } from '../format/terminal.js';
 
 interface BenchCliOptions extends ModelInputOptions {
@@ -51,6 +51,7 @@ export function registerBenchCommand(program: Command): void {
         : opts.duration !== undefined ? { warmup: opts.warmup, iterations: UNBOUNDED_ITERATIONS, maxDurationMs: opts.duration * 1000 }
           : { ...DEFAULT_BENCH_PLAN, warmup: opts.warmup };
       const prepared = await prepareModels(names, opts, 'bench');
+      await probeEvidence(opts);
       const run = await runInterruptibly((signal) => bench(prepared, {
         backends, plan, timeoutMs: opts.timeout * 1000, flops: opts.flops, signal,
         ...(opts.threads ? { threads: opts.threads } : {}),
@@ -64,7 +65,7 @@ export function registerBenchCommand(program: Command): void {
       }));
       if (!run) return;
       const allThere = checkBackends(run, explicitBackends(opts.backend));
-      const evidencePath = await saveEvidence('bench', run, opts);
+      const { path: evidencePath, error: evidenceError } = await trySaveEvidence('bench', run, opts);
       if (opts.json) {
         console.log(jsonText({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
       } else if (opts.csv) {
@@ -80,6 +81,7 @@ export function registerBenchCommand(program: Command): void {
         console.log(renderBench(run));
         if (evidencePath) console.log(`evidence: ${evidencePath}`);
       }
+      if (evidenceError) throw evidenceError; // after the results: one line naming the path, exit 2
       process.exitCode = run.ok && allThere ? 0 : 1;
     });
 }

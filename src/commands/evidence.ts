@@ -9,9 +9,9 @@ export function registerEvidenceCommand(program: Command): void {
     .option('--dir <dir>', 'evidence directory (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { dir?: string; json?: boolean }) => {
-      const { defaultEvidenceDir, readEvidence } = await import('../evidence/store.js');
-      const { records, rejected } = readEvidence(opts.dir ?? defaultEvidenceDir());
-      for (const r of rejected) process.stderr.write(`skipped ${r.file}: ${r.reason}\n`);
+      const { defaultEvidenceDir } = await import('../evidence/store.js');
+      const { loadEvidenceFolder } = await import('./evidenceFolder.js');
+      const { records } = await loadEvidenceFolder(opts.dir ?? defaultEvidenceDir());
       const { evidenceRows, evidenceListTable } = await import('../format/evidence.js');
       const rows = evidenceRows(records);
       if (opts.json) { console.log(jsonText(rows, null, 2)); return; }
@@ -23,8 +23,9 @@ export function registerEvidenceCommand(program: Command): void {
     .option('--dir <dir>', 'evidence directory')
     .option('--json', 'the record as stored')
     .action(async (id: string, opts: { dir?: string; json?: boolean }) => {
-      const { defaultEvidenceDir, readEvidence } = await import('../evidence/store.js');
-      const { records } = readEvidence(opts.dir ?? defaultEvidenceDir());
+      const { defaultEvidenceDir } = await import('../evidence/store.js');
+      const { loadEvidenceFolder } = await import('./evidenceFolder.js');
+      const { records } = await loadEvidenceFolder(opts.dir ?? defaultEvidenceDir());
       const found = records.filter((r) => r.id === id || r.id.startsWith(id));
       if (found.length !== 1) throw new InputError(found.length ? `'${id}' matches ${found.length} records` : `no evidence record '${id}'`);
       const r = found[0]!;

@@ -4,7 +4,7 @@ import { jsonText } from '../format/terminal.js';
 export function registerInspectCommand(program: Command): void {
   program
     .command('inspect')
-    .description('describe an ONNX model: producer, IR version, opsets, inputs/outputs, ops, parameters (a group or a folder of several: one row each)')
+    .description('describe an ONNX model: exporter (by fingerprint), producer, IR version, opsets, inputs/outputs, ops, parameters (a group or a folder of several: one row each)')
     .argument('<model>', 'an .onnx file, a folder holding one, a bundled model id, or a group/folder of several (caffe2, models/pytorch)')
     .option('--json', 'machine-readable output (an array for several models)')
     .addHelpText('after', '\nExamples:\n  onnx-workbench inspect cntk/mnist-8\n  onnx-workbench inspect path/to/model.onnx --json\n  onnx-workbench inspect caffe2          # one row per model of the group')
@@ -13,12 +13,14 @@ export function registerInspectCommand(program: Command): void {
       const { summarize } = await import('../onnx/inspect.js');
       const { resolveTargets } = await import('../models/catalog.js');
       const { errorLine } = await import('../errors.js');
+      const { attributeSummary, describeExporter } = await import('../scorecard/attribution.js');
       const targets = resolveTargets([model]);
       if (targets.length === 1) {
         const s = summarize(loadModel(targets[0]!.modelPath));
-        if (opts.json) { console.log(jsonText(s, null, 2)); return; }
+        const exporter = attributeSummary(s);
+        if (opts.json) { console.log(jsonText({ ...s, exporter }, null, 2)); return; }
         const { renderInspect } = await import('../format/inspect.js');
-        console.log(renderInspect(s));
+        console.log(renderInspect(s, describeExporter(exporter)));
         return;
       }
       // A folder or group of several: every model, the same way; a bad file costs only its own row.

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addVerifyRunOptions, executeVerify, type VerifyRunOptions } from './runSupport.js';
+import { addVerifyFormatOption, addVerifyRunOptions, executeVerify, type VerifyRunOptions } from './runSupport.js';
 import { parseBackends } from './options.js';
 import { InputError } from '../errors.js';
 import { bytes as formatBytes } from '../format/numbers.js';
@@ -132,7 +132,7 @@ export function registerZooCommand(program: Command): void {
       }
     });
 
-  addVerifyRunOptions(sourceOptions(zoo.command('verify').description('verify zoo models like bundled ones (pulling them first if needed)'), true))
+  addVerifyFormatOption(addVerifyRunOptions(sourceOptions(zoo.command('verify').description('verify zoo models like bundled ones (pulling them first if needed)'), true)))
     .argument('[names...]', 'zoo model names; default: every pulled model of the list')
     .action(async (names: string[], opts: VerifyCliOptions) => {
       parseBackends(opts.backend); // a typo is a usage error before anything is downloaded

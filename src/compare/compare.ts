@@ -89,6 +89,14 @@ export function compareTensors(name: string, actual: Tensor, reference: Tensor, 
   if (actual.dtype !== reference.dtype && !(boolish(actual.dtype) && boolish(reference.dtype))) {
     return fail(`element type ${actual.dtype} differs from the reference ${reference.dtype}`);
   }
+  if (reference.dtype === 'string') {
+    // Strings compare exactly, element by element.
+    const x = actual.data as string[], y = reference.data as string[];
+    let mismatches = 0;
+    for (let i = 0; i < y.length; i++) if (x[i] !== y[i]) mismatches++;
+    const first = y.findIndex((v, i) => x[i] !== v);
+    return { ...base, ok: mismatches === 0, ...(mismatches ? { problem: `${mismatches}/${y.length} strings differ (first at ${first}: ${JSON.stringify(x[first])} vs ${JSON.stringify(y[first])})` } : {}), mismatches, maxAbsError: 0, maxRelError: 0, meanAbsError: 0, nonFiniteMismatches: 0, cosineSimilarity: null };
+  }
   const a = toFloat64(actual);
   const b = toFloat64(reference);
   const { atol, rtol } = tolerance;

@@ -9,11 +9,14 @@ import { safeText, stdoutContext, wrap, type RenderContext } from './terminal.js
 
 const port = (p: PortInfo) => `  ${safeText(p.name)}: ${safeText(p.elemType)} ${p.shape ? `[${p.shape.map(safeText).join(', ')}]` : '(shape unknown)'}`;
 
-export function renderInspect(s: ModelSummary, ctx: RenderContext = stdoutContext()): string {
+/** `exporterLine`: the fingerprint's verdict (scorecard/attribution.ts describeExporter). */
+export function renderInspect(s: ModelSummary, exporterLine?: string, ctx: RenderContext = stdoutContext()): string {
   const field = (name: string, value: string) => wrap(`${name.padEnd(12)} ${value}`, ctx.width, ' '.repeat(13));
   return [
     ...field('model', safeText(s.path)),
     ...field('producer', `${safeText(s.producerName) || '(none)'} ${safeText(s.producerVersion)}`),
+    ...field('graph', safeText(s.graphName) || '(no name)'),
+    ...(exporterLine ? wrap(safeText(exporterLine), ctx.width, ' '.repeat(13)) : []),
     ...field('IR version', String(s.irVersion)),
     ...field('opsets', s.opsets.map((o) => `${safeText(o.domain)} ${o.version}`).join(', ') || '(none)'),
     'inputs', ...s.inputs.map(port),

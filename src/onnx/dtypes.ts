@@ -34,23 +34,45 @@ export function elementTypeName(code: number): string {
   return ELEMENT_TYPES[code] ?? `type(${code})`;
 }
 
-/** Element types the workbench can hold as tensors (and hand to onnxruntime). */
+/** Element types the workbench can hold as tensors (every type onnxruntime 1.30 has a tensor for, string included). */
 export type DType =
   | 'float32' | 'float64' | 'float16'
   | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64'
-  | 'bool';
+  | 'bool'
+  | 'string'
+  | 'bfloat16' | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz'
+  | 'int4' | 'uint4' | 'float4e2m1'
+  | 'complex64' | 'complex128';
 
+/**
+ * Bytes per element in raw (little-endian) data. 4-bit types pack two elements per byte (0.5);
+ * complex types hold (real, imaginary) pairs; string has no fixed width (NaN).
+ */
 const BYTES: Record<DType, number> = {
   float32: 4, float64: 8, float16: 2, int8: 1, uint8: 1, int16: 2, uint16: 2,
-  int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1,
+  int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1, string: Number.NaN,
+  bfloat16: 2, float8e4m3fn: 1, float8e4m3fnuz: 1, float8e5m2: 1, float8e5m2fnuz: 1,
+  int4: 0.5, uint4: 0.5, float4e2m1: 0.5, complex64: 8, complex128: 16,
 };
 
 export function isSupportedDType(name: string): name is DType {
-  return name in BYTES;
+  return Object.prototype.hasOwnProperty.call(BYTES, name);
+}
+
+/** The numeric types every part of the workbench handles as plain typed arrays (what inputs can be generated for). */
+export function isPlainNumericDType(dtype: DType): boolean {
+  return Number.isInteger(BYTES[dtype]) && !dtype.startsWith('complex') && dtype !== 'bfloat16' && !dtype.startsWith('float8');
 }
 
 export function bytesPerElement(dtype: DType): number {
   return BYTES[dtype];
+}
+
+/** Bytes of raw data for `n` elements (4-bit types round up to whole bytes). */
+export function rawByteLength(dtype: DType, n: number): number {
+  const w = BYTES[dtype];
+  if (Number.isNaN(w)) throw new Error(`${dtype} tensors have no fixed-width raw data`);
+  return Math.ceil(n * w);
 }
 
 export function dtypeFromCode(code: number): DType | undefined {

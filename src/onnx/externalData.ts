@@ -1,13 +1,23 @@
 /**
  * Safe resolution of ONNX external tensor data (`TensorProto.external_data`): the `location` must
  * name a regular file inside the model's folder (no absolute paths, no `..`, no symlink leading
- * out), and `offset`/`length` must lie within that file. Nothing here reads tensor data except
- * `externalDataForOrt`, which callers use to hand checked files to onnxruntime.
+ * out), and `offset`/`length` must lie within that file.
+ *
+ * `inlineExternalData` is the one place tensor data is read from those files: it walks the model's
+ * protobuf wire format (every TensorProto anywhere: initializers, sparse initializers, attribute
+ * tensors and sparse tensors, subgraphs, model-local functions and their default attributes,
+ * training_info graphs), reads each checked range once, and writes it into the tensor as
+ * raw_data. The result is one self-contained buffer: exactly the bytes that were checked are what
+ * a runtime gets, and onnxruntime never resolves a path itself (it would resolve some of them
+ * against the working directory). Fields it does not touch are copied byte for byte, so fields
+ * newer than the bundled schema survive.
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, win32 } from 'node:path';
 import { InputError, errorLine } from '../errors.js';
+import { safeReadFile } from '../util/safeRead.js';
 import { onnx, type GraphProto, type ModelProto, type TensorProto } from './proto.js';
+import type { onnx as OnnxNs } from 'onnx-proto';
 
 export interface ResolvedExternalData {
   /** The tensor's name. */
@@ -110,28 +120,43 @@ export function resolveExternalData(modelPath: string, tensor: TensorProto, opti
   return { tensor: name, location, path: real, offset, length, fileSize: size };
 }
 
-/** Every tensor with external data, in the main graph and in subgraphs (initializers and attribute tensors). */
+/**
+ * Every tensor with external data in the decoded model: initializers, sparse initializers, attribute
+ * tensors and sparse tensors, in the main graph, subgraphs, model-local functions and training_info.
+ * (Function default attributes are not in the bundled schema: `inlineExternalData` reaches those.)
+ */
 export function externalTensors(proto: ModelProto): TensorProto[] {
   const out: TensorProto[] = [];
-  const visit = (g: GraphProto | null | undefined): void => {
-    if (!g) return;
-    for (const t of g.initializer ?? []) if (hasExternalData(t)) out.push(t);
-    for (const node of g.node ?? []) {
+  const add = (t: TensorProto | null | undefined): void => { if (t && hasExternalData(t)) out.push(t); };
+  const sparse = (s: OnnxNs.ISparseTensorProto | null | undefined): void => { if (s) { add(s.values); add(s.indices); } };
+  const nodes = (ns: OnnxNs.INodeProto[] | null | undefined): void => {
+    for (const node of ns ?? []) {
       for (const a of node.attribute ?? []) {
-        if (a.t && hasExternalData(a.t)) out.push(a.t);
-        for (const t of a.tensors ?? []) if (hasExternalData(t)) out.push(t);
+        add(a.t);
+        for (const t of a.tensors ?? []) add(t);
+        sparse(a.sparseTensor);
+        for (const s of a.sparseTensors ?? []) sparse(s);
         visit(a.g);
         for (const sg of a.graphs ?? []) visit(sg);
       }
     }
   };
+  const visit = (g: GraphProto | null | undefined): void => {
+    if (!g) return;
+    for (const t of g.initializer ?? []) add(t);
+    for (const s of g.sparseInitializer ?? []) sparse(s);
+    nodes(g.node);
+  };
   visit(proto.graph);
+  for (const f of proto.functions ?? []) nodes(f.node);
+  for (const ti of proto.trainingInfo ?? []) { visit(ti.initialization); visit(ti.algorithm); }
   return out;
 }
 
 /**
  * The external files of a model, checked, in the form onnxruntime's `externalData` session option
- * takes (a model created from bytes has no folder to resolve locations against).
+ * takes. Kept for callers that still hand files to the runtime; a model from `loadModel` is already
+ * self-contained (`LoadedModel.runBytes`) and needs none.
  */
 export function externalDataForOrt(modelPath: string, proto: ModelProto): { path: string; data: Uint8Array }[] {
   const files = new Map<string, string>();
@@ -139,11 +164,5 @@ export function externalDataForOrt(modelPath: string, proto: ModelProto): { path
     const r = resolveExternalData(modelPath, t);
     files.set(r.location, r.path);
   }
-  return [...files].map(([location, path]) => {
-    try {
-      return { path: location, data: readFileSync(path) };
-    } catch (e) {
-      throw new InputError(`${modelPath}: external data file '${quoteName(location)}' cannot be read (${errorLine(e)})`);
-    }
-  });
+  return [...files].map(([location, path]) => ({ path: location, data: safeReadFile(path, { kind: 'external data' }) }));
 }

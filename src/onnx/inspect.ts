@@ -22,6 +22,11 @@ export interface ModelSummary {
   irVersion: number;
   domain: string;
   modelVersion: number;
+  /** The main graph's name: exporters leave their mark here (`mxnet_converted_model`, `CNTKGraph`, `torch-jit-export`...). */
+  graphName: string;
+  /** ModelProto.doc_string and GraphProto.doc_string. */
+  docString: string;
+  graphDocString: string;
   opsets: { domain: string; version: number }[];
   inputs: PortInfo[];
   outputs: PortInfo[];
@@ -96,6 +101,9 @@ export function summarize(model: LoadedModel): ModelSummary {
     irVersion: toNumber(proto.irVersion),
     domain: proto.domain ?? '',
     modelVersion: toNumber(proto.modelVersion),
+    graphName: graph.name ?? '',
+    docString: proto.docString ?? '',
+    graphDocString: graph.docString ?? '',
     opsets: (proto.opsetImport ?? []).map((o) => ({ domain: o.domain || 'ai.onnx', version: toNumber(o.version) })),
     inputs: feedInputs(graph),
     outputs: (graph.output ?? []).map(portInfo),

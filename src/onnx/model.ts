@@ -1,16 +1,33 @@
-/** Load an ONNX model file: resolve a path (file or model folder), read, hash and decode it. */
+/**
+ * Load an ONNX model file: resolve a path (file or model folder), read it once (a regular file
+ * under the size limit), hash, decode and validate it, and make it self-contained: `runBytes` is
+ * what every runtime must be given (external data inlined from the checked files).
+ */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, readdirSync } from 'node:fs';
+import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, errorLine } from '../errors.js';
+import { safeReadFile } from '../util/safeRead.js';
+import { inlineExternalData } from './inlineExternal.js';
 import { onnx, toNumber, type ModelProto } from './proto.js';
 import { validateModel } from './validate.js';
 
 export interface LoadedModel {
   path: string;
+  /** The model file's bytes as read (what `sha256` hashes). */
   bytes: Uint8Array;
   sha256: string;
   proto: ModelProto;
+  /**
+   * The bytes to hand to a runtime: the validated file with every external tensor's data inlined
+   * from the checked files (the same buffer as `bytes` when the model has no external data). A
+   * runtime given these never reads a path, so what runs is what was validated and hashed.
+   */
+  runBytes: Uint8Array;
+  /** sha256 of `runBytes` (equal to `sha256` without external data). */
+  runSha256: string;
+  /** Tensors whose external data was inlined into `runBytes`. */
+  inlinedTensors: number;
 }
 
 /** A path may name an .onnx file or a folder holding exactly one (model.onnx preferred). */
@@ -51,13 +68,13 @@ export function decodeModel(bytes: Uint8Array, what: string): ModelProto {
 
 export function loadModel(path: string): LoadedModel {
   const file = resolveModelPath(path);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new InputError(`${file}: cannot read (${errorLine(e)})`);
-  }
+  const bytes: Uint8Array = safeReadFile(file, { kind: 'model' });
   const proto = decodeModel(bytes, file);
   validateModel(proto, file); // throws an InputError for fatal problems; warnings via modelProblems(proto)
-  return { path: file, bytes, sha256: sha256Hex(bytes), proto };
+  const sha256 = sha256Hex(bytes);
+  const inlined = inlineExternalData(file, bytes);
+  return {
+    path: file, bytes, sha256, proto,
+    runBytes: inlined.bytes, runSha256: inlined.inlined ? sha256Hex(inlined.bytes) : sha256, inlinedTensors: inlined.inlined,
+  };
 }

@@ -1,8 +1,9 @@
 /**
  * Structural validation of a decoded model, before anything is allocated for it or handed to a
  * runtime: tensor names (duplicates, dangling references, outer-scope names in subgraphs),
- * cycles, declared sizes against the element limit, initializer data sizes, and external data
- * locations. Fatal problems throw one InputError line naming the model; the rest are returned
+ * cycles, declared sizes against the element limit, initializer data sizes, sparse tensors
+ * (shapes, index ranges), and external data locations. It covers the whole model: the main graph
+ * and its subgraphs, model-local function bodies (`functions`) and `training_info` graphs. Fatal problems throw one InputError line naming the model; the rest are returned
  * (and kept for `modelProblems`) so callers may report them as warnings.
  *
  * It reads only the decoded protobuf's fields (lengths, names, dims): no tensor data is copied,
@@ -30,7 +31,8 @@ export type ProblemKind =
   | 'shadowed-name'
   | 'unnamed'
   | 'bad-name'
-  | 'nesting';
+  | 'nesting'
+  | 'sparse';
 
 export interface ModelProblem {
   kind: ProblemKind;
@@ -203,10 +205,46 @@ class Validator {
     }
   }
 
+  /**
+   * A sparse tensor: its dense shape within the limit, values 1-D [NNZ], indices int64 of shape
+   * [NNZ] (linear) or [NNZ, rank], and, where the indices are stored in the model, each in range.
+   */
   private sparse(s: onnx.ISparseTensorProto, what: string): void {
-    this.elements(s.dims ?? [], what);
-    if (s.values) this.tensor(s.values, `${what} (values)`);
-    if (s.indices) this.tensor(s.indices, `${what} (indices)`);
+    const dense = (s.dims ?? []).map(toNumber);
+    const total = this.elements(dense, what);
+    if (!s.values) { this.out.add('sparse', 'error', `${what} has no values tensor`); return; }
+    this.tensor(s.values, `${what} (values)`);
+    const vdims = (s.values.dims ?? []).map(toNumber);
+    if (vdims.length !== 1) { this.out.add('sparse', 'error', `${what}: values must be 1-D [NNZ], got shape [${vdims.join(', ')}]`); return; }
+    const nnz = vdims[0]!;
+    if (total !== undefined && nnz > total) this.out.add('sparse', 'error', `${what}: ${nnz} values for a dense shape of ${total} elements`);
+    if (!s.indices) {
+      if (nnz > 0) this.out.add('sparse', 'error', `${what}: ${nnz} values but no indices`);
+      return;
+    }
+    this.tensor(s.indices, `${what} (indices)`);
+    const idims = (s.indices.dims ?? []).map(toNumber);
+    const linear = idims.length === 1 && idims[0] === nnz;
+    const coords = idims.length === 2 && idims[0] === nnz && idims[1] === dense.length;
+    if (!linear && !coords) {
+      this.out.add('sparse', 'error', `${what}: indices of shape [${idims.join(', ')}] fit neither [${nnz}] nor [${nnz}, ${dense.length}]`);
+      return;
+    }
+    if ((s.indices.dataType ?? 0) !== 7) { this.out.add('sparse', 'error', `${what}: indices must be int64, got ${elementTypeName(s.indices.dataType ?? 0)}`); return; }
+    if (total === undefined || hasExternalData(s.indices)) return; // external indices: range-checked sizes only
+    const idx = s.indices.rawData?.length
+      ? (s.indices.rawData.length % 8 === 0 ? new BigInt64Array(Uint8Array.from(s.indices.rawData).buffer) : undefined)
+      : undefined;
+    const count = idx ? idx.length : (s.indices.int64Data ?? []).length;
+    const at = (k: number): number => (idx ? Number(idx[k]!) : toNumber(s.indices!.int64Data![k]));
+    for (let k = 0; k < count; k++) {
+      const v = at(k);
+      const bound = linear ? total : dense[k % dense.length]!;
+      if (!Number.isInteger(v) || v < 0 || v >= bound) {
+        this.out.add('sparse', 'error', `${what}: index ${v} (entry ${k}) is outside the dense shape [${dense.join(', ')}]`);
+        return;
+      }
+    }
   }
 
   private declaredInput(v: ValueInfoProto, what: string): void {
@@ -353,6 +391,43 @@ class Validator {
     return free;
   }
 
+  /**
+   * Model-local functions: each body is checked like a graph whose inputs are the function's
+   * inputs (names, tensors in attributes, subgraphs, cycles, outputs produced).
+   */
+  functions(fs: onnx.IFunctionProto[]): void {
+    const seen = new Set<string>();
+    fs.forEach((f, k) => {
+      const id = `${f.domain ?? ''}:${f.name ?? ''}`;
+      const label = `function #${k} '${quoteName(f.domain ? `${f.domain}.${f.name ?? ''}` : (f.name ?? ''))}'`;
+      if (!f.name) this.out.add('unnamed', 'error', `function #${k} has no name`);
+      else if (seen.has(id)) this.out.add('duplicate-name', 'error', `${label} is defined twice`);
+      seen.add(id);
+      this.graph({
+        name: f.name ?? '', node: f.node ?? [],
+        input: (f.input ?? []).map((name) => ({ name })), output: (f.output ?? []).map((name) => ({ name })),
+      }, [label], undefined);
+    });
+  }
+
+  /**
+   * training_info: the initialization and algorithm graphs may read the inference graph's
+   * inputs, initializers and node outputs, so those are their enclosing scope.
+   */
+  trainingInfo(infos: onnx.ITrainingInfoProto[], main: GraphProto): void {
+    if (infos.length === 0) return;
+    const names = new Set<string>();
+    for (const t of main.initializer ?? []) if (t.name) names.add(t.name);
+    for (const s of main.sparseInitializer ?? []) if (s.values?.name) names.add(s.values.name);
+    for (const i of main.input ?? []) if (i.name) names.add(i.name);
+    for (const n of main.node ?? []) for (const o of n.output ?? []) if (o) names.add(o);
+    const scope: Scope = { names, parent: undefined };
+    infos.forEach((ti, k) => {
+      if (ti.initialization) this.graph(ti.initialization, [`training_info #${k} initialization`], scope);
+      if (ti.algorithm) this.graph(ti.algorithm, [`training_info #${k} algorithm`], scope);
+    });
+  }
+
   /** Kahn's algorithm over producer -> consumer edges; reports the nodes left on a cycle. */
   private cycles(nodes: NodeProto[], deps: number[][], prefix: string): void {
     const n = nodes.length;
@@ -387,6 +462,8 @@ export function validateModel(proto: ModelProto, modelPath: string, options: Val
   const v = new Validator(modelPath, options);
   try {
     v.graph(proto.graph, [], undefined);
+    v.functions(proto.functions ?? []);
+    v.trainingInfo(proto.trainingInfo ?? [], proto.graph);
   } catch (e) {
     if (e instanceof RangeError) throw new ModelValidationError('nesting', `${modelPath}: the graph is too deeply nested to check (${e.message})`, v.out.problems);
     throw e;

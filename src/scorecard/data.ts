@@ -3,10 +3,10 @@
  * the framework list and the ONNX registry. Every load runs the schema checks; a file that does not
  * fit throws an InputError with one line naming the file and what is wrong.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, errorLine } from '../errors.js';
 import { packageRoot } from '../util/paths.js';
+import { safeReadText } from '../util/safeRead.js';
 import { parseCsv } from './csv.js';
 import {
   CATEGORIES, CRITERIA_BY_CATEGORY, type Category, type Criterion, type FrameworkInfo, type FrameworksFile,
@@ -37,9 +37,9 @@ export interface ScorecardData {
 
 function readText(path: string, what: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return safeReadText(path);
   } catch (e) {
-    throw new InputError(`${path}: cannot read the ${what} (${errorLine(e)})`);
+    throw new InputError(`${path}: cannot read the ${what} (${errorLine(e).replace(`${path}: `, '')})`);
   }
 }
 
@@ -214,6 +214,11 @@ export function parseRegistry(value: unknown, what: string, frameworks?: Framewo
     if (seen.has(e.id)) throw new InputError(`${what}: framework '${e.id}' is listed twice`);
     seen.add(e.id);
     checkEntry(e, what);
+  }
+  for (const [i, f] of (value.fingerprints ?? []).entries()) {
+    if (!seen.has(f.framework) && !f.frameworkName) {
+      throw new InputError(`${what}: fingerprints[${i}] (${f.tool}): framework '${f.framework}' is not in the registry, so it needs a frameworkName`);
+    }
   }
   if (frameworks) {
     const unknown = value.frameworks.filter((e) => !frameworks.some((f) => f.id === e.id)).map((e) => e.id);

@@ -64,14 +64,16 @@ export function parseNpy(bytes: Uint8Array, what: string): Tensor {
   return { dtype, dims: header.shape, data };
 }
 
-const DESCR_OF: Record<DType, string> = {
+const DESCR_OF: Partial<Record<DType, string>> = {
   float32: '<f4', float64: '<f8', float16: '<f2', int8: '|i1', uint8: '|u1', int16: '<i2', uint16: '<u2',
   int32: '<i4', uint32: '<u4', int64: '<i8', uint64: '<u8', bool: '|b1',
 };
 
 export function encodeNpy(t: Tensor): Uint8Array {
+  const descr = DESCR_OF[t.dtype];
+  if (!descr || Array.isArray(t.data)) throw new Error(`${t.dtype} tensors cannot be written as .npy`);
   const shape = t.dims.length === 1 ? `(${t.dims[0]},)` : `(${t.dims.join(', ')})`;
-  let header = `{'descr': '${DESCR_OF[t.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
   const pad = 64 - ((10 + header.length + 1) % 64);
   header += ' '.repeat(pad % 64) + '\n';
   const out = new Uint8Array(10 + header.length + t.data.byteLength);
@@ -83,14 +85,38 @@ export function encodeNpy(t: Tensor): Uint8Array {
   return out;
 }
 
-/** Read every array of an `.npz`; keys are the member names without `.npy`. */
-export function parseNpz(bytes: Uint8Array, what: string): Map<string, Tensor> {
+/**
+ * Largest declared uncompressed size of the `.npy` members of one `.npz`, together, bytes
+ * (`ONNX_WORKBENCH_MAX_NPZ_BYTES`, default 2 GiB).
+ */
+export function maxNpzBytes(): number {
+  const env = Number(process.env.ONNX_WORKBENCH_MAX_NPZ_BYTES);
+  return Number.isSafeInteger(env) && env > 0 ? env : 2 ** 31 - 1;
+}
+
+/**
+ * Read every array of an `.npz`; keys are the member names without `.npy`. The zip directory's
+ * declared sizes are checked before anything is inflated (a member, or all of them together, over
+ * `maxNpzBytes()` is refused), and members that are not `.npy` arrays are skipped unread.
+ */
+export function parseNpz(bytes: Uint8Array, what: string, limit = maxNpzBytes()): Map<string, Tensor> {
   let files: Record<string, Uint8Array>;
+  let total = 0;
+  let refused: string | undefined;
   try {
-    files = unzipSync(bytes);
+    files = unzipSync(bytes, {
+      filter: (f) => {
+        if (!f.name.endsWith('.npy')) return false; // not an array: never inflated
+        total += f.originalSize;
+        if (refused === undefined && f.originalSize > limit) refused = `member '${f.name}' declares ${f.originalSize} bytes uncompressed, over the limit of ${limit}`;
+        else if (refused === undefined && total > limit) refused = `its arrays declare ${total} bytes uncompressed together, over the limit of ${limit}`;
+        return refused === undefined;
+      },
+    });
   } catch (e) {
     throw new InputError(`${what}: not a readable .npz (zip) archive (${errorLine(e)})`);
   }
+  if (refused) throw new InputError(`${what}: ${refused} (set ONNX_WORKBENCH_MAX_NPZ_BYTES to raise it); refused before inflating`);
   const out = new Map<string, Tensor>();
   for (const [name, content] of Object.entries(files)) {
     if (!name.endsWith('.npy')) continue;

@@ -13,6 +13,9 @@ import type { Status, Tolerance } from '../models/manifest.js';
 import type { PreparedModel, ResultReferenceKind } from './prepare.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { parsePlacement, type Placement } from './placement.js';
+import { unsupportedReason } from '../data/apiSupport.js';
+import { checkRandomOutputs, randomOps } from '../suite/nondeterministic.js';
+import type { InputFailure } from '../suite/prepareCases.js';
 
 export interface BackendStatus extends Availability {
   id: BackendId;
@@ -33,6 +36,8 @@ export interface ModelResult {
   producerName: string;
   producerVersion: string;
   framework?: string;
+  /** `fingerprint`: a user's model, its framework read from the file (bundled models take the manifest's). */
+  frameworkBy?: 'fingerprint';
   backend: BackendId;
   adapter: AdapterInfo;
   status: Status;
@@ -51,6 +56,16 @@ export interface ModelResult {
   /** Which execution provider ran which nodes (from onnxruntime's log), when asked for. */
   placement?: Placement;
   warnings?: string[];
+  /** How many test data sets were compared (every `test_data_set_N` of the folder). */
+  dataSets?: number;
+  /** Per set, when there is more than one: its folder and whether it matched. */
+  setResults?: { source: string; ok: boolean; reason?: string }[];
+  /** Why this case's tolerance differs from the default (a per-op rule where the reference is approximate). */
+  toleranceRule?: string;
+  /** For a case of a test suite (`verify <root>`): the root, as an absolute path. */
+  suite?: string;
+  /** For a suite case: the op types its graph uses (`domain:op`), for the conformance view. */
+  ops?: string[];
 }
 
 export interface VerifyRun {
@@ -80,6 +95,8 @@ export interface VerifyOptions {
   logPlacement?: boolean;
   onEvent?: (e: VerifyEvent) => void;
   signal?: AbortSignal;
+  /** Cases whose model or data could not be read: one `input-error` result each per backend, nothing run. */
+  inputErrors?: InputFailure[];
 }
 
 export const DEFAULT_VERIFY_PLAN: RunPlan = { warmup: 1, iterations: 10, maxDurationMs: 1000 };
@@ -99,7 +116,7 @@ export function toleranceFor(p: PreparedModel, backend: BackendId, override?: Pa
 
 /** Does a status satisfy the expected one? A pass against the cpu backend satisfies 'no-reference'. */
 export function meetsExpectation(status: Status, expected: Status | undefined): boolean {
-  if (expected === undefined) return status === 'pass' || status === 'no-reference';
+  if (expected === undefined) return status === 'pass' || status === 'no-reference' || status === 'nondeterministic';
   return status === expected || (expected === 'no-reference' && status === 'pass');
 }
 
@@ -150,14 +167,30 @@ export async function verify(models: PreparedModel[], options: VerifyOptions): P
   const results: ModelResult[] = [];
   const cpuOutputs = new Map<string, Record<string, Tensor>>();
   const runnable = statuses.filter((s) => s.available);
-  const total = models.length * runnable.filter((s) => requested.includes(s.id)).length;
+  const inputErrors = options.inputErrors ?? [];
+  const total = (models.length + inputErrors.length) * runnable.filter((s) => requested.includes(s.id)).length;
   let index = 0;
   try {
     for (const status of runnable) {
       const worker = workers.get(status.id)!;
       const reportThis = requested.includes(status.id);
+      if (reportThis) {
+        for (const f of inputErrors) {
+          const result = inputErrorResult(f, status);
+          results.push(result);
+          options.onEvent?.({ type: 'result', result, index: ++index, total });
+        }
+      }
       for (const p of models) {
         if (options.signal?.aborted) break;
+        if (p.unsupported) {
+          // The runtime's JavaScript API cannot pass a type this case needs: say so, run nothing.
+          if (!reportThis) continue;
+          const result = judge(p, status, undefined, { status: 'unsupported', reason: unsupportedReason(p.unsupported, status.description?.runtime ?? status.id) }, undefined);
+          results.push(result);
+          options.onEvent?.({ type: 'result', result, index: ++index, total });
+          continue;
+        }
         if (reportThis) options.onEvent?.({ type: 'start', model: p.target.id, backend: status.id, index, total });
         const runPlan = reportThis ? plan : { warmup: 0, iterations: 0 };
         let measurement: RunMeasurement | undefined;
@@ -172,12 +205,28 @@ export async function verify(models: PreparedModel[], options: VerifyOptions): P
         } catch (e) {
           failure = statusFromFailure(e);
         }
+        // Every further test data set: its outputs, from a run of its own (no timing).
+        const setOutputs: Record<string, Tensor>[] = [];
+        for (const set of p.sets.slice(1)) {
+          if (!measurement || failure) break;
+          try {
+            const m = await worker.call<RunMeasurement>({
+              type: 'measure', modelPath: p.model.path, feeds: set.feeds, plan: { warmup: 0, iterations: 0 }, hasExternalData: p.summary.externalData.length > 0,
+              options: { ...(options.threads ? { threads: options.threads } : {}) },
+            }, timeoutMs);
+            setOutputs.push(m.outputs);
+          } catch (e) {
+            const f = statusFromFailure(e);
+            failure = { status: f.status, reason: `${set.source}: ${f.reason}` };
+            measurement = undefined;
+          }
+        }
         // In-process runtimes log to the worker's stderr; the browser backends return the page's console.
         const log = worker.takePlacementLog();
         const placement = options.logPlacement && reportThis ? parsePlacement(measurement?.placementLog ?? log) : undefined;
         if (status.id === 'cpu' && measurement) cpuOutputs.set(p.model.path, measurement.outputs);
         if (!reportThis) continue;
-        const result = judge(p, status, measurement, failure, cpuOutputs.get(p.model.path), options.tolerance, placement);
+        const result = judge(p, status, measurement, failure, cpuOutputs.get(p.model.path), options.tolerance, placement, setOutputs);
         results.push(result);
         options.onEvent?.({ type: 'result', result, index: ++index, total });
       }
@@ -191,10 +240,21 @@ export async function verify(models: PreparedModel[], options: VerifyOptions): P
   };
 }
 
+/** The result for a case whose model or data could not be read: nothing ran. */
+export function inputErrorResult(f: InputFailure, backend: BackendStatus): ModelResult {
+  return {
+    model: f.id, path: f.modelPath, sha256: f.sha256, producerName: '', producerVersion: '',
+    backend: backend.id, adapter: backend.description?.adapter ?? { kind: 'unknown' },
+    status: 'input-error', meetsExpectation: false, reason: f.reason,
+    referenceKind: 'none', referenceSource: '', tolerance: { atol: 0, rtol: 0 },
+  };
+}
+
 /** Turn one measurement (or failure) of a prepared model on a backend into a result. */
 export function judge(
   p: PreparedModel, backend: BackendStatus, m: RunMeasurement | undefined, failure: { status: Status; reason: string } | undefined,
   cpu: Record<string, Tensor> | undefined, override?: Partial<Tolerance>, placement?: Placement,
+  setOutputs: Record<string, Tensor>[] = [],
 ): ModelResult {
   const tolerance = toleranceFor(p, backend.id, override);
   const adapter = backend.description?.adapter ?? { kind: 'unknown' as const };
@@ -202,12 +262,13 @@ export function judge(
   const base = {
     model: p.target.id, path: p.model.path, sha256: p.model.sha256,
     producerName: p.summary.producerName, producerVersion: p.summary.producerVersion,
-    ...(p.target.manifest ? { framework: p.target.manifest.framework } : {}),
+    ...(p.target.manifest ? { framework: p.target.manifest.framework } : p.exporter && p.exporter.framework !== 'unknown' ? { framework: p.exporter.framework, frameworkBy: 'fingerprint' as const } : {}),
     backend: backend.id, adapter,
     referenceKind: p.referenceKind, referenceSource: p.referenceSource, tolerance,
     ...(expected ? { expectedStatus: expected.status } : {}),
     ...(expected?.reason ? { expectedReason: expected.reason } : {}),
     ...(p.warnings.length ? { warnings: p.warnings } : {}),
+    ...(p.toleranceRule ? { toleranceRule: p.toleranceRule } : {}),
   };
   const finish = (status: Status, rest: Partial<ModelResult>): ModelResult => ({
     ...base, status, meetsExpectation: meetsExpectation(status, expected?.status), ...rest,
@@ -220,8 +281,27 @@ export function judge(
   const againstCpu = backend.id !== 'cpu' && cpu ? compareOutputs(m.outputs, new Map(Object.entries(cpu)), tolerance) : undefined;
   const extra = { latency, ...(againstCpu ? { againstCpu } : {}), ...(placement ? { placement } : {}) };
   if (p.reference) {
-    const comparison = compareOutputs(m.outputs, p.reference, tolerance);
-    return finish(comparison.ok ? 'pass' : 'mismatch', { ...extra, comparison, ...(comparison.ok ? {} : { reason: `against the ${p.referenceKind} reference: ${describeMismatch(comparison)}` }) });
+    // Every test data set: set 0 from the timed measurement, the others from their own runs.
+    const outputsBySet = [m.outputs, ...setOutputs];
+    const random = randomOps(p.model.proto.graph);
+    type SetOutcome = { source: string; comparison?: OutputsComparison; ok: boolean; nondeterministic: boolean; reason?: string };
+    const perSet = p.sets.slice(0, outputsBySet.length).map((set, i): SetOutcome => {
+      const outs = outputsBySet[i]!;
+      if (!set.reference) return { source: set.source, ok: true, nondeterministic: false };
+      const comparison = compareOutputs(outs, set.reference, tolerance);
+      if (comparison.ok || random.length === 0) return { source: set.source, comparison, ok: comparison.ok, nondeterministic: false, ...(comparison.ok ? {} : { reason: describeMismatch(comparison) }) };
+      // Random ops: element values cannot match; check what the ops promise instead.
+      const check = checkRandomOutputs(p.model.proto.graph!, set.feeds, outs, set.reference);
+      return { source: set.source, comparison, ok: check.ok, nondeterministic: check.ok, reason: check.ok ? `random ${random.join(', ')}: checked ${check.checks.join(', ')}` : `random ${random.join(', ')}: ${check.problem}` };
+    });
+    const comparison = perSet[0]!.comparison ?? compareOutputs(m.outputs, p.reference, tolerance);
+    const bad = perSet.find((x) => !x.ok);
+    const sets = { dataSets: perSet.length, ...(perSet.length > 1 ? { setResults: perSet.map((x) => ({ source: x.source, ok: x.ok, ...(x.reason ? { reason: x.reason } : {}) })) } : {}) };
+    const where = (x: { source: string }) => (perSet.length > 1 ? ` (${x.source})` : '');
+    if (bad) return finish('mismatch', { ...extra, comparison, ...sets, reason: `against the ${p.referenceKind} reference${where(bad)}: ${bad.reason}` });
+    const nd = perSet.find((x) => x.nondeterministic);
+    if (nd) return finish('nondeterministic', { ...extra, comparison, ...sets, reason: `not compared element by element: ${nd.reason}` });
+    return finish('pass', { ...extra, comparison, ...sets });
   }
   if (againstCpu) {
     return finish(againstCpu.ok ? 'pass' : 'mismatch', { ...extra, referenceKind: 'cpu-backend', referenceSource: 'outputs of the cpu backend', ...(againstCpu.ok ? {} : { reason: `against the cpu backend: ${describeMismatch(againstCpu)}` }) });

@@ -3,7 +3,7 @@
  * (`data/curated.json`, files of onnx/models with the framework that exported them) and, optionally,
  * the zoo's fuller hub index (`ONNX_HUB_MANIFEST.json`, what `onnx.hub` reads).
  */
-import { readFileSync } from 'node:fs';
+import { safeReadText } from '../util/safeRead.js';
 import { posix } from 'node:path';
 import { Ajv, type JSONSchemaType } from 'ajv';
 import { InputError, errorLine } from '../errors.js';
@@ -104,9 +104,9 @@ export function loadCurated(path?: string): ZooEntry[] {
   if (!path) return parseCurated(curatedJson, 'the bundled curated zoo list');
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(safeReadText(path));
   } catch (e) {
-    throw new InputError(`${path}: cannot read the curated zoo list (${errorLine(e)})`);
+    throw new InputError(`${path}: cannot read the curated zoo list (${errorLine(e).replace(`${path}: `, '')})`);
   }
   return parseCurated(raw, path);
 }

@@ -1,5 +1,5 @@
 /** Reading the zoo's hub index (`ONNX_HUB_MANIFEST.json`) from a file or a URL. */
-import { readFileSync } from 'node:fs';
+import { safeReadText } from '../util/safeRead.js';
 import { InputError, errorLine } from '../errors.js';
 import { parseHubManifest, type ZooEntry } from './catalog.js';
 import { describeNetworkError, type FetchLike } from './download.js';
@@ -17,9 +17,9 @@ export async function loadHubIndex(pathOrUrl: string, fetchImpl: FetchLike = fet
     text = await res.text();
   } else {
     try {
-      text = readFileSync(pathOrUrl, 'utf8');
+      text = safeReadText(pathOrUrl);
     } catch (e) {
-      throw new InputError(`${pathOrUrl}: cannot read the hub index (${errorLine(e)})`);
+      throw new InputError(`${pathOrUrl}: cannot read the hub index (${errorLine(e).replace(`${pathOrUrl}: `, '')})`);
     }
   }
   let value: unknown;
