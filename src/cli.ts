@@ -31,21 +31,31 @@ export function buildProgram(): Command {
     // commander echoes what the user typed: no control character of it reaches the terminal raw
     .configureOutput({ writeErr: (str) => process.stderr.write(safeLines(str)), writeOut: (str) => process.stdout.write(safeLines(str)) })
     .exitOverride();
-  registerInspectCommand(program);
   registerModelsCommand(program);
-  registerVerifyCommand(program);
-  registerConformanceCommand(program);
+  registerInspectCommand(program);
   registerBackendsCommand(program);
-  registerEvidenceCommand(program);
+  registerVerifyCommand(program);
+  registerBenchCommand(program);
   registerBisectCommand(program);
-  registerZooCommand(program);
+  registerPathCommand(program);
+  registerEvidenceCommand(program);
+  registerReportCommand(program);
+  registerServeCommand(program);
   registerScoresCommand(program);
   registerFrameworksCommand(program);
   registerRefreshCommand(program);
-  registerPathCommand(program);
-  registerReportCommand(program);
-  registerServeCommand(program);
-  registerBenchCommand(program);
+  registerZooCommand(program);
+  registerConformanceCommand(program);
+  program.addHelpText('after', `
+Commands are listed in workflow order: find a model, check backends, verify, measure, diagnose, keep evidence, report, score.
+
+Examples:
+  onnx-workbench models                                   # the bundled models
+  onnx-workbench verify cntk/mnist-8                      # one model: a per-output block
+  onnx-workbench verify caffe2 --backend cpu,wasm         # a model x backend matrix, failures first
+  onnx-workbench bench mnist-8 --format markdown          # pasteable latency tables
+  onnx-workbench bisect caffe2/light-squeezenet --backend browser-webgpu
+  onnx-workbench report --out report && onnx-workbench refresh`);
   return program;
 }
 
