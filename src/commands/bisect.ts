@@ -4,6 +4,7 @@ import { addTimeoutOption } from './args/timing.js';
 import { addModelInputOptions, prepareModels, type ModelInputOptions } from './runSupport.js';
 import { InputError } from '../errors.js';
 import type { BackendId } from '../backends/types.js';
+import { jsonText } from '../format/terminal.js';
 
 interface BisectCliOptions extends ModelInputOptions {
   backend: string; against: string; againstModel?: string; json?: boolean; atol?: number; rtol?: number;
@@ -38,7 +39,7 @@ export function registerBisectCommand(program: Command): void {
         tolerance: { ...(opts.atol !== undefined ? { atol: opts.atol } : {}), ...(opts.rtol !== undefined ? { rtol: opts.rtol } : {}) },
         timeoutMs: opts.timeout * 1000,
       });
-      if (opts.json) { console.log(JSON.stringify(report, null, 1)); }
+      if (opts.json) { console.log(jsonText(report, null, 1)); }
       else {
         const { renderBisect } = await import('../format/bisect.js');
         console.log(renderBisect(report));
