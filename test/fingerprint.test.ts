@@ -137,7 +137,7 @@ describe('inspect shows the exporter', () => {
       writeFileSync(file, modelBytes({ graphName: 'mxnet_converted_model' }));
       const text = await runCli(['inspect', file]);
       expect(text.code).toBe(0);
-      expect(text.stdout).toMatch(/^exporter: MXNet \(mx2onnx\), by graph name `mxnet_converted_model`, with empty producer_name; MXNet writes no producer_name/m);
+      expect(text.stdout.replace(/\n +/g, ' ')).toMatch(/^exporter: MXNet \(mx2onnx\), by graph name `mxnet_converted_model`, with empty producer_name; MXNet writes no producer_name/m);
       const json = parseJsonOutput<{ exporter: { framework: string; tool: string; version: string | null; signals: { field: string; strength: string }[]; confidence: string } }>(await runCli(['inspect', file, '--json']));
       expect(json.exporter).toMatchObject({ framework: 'mxnet', tool: 'mx2onnx', version: null, confidence: 'medium' });
       expect(json.exporter.signals[0]).toMatchObject({ field: 'graph_name', strength: 'strong' });

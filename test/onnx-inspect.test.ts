@@ -142,9 +142,11 @@ describe('element type names', () => {
     for (const dt of ['float32', 'float64', 'float16', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'] as const) {
       expect(dtypeFromCode(codeFromDType(dt))).toBe(dt);
     }
-    expect(dtypeFromCode(8)).toBeUndefined(); // string
-    expect(dtypeFromCode(16)).toBeUndefined(); // bfloat16
-    expect(dtypeFromCode(17)).toBeUndefined();
+    // Every element type onnxruntime 1.30 has is held (string, bfloat16, float8: the suites issue);
+    // a code ONNX does not define is refused.
+    expect(dtypeFromCode(8)).toBe('string');
+    expect(dtypeFromCode(16)).toBe('bfloat16');
+    expect(dtypeFromCode(17)).toBe('float8e4m3fn');
     expect(dtypeFromCode(99)).toBeUndefined();
     expect(Object.keys(ELEMENT_TYPES)).toHaveLength(24);
   });

@@ -6,18 +6,28 @@ import { describe, expect, it } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
 import { cliPath, repoRoot } from './helpers/cli.js';
 
-/** Process groups led by the CLI's direct children (the backend workers run detached, one group each). */
-function workerGroups(cliPid: number): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,pgid='], { encoding: 'utf8' });
-  return out.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number))
-    .filter(([, ppid]) => ppid === cliPid).map(([, , pgid]) => pgid!);
+/**
+ * Every descendant of the CLI (its backend workers, their Chromium and its helpers), by parent pid:
+ * a worker runs in a process group of its own and Playwright starts Chromium in yet another one.
+ */
+function descendants(rootPid: number): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' });
+  const rows = out.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  const found = new Set<number>([rootPid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, ppid] of rows) if (found.has(ppid!) && !found.has(pid!)) { found.add(pid!); grew = true; }
+  }
+  found.delete(rootPid);
+  return [...found];
 }
 
-function aliveInGroups(groups: number[]): string[] {
-  const out = execFileSync('ps', ['-eo', 'pgid=,stat=,cmd='], { encoding: 'utf8' });
+/** Those of `pids` still alive (not zombies), with their command lines. */
+function alive(pids: number[]): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,stat=,cmd='], { encoding: 'utf8' });
   return out.trim().split('\n').map((l) => l.trim()).filter((l) => {
-    const [pgid, stat] = l.split(/\s+/);
-    return groups.includes(Number(pgid)) && !stat!.startsWith('Z');
+    const [pid, stat] = l.split(/\s+/);
+    return pids.includes(Number(pid)) && !stat!.startsWith('Z');
   });
 }
 
@@ -35,14 +45,14 @@ async function interrupted(signal: NodeJS.Signals): Promise<{ code: number | nul
   const child = spawn(process.execPath, [cliPath, 'verify', 'caffe2', '--backend', 'browser-wasm', '--no-evidence', '-q'], { cwd: repoRoot, stdio: 'ignore' });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   // Wait until the worker has a browser running.
-  const groups = await waitFor(() => {
-    const g = workerGroups(child.pid!);
-    return g.length && aliveInGroups(g).some((l) => l.includes('chromium')) ? g : undefined;
-  }, 60_000);
-  expect(groups, 'a browser worker started').toBeDefined();
+  const pids = await waitFor(() => {
+    const d = descendants(child.pid!);
+    return alive(d).some((l) => l.includes('chromium')) ? d : undefined;
+  }, 300_000);
+  expect(pids, 'a browser worker started').toBeDefined();
   child.kill(signal);
   const code = await exited;
-  const left = await waitFor(() => (aliveInGroups(groups!).length === 0 ? [] : undefined), 20_000) ?? aliveInGroups(groups!);
+  const left = await waitFor(() => (alive(pids!).length === 0 ? [] : undefined), 60_000) ?? alive(pids!);
   return { code, left };
 }
 

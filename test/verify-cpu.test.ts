@@ -233,7 +233,7 @@ describe('verify on cpu: models outside the repository', () => {
     }));
     const target = oneTarget(path);
     expect(() => prepareTarget(target)).toThrow(InputError);
-    expect(() => prepareTarget(target)).toThrow(/int64.*(but the graph expects|but the graph declares tensor\()float32/);
+    expect(() => prepareTarget(target)).toThrow(/int64.*(but the graph expects |but the graph declares tensor\()float32/);
   });
 
   it('test data of the wrong shape is refused by prepareTarget', () => {

@@ -117,14 +117,16 @@ export function matrixTable(results: ModelResult[], ctx: RenderContext = stdoutC
 export function backendsTable(statuses: BackendStatus[], ctx: RenderContext = stdoutContext()): string {
   const columns: Column[] = [
     { header: 'backend' }, { header: 'available' }, { header: 'runtime', flex: true }, { header: 'EP' },
-    { header: 'adapter', flex: true, min: 18 }, { header: 'reason / fix', flex: true, note: true, min: 16 },
+    { header: 'adapter' }, { header: 'detail / reason / fix', flex: true, note: true, min: 16 },
   ];
+  // The adapter's label ('software (not GPU)') is never cut: its details go to the last column,
+  // which moves long text below the table as numbered notes.
   return renderTable(columns, statuses.map((s) => {
     const d = s.description;
     return [
       s.id, s.available ? 'yes' : 'no', d ? `${d.runtime} ${d.runtimeVersion}` : '-', d?.executionProvider ?? '-',
-      d ? `${adapterLabel(d.adapter)}${adapterDetail(d.adapter) ? `: ${adapterDetail(d.adapter)}` : ''}` : '-',
-      s.available ? '' : `${s.reason ?? ''}${s.fix ? ` (fix: ${s.fix})` : ''}`,
+      d ? adapterLabel(d.adapter) : '-',
+      s.available ? (d ? adapterDetail(d.adapter) : '') : `${s.reason ?? ''}${s.fix ? ` (fix: ${s.fix})` : ''}`,
     ];
   }), {
     width: ctx.width, colourOn: ctx.colour,

@@ -97,7 +97,7 @@ export class WorkerBackend implements Backend {
     let m: RunMeasurement;
     try {
       m = await this.worker.call<RunMeasurement>({
-        type: 'measure', model: { path: model.path, bytes: model.bytes }, feeds: new Map(feeds), plan, options: sessionOptions,
+        type: 'measure', model: { path: model.path, bytes: model.bytes, ...(model.files ? { files: model.files } : {}) }, feeds: new Map(feeds), plan, options: sessionOptions,
       }, timeoutMs ?? this.timeoutMs);
     } catch (e) {
       const failure = toStageError(e);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, errorLine } from '../errors.js';
-import { safeReadFile } from '../util/safeRead.js';
+import { fileKind, safeReadFile } from '../util/safeRead.js';
 import { inlineExternalData } from './inlineExternal.js';
 import { onnx, toNumber, type ModelProto } from './proto.js';
 import { validateModel } from './validate.js';
@@ -39,7 +39,7 @@ export function resolveModelPath(path: string): string {
     throw new InputError(`${path}: no such file or directory`);
   }
   if (st.isFile()) return path;
-  if (!st.isDirectory()) throw new InputError(`${path}: not a file or directory`);
+  if (!st.isDirectory()) throw new InputError(`${path}: ${fileKind(st)}, not a regular file or a folder; refused`);
   const onnxFiles = readdirSync(path).filter((f) => f.endsWith('.onnx')).sort();
   if (onnxFiles.includes('model.onnx')) return join(path, 'model.onnx');
   if (onnxFiles.length === 1) return join(path, onnxFiles[0]!);
