@@ -12,6 +12,8 @@ import type { Status, Tolerance } from '../models/manifest.js';
 import type { PreparedModel, ResultReferenceKind } from './prepare.js';
 import { DEFAULT_TOLERANCE } from './prepare.js';
 import type { Placement } from '../backends/placement.js';
+import type { ErrorStat } from '../compare/compare.js';
+import { validateOutputs, validationProblems, type OutputValidation } from './outputChecks.js';
 
 export type { BackendStatus } from '../backends/types.js';
 
@@ -45,6 +47,18 @@ export interface ModelResult {
   /** Which execution provider ran which nodes (from onnxruntime's log), when asked for. */
   placement?: Placement;
   warnings?: string[];
+  /** The inputs fed, as resolved (symbolic dims filled in). */
+  inputs?: { name: string; dtype: string; shape: number[] }[];
+  /** The error statistic judged, when not elementwise. */
+  checkErrorStat?: ErrorStat;
+  /** With --validate: NaN/infinite values and all-zero outputs, reference or not. */
+  validation?: OutputValidation;
+}
+
+/** Tolerances and statistic from the command line: bare values for every output, `outputs` for named ones. */
+export interface ToleranceOverride extends Partial<Tolerance> {
+  stat?: ErrorStat;
+  outputs?: ReadonlyMap<string, Partial<Tolerance>>;
 }
 
 export interface VerifyRun {
@@ -108,7 +122,7 @@ export function statusFromFailure(e: unknown): { status: Status; reason: string 
 /** Turn one measurement (or failure) of a prepared model on a backend into a result. */
 export function judge(
   p: PreparedModel, backend: BackendStatus, m: RunMeasurement | undefined, failure: { status: Status; reason: string } | undefined,
-  cpu: TensorMap | undefined, override?: Partial<Tolerance>, placement?: Placement,
+  cpu: TensorMap | undefined, override?: ToleranceOverride, placement?: Placement, checks: { validate?: boolean } = {},
 ): ModelResult {
   const tolerance = toleranceFor(p, backend.id, override);
   const adapter = backend.description?.adapter ?? { kind: 'unknown' as const };
@@ -121,6 +135,8 @@ export function judge(
     referenceKind: p.referenceKind, referenceSource: p.referenceSource, tolerance,
     ...(expected ? { expectedStatus: expected.status } : {}),
     ...(p.warnings.length ? { warnings: p.warnings } : {}),
+    inputs: [...p.feeds].map(([name, t]) => ({ name, dtype: t.dtype, shape: [...t.dims] })),
+    ...(override?.stat && override.stat !== 'elemwise' ? { checkErrorStat: override.stat } : {}),
   };
   const finish = (status: Status, rest: Partial<ModelResult>): ModelResult => ({
     ...base, status, meetsExpectation: meetsExpectation(status, expected?.status), ...rest,
@@ -130,10 +146,16 @@ export function judge(
     sessionCreateMs: m.sessionCreateMs, firstRunMs: m.firstRunMs, stats: latencyStats(m.timesMs),
     ...(m.peakRssBytes !== undefined ? { peakRssBytes: m.peakRssBytes } : {}),
   };
-  const againstCpu = backend.id !== 'cpu' && cpu ? compareOutputs(m.outputs, cpu, tolerance) : undefined;
-  const extra = { latency, ...(againstCpu ? { againstCpu } : {}), ...(placement ? { placement } : {}) };
+  const policy = { ...tolerance, ...(override?.stat ? { stat: override.stat } : {}) };
+  const againstCpu = backend.id !== 'cpu' && cpu ? compareOutputs(m.outputs, cpu, policy, override?.outputs) : undefined;
+  const validation = checks.validate ? validateOutputs(m.outputs) : undefined;
+  const flagged = validation && !validation.ok ? validationProblems(validation).map((x) => `--validate: ${x}`) : [];
+  const extra = {
+    latency, ...(againstCpu ? { againstCpu } : {}), ...(placement ? { placement } : {}),
+    ...(validation ? { validation } : {}), ...(flagged.length ? { warnings: [...p.warnings, ...flagged] } : {}),
+  };
   if (p.reference) {
-    const comparison = compareOutputs(m.outputs, p.reference, tolerance);
+    const comparison = compareOutputs(m.outputs, p.reference, policy, override?.outputs);
     return finish(comparison.ok ? 'pass' : 'mismatch', { ...extra, comparison, ...(comparison.ok ? {} : { reason: `against the ${p.referenceKind} reference: ${describeMismatch(comparison)}` }) });
   }
   if (againstCpu) {

@@ -5,12 +5,12 @@ import { collectDims, parseInteger } from '../options.js';
 export interface ModelInputOptions {
   inputs?: string;
   dim?: Record<string, number>;
-  seed: number;
+  seed?: number;
 }
 
 export function addModelInputOptions(cmd: Command, inputsHelp = 'input data for a model file: an .npz or a test_data_set_N folder'): Command {
   return cmd
     .option('--inputs <path>', inputsHelp)
     .option('--dim <name=value>', 'value of a symbolic dimension for generated inputs (repeatable)', collectDims)
-    .option('--seed <n>', 'seed for generated inputs', parseInteger('--seed'), 0);
+    .option('--seed <n>', 'seed for generated random inputs (default 0; reported as ignored when the inputs come from data)', parseInteger('--seed'));
 }
