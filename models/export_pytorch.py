@@ -356,6 +356,11 @@ def export_one(spec, versions):
             date = old.get("date", date)
     except (OSError, ValueError):
         pass
+    # The manifest says which exporter version made the file and when (refresh shows both).
+    manifest = {k: v for item in manifest.items() for k, v in
+                ([item, ("provenance", {"exporterVersion": versions["torchRelease"], "exported": date})]
+                 if item[0] == "source" else [item])}
+    write_json(os.path.join(folder, "manifest.json"), manifest)
     provenance = {
         "id": manifest["id"],
         "script": SCRIPT_REL,

@@ -9,6 +9,7 @@ import { packageVersion } from './util/version.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerVerifyCommand } from './commands/verify.js';
+import { registerConformanceCommand } from './commands/conformance.js';
 import { registerBackendsCommand } from './commands/backends.js';
 import { registerEvidenceCommand } from './commands/evidence.js';
 import { registerBisectCommand } from './commands/bisect.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerInspectCommand(program);
   registerModelsCommand(program);
   registerVerifyCommand(program);
+  registerConformanceCommand(program);
   registerBackendsCommand(program);
   registerEvidenceCommand(program);
   registerBisectCommand(program);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { classifyFailure } from '../src/path/failure.js';
+import { classifyFailure } from '../src/diagnose/failure.js';
 import { describePlacement, parsePlacement } from '../src/verify/placement.js';
 
 describe('path', () => {
@@ -63,9 +63,33 @@ describe('path', () => {
   });
 
   it('a framework with no bundled export fails at the model step', async () => {
-    const r = await runCli(['path', '--from', 'mxnet', '--to', 'cpu', '--json', '-q']);
+    const r = await runCli(['path', '--from', 'dl4j', '--to', 'cpu', '--json', '-q']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).model.status).toBe('fail');
+  });
+
+  it('MXNet, whose exports carry no reference, is checked with its bundled export across backends', async () => {
+    const r = await runCli(['path', '--from', 'mxnet', '--to', 'cpu,wasm', '--json', '-q'], { timeoutMs: 120_000 });
+    const report = JSON.parse(r.stdout);
+    expect(report.models).toEqual(['mxnet/crazyara_tic_tac_toe_bsize1']);
+    expect(report.verdict).toBe('pass');
+    const wasm = report.backends.find((b: { backend: string }) => b.backend === 'wasm');
+    expect(wasm.steps.find((s: { step: string }) => s.step === 'cross-backend').status).toBe('ok');
+  });
+
+  it('infers --from from the model\'s exporter fingerprint; --from overrides it', async () => {
+    const model = 'models/mxnet/crazyara_tic_tac_toe_bsize1/model.onnx';
+    const inferred = JSON.parse((await runCli(['path', '--to', 'cpu', '--model', model, '--json', '-q'])).stdout);
+    expect(inferred).toMatchObject({ from: 'mxnet', fromInferred: true });
+    expect(inferred.model.detail).toMatch(/exporter: MXNet \(mx2onnx\), by graph name `mxnet_converted_model`.*\(--from inferred from it\)/);
+    const overridden = JSON.parse((await runCli(['path', '--from', 'pytorch', '--to', 'cpu', '--model', model, '--json', '-q'])).stdout);
+    expect(overridden.from).toBe('pytorch');
+    expect(overridden.fromInferred).toBeUndefined();
+    expect(overridden.model).toMatchObject({ status: 'warn' });
+    expect(overridden.model.detail).toMatch(/not pytorch's, as --from says/);
+    const none = await runCli(['path', '--to', 'cpu']);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(/path needs --from <framework>, or --model/);
   });
 
   it('classifies onnxruntime failure messages', () => {

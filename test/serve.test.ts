@@ -55,11 +55,11 @@ describe('serve', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${handle.url}/index.html`);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 300_000 });
     await page.check('input[data-id="cntk/mnist-8"]');
     await page.check('input[data-id="tensorflow/keras-dense-tf2onnx"]');
     await page.click('#run');
-    await page.waitForFunction(() => document.querySelectorAll('#results tbody tr').length >= 4, null, { timeout: 120_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#results tbody tr').length >= 4, null, { timeout: 540_000 });
     const rows = await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => ({ model: (tr as HTMLElement).dataset.model, backend: (tr as HTMLElement).dataset.backend, status: (tr as HTMLElement).dataset.status })));
     expect(rows).toHaveLength(4);
     for (const r of rows) expect(r.status, `${r.model} ${r.backend}`).toBe('pass');

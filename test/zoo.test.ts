@@ -244,7 +244,7 @@ catch (e) {
 
 function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, cliArgs(args), { cwd: ROOT, env: { ...process.env, ...env }, timeout: 100_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, cliArgs(args), { cwd: ROOT, env: { ...process.env, ...env }, timeout: 540_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 99) : 0;
       done({ code, stdout, stderr });
     });

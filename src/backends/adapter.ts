@@ -47,3 +47,33 @@ export function adapterLabel(a: AdapterInfo): string {
   if (a.kind === 'hardware') return `GPU${a.vendor ? ` ${a.vendor}` : ''}`;
   return a.kind;
 }
+
+/** What a page's WebGPU probe found: the adapter, or why there is none. */
+export type AdapterProbe = { ok: true; adapter: PageAdapterInfo } | { ok: false; reason: string };
+
+interface GpuAdapterLike { info?: Record<string, unknown>; isFallbackAdapter?: unknown; features?: Iterable<string> }
+
+/** What an adapter says of itself (GPUAdapterInfo, the fallback flag, features), as plain data. */
+export function readAdapterInfo(adapter: GpuAdapterLike): PageAdapterInfo {
+  const i = adapter.info ?? {};
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  const fallback = typeof i.isFallbackAdapter === 'boolean' ? i.isFallbackAdapter
+    : typeof adapter.isFallbackAdapter === 'boolean' ? adapter.isFallbackAdapter : null;
+  return {
+    vendor: str(i.vendor), architecture: str(i.architecture), device: str(i.device), description: str(i.description),
+    isFallbackAdapter: fallback, features: Array.from(adapter.features ?? []).sort(),
+  };
+}
+
+/** The one WebGPU probe (runs in a page): `navigator.gpu.requestAdapter()` and what the adapter says. */
+export async function probeWebGpuAdapter(gpu: { requestAdapter(): Promise<unknown> } | undefined): Promise<AdapterProbe> {
+  if (!gpu) return { ok: false, reason: 'navigator.gpu is not available (WebGPU is disabled in this browser)' };
+  let adapter: unknown;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch (e) {
+    return { ok: false, reason: `navigator.gpu.requestAdapter() failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (!adapter) return { ok: false, reason: 'navigator.gpu.requestAdapter() returned no adapter' };
+  return { ok: true, adapter: readAdapterInfo(adapter as GpuAdapterLike) };
+}

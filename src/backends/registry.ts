@@ -4,7 +4,7 @@
  * build it. Only a worker (isolation/worker.ts) or a library user who wants an in-process backend
  * calls `create()`; the command process never builds a backend. Heavy runtimes load lazily.
  */
-import type { Backend, BackendId, WorkerEnv } from './types.js';
+import type { Backend, BackendDescription, BackendId, WorkerEnv } from './types.js';
 import { BACKEND_IDS } from './types.js';
 import { chooseVulkanDriver } from './vulkan.js';
 
@@ -12,8 +12,12 @@ export interface BackendDescriptor {
   readonly id: BackendId;
   /** One line for `backends`. */
   readonly title: string;
-  /** Environment variables the worker running this backend needs (read before the runtime starts). */
-  workerEnv(): WorkerEnv;
+  /**
+   * Environment variables the worker running this backend needs (read before the runtime starts).
+   * Given the description of an earlier worker, the environment of its replacement: a decision
+   * already made (which WebGPU adapter) is not probed again.
+   */
+  workerEnv(earlier?: BackendDescription): WorkerEnv;
   /** Build the backend in this process. */
   create(): Promise<Backend>;
 }
@@ -42,7 +46,10 @@ const DESCRIPTORS: Record<BackendId, BackendDescriptor> = {
     create: async () => (await import('./browser/backend.js')).createBrowserBackend('browser-wasm', TITLES['browser-wasm']),
   },
   'browser-webgpu': {
-    id: 'browser-webgpu', title: TITLES['browser-webgpu'], workerEnv: none,
+    id: 'browser-webgpu', title: TITLES['browser-webgpu'],
+    // A replacement keeps the adapter the first worker found (no hardware probe when it fell back to SwiftShader).
+    workerEnv: (earlier): WorkerEnv => (earlier?.details?.webgpuAdapterFlag === 'swiftshader' && !process.env.ONNX_WORKBENCH_WEBGPU_ADAPTER
+      ? { ONNX_WORKBENCH_WEBGPU_ADAPTER: 'swiftshader' } : {}),
     create: async () => (await import('./browser/backend.js')).createBrowserBackend('browser-webgpu', TITLES['browser-webgpu']),
   },
 };

@@ -4,20 +4,25 @@ import { bytes } from '../format/numbers.js';
 export function registerInspectCommand(program: Command): void {
   program
     .command('inspect')
-    .description('describe an ONNX model: producer, IR version, opsets, inputs/outputs, ops, parameters')
+    .description('describe an ONNX model: exporter (by fingerprint), producer, IR version, opsets, inputs/outputs, ops, parameters')
     .argument('<model>', 'an .onnx file, a folder holding one, or a bundled model id')
     .option('--json', 'machine-readable output')
     .action(async (model: string, opts: { json?: boolean }) => {
-      const { loadModel } = await import('../onnx/model.js');
+      const { openModel } = await import('../onnx/openModel.js');
       const { summarize } = await import('../onnx/inspect.js');
       const { resolveTargets } = await import('../models/catalog.js');
       const [target] = resolveTargets([model]);
-      const s = summarize(loadModel(target!.modelPath));
-      if (opts.json) { console.log(JSON.stringify(s, null, 2)); return; }
+      const { attributeSummary, describeExporter } = await import('../scorecard/attribution.js');
+      // Streamed: the weights are hashed as they pass, never held (peak memory is the graph's size).
+      const s = summarize(openModel(target!.modelPath));
+      const exporter = attributeSummary(s);
+      if (opts.json) { console.log(JSON.stringify({ ...s, exporter }, null, 2)); return; }
       const port = (p: { name: string; elemType: string; shape: unknown[] | null }) => `  ${p.name}: ${p.elemType} ${p.shape ? `[${p.shape.join(', ')}]` : '(shape unknown)'}`;
       console.log([
         `model        ${s.path}`,
         `producer     ${s.producerName || '(none)'} ${s.producerVersion}`,
+        `graph        ${s.graphName || '(no name)'}`,
+        describeExporter(exporter),
         `IR version   ${s.irVersion}`,
         `opsets       ${s.opsets.map((o) => `${o.domain} ${o.version}`).join(', ') || '(none)'}`,
         `inputs`, ...s.inputs.map(port),

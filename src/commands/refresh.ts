@@ -14,16 +14,17 @@ export function registerRefreshCommand(program: Command): void {
     .option('--evidence-dir <dir>', 'evidence directory (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
     .action(async (opts: RefreshOptions) => {
       const { defaultEvidenceDir } = await import('../evidence/store.js');
-      const { loadEvidenceFolder } = await import('./evidenceFolder.js');
+      const { scoringEvidence, namedEvidenceDir } = await import('./scoringEvidence.js');
       const { refreshScores } = await import('../scorecard/refresh.js');
       const { formatRefresh } = await import('../format/refresh.js');
       const { parseScoreFormat } = await import('../format/scorecard.js');
       const dir = opts.evidenceDir ?? defaultEvidenceDir();
-      const { records, rejected } = await loadEvidenceFolder(dir);
-      if (records.length === 0) process.stderr.write(`no evidence records in ${dir}: every cell is documented only (run onnx-workbench verify first)\n`);
+      const { records, rejected, source } = await scoringEvidence(dir, namedEvidenceDir(opts.evidenceDir));
+      if (source.kind === 'shipped') process.stderr.write(`no evidence records in ${dir}: using the shipped snapshot ${source.path} (made ${source.createdAt?.slice(0, 10)} on ${source.machine}); run onnx-workbench verify to make your own\n`);
+      else if (records.length === 0) process.stderr.write(`no evidence records in ${dir}: every cell is documented only (run onnx-workbench verify first)\n`);
       const format = opts.json ? 'json' : parseScoreFormat(opts.format);
       if (opts.policy !== 'strict' && opts.policy !== 'documented') throw new InputError(`unknown policy ${opts.policy}`);
-      const result = refreshScores(records, { policy: opts.policy, view: opts.asPublished ? 'as-published' : 'corrected', rejected });
+      const result = refreshScores(records, { policy: opts.policy, view: opts.asPublished ? 'as-published' : 'corrected', rejected, evidenceSource: source });
       console.log(formatRefresh(result, format));
     });
 }

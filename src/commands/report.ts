@@ -14,7 +14,7 @@ export function registerReportCommand(program: Command): void {
     .option('--open', 'open the report in a browser (xdg-open) when written')
     .action(async (opts: ReportOptions) => {
       const { defaultEvidenceDir } = await import('../evidence/store.js');
-      const { loadEvidenceFolder } = await import('./evidenceFolder.js');
+      const { scoringEvidence, namedEvidenceDir } = await import('./scoringEvidence.js');
       const { loadCatalog } = await import('../models/catalog.js');
       const { loadRegistry } = await import('../scorecard/data.js');
       const { computeScorecard } = await import('../scorecard/scores.js');
@@ -23,17 +23,18 @@ export function registerReportCommand(program: Command): void {
       const { InputError } = await import('../errors.js');
       if (opts.policy !== 'strict' && opts.policy !== 'documented') throw new InputError(`unknown policy '${opts.policy}' (strict or documented)`);
       const dir = opts.evidenceDir ?? defaultEvidenceDir();
-      const { records, files } = await loadEvidenceFolder(dir);
+      const { records, files, source } = await scoringEvidence(dir, namedEvidenceDir(opts.evidenceDir));
+      if (source.kind === 'shipped') process.stderr.write(`no evidence records in ${dir}: the report uses the shipped snapshot ${source.path} (made ${source.createdAt?.slice(0, 10)} on ${source.machine})\n`);
       const registry = loadRegistry();
       const result = await generateReport({
         outDir: resolve(opts.out), records, recordFiles: files, catalog: loadCatalog(), registry,
         scorecards: {
           published: computeScorecard({ view: 'as-published' }),
           corrected: computeScorecard({ view: 'corrected' }),
-          refreshed: refreshScores(records, { policy: opts.policy, view: 'corrected', registry }),
+          refreshed: refreshScores(records, { policy: opts.policy, view: 'corrected', registry, evidenceSource: source }),
         },
       });
-      console.log(`report: ${result.index} (${records.length} evidence record(s) from ${dir})`);
+      console.log(`report: ${result.index} (${records.length} evidence record(s) from ${source.kind === 'shipped' ? `the shipped snapshot ${source.path}` : dir})`);
       if (opts.open) {
         const { spawn } = await import('node:child_process');
         const child = spawn('xdg-open', [pathToFileURL(result.index).href], { stdio: 'ignore', detached: true });

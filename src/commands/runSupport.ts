@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import type { BackendId } from '../backends/types.js';
 import type { EvidenceRecord } from '../evidence/store.js';
 import type { PreparedModel } from '../verify/prepare.js';
+import type { InputFailure } from '../suite/prepareCases.js';
 import type { BackendStatus, ModelResult, VerifyEvent } from '../verify/verify.js';
 import type { Command } from 'commander';
 import { parseBackends } from './options.js';
@@ -34,13 +35,18 @@ export function interruptible(): { signal: AbortSignal; dispose(): void } {
  * Run `work` with Ctrl-C handling. Returns null when the user interrupted it: the exit code is
  * then 130 and the caller writes nothing (no evidence from a run cut short).
  */
-export async function runInterruptibly<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T | null> {
+export async function runInterruptibly<T>(work: (signal: AbortSignal) => Promise<T>, keepPartial = false): Promise<T | null> {
   const interrupt = interruptible();
   let result: T;
   try {
     result = await work(interrupt.signal);
   } finally {
     interrupt.dispose();
+  }
+  if (interrupt.signal.aborted && keepPartial) {
+    // A suite run keeps what finished: the record is marked partial.
+    process.exitCode = 130;
+    return result;
   }
   if (interrupt.signal.aborted) {
     process.stderr.write('interrupted: no evidence written\n');
@@ -79,19 +85,19 @@ export async function probeEvidence(opts: { evidence: boolean; evidenceDir?: str
 }
 
 /** Save the run's record; a failure is returned (to throw after the results are printed), not thrown. */
-export async function trySaveEvidence(kind: EvidenceRecord['kind'], run: { machine: EvidenceRecord['machine']; backends: BackendStatus[]; results: ModelResult[] }, opts: { evidence: boolean; evidenceDir?: string }): Promise<{ path?: string; error?: unknown }> {
+export async function trySaveEvidence(kind: EvidenceRecord['kind'], run: { machine: EvidenceRecord['machine']; backends: BackendStatus[]; results: ModelResult[] }, opts: { evidence: boolean; evidenceDir?: string }, partial = false): Promise<{ path?: string; error?: unknown }> {
   try {
-    const path = await saveEvidence(kind, run, opts);
+    const path = await saveEvidence(kind, run, opts, partial);
     return path ? { path } : {};
   } catch (error) {
     return { error };
   }
 }
 
-export async function saveEvidence(kind: EvidenceRecord['kind'], run: { machine: EvidenceRecord['machine']; backends: BackendStatus[]; results: ModelResult[] }, opts: { evidence: boolean; evidenceDir?: string }): Promise<string | undefined> {
+export async function saveEvidence(kind: EvidenceRecord['kind'], run: { machine: EvidenceRecord['machine']; backends: BackendStatus[]; results: ModelResult[] }, opts: { evidence: boolean; evidenceDir?: string }, partial = false): Promise<string | undefined> {
   if (!opts.evidence || run.results.length === 0) return undefined;
   const { defaultEvidenceDir, makeRecord, writeRecord } = await import('../evidence/store.js');
-  return writeRecord(opts.evidenceDir ?? defaultEvidenceDir(), makeRecord(kind, run.machine, run.backends, run.results));
+  return writeRecord(opts.evidenceDir ?? defaultEvidenceDir(), { ...makeRecord(kind, run.machine, run.backends, run.results), ...(partial ? { partial: true } : {}) });
 }
 
 export function resultLine(e: Extract<VerifyEvent, { type: 'result' }>, extra = ''): string {
@@ -132,8 +138,19 @@ export function addVerifyRunOptions(cmd: Command): Command {
   return addEvidenceOptions(cmd).option('-q, --quiet', 'no progress on stderr');
 }
 
+/** What a suite run (`verify <root>`) adds: cases that could not be read, and progress on a TTY. */
+export interface SuiteRunExtras {
+  inputErrors: InputFailure[];
+  /** Cases found (prepared + input errors), for the summary line. */
+  cases: number;
+  /** The roots, recorded with each result (`suite`). */
+  root: string;
+  /** Replaces the verify table (and --json's run) with another view of the results (conformance). */
+  view?: { render(results: ModelResult[]): string; json(results: ModelResult[]): unknown };
+}
+
 /** Verify prepared models as the `verify` command does: progress, evidence, output, exit code. */
-export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOptions): Promise<void> {
+export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOptions, suite?: SuiteRunExtras): Promise<void> {
   const backends: BackendId[] = parseBackends(opts.backend);
   const { verify } = await import('../verify/verify.js');
   for (const p of prepared) for (const w of p.warnings) process.stderr.write(`warning: ${p.target.id}: ${w}\n`);
@@ -141,6 +158,9 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   const tolerance = toleranceOverride(opts);
   checkToleranceNames(tolerance, new Set(prepared.flatMap((p) => p.summary.outputs.map((o) => o.name))));
   const saved = opts.saveOutputs ? await prepareSaveOutputs(opts.saveOutputs, prepared, backends) : undefined;
+  const { ProgressLine } = await import('../suite/progress.js');
+  // Suites: one redrawn status line on a terminal instead of a line per case; nothing in pipes or --json.
+  const progress = suite ? new ProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !opts.quiet && !opts.json) : undefined;
   const run = await runInterruptibly((signal) => verify(prepared, {
     backends, tolerance, signal,
     ...(opts.validate ? { validate: true } : {}),
@@ -148,22 +168,56 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
     plan: { warmup: opts.warmup, iterations: opts.iterations, maxDurationMs: opts.duration * 1000 },
     timeoutMs: opts.timeout * 1000,
     ...(opts.threads ? { threads: opts.threads } : {}),
+    ...(suite ? { inputErrors: suite.inputErrors } : {}),
     onEvent: (e) => {
+      if (progress) {
+        if (e.type === 'start') progress.update(e.index, e.total, `${e.backend} ${e.model}`);
+        if (e.type === 'result') progress.update(e.index, e.total, `${e.result.backend} ${e.result.model}`);
+        return;
+      }
       if (e.type === 'result' && !opts.quiet) process.stderr.write(resultLine(e, e.result.latency?.stats ? ` p50 ${e.result.latency.stats.p50.toFixed(2)} ms` : ''));
     },
-  }));
+  }), Boolean(suite));
+  progress?.clear();
   if (!run) return;
+  if (suite) {
+    // Suite results say which suite they belong to and which ops the case uses (conformance by op).
+    const ops = new Map(prepared.map((p) => [p.target.id, Object.keys(p.summary.opCounts)]));
+    run.results = run.results.map((r) => ({ ...r, suite: suite.root, ...(ops.has(r.model) ? { ops: ops.get(r.model)! } : {}) }));
+  }
+  const partial = Boolean(suite) && process.exitCode === 130;
   const allThere = checkBackends(run, explicitBackends(opts.backend));
   if (saved) for (const line of saved.write()) process.stderr.write(`${line}\n`);
-  const { path: evidencePath, error: evidenceError } = await trySaveEvidence('verify', run, opts);
-  if (opts.json) {
-    console.log(JSON.stringify({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
+  const { path: evidencePath, error: evidenceError } = await trySaveEvidence('verify', run, opts, partial);
+  if (opts.json && suite?.view) {
+    console.log(JSON.stringify({ ...(suite.view.json(run.results) as object), ...(partial ? { partial: true } : {}), ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
+  } else if (opts.json) {
+    console.log(JSON.stringify({ ...run, ...(partial ? { partial: true } : {}), ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
+  } else if (suite?.view) {
+    console.log(suite.view.render(run.results));
+    console.log((await import('../suite/summary.js')).suiteSummaryLine(run.results, suite.cases));
+    if (evidencePath) console.log(`evidence: ${evidencePath}${partial ? ' (partial: interrupted)' : ''}`);
   } else {
     const { renderVerify } = await import('../format/verify.js');
     console.log(renderVerify(run));
     const { renderResolvedInputs } = await import('../format/inputs.js');
-    for (const line of renderResolvedInputs(prepared)) console.log(line);
-    if (evidencePath) console.log(`evidence: ${evidencePath}`);
+    if (!suite) for (const line of renderResolvedInputs(prepared)) console.log(line);
+    if (suite) {
+      const { suiteSummaryLine } = await import('../suite/summary.js');
+      console.log(suiteSummaryLine(run.results, suite.cases));
+    }
+    if (evidencePath) console.log(`evidence: ${evidencePath}${partial ? ' (partial: interrupted)' : ''}`);
+  }
+  if (partial) {
+    process.stderr.write(`interrupted: ${run.results.length} finished results kept${evidencePath ? ' in a record marked partial' : ''}\n`);
+    return; // exit code 130
+  }
+  // Nothing at all could be run (every case unreadable or unsupported): exit 2, not 1.
+  const { NOT_RUN_STATUSES } = await import('../suite/summary.js');
+  if (suite && run.results.length > 0 && run.results.every((r) => NOT_RUN_STATUSES.has(r.status))) {
+    process.stderr.write('nothing could be run: every case is input-error or unsupported\n');
+    process.exitCode = 2;
+    return;
   }
   let validationFailed = false;
   if (opts.validate) {

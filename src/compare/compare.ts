@@ -52,6 +52,10 @@ export interface TensorComparison {
   /** Positions where exactly one side is NaN, or infinities differ. */
   nonFiniteMismatches: number;
   cosineSimilarity: number | null;
+  /** Flat index (row-major) of the element with the largest absolute error. */
+  maxAbsIndex?: number;
+  /** The smallest atol that would have passed at this rtol (null when non-finite values differ: no atol passes). */
+  passingAtol?: number | null;
   topK?: TopKAgreement;
   tolerance: Tolerance;
   /** The statistic judged, when not elementwise, and its values over the absolute and relative errors. */
@@ -122,13 +126,21 @@ export function compareTensors(name: string, actual: Tensor, reference: Tensor, 
   if (actual.dtype !== reference.dtype && !(boolish(actual.dtype) && boolish(reference.dtype))) {
     return fail(`element type ${actual.dtype} differs from the reference ${reference.dtype}`);
   }
+  if (reference.dtype === 'string') {
+    // Strings compare exactly, element by element.
+    const x = actual.data as string[], y = reference.data as string[];
+    let mismatches = 0;
+    for (let i = 0; i < y.length; i++) if (x[i] !== y[i]) mismatches++;
+    const first = y.findIndex((v, i) => x[i] !== v);
+    return { ...base, ok: mismatches === 0, ...(mismatches ? { problem: `${mismatches}/${y.length} strings differ (first at ${first}: ${JSON.stringify(x[first])} vs ${JSON.stringify(y[first])})` } : {}), mismatches, maxAbsError: 0, maxRelError: 0, meanAbsError: 0, nonFiniteMismatches: 0, cosineSimilarity: null };
+  }
   const a = toFloat64(actual);
   const b = toFloat64(reference);
   const { atol, rtol } = tolerance;
   let mismatches = 0, nonFinite = 0, maxAbs = 0, maxRel = 0, sumAbs = 0, finiteCount = 0;
-  let dot = 0, na = 0, nb = 0;
-  // The tolerance that would have passed (elementwise): the largest excess over rtol*|b| and over atol.
-  let needAtol = 0, needRtol = 0;
+  let dot = 0, na = 0, nb = 0, maxAt = 0, needAtol = 0;
+  // The rtol that would have passed at this atol (elementwise), and the errors a statistic needs.
+  let needRtol = 0;
   const absErrors = stat ? new Float64Array(b.length) : undefined;
   const relErrors = stat ? new Float64Array(b.length) : undefined;
   for (let i = 0; i < b.length; i++) {
@@ -141,29 +153,31 @@ export function compareTensors(name: string, actual: Tensor, reference: Tensor, 
     const diff = Math.abs(x - y);
     finiteCount++;
     sumAbs += diff;
-    if (diff > maxAbs) maxAbs = diff;
+    if (diff > maxAbs) { maxAbs = diff; maxAt = i; }
+    const need = diff - rtol * Math.abs(y);
+    if (need > needAtol) needAtol = need;
     const rel = diff / Math.max(Math.abs(y), Number.MIN_VALUE);
     if (diff > 0 && rel > maxRel) maxRel = rel;
     if (diff > atol + rtol * Math.abs(y)) mismatches++;
-    needAtol = Math.max(needAtol, diff - rtol * Math.abs(y));
     if (diff > atol) needRtol = Math.max(needRtol, y === 0 ? Number.POSITIVE_INFINITY : (diff - atol) / Math.abs(y));
     if (absErrors && relErrors) { absErrors[finiteCount - 1] = diff; relErrors[finiteCount - 1] = y === 0 ? (diff === 0 ? 0 : Number.POSITIVE_INFINITY) : diff / Math.abs(y); }
     dot += x * y; na += x * x; nb += y * y;
   }
   let ok = mismatches === 0;
+  let passAtol = needAtol, passRtol = needRtol;
   let statResult: TensorComparison['stat'];
   if (stat && absErrors && relErrors) {
     const absError = statOf(absErrors.subarray(0, finiteCount), stat);
     const relError = statOf(relErrors.subarray(0, finiteCount), stat);
     statResult = { name: stat, absError, relError };
     ok = nonFinite === 0 && (absError <= atol || relError <= rtol);
-    needAtol = absError;
-    needRtol = relError;
+    passAtol = absError;
+    passRtol = relError;
   }
   const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
   const passingTolerance: PassingTolerance | undefined = ok ? undefined : nonFinite > 0
     ? { atol: null, rtol: null }
-    : { atol: finiteOrNull(Math.max(needAtol, 0)), rtol: finiteOrNull(needRtol) };
+    : { atol: finiteOrNull(Math.max(passAtol, 0)), rtol: finiteOrNull(passRtol) };
   const cos = na === 0 && nb === 0 ? 1 : na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
   return {
     ...base,
@@ -174,6 +188,8 @@ export function compareTensors(name: string, actual: Tensor, reference: Tensor, 
     meanAbsError: finiteCount ? sumAbs / finiteCount : 0,
     nonFiniteMismatches: nonFinite,
     cosineSimilarity: finiteCount ? cos : null,
+    maxAbsIndex: maxAt,
+    passingAtol: nonFinite ? null : needAtol,
     ...(isScoreVector(reference.dims, reference.dtype) && a.length > 0 ? { topK: topK(a, b, reference.dims) } : {}),
     ...(statResult ? { stat: statResult } : {}),
     ...(passingTolerance ? { passingTolerance } : {}),

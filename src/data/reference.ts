@@ -1,21 +1,26 @@
 /**
  * Reference data: the inputs to feed and the outputs to expect, from an ONNX test set
- * (`test_data_set_N/input_K.pb`, `output_K.pb`), an `.npz` archive, or generated inputs.
+ * (`test_data_set_N/input_K.pb`, `output_K.pb`: TensorProto, SequenceProto, MapProto or
+ * OptionalProto, as each port's type says), an `.npz` archive, or generated inputs.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { safeReadFile } from '../util/safeRead.js';
 import type { PortInfo } from '../onnx/inspect.js';
-import { isSupportedDType, type DType } from '../onnx/dtypes.js';
-import { decodeTensorProtoBytes } from '../tensor/tensorProto.js';
+import { isPlainNumericDType, isSupportedDType, type DType } from '../onnx/dtypes.js';
+import { decodeValueBytes, type Value, type ValueType } from '../tensor/valueProto.js';
+import type { ModelPortTypes, PortType } from './ports.js';
 import { parseNpz } from '../tensor/npy.js';
 import { allocate, checkAllocatable, floatToHalf, shapeString, type Tensor } from '../tensor/tensor.js';
 
 export interface ReferenceData {
+  /** Tensor inputs to feed, by graph input name (an optional input holding a tensor is that tensor). */
   inputs: Map<string, Tensor>;
-  /** Expected outputs by graph output name; null when there is no reference. */
+  /** Expected tensor outputs by graph output name; null when there is no reference. */
   outputs: Map<string, Tensor> | null;
+  /** Every value read, tensors or not (sequences, maps, optionals), by port name. */
+  values?: { inputs: Map<string, Value>; outputs: Map<string, Value> };
   /** Where the data came from, for the record. */
   source: string;
 }
@@ -24,16 +29,39 @@ function readBytes(path: string): Uint8Array {
   return safeReadFile(path, { kind: 'data' });
 }
 
-/** Tensors named in the file where the name is a graph port, else matched by position. */
-function assignNames(files: string[], ports: PortInfo[], what: string): Map<string, Tensor> {
-  const out = new Map<string, Tensor>();
-  const portNames = new Set(ports.map((p) => p.name));
+/** A port's type: the model's declared type where known, else a tensor of the summary's element type. */
+function typeOf(port: PortInfo, types: PortType[] | undefined): ValueType {
+  return types?.find((t) => t.name === port.name)?.type ?? { kind: 'tensor', elemType: 'undefined' };
+}
+
+/**
+ * Values named in the file where the name is a graph port, else matched by position. Each file is
+ * decoded as the message its port's type calls for (TensorProto, SequenceProto, MapProto, OptionalProto).
+ */
+function assignNames(files: string[], ports: PortInfo[], types: PortType[] | undefined, what: string): Map<string, Value> {
+  const out = new Map<string, Value>();
+  const byName = new Map(ports.map((p) => [p.name, p]));
   files.forEach((file, k) => {
-    const { name, tensor } = decodeTensorProtoBytes(readBytes(file), file);
-    const target = name && portNames.has(name) ? name : ports[k]?.name;
+    const bytes = readBytes(file);
+    const positional = ports[k];
+    let decoded = decodeValueBytes(bytes, positional ? typeOf(positional, types) : { kind: 'tensor', elemType: 'undefined' }, file);
+    const named = decoded.name ? byName.get(decoded.name) : undefined;
+    if (named && named !== positional) decoded = decodeValueBytes(bytes, typeOf(named, types), file);
+    const target = named?.name ?? positional?.name;
     if (!target) throw new InputError(`${file}: ${what} ${k} has no matching graph ${what} (the graph has ${ports.length})`);
-    out.set(target, tensor);
+    if (out.has(target)) throw new InputError(`${file}: a second value for graph ${what} '${target}'`);
+    out.set(target, decoded.value);
   });
+  return out;
+}
+
+/** The tensors among values: plain tensors, and optionals that hold a tensor. */
+function tensorsOf(values: Map<string, Value>): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [name, v] of values) {
+    if (v.kind === 'tensor') out.set(name, v.tensor);
+    else if (v.kind === 'optional' && v.value?.kind === 'tensor') out.set(name, v.value.tensor);
+  }
   return out;
 }
 
@@ -45,15 +73,28 @@ function numbered(dir: string, prefix: string): string[] {
     .map((x) => join(dir, x.f));
 }
 
+/** The `test_data_set_N` folders of a model folder, in numeric order (set 2 before set 10). */
+export function findTestDataSets(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .map((e) => ({ e, m: /^test_data_set_(\d+)$/.exec(e.name) }))
+    .filter((x): x is { e: typeof x.e; m: RegExpExecArray } => x.m !== null && x.e.isDirectory())
+    .sort((a, b) => Number(a.m[1]) - Number(b.m[1]))
+    .map((x) => join(dir, x.e.name));
+}
+
 /** An ONNX test set folder. Inputs may be absent (then `inputs` is empty and must be generated). */
-export function loadTestDataSet(dir: string, inputs: PortInfo[], outputs: PortInfo[]): ReferenceData {
+export function loadTestDataSet(dir: string, inputs: PortInfo[], outputs: PortInfo[], types?: ModelPortTypes): ReferenceData {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${dir}: test data set folder not found`);
   const inputFiles = numbered(dir, 'input');
   const outputFiles = numbered(dir, 'output');
   if (inputFiles.length === 0 && outputFiles.length === 0) throw new InputError(`${dir}: no input_N.pb or output_N.pb files`);
+  const inValues = assignNames(inputFiles, inputs, types?.inputs, 'input');
+  const outValues = assignNames(outputFiles, outputs, types?.outputs, 'output');
   return {
-    inputs: assignNames(inputFiles, inputs, 'input'),
-    outputs: outputFiles.length ? assignNames(outputFiles, outputs, 'output') : null,
+    inputs: tensorsOf(inValues),
+    outputs: outputFiles.length ? tensorsOf(outValues) : null,
+    values: { inputs: inValues, outputs: outValues },
     source: basename(dir),
   };
 }
@@ -112,7 +153,7 @@ export function generateInputs(ports: PortInfo[], recipe: InputRecipe, dimValues
   const out = new Map<string, Tensor>();
   const rand = seededRandom(recipe.kind === 'random' ? recipe.seed : 0);
   for (const port of ports) {
-    if (!isSupportedDType(port.elemType)) throw new InputError(`input '${port.name}': cannot generate ${port.elemType} data`);
+    if (!isSupportedDType(port.elemType) || !isPlainNumericDType(port.elemType)) throw new InputError(`input '${port.name}': cannot generate ${port.elemType} data`);
     const dtype: DType = port.elemType;
     const dims = concreteDims(port, dimValues);
     const n = checkAllocatable(dims, `input '${port.name}'`);
@@ -142,6 +183,7 @@ export function checkFeeds(feeds: Map<string, Tensor>, ports: PortInfo[], what: 
   for (const port of ports) {
     const t = feeds.get(port.name);
     if (!t) throw new InputError(`${what}: no data for graph input '${port.name}'`);
+    if (port.elemType === 'optional') continue; // an optional input holding a tensor is fed as the tensor (its type checked when read)
     if (t.dtype !== port.elemType) {
       throw new InputError(`${what}: input '${port.name}' is ${t.dtype} but the graph expects ${port.elemType}`);
     }

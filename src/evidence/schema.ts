@@ -51,6 +51,8 @@ export const evidenceSchema = {
       properties: { hostname: { type: 'string' }, platform: { type: 'string' }, arch: { type: 'string' }, cpuModel: { type: 'string' }, cpuCount: { type: 'number' } },
     },
     userAgent: { type: 'string', maxLength: 1000 },
+    /** The run was interrupted (Ctrl-C): the record holds the results finished before that. */
+    partial: { type: 'boolean' },
     backends: {
       type: 'array', maxItems: 20,
       items: {
@@ -72,7 +74,8 @@ export const evidenceSchema = {
         properties: {
           model: { type: 'string', maxLength: 1000 },
           path: { type: 'string' },
-          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          // Empty only for an input-error whose model file could not be read at all.
+          sha256: { type: 'string', pattern: '^([0-9a-f]{64})?$' },
           producerName: { type: 'string' },
           producerVersion: { type: 'string' },
           framework: { type: 'string' },
@@ -80,6 +83,7 @@ export const evidenceSchema = {
           adapter,
           status: { enum: STATUSES },
           expectedStatus: { enum: STATUSES },
+          expectedReason: { type: 'string' },
           meetsExpectation: { type: 'boolean' },
           reason: { type: 'string' },
           referenceKind: { enum: ['exporter', 'onnxruntime', 'onnx-reference', 'none', 'user', 'cpu-backend'] },
@@ -88,6 +92,10 @@ export const evidenceSchema = {
           comparison,
           againstCpu: comparison,
           latency,
+          dataSets: { type: 'integer', minimum: 0 },
+          toleranceRule: { type: 'string' },
+          suite: { type: 'string' },
+          ops: { type: 'array', items: { type: 'string' } },
         },
       },
     },

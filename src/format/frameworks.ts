@@ -1,6 +1,7 @@
 /** The ONNX registry as a terminal table or JSON (for `onnx-workbench frameworks`). */
 import Table from 'cli-table3';
 import type { FrameworkInfo, OnnxSide, RegistryFile } from '../scorecard/model.js';
+import { levelName, type FrameworkGrade } from '../scorecard/levels.js';
 
 export interface RegistryRow {
   id: string;
@@ -30,20 +31,56 @@ export function registryRows(registry: RegistryFile, frameworks: FrameworkInfo[]
   });
 }
 
-export function formatRegistryTable(registry: RegistryFile, frameworks: FrameworkInfo[]): string {
+/** What ran here for a framework: evidence level, exports, newest exporter version, backends. */
+export interface VerifiedHere {
+  level: number;
+  levelName: string;
+  exports: number;
+  newestExporterVersion: string | null;
+  backends: string[];
+  userModels: number;
+}
+
+export function verifiedHere(g: FrameworkGrade | undefined): VerifiedHere {
+  if (!g) return { level: 5, levelName: levelName(5), exports: 0, newestExporterVersion: null, backends: [], userModels: 0 };
+  return {
+    level: g.level, levelName: levelName(g.level), exports: g.exports.length,
+    newestExporterVersion: g.exporterVersions.length ? g.exporterVersions[g.exporterVersions.length - 1]! : null,
+    backends: g.backends, userModels: g.user.models.length,
+  };
+}
+
+function verifiedCell(v: VerifiedHere): string {
+  if (v.exports === 0) return `${v.levelName}${v.userModels ? ` (${v.userModels} user model(s), not counted)` : ''}`;
+  return [
+    v.levelName,
+    `${v.exports} export(s)`,
+    `exporter ${v.newestExporterVersion ?? '(no version written)'}`,
+    ...(v.backends.length ? [v.backends.join(', ')] : []),
+    ...(v.userModels ? [`+${v.userModels} user model(s), not counted`] : []),
+  ].join('; ');
+}
+
+export function formatRegistryTable(registry: RegistryFile, frameworks: FrameworkInfo[], verified?: { byFramework: Map<string, FrameworkGrade>; from: string }): string {
+  const head = ['framework', 'export', 'import', 'producer_name', 'status', ...(verified ? ['verified here'] : [])];
   const t = new Table({
-    head: ['framework', 'export', 'import', 'producer_name', 'status'],
+    head,
     style: { head: [], border: [] },
-    colWidths: [14, 44, 40, 16, 28],
+    colWidths: verified ? [14, 34, 30, 14, 22, 30] : [14, 44, 40, 16, 28],
     wordWrap: true,
   });
-  for (const r of registryRows(registry, frameworks)) t.push([r.name, r.export, r.import, r.producerNames, r.status]);
+  for (const r of registryRows(registry, frameworks)) {
+    t.push([r.name, r.export, r.import, r.producerNames, r.status, ...(verified ? [verifiedCell(verifiedHere(verified.byFramework.get(r.id)))] : [])]);
+  }
   return [
     t.toString(),
     `ONNX capability checked ${registry.checked}; every claim has a source URL (onnx-workbench frameworks --json). Levels: built-in = in the framework's own package, community = a separate package.`,
+    ...(verified ? [`verified here: evidence level (1 exporter outputs, 2 independent reference, 3 runs and backends agree, 4 exports fail to load today, 5 documented only) from ${verified.from}; only bundled or zoo exports count.`] : []),
   ].join('\n');
 }
 
-export function formatRegistryJson(registry: RegistryFile): string {
-  return JSON.stringify(registry, null, 2);
+export function formatRegistryJson(registry: RegistryFile, verified?: { byFramework: Map<string, FrameworkGrade>; from: string }): string {
+  if (!verified) return JSON.stringify(registry, null, 2);
+  const verifiedHereById = Object.fromEntries(registry.frameworks.map((e) => [e.id, verifiedHere(verified.byFramework.get(e.id))]));
+  return JSON.stringify({ ...registry, verifiedHere: { from: verified.from, frameworks: verifiedHereById } }, null, 2);
 }

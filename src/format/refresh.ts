@@ -11,16 +11,14 @@ const tierMove = (c: RefreshedCell) => (c.tier.article === c.tier.refreshed ? ti
 const rankMove = (c: RefreshedCell) => (c.rank.article === c.rank.refreshed ? String(c.rank.refreshed) : `${c.rank.article} → ${c.rank.refreshed}`);
 
 function evidenceCell(c: RefreshedCell): string {
-  const e = c.evidence;
-  if (!e) return 'documented only';
-  const parts = [
-    e.verified.length ? `${e.verified.length} verified` : '',
-    e.consistentOnly.length ? `${e.consistentOnly.length} cpu-consistent` : '',
-    e.mismatched.length ? `${e.mismatched.length} mismatch` : '',
-    e.failedToLoad.length ? `${e.failedToLoad.length} load-error` : '',
-    e.failedToRun.length ? `${e.failedToRun.length} run-error` : '',
-  ].filter(Boolean);
-  return `${parts.join(', ')}${e.backends.length ? ` [${e.backends.join(', ')}]` : ''}`;
+  const g = c.grade;
+  if (!g) return 'documented only';
+  const byLevel = new Map<string, number>();
+  for (const e of g.exports) { const k = e.level ? `L${e.level}` : e.outcome; byLevel.set(k, (byLevel.get(k) ?? 0) + 1); }
+  const parts = [...byLevel].map(([k, n]) => `${n}×${k}`);
+  const newest = c.exporterVersions.length ? ` exporter ${c.exporterVersions[c.exporterVersions.length - 1]}` : '';
+  const user = c.userEvidence.models ? ` (+${c.userEvidence.models} user model(s), not counted)` : '';
+  return `${parts.join(', ') || 'no graded export'}${c.backends.length ? ` [${c.backends.join(', ')}]` : ''}${newest}${user}`;
 }
 
 function recordsCell(c: RefreshedCell, max = 2): string {
@@ -29,10 +27,15 @@ function recordsCell(c: RefreshedCell, max = 2): string {
 }
 
 function header(r: RefreshResult): string[] {
+  const src = r.evidenceSource;
+  const from = src?.kind === 'shipped'
+    ? `the SHIPPED evidence snapshot (${src.path}, made ${src.createdAt?.slice(0, 10) ?? 'unknown'} on ${src.machine ?? 'unknown'}; your evidence folder has none)`
+    : src ? src.path : 'the evidence';
   return [
-    `Refreshed ONNX support (policy ${r.policy}, ${r.view} view) from ${r.recordCount} evidence record(s).`,
+    `Refreshed ONNX support (policy ${r.policy}, ${r.view} view) from ${r.recordCount} evidence record(s) in ${from}.`,
+    'Levels: 1 exporter outputs, 2 independent reference, 3 runs and backends agree (no reference), 4 exports fail to load today, 5 documented only. Only bundled or zoo exports count; user models are shown apart.',
     r.policy === 'strict'
-      ? 'strict: an exporter scores its level (built-in 100, community 50) only when one of its exports was verified here; documented-only claims score 0.'
+      ? 'strict: levels 1-3 score the exporter\'s level (built-in 100, community 50); levels 4-5 and mismatch-only score 0.'
       : 'documented: the registry\'s best level (export or import) counts; evidence is shown beside it.',
   ];
 }
@@ -49,9 +52,9 @@ function rows(r: RefreshResult, recordMax: number): string[][] {
 export function formatRefresh(r: RefreshResult, format: ScoreFormat): string {
   if (format === 'json') return JSON.stringify(r, null, 1);
   if (format === 'csv') {
-    const lines = [csvLine(['framework', 'onnx_article', 'onnx_refreshed', 'basis', 'explanation', 'platform_article', 'platform_refreshed', 'overall_article', 'overall_refreshed', 'rank_article', 'rank_refreshed', 'tier_article', 'tier_refreshed', 'records', 'policy', 'view'])];
+    const lines = [csvLine(['framework', 'onnx_article', 'onnx_refreshed', 'level', 'basis', 'explanation', 'platform_article', 'platform_refreshed', 'overall_article', 'overall_refreshed', 'rank_article', 'rank_refreshed', 'tier_article', 'tier_refreshed', 'records', 'policy', 'view'])];
     for (const c of r.cells) {
-      lines.push(csvLine([c.framework, c.articleOnnx, c.refreshedOnnx, c.basis, c.explanation, c.platform.article, c.platform.refreshed, c.overall.article, c.overall.refreshed, c.rank.article, c.rank.refreshed, c.tier.article, c.tier.refreshed, c.records.join(' '), r.policy, r.view]));
+      lines.push(csvLine([c.framework, c.articleOnnx, c.refreshedOnnx, c.level, c.basis, c.explanation, c.platform.article, c.platform.refreshed, c.overall.article, c.overall.refreshed, c.rank.article, c.rank.refreshed, c.tier.article, c.tier.refreshed, c.records.join(' '), r.policy, r.view]));
     }
     return lines.join('\n');
   }
@@ -62,7 +65,7 @@ export function formatRefresh(r: RefreshResult, format: ScoreFormat): string {
     lines.push('', ...r.cells.map((c) => `- **${c.name}**: ${c.explanation}`));
     return lines.join('\n');
   }
-  const t = new Table({ head: HEAD, style: { head: [], border: [] }, wordWrap: true, colWidths: [14, 9, 10, 16, 34, 14, 14, 8, 7, 24] });
+  const t = new Table({ head: HEAD, style: { head: [], border: [] }, wordWrap: true, colWidths: [14, 9, 10, 18, 34, 14, 14, 8, 7, 24] });
   for (const row of rows(r, 1)) t.push(row);
   return [...header(r), t.toString(), ...r.cells.map((c) => `${c.name}: ${c.explanation}`)].join('\n');
 }

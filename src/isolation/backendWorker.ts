@@ -33,6 +33,22 @@ function installExitHook(): void {
   process.on('exit', () => { for (const w of live) w.kill(); });
 }
 
+/**
+ * Remove a worker's private folder. Chromium processes of a killed group may still be writing
+ * into it for a moment: retry a few times in the background, and once more at exit; never throw.
+ */
+const leftovers = new Set<string>();
+function removeFolder(dir: string, attempt = 0): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 2, retryDelay: 50 });
+    leftovers.delete(dir);
+  } catch {
+    leftovers.add(dir);
+    if (attempt < 5) setTimeout(() => removeFolder(dir, attempt + 1), 500 * (attempt + 1)).unref();
+  }
+}
+process.on('exit', () => { for (const dir of leftovers) { try { rmSync(dir, { recursive: true, force: true }); } catch { /* left in the temp folder */ } } });
+
 export function workerScript(): string {
   const path = join(packageRoot(), 'dist', 'isolation', 'worker.js');
   if (!existsSync(path)) throw new WorkbenchError(`${path} is missing: run npm run build`);
@@ -55,7 +71,12 @@ export class WorkerProcess {
   /** How many processes this handle has started (the first, and each replacement). */
   starts = 0;
 
-  constructor(readonly backend: BackendId, private readonly env: Record<string, string> = {}) {}
+  constructor(readonly backend: BackendId, private env: Record<string, string> = {}) {}
+
+  /** Environment for the processes started from now on (a replacement's). */
+  setEnv(env: Record<string, string>): void {
+    this.env = env;
+  }
 
   get running(): boolean {
     return this.child !== undefined;
@@ -99,7 +120,7 @@ export class WorkerProcess {
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       live.delete(this);
-      rmSync(home, { recursive: true, force: true });
+      removeFolder(home);
       const why = signal ? `the ${this.backend} worker was killed by ${signal}` : `the ${this.backend} worker exited with code ${code}`;
       // The last meaningful stderr line, without colour codes or onnxruntime's routine warnings.
       const tail = this.stderrTail.replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n').filter((l) => l.trim() && !l.includes('[W:onnxruntime')).slice(-1)[0];

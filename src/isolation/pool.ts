@@ -54,7 +54,10 @@ export async function backendSetOf(list: Backend[]): Promise<BackendSet> {
 export function isolatedBackends(ids: readonly BackendId[], options: StartOptions = {}): WorkerBackend[] {
   return ids.map((id) => {
     const d = backendDescriptor(id);
-    return new WorkerBackend(id, d.title, { env: d.workerEnv(), timeoutMs: options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS, isSuspect: isSuspectFailure });
+    return new WorkerBackend(id, d.title, {
+      env: d.workerEnv(), timeoutMs: options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS, isSuspect: isSuspectFailure,
+      replacementEnv: (earlier) => ({ ...d.workerEnv(), ...d.workerEnv(earlier) }),
+    });
   });
 }
 

@@ -24,7 +24,7 @@ export const DEFAULT_WORKER_TIMEOUT_MS = 600_000;
  * Every other failure (a run error, a timeout, a crash, a load error from a kernel or an EP) is
  * suspect and costs the runtime.
  */
-const MODEL_REFUSAL = /INVALID_PROTOBUF|INVALID_GRAPH|Could not find an implementation for|Unsupported model IR version|is not a registered function\/op|No Op registered for|No opset import for domain|opset \d+ is under development|protobuf parsing failed/i;
+const MODEL_REFUSAL = /INVALID_PROTOBUF|INVALID_GRAPH|Could not find an implementation for|Unsupported model IR version|is not a registered function\/op|No Op registered for|No opset import for domain|opset \d+ is under development|protobuf parsing failed|onnxruntime::Model::Model\(/i;
 
 export function isSuspectFailure(e: BackendStageError): boolean {
   if (e.stage !== 'load') return true;
@@ -38,19 +38,25 @@ export interface WorkerBackendOptions {
   timeoutMs?: number;
   /** Which failures replace the worker; default `isSuspectFailure`. */
   isSuspect?: (e: BackendStageError) => boolean;
+  /** Environment of a replacement worker, from the first worker's description (the descriptor's `workerEnv`). */
+  replacementEnv?: (earlier: BackendDescription) => WorkerEnv;
 }
 
 export class WorkerBackend implements Backend {
   private readonly worker: WorkerProcess;
   private readonly timeoutMs: number;
   private readonly isSuspect: (e: BackendStageError) => boolean;
+  private readonly env: WorkerEnv;
+  private readonly replacementEnv: ((earlier: BackendDescription) => WorkerEnv) | undefined;
   private availability: Promise<Availability> | undefined;
   private description: BackendDescription | undefined;
   /** Workers replaced after a suspect failure. */
   recycled = 0;
 
   constructor(readonly id: BackendId, readonly title: string, options: WorkerBackendOptions = {}) {
-    this.worker = new WorkerProcess(id, options.env ?? {});
+    this.env = options.env ?? {};
+    this.replacementEnv = options.replacementEnv;
+    this.worker = new WorkerProcess(id, this.env);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
     this.isSuspect = options.isSuspect ?? isSuspectFailure;
   }
@@ -106,7 +112,7 @@ export class WorkerBackend implements Backend {
 
   /** Replace the runtime: stop the worker now; the next request starts a fresh one. */
   async recycle(): Promise<void> {
-    if (!this.worker.running) { this.recycled++; return; }
+    if (this.description && this.replacementEnv) this.worker.setEnv({ ...this.env, ...this.replacementEnv(this.description) });
     this.worker.kill();
     this.recycled++;
   }

@@ -6,8 +6,14 @@ import { Ajv, type JSONSchemaType } from 'ajv';
 import { InputError, errorLine } from '../errors.js';
 import { safeReadText } from '../util/safeRead.js';
 
-export type Status = 'pass' | 'mismatch' | 'load-error' | 'run-error' | 'no-reference' | 'timeout' | 'unavailable';
-export const STATUSES: Status[] = ['pass', 'mismatch', 'load-error', 'run-error', 'no-reference', 'timeout', 'unavailable'];
+/**
+ * `input-error`: the model or its reference data is unreadable or inconsistent (reason and file named);
+ * `unsupported`: the runtime's JavaScript API cannot pass a type the case needs (named);
+ * `nondeterministic`: random ops (Bernoulli, Dropout in training, RandomUniform/Normal, Multinomial)
+ * whose outputs no implementation reproduces: checked for shape, type and value set, not element by element.
+ */
+export type Status = 'pass' | 'mismatch' | 'load-error' | 'run-error' | 'no-reference' | 'timeout' | 'unavailable' | 'input-error' | 'unsupported' | 'nondeterministic';
+export const STATUSES: Status[] = ['pass', 'mismatch', 'load-error', 'run-error', 'no-reference', 'timeout', 'unavailable', 'input-error', 'unsupported', 'nondeterministic'];
 
 /** Where the expected outputs came from. */
 export type ReferenceKind = 'exporter' | 'onnxruntime' | 'onnx-reference' | 'none';
@@ -31,6 +37,8 @@ export interface ModelManifest {
   source: SourceRef;
   /** Provenance of the reference data when it came from elsewhere. */
   dataSource?: SourceRef;
+  /** What is known of the export itself: exporter version and a date (`unknown` where nobody knows). */
+  provenance?: ExportProvenance;
   licence: string;
   reference: {
     kind: ReferenceKind;
@@ -57,6 +65,16 @@ export interface ModelManifest {
 }
 
 export interface Expectation { status: Status; reason?: string }
+
+export interface ExportProvenance {
+  /** Version of the exporting framework or tool, or `unknown` (e.g. MXNet writes none into the file). */
+  exporterVersion?: string;
+  /** ISO date the export was made, where a record of it exists (e.g. a provenance.json). */
+  exported?: string;
+  /** ISO date of the source commit that holds the file: the export is at least that old. */
+  committed?: string;
+  committedNote?: string;
+}
 
 const sourceSchema = {
   type: 'object',
@@ -92,6 +110,15 @@ export const manifestSchema: JSONSchemaType<ModelManifest> = {
     sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     source: sourceSchema,
     dataSource: { ...sourceSchema, nullable: true },
+    provenance: {
+      type: 'object', nullable: true, required: [], additionalProperties: false,
+      properties: {
+        exporterVersion: { type: 'string', nullable: true },
+        exported: { type: 'string', nullable: true, pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+        committed: { type: 'string', nullable: true, pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+        committedNote: { type: 'string', nullable: true },
+      },
+    },
     licence: { type: 'string' },
     reference: {
       type: 'object',

@@ -3,6 +3,7 @@
  * (for divergence localisation and shape discovery) and re-encode the model.
  */
 import { onnx, type ModelProto, type NodeProto } from './proto.js';
+import { isLazy } from './modelReader.js';
 
 /** Node outputs of the main graph, in topological (file) order, skipping optional empty names. */
 export function intermediateNames(proto: ModelProto): { name: string; node: NodeProto; index: number }[] {
@@ -19,6 +20,7 @@ export function intermediateNames(proto: ModelProto): { name: string; node: Node
  * Element types and shapes are left to onnxruntime's inference (a bare ValueInfo with a name).
  */
 export function exposeIntermediates(proto: ModelProto, names?: string[]): Uint8Array {
+  if (isLazy(proto)) throw new Error('exposeIntermediates: this model was read by streaming and holds no weights; load it with loadModel to edit it');
   const copy = onnx.ModelProto.decode(onnx.ModelProto.encode(proto).finish());
   const graph = copy.graph!;
   const existing = new Set((graph.output ?? []).map((o) => o.name));

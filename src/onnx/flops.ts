@@ -21,6 +21,7 @@
 import { errorLine } from '../errors.js';
 import { toNumber, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from './proto.js';
 import { exposeIntermediates } from './edit.js';
+import { isLazy } from './modelReader.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export type Shapes = ReadonlyMap<string, readonly number[]>;
@@ -234,7 +235,10 @@ export async function estimateFlops(proto: ModelProto, feeds?: ReadonlyMap<strin
   const shapes = staticShapes(graph);
   const first = countFlops(graph, shapes, 'static');
   const missing = missingShapes(graph, shapes);
-  if (missing.length === 0 || !feeds || options.observe === false || !options.runner) return first;
+  if (missing.length === 0 || !feeds || options.observe === false) return first;
+  // A model read by streaming holds no weights: re-encoding it for the shape run would drop them.
+  if (isLazy(proto)) return { ...first, note: 'shapes not observed: the model is run from its files (too large to re-encode with intermediates exposed); static shapes only' };
+  if (!options.runner) return first;
   try {
     const observed = await observeShapes(proto, feeds, missing, options.runner);
     // Observed dims win over declared ones: they are what actually ran.

@@ -1,7 +1,18 @@
 /** A model's summary: what `onnx-workbench inspect` prints. Pure function of the decoded protobuf. */
 import { elementTypeName, dtypeFromCode, bytesPerElement } from './dtypes.js';
 import { toNumber, type GraphProto, type ModelProto, type ValueInfoProto } from './proto.js';
+import { rawDataLength } from './modelReader.js';
 import type { LoadedModel } from './model.js';
+
+/** What a summary is made from: a model loaded in memory, or one read by the streaming reader. */
+export interface SummarySource {
+  path: string;
+  sha256: string;
+  proto: ModelProto;
+  /** The file's size; else the length of `bytes`. */
+  sizeBytes?: number;
+  bytes?: Uint8Array;
+}
 
 export type Dim = number | string;
 
@@ -22,6 +33,11 @@ export interface ModelSummary {
   irVersion: number;
   domain: string;
   modelVersion: number;
+  /** The main graph's name: exporters leave their mark here (`mxnet_converted_model`, `CNTKGraph`, `torch-jit-export`...). */
+  graphName: string;
+  /** ModelProto.doc_string and GraphProto.doc_string. */
+  docString: string;
+  graphDocString: string;
   opsets: { domain: string; version: number }[];
   inputs: PortInfo[];
   outputs: PortInfo[];
@@ -66,7 +82,7 @@ function countOps(graph: GraphProto, counts: Record<string, number>): void {
   }
 }
 
-export function summarize(model: LoadedModel): ModelSummary {
+export function summarize(model: SummarySource | LoadedModel): ModelSummary {
   const proto: ModelProto = model.proto;
   const graph = proto.graph!;
   const opCounts: Record<string, number> = {};
@@ -78,7 +94,8 @@ export function summarize(model: LoadedModel): ModelSummary {
     const n = (init.dims ?? []).reduce<number>((a, d) => a * toNumber(d), 1);
     parameterCount += n;
     const dt = dtypeFromCode(init.dataType ?? 0);
-    parameterBytes += init.rawData?.length ? init.rawData.length : dt ? n * bytesPerElement(dt) : 0;
+    const raw = rawDataLength(init);
+    parameterBytes += raw ? raw : dt ? n * bytesPerElement(dt) : 0;
     if ((init.externalData ?? []).length > 0) {
       const kv = Object.fromEntries((init.externalData ?? []).map((e) => [e.key, e.value]));
       externalData.push({
@@ -96,6 +113,9 @@ export function summarize(model: LoadedModel): ModelSummary {
     irVersion: toNumber(proto.irVersion),
     domain: proto.domain ?? '',
     modelVersion: toNumber(proto.modelVersion),
+    graphName: graph.name ?? '',
+    docString: proto.docString ?? '',
+    graphDocString: graph.docString ?? '',
     opsets: (proto.opsetImport ?? []).map((o) => ({ domain: o.domain || 'ai.onnx', version: toNumber(o.version) })),
     inputs: feedInputs(graph),
     outputs: (graph.output ?? []).map(portInfo),
@@ -103,7 +123,7 @@ export function summarize(model: LoadedModel): ModelSummary {
     opCounts: Object.fromEntries(Object.entries(opCounts).sort(([a], [b]) => a.localeCompare(b))),
     parameterCount,
     parameterBytes,
-    sizeBytes: model.bytes.length,
+    sizeBytes: ('sizeBytes' in model ? model.sizeBytes : undefined) ?? model.bytes?.length ?? 0,
     sha256: model.sha256,
     metadata: Object.fromEntries((proto.metadataProps ?? []).map((m) => [m.key ?? '', m.value ?? ''])),
     externalData,

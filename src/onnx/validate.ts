@@ -13,6 +13,7 @@ import { InputError } from '../errors.js';
 import { maxTensorElements } from '../tensor/tensor.js';
 import { elementTypeName } from './dtypes.js';
 import { hasExternalData, quoteName, resolveExternalData } from './externalData.js';
+import { payloadCount, rawDataLength } from './modelReader.js';
 import { toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.js';
 import type { onnx } from 'onnx-proto';
 
@@ -86,16 +87,16 @@ export function rawByteSize(code: number, n: number): number | undefined {
 /** Which typed field holds a tensor's values when it has no raw_data, and how many entries n elements take. */
 function typedField(t: TensorProto, code: number, n: number): { field: string; count: number; expected: number[] } | undefined {
   switch (code) {
-    case 1: return { field: 'float_data', count: t.floatData?.length ?? 0, expected: [n] };
-    case 14: return { field: 'float_data', count: t.floatData?.length ?? 0, expected: [2 * n] };
-    case 11: return { field: 'double_data', count: t.doubleData?.length ?? 0, expected: [n] };
-    case 15: return { field: 'double_data', count: t.doubleData?.length ?? 0, expected: [2 * n] };
-    case 7: return { field: 'int64_data', count: t.int64Data?.length ?? 0, expected: [n] };
-    case 12: case 13: return { field: 'uint64_data', count: t.uint64Data?.length ?? 0, expected: [n] };
-    case 8: return { field: 'string_data', count: t.stringData?.length ?? 0, expected: [n] };
+    case 1: return { field: 'float_data', count: payloadCount(t, 'floatData'), expected: [n] };
+    case 14: return { field: 'float_data', count: payloadCount(t, 'floatData'), expected: [2 * n] };
+    case 11: return { field: 'double_data', count: payloadCount(t, 'doubleData'), expected: [n] };
+    case 15: return { field: 'double_data', count: payloadCount(t, 'doubleData'), expected: [2 * n] };
+    case 7: return { field: 'int64_data', count: payloadCount(t, 'int64Data'), expected: [n] };
+    case 12: case 13: return { field: 'uint64_data', count: payloadCount(t, 'uint64Data'), expected: [n] };
+    case 8: return { field: 'string_data', count: payloadCount(t, 'stringData'), expected: [n] };
     case 2: case 3: case 4: case 5: case 6: case 9: case 10: case 16: case 17: case 18: case 19: case 20:
-      return { field: 'int32_data', count: t.int32Data?.length ?? 0, expected: [n] };
-    case 21: case 22: case 23: return { field: 'int32_data', count: t.int32Data?.length ?? 0, expected: [Math.ceil(n / 2), n] };
+      return { field: 'int32_data', count: payloadCount(t, 'int32Data'), expected: [n] };
+    case 21: case 22: case 23: return { field: 'int32_data', count: payloadCount(t, 'int32Data'), expected: [Math.ceil(n / 2), n] };
     default: return undefined;
   }
 }
@@ -126,6 +127,8 @@ class Collector {
     this.problems.push({ kind, severity, message });
   }
 }
+
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 const nodeLabel = (node: NodeProto, index: number): string =>
   `node #${index}${node.name ? ` '${quoteName(node.name, 60)}'` : ''} (${quoteName(node.opType || '?', 40)})`;
@@ -189,7 +192,7 @@ class Validator {
       }
       return;
     }
-    const raw = t.rawData?.length ?? 0;
+    const raw = rawDataLength(t);
     if (raw > 0) {
       if (bytes !== undefined && raw !== bytes) {
         this.out.add('data-size-mismatch', 'error', `${what} has ${raw} bytes of raw data but its shape and type (${n} × ${elementTypeName(code)}) need ${bytes}`);
@@ -268,7 +271,7 @@ class Validator {
   private readonly badNames = new Set<string>();
   /** Tensor names with control characters (newlines, escapes, NUL) would garble every message and log line. */
   name(name: string, what: string): void {
-    if (!/[\u0000-\u001f\u007f]/.test(name) || this.badNames.has(name)) return;
+    if (!CONTROL_CHARS.test(name) || this.badNames.has(name)) return;
     this.badNames.add(name);
     this.out.add('bad-name', 'error', `${what} '${quoteName(name)}' has control characters in its name`);
   }
@@ -336,13 +339,15 @@ class Validator {
     for (const o of producer.keys()) scope.names.add(o);
 
     // Node inputs: defined here (input, initializer, node output) or in an enclosing graph.
-    const deps: number[][] = nodes.map(() => []);
+    // Producer -> consumer edges as two flat lists (one array per node would cost a million arrays).
+    const deps: { from: number[]; to: number[] } = { from: [], to: [] };
     let unsorted: string | undefined;
     nodes.forEach((node, i) => {
       const uses = (name: string, implicit: boolean): void => {
         const p = producer.get(name);
         if (p !== undefined) {
-          deps[i]!.push(p);
+          deps.from.push(p);
+          deps.to.push(i);
           if (p >= i && unsorted === undefined) unsorted = `${nodeLabel(node, i)} uses '${quoteName(name)}' before ${nodeLabel(nodes[p]!, p)} produces it`;
           return;
         }
@@ -352,7 +357,7 @@ class Validator {
           ? `${prefix}a subgraph of ${nodeLabel(node, i)} uses '${quoteName(name)}', which no enclosing graph defines`
           : `${prefix}${nodeLabel(node, i)} reads '${quoteName(name)}', which is neither a graph input, an initializer nor a node output`);
       };
-      for (const name of node.input ?? []) if (name) { this.name(name, `${prefix}${nodeLabel(node, i)} input`); uses(name, false); } // '' is an optional input left out
+      for (const name of node.input ?? []) if (name) { if (CONTROL_CHARS.test(name)) this.name(name, `${prefix}${nodeLabel(node, i)} input`); uses(name, false); } // '' is an optional input left out
       (node.attribute ?? []).forEach((a) => {
         const what = `${prefix}${nodeLabel(node, i)} attribute '${quoteName(a.name ?? '')}'`;
         if (a.t) this.tensor(a.t, what);
@@ -429,21 +434,25 @@ class Validator {
   }
 
   /** Kahn's algorithm over producer -> consumer edges; reports the nodes left on a cycle. */
-  private cycles(nodes: NodeProto[], deps: number[][], prefix: string): void {
+  private cycles(nodes: NodeProto[], deps: { from: number[]; to: number[] }, prefix: string): void {
     const n = nodes.length;
     if (n === 0) return;
+    // Consumers in compressed rows (an edge used twice counts twice on both sides, which Kahn's algorithm allows).
     const indegree = new Int32Array(n);
-    const consumers: number[][] = nodes.map(() => []);
-    deps.forEach((ds, i) => {
-      for (const p of new Set(ds)) { indegree[i]!++; consumers[p]!.push(i); }
-    });
+    const start = new Int32Array(n + 1);
+    const m = deps.from.length;
+    for (let e = 0; e < m; e++) { indegree[deps.to[e]!]!++; start[deps.from[e]! + 1]!++; }
+    for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+    const fill = start.slice(0, n);
+    const consumers = new Int32Array(m);
+    for (let e = 0; e < m; e++) consumers[fill[deps.from[e]!]!++] = deps.to[e]!;
     const ready: number[] = [];
     for (let i = 0; i < n; i++) if (indegree[i] === 0) ready.push(i);
     let done = 0;
     while (ready.length) {
       const i = ready.pop()!;
       done++;
-      for (const c of consumers[i]!) if (--indegree[c]! === 0) ready.push(c);
+      for (let k = start[i]!; k < start[i + 1]!; k++) { const c = consumers[k]!; if (--indegree[c]! === 0) ready.push(c); }
     }
     if (done === n) return;
     let first = -1;

@@ -9,8 +9,11 @@ import { loadCatalog, type Target } from '../models/catalog.js';
 import { prepareTarget, type PreparedModel } from '../verify/prepare.js';
 import { verify, type ModelResult, type VerifyRun } from '../verify/verify.js';
 import { describePlacement } from '../backends/placement.js';
-import { classifyFailure, type FailureCause } from './failure.js';
+import { classifyFailure, type FailureCause } from '../diagnose/failure.js';
 import { loadModel } from '../onnx/model.js';
+import { summarize } from '../onnx/inspect.js';
+import { attributeSummary, describeExporter } from '../scorecard/attribution.js';
+import { InputError } from '../errors.js';
 
 /** What the capability registry says of a framework's exporter. */
 export interface ExporterClaim {
@@ -40,6 +43,8 @@ export interface BackendPath {
 
 export interface PathReport {
   from: string;
+  /** `--from` was not given: it was read from the model's exporter fingerprint. */
+  fromInferred?: boolean;
   to: BackendId[];
   exporter: PathStep;
   model: PathStep;
@@ -51,7 +56,11 @@ export interface PathReport {
 
 /** Bundled models that stand for a framework's exporter: expected to pass, newest exporter first. */
 export function representativeModels(framework: string, max = 3): Target[] {
-  const entries = loadCatalog().filter((e) => e.manifest.framework === framework && e.manifest.expected.status === 'pass' && e.manifest.reference.kind !== 'none');
+  // Exports with a reference first; a framework whose exports have none (MXNet, PaddlePaddle) is
+  // represented by exports that run, checked across backends.
+  const runs = loadCatalog().filter((e) => e.manifest.framework === framework && (e.manifest.expected.status === 'pass' || e.manifest.expected.status === 'no-reference'));
+  const withRef = runs.filter((e) => e.manifest.reference.kind !== 'none');
+  const entries = withRef.length ? withRef : runs;
   const version = (id: string) => {
     const s = loadModel(entries.find((e) => e.manifest.id === id)!.modelPath).proto.producerVersion ?? '';
     return s.split('.').map((x) => Number.parseInt(x, 10) || 0);
@@ -72,7 +81,7 @@ function backendPath(backend: BackendId, run: VerifyRun): BackendPath {
   const steps: PathStep[] = [];
   const loadFail = results.find((r) => r.status === 'load-error' || r.status === 'timeout' || r.status === 'run-error');
   if (loadFail) {
-    const cause = classifyFailure(loadFail.reason ?? '');
+    const cause = classifyFailure(loadFail.reason ?? '', loadFail.status);
     steps.push({ step: 'load', status: 'fail', detail: `${loadFail.model}: ${loadFail.status}: ${cause.detail}`, cause });
   } else {
     steps.push({ step: 'load', status: 'ok', detail: `${results.length} model(s) load and run on ${status.description?.runtime} ${status.description?.runtimeVersion} (${status.description?.executionProvider} EP)` });
@@ -83,7 +92,7 @@ function backendPath(backend: BackendId, run: VerifyRun): BackendPath {
     const bad = withRef.filter((r) => r.status === 'mismatch');
     if (withRef.length === 0) steps.push({ step: 'reference', status: 'skipped', detail: 'no exporter reference for these models' });
     else if (bad.length) {
-      const cause = classifyFailure(bad[0]!.reason ?? '');
+      const cause = classifyFailure(bad[0]!.reason ?? '', 'mismatch');
       steps.push({ step: 'reference', status: 'fail', detail: `${bad.length}/${withRef.length} differ from the exporter's reference: ${bad[0]!.model}: ${bad[0]!.reason}`, cause });
     } else steps.push({ step: 'reference', status: 'ok', detail: `${withRef.length} model(s) match the ${[...new Set(withRef.map((r) => r.referenceKind))].join('/')} reference (${describeTolerance(withRef[0]!)})` });
     const cross = ran.filter((r) => r.againstCpu);
@@ -110,8 +119,17 @@ function describeTolerance(r: ModelResult): string {
   return `atol ${r.tolerance.atol}, rtol ${r.tolerance.rtol}`;
 }
 
+/** `--from` for a user's model when the user gave none: its exporter by fingerprint. */
+export function inferFrom(model: string | undefined): string {
+  if (!model) throw new InputError('path needs --from <framework>, or --model <file.onnx> to infer it from');
+  const a = attributeSummary(summarize(loadModel(model)));
+  if (a.framework === 'unknown') throw new InputError(`${model}: cannot infer --from: ${describeExporter(a)}; pass --from <framework>`);
+  return a.framework;
+}
+
 export interface PathOptions {
   from: string;
+  fromInferred?: boolean;
   to: BackendId[];
   /** A user's model file instead of the bundled exports. */
   model?: string;
@@ -132,10 +150,10 @@ export async function checkPath(options: PathOptions): Promise<PathReport> {
   let model: PathStep;
   if (options.model) {
     const t: Target = { id: options.model, modelPath: options.model };
-    const producer = loadModel(options.model).proto.producerName ?? '';
-    const expected = claim?.producerNames ?? [];
-    const matches = expected.length === 0 || expected.some((p) => p.toLowerCase() === producer.toLowerCase());
-    model = { step: 'model', status: matches ? 'ok' : 'warn', detail: `${options.model}: producer_name '${producer}'${matches ? '' : ` is not one of ${options.from}'s (${expected.join(', ')})`}` };
+    const a = attributeSummary(summarize(loadModel(options.model)));
+    const matches = a.framework === options.from;
+    const said = options.fromInferred ? ' (--from inferred from it)' : matches ? '' : `: not ${options.from}'s, as --from says`;
+    model = { step: 'model', status: matches ? 'ok' : 'warn', detail: `${options.model}: ${describeExporter(a)}${said}` };
     targets = [t];
   } else {
     targets = representativeModels(options.from);
@@ -144,9 +162,9 @@ export async function checkPath(options: PathOptions): Promise<PathReport> {
       : { step: 'model', status: 'fail', detail: `no bundled ${options.from} export; pass --model <file.onnx> (or pull one with onnx-workbench zoo pull)` };
   }
   if (exporter.status === 'fail' && !options.model) {
-    return { from: options.from, to: options.to, exporter, model, models: [], backends: [], verdict: 'fail' };
+    return { from: options.from, ...(options.fromInferred ? { fromInferred: true } : {}), to: options.to, exporter, model, models: [], backends: [], verdict: 'fail' };
   }
-  if (targets.length === 0) return { from: options.from, to: options.to, exporter, model, models: [], backends: [], verdict: 'fail' };
+  if (targets.length === 0) return { from: options.from, ...(options.fromInferred ? { fromInferred: true } : {}), to: options.to, exporter, model, models: [], backends: [], verdict: 'fail' };
   const prepared: PreparedModel[] = targets.map((t) => prepareTarget(t, options.inputs ? { inputs: options.inputs } : {}));
   if (options.model && !prepared[0]!.reference && !options.inputs) {
     model = { ...model, detail: `${model.detail}; no reference data given, the cpu backend is the reference` };
@@ -159,5 +177,5 @@ export async function checkPath(options: PathOptions): Promise<PathReport> {
   const backends = options.to.map((b) => backendPath(b, run));
   const available = backends.filter((b) => b.verdict !== 'unavailable');
   const verdict = exporter.status !== 'fail' && model.status !== 'fail' && available.length > 0 && available.every((b) => b.verdict === 'pass') ? 'pass' : 'fail';
-  return { from: options.from, to: options.to, exporter, model, models: targets.map((t) => t.id), backends, verdict, evidence: run };
+  return { from: options.from, ...(options.fromInferred ? { fromInferred: true } : {}), to: options.to, exporter, model, models: targets.map((t) => t.id), backends, verdict, evidence: run };
 }

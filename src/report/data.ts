@@ -3,6 +3,7 @@
  * scorecards: pure functions of their inputs, so they can be tested without rendering.
  */
 import { BACKEND_IDS, type BackendId } from '../backends/types.js';
+import type { Conformance } from '../suite/conformance.js';
 import type { EvidenceRecord } from '../evidence/store.js';
 import type { CatalogEntry } from '../models/catalog.js';
 import type { ModelResult } from '../verify/verify.js';
@@ -47,6 +48,8 @@ export interface ReportData {
   latency: LatencyRow[];
   provenance: CatalogEntry['manifest'][];
   runs: RunInfo[];
+  /** Suite results (`conformance`/`verify <root>`): counts per backend and the gaps against cpu. */
+  conformance?: Conformance;
 }
 
 /** The newest result per (model, sha256, backend): later records supersede earlier ones. */

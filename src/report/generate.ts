@@ -11,11 +11,15 @@ import type { EvidenceRecord } from '../evidence/store.js';
 import type { CatalogEntry } from '../models/catalog.js';
 import type { Scorecard } from '../scorecard/scores.js';
 import type { RefreshResult } from '../scorecard/refresh.js';
-import { producerMap } from '../scorecard/refresh.js';
+import { userFrameworkOf } from '../scorecard/refresh.js';
+import { knownExports } from '../scorecard/known.js';
+import type { ModelResult } from '../verify/verify.js';
 import type { RegistryFile } from '../scorecard/model.js';
 import { buildLatency, buildMatrix, runInfo, type ReportData } from './data.js';
 import { categoryBarsSpec, latencySpec, overallComparisonSpec, radarSpec, renderVega, renderVegaLite } from './charts.js';
 import { renderPage } from './html.js';
+import { computeConformance } from '../suite/conformance.js';
+import { suiteResults } from '../suite/records.js';
 
 export interface ReportInput {
   outDir: string;
@@ -65,13 +69,24 @@ export function checkReportDir(outDir: string): 'absent' | 'empty' | 'report' {
 }
 
 export function assemble(input: ReportInput): ReportData {
-  const producers = producerMap(input.registry);
-  const frameworkOf = (r: { framework?: string; producerName: string }) => r.framework ?? producers(r.producerName);
+  // The same attribution as refresh: exports of known provenance under their catalog framework,
+  // the user's own models in a row of their own ("chainer (user models)"), never mixed in.
+  const known = knownExports(input.catalog);
+  const userFramework = userFrameworkOf(input.registry);
+  const frameworkOf = (r: ModelResult) => {
+    const k = known.get(r.sha256);
+    if (k && r.referenceKind !== 'user') return k.framework;
+    const fw = userFramework(r);
+    return fw ? `${fw} (user models)` : undefined;
+  };
+  // Suite cases (hundreds of one-op tests) have their own section: not in the matrix or latency rows.
+  const curated = input.records.map((r) => ({ ...r, results: r.results.filter((x) => !x.suite) }));
   return {
     generatedAt: new Date().toISOString(),
     scorecards: input.scorecards,
-    matrix: buildMatrix(input.records, input.registry.frameworks.map((f) => f.id), frameworkOf),
-    latency: buildLatency(input.records),
+    matrix: buildMatrix(curated, input.registry.frameworks.map((f) => f.id), frameworkOf),
+    latency: buildLatency(curated),
+    conformance: computeConformance(suiteResults(input.records)),
     provenance: input.catalog.map((e) => e.manifest),
     runs: runInfo(input.records),
   };

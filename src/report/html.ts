@@ -4,6 +4,7 @@ import type { RefreshResult } from '../scorecard/refresh.js';
 import type { Scorecard } from '../scorecard/scores.js';
 import type { CellState, LatencyRow, MatrixCell, ReportData } from './data.js';
 import { ADAPTER_LABELS } from './charts.js';
+import { conformanceSection } from '../suite/conformanceHtml.js';
 
 export function esc(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -38,7 +39,7 @@ function refreshTable(r: RefreshResult): string {
 <td class="num">${n(c.platform.article)} → ${n(c.platform.refreshed)}</td><td class="num">${n(c.overall.article)} → ${n(c.overall.refreshed)}</td>
 <td class="num">${c.rank.article ?? '—'} → ${c.rank.refreshed ?? '—'}</td><td>${tier(c.tier.article)} → ${tier(c.tier.refreshed)}${c.tier.article !== c.tier.refreshed ? ' <b>changed</b>' : ''}</td>
 <td>${esc(c.explanation)}${c.records.length ? `<br>${c.records.slice(0, 3).map((id) => `<a href="records/${esc(id)}.json">${esc(id)}</a>`).join(', ')}${c.records.length > 3 ? ` +${c.records.length - 3}` : ''}` : ''}</td></tr>`).join('');
-  return `<div class="card"><h3>Refreshed from evidence (policy ${esc(r.policy)}, ${esc(r.view)} view, ${r.recordCount} record(s))</h3>
+  return `<div class="card"><h3>Refreshed from evidence (policy ${esc(r.policy)}, ${esc(r.view)} view, ${r.recordCount} record(s)${r.evidenceSource?.kind === 'shipped' ? `, the SHIPPED snapshot made ${esc(r.evidenceSource.createdAt?.slice(0, 10) ?? '')} on ${esc(r.evidenceSource.machine ?? '')}` : ''})</h3>
 <table><thead><tr><th>framework</th><th>ONNX article</th><th>ONNX refreshed</th><th>basis</th><th>Platform</th><th>overall</th><th>rank</th><th>tier</th><th>evidence</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
@@ -92,7 +93,7 @@ export function renderPage(data: ReportData, charts: Charts): string {
 <body>
 <h1>onnx-workbench report</h1>
 <p class="note">Generated ${esc(data.generatedAt)} from ${data.runs.length} evidence record(s). Source of the scores: ${esc(published.source.article.title)} (${esc(published.source.article.publisher)}, ${esc(published.source.article.published)}), digitized from its charts; ${esc(published.source.uncertainty.note)}</p>
-<nav><a href="#scorecard">Scorecard</a><a href="#matrix-section">ONNX evidence matrix</a><a href="#latency-section">Latency</a><a href="#provenance-section">Provenance</a><a href="#runs-section">Runs</a></nav>
+<nav><a href="#scorecard">Scorecard</a><a href="#matrix-section">ONNX evidence matrix</a><a href="#latency-section">Latency</a><a href="#conformance-section">Conformance</a><a href="#provenance-section">Provenance</a><a href="#runs-section">Runs</a></nav>
 
 <section id="scorecard"><h2>Scorecard: as published, corrected, refreshed</h2>
 <p class="note">${esc(corrected.correction.why)}</p>
@@ -115,6 +116,7 @@ ${matrixTable(data.matrix)}
 <details><summary>All ${data.latency.length} latency rows</summary>${latencyTable(data.latency)}</details>
 </section>
 
+<section id="conformance-section"><h2>Conformance</h2>${conformanceSection(data.conformance, esc)}</section>
 <section id="provenance-section"><h2>Model provenance</h2>${provenanceTable(data.provenance)}</section>
 <section id="runs-section"><h2>Runs: machines and runtime versions</h2>${runsTable(data.runs)}</section>
 </body></html>

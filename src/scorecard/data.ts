@@ -215,6 +215,11 @@ export function parseRegistry(value: unknown, what: string, frameworks?: Framewo
     seen.add(e.id);
     checkEntry(e, what);
   }
+  for (const [i, f] of (value.fingerprints ?? []).entries()) {
+    if (!seen.has(f.framework) && !f.frameworkName) {
+      throw new InputError(`${what}: fingerprints[${i}] (${f.tool}): framework '${f.framework}' is not in the registry, so it needs a frameworkName`);
+    }
+  }
   if (frameworks) {
     const unknown = value.frameworks.filter((e) => !frameworks.some((f) => f.id === e.id)).map((e) => e.id);
     if (unknown.length) throw new InputError(`${what}: ${unknown.join(', ')} not in the framework list`);

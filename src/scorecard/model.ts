@@ -1,3 +1,5 @@
+import type { FingerprintRule } from '../onnx/fingerprint.js';
+
 /**
  * The shape of the article's scorecard: three categories, twelve criteria, thirteen frameworks.
  * Names follow the digitized CSV (`data/scores-digitized.csv`).
@@ -129,4 +131,6 @@ export interface RegistryFile {
   /** ISO date the claims were checked. */
   checked: string;
   frameworks: RegistryEntry[];
+  /** Exporter fingerprints (what each exporter writes into its files), each with its sources. */
+  fingerprints?: FingerprintRule[];
 }

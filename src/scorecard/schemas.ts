@@ -4,6 +4,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { CATEGORIES, CRITERIA, FRAMEWORK_STATUSES, SUPPORT_LEVELS, type FrameworksFile, type RegistryFile } from './model.js';
+import { MATCHES, SIGNAL_FIELDS, STRENGTHS } from '../onnx/fingerprint.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 
@@ -104,11 +105,42 @@ const sideProperties = {
   sources: { type: 'object', propertyNames: { enum: [...SIDE_CLAIMS] }, additionalProperties: urlList },
 } as const;
 
+/** An exporter fingerprint: the signals a tool writes, each rule with the URLs they were read from. */
+const fingerprintSchema = {
+  type: 'object',
+  properties: {
+    framework: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
+    frameworkName: { type: 'string', minLength: 1 },
+    tool: { type: 'string', minLength: 1 },
+    version: { enum: ['producer_version', 'none'] },
+    note: { type: 'string', minLength: 1 },
+    signals: {
+      type: 'array', minItems: 1,
+      items: {
+        type: 'object',
+        properties: {
+          field: { enum: [...SIGNAL_FIELDS] },
+          match: { enum: [...MATCHES] },
+          value: { type: 'string' },
+          strength: { enum: [...STRENGTHS] },
+          source: { type: 'string', pattern: '^(?:https?://\\S+|observed: .+)$' },
+        },
+        required: ['field', 'match', 'strength'],
+        additionalProperties: false,
+      },
+    },
+    sources: { anyOf: [urlList, { const: 'unknown' }] },
+  },
+  required: ['framework', 'tool', 'version', 'signals', 'sources'],
+  additionalProperties: false,
+} as const;
+
 export const registrySchema = {
   type: 'object',
   properties: {
     schemaVersion: { const: 1 },
     checked: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+    fingerprints: { type: 'array', items: fingerprintSchema },
     frameworks: {
       type: 'array',
       minItems: 1,

@@ -5,7 +5,7 @@
 import { Ajv } from 'ajv';
 import { InputError } from '../errors.js';
 import { isSupportedDType } from '../onnx/dtypes.js';
-import { checkAllocatable, fromLittleEndianBytes, type Tensor } from '../tensor/tensor.js';
+import { checkAllocatable, fromLittleEndianBytes, rawBytes, type Tensor } from '../tensor/tensor.js';
 
 export interface PostedTensor { name: string; dtype: string; dims: number[]; data: string }
 
@@ -74,5 +74,5 @@ export function decodePostedTensor(t: PostedTensor): Tensor {
 }
 
 export function encodeTensor(name: string, t: Tensor): PostedTensor {
-  return { name, dtype: t.dtype, dims: t.dims, data: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') };
+  return { name, dtype: t.dtype, dims: t.dims, data: Buffer.from(rawBytes(t)).toString('base64') };
 }

@@ -1,10 +1,11 @@
 /**
  * The one element-type table: ONNX element type codes (TensorProto.DataType, including those newer
  * than onnx-proto's ONNX 1.10, so a model using them is described by name), the types the
- * workbench can hold, their widths and typed-array constructors.
+ * workbench can hold, their widths, and the typed arrays of the plain numeric ones.
  *
  * This module imports nothing: it is compiled to dist/tensor/dtype.js and loaded as is by the
  * browser pages (the browser backends' runner and the serve page), so Node and the pages share it.
+ * onnx/dtypes.ts re-exports it (tensor/ sits below onnx/).
  */
 
 export const ELEMENT_TYPES: Readonly<Record<number, string>> = {
@@ -34,11 +35,61 @@ export const ELEMENT_TYPES: Readonly<Record<number, string>> = {
   23: 'float4e2m1',
 };
 
-/** Element types the workbench can hold as tensors (and hand to onnxruntime). */
+/** Name of an element type; unknown values are shown by number. */
+export function elementTypeName(code: number): string {
+  return ELEMENT_TYPES[code] ?? `type(${code})`;
+}
+
+/** Element types the workbench can hold as tensors (every type onnxruntime 1.30 has a tensor for, string included). */
 export type DType =
   | 'float32' | 'float64' | 'float16'
   | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64'
-  | 'bool';
+  | 'bool'
+  | 'string'
+  | 'bfloat16' | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz'
+  | 'int4' | 'uint4' | 'float4e2m1'
+  | 'complex64' | 'complex128';
+
+/**
+ * Bytes per element in raw (little-endian) data. 4-bit types pack two elements per byte (0.5);
+ * complex types hold (real, imaginary) pairs; string has no fixed width (NaN).
+ */
+const BYTES: Record<DType, number> = {
+  float32: 4, float64: 8, float16: 2, int8: 1, uint8: 1, int16: 2, uint16: 2,
+  int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1, string: Number.NaN,
+  bfloat16: 2, float8e4m3fn: 1, float8e4m3fnuz: 1, float8e5m2: 1, float8e5m2fnuz: 1,
+  int4: 0.5, uint4: 0.5, float4e2m1: 0.5, complex64: 8, complex128: 16,
+};
+
+export function isSupportedDType(name: string): name is DType {
+  return Object.prototype.hasOwnProperty.call(BYTES, name);
+}
+
+/** The numeric types every part of the workbench handles as plain typed arrays (what inputs can be generated for). */
+export function isPlainNumericDType(dtype: DType): boolean {
+  return Number.isInteger(BYTES[dtype]) && !dtype.startsWith('complex') && dtype !== 'bfloat16' && !dtype.startsWith('float8');
+}
+
+export function bytesPerElement(dtype: DType): number {
+  return BYTES[dtype];
+}
+
+/** Bytes of raw data for `n` elements (4-bit types round up to whole bytes). */
+export function rawByteLength(dtype: DType, n: number): number {
+  const w = BYTES[dtype];
+  if (Number.isNaN(w)) throw new Error(`${dtype} tensors have no fixed-width raw data`);
+  return Math.ceil(n * w);
+}
+
+export function dtypeFromCode(code: number): DType | undefined {
+  const name = ELEMENT_TYPES[code];
+  return name !== undefined && isSupportedDType(name) ? name : undefined;
+}
+
+export function codeFromDType(dtype: DType): number {
+  for (const [code, name] of Object.entries(ELEMENT_TYPES)) if (name === dtype) return Number(code);
+  throw new Error(`no ONNX code for ${dtype}`);
+}
 
 type TypedArrayCtor =
   | Float32ArrayConstructor | Float64ArrayConstructor | Int8ArrayConstructor | Uint8ArrayConstructor
@@ -46,10 +97,10 @@ type TypedArrayCtor =
   | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
 
 /**
- * The typed array holding each type's data. float16 is kept as its raw bits (onnxruntime accepts
- * Uint16Array data for 'float16'), bool as one byte per element.
+ * The typed array holding each plain numeric type's data, as onnxruntime's JavaScript API takes it:
+ * float16 as its raw bits (Uint16Array), bool as one byte per element. The pages build tensors with it.
  */
-export const TYPED_ARRAYS: Readonly<Record<DType, TypedArrayCtor>> = {
+export const TYPED_ARRAYS: Readonly<Partial<Record<DType, TypedArrayCtor>>> = {
   float32: Float32Array,
   float64: Float64Array,
   float16: Uint16Array,
@@ -63,26 +114,3 @@ export const TYPED_ARRAYS: Readonly<Record<DType, TypedArrayCtor>> = {
   int64: BigInt64Array,
   uint64: BigUint64Array,
 };
-
-/** Name of an element type; unknown values are shown by number. */
-export function elementTypeName(code: number): string {
-  return ELEMENT_TYPES[code] ?? `type(${code})`;
-}
-
-export function isSupportedDType(name: string): name is DType {
-  return Object.prototype.hasOwnProperty.call(TYPED_ARRAYS, name);
-}
-
-export function bytesPerElement(dtype: DType): number {
-  return TYPED_ARRAYS[dtype].BYTES_PER_ELEMENT;
-}
-
-export function dtypeFromCode(code: number): DType | undefined {
-  const name = ELEMENT_TYPES[code];
-  return name !== undefined && isSupportedDType(name) ? name : undefined;
-}
-
-export function codeFromDType(dtype: DType): number {
-  for (const [code, name] of Object.entries(ELEMENT_TYPES)) if (name === dtype) return Number(code);
-  throw new Error(`no ONNX code for ${dtype}`);
-}

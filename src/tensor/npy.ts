@@ -64,14 +64,16 @@ export function parseNpy(bytes: Uint8Array, what: string): Tensor {
   return { dtype, dims: header.shape, data };
 }
 
-const DESCR_OF: Record<DType, string> = {
+const DESCR_OF: Partial<Record<DType, string>> = {
   float32: '<f4', float64: '<f8', float16: '<f2', int8: '|i1', uint8: '|u1', int16: '<i2', uint16: '<u2',
   int32: '<i4', uint32: '<u4', int64: '<i8', uint64: '<u8', bool: '|b1',
 };
 
 export function encodeNpy(t: Tensor): Uint8Array {
+  const descr = DESCR_OF[t.dtype];
+  if (!descr || Array.isArray(t.data)) throw new Error(`${t.dtype} tensors cannot be written as .npy`);
   const shape = t.dims.length === 1 ? `(${t.dims[0]},)` : `(${t.dims.join(', ')})`;
-  let header = `{'descr': '${DESCR_OF[t.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
   const pad = 64 - ((10 + header.length + 1) % 64);
   header += ' '.repeat(pad % 64) + '\n';
   const out = new Uint8Array(10 + header.length + t.data.byteLength);

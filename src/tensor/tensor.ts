@@ -1,11 +1,16 @@
-import { bytesPerElement, TYPED_ARRAYS, type DType } from './dtype.js';
+import { rawByteLength, type DType } from './dtype.js';
 import { InputError } from '../errors.js';
 
 export type TensorData =
   | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array
-  | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+  | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | string[];
 
-/** A dense tensor held by the workbench. float16 is stored as its raw bits (Uint16Array); bool as Uint8Array. */
+/**
+ * A dense tensor held by the workbench, in onnxruntime-common's layout: float16 and bfloat16 as their
+ * raw bits (Uint16Array), float8 types as bits (Uint8Array), bool as Uint8Array, string as string[],
+ * int4/uint4/float4e2m1 packed two per byte, low nibble first (Uint8Array of ceil(n/2) bytes), complex
+ * types as interleaved (real, imaginary) floats.
+ */
 export interface Tensor {
   dtype: DType;
   dims: number[];
@@ -38,18 +43,45 @@ export function checkAllocatable(dims: readonly number[], what: string): number 
 }
 
 export function allocate(dtype: DType, n: number): TensorData {
-  return new TYPED_ARRAYS[dtype](n);
+  switch (dtype) {
+    case 'float32': return new Float32Array(n);
+    case 'float64': return new Float64Array(n);
+    case 'float16': return new Uint16Array(n);
+    case 'int8': return new Int8Array(n);
+    case 'uint8': return new Uint8Array(n);
+    case 'bool': return new Uint8Array(n);
+    case 'int16': return new Int16Array(n);
+    case 'uint16': return new Uint16Array(n);
+    case 'int32': return new Int32Array(n);
+    case 'uint32': return new Uint32Array(n);
+    case 'int64': return new BigInt64Array(n);
+    case 'uint64': return new BigUint64Array(n);
+    case 'string': return new Array<string>(n).fill('');
+    case 'bfloat16': return new Uint16Array(n);
+    case 'float8e4m3fn': case 'float8e4m3fnuz': case 'float8e5m2': case 'float8e5m2fnuz': return new Uint8Array(n);
+    case 'int4': case 'uint4': case 'float4e2m1': return new Uint8Array(Math.ceil(n / 2));
+    case 'complex64': return new Float32Array(2 * n);
+    case 'complex128': return new Float64Array(2 * n);
+  }
 }
 
 /** View little-endian bytes as a typed array of `dtype` (copied, so alignment never matters). */
 export function fromLittleEndianBytes(dtype: DType, bytes: Uint8Array, n: number, what: string): TensorData {
-  const width = bytesPerElement(dtype);
-  if (bytes.byteLength !== n * width) {
-    throw new InputError(`${what}: ${bytes.byteLength} bytes of data for ${n} ${dtype} elements (expected ${n * width})`);
+  if (dtype === 'string') throw new InputError(`${what}: string tensors have no raw data (their values are in string_data)`);
+  const expected = rawByteLength(dtype, n);
+  if (bytes.byteLength !== expected) {
+    throw new InputError(`${what}: ${bytes.byteLength} bytes of data for ${n} ${dtype} elements (expected ${expected})`);
   }
-  const out = allocate(dtype, n);
+  const out = allocate(dtype, n) as Exclude<TensorData, string[]>;
   new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes);
   return out;
+}
+
+/** The raw little-endian bytes of a tensor's data (a view, not a copy); string tensors have none. */
+export function rawBytes(t: Tensor): Uint8Array {
+  if (Array.isArray(t.data)) throw new Error(`${t.dtype} tensors have no raw bytes`);
+  const d = t.data as Exclude<TensorData, string[]>;
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
 /** float16 bits to a JS number. */
@@ -81,13 +113,66 @@ export function floatToHalf(value: number): number {
   return sign | (((e + 15) << 10) + mant); // a mantissa carry moves into the exponent
 }
 
-/** Values as float64 numbers, for comparison. */
+/** bfloat16 bits to a JS number (the upper half of a float32). */
+export function bfloat16ToFloat(bits: number): number {
+  const b = new Uint32Array([bits << 16]);
+  return new Float32Array(b.buffer)[0]!;
+}
+
+/**
+ * An 8-bit (or 4-bit) float's bits to a JS number. `fn`: no infinities, NaN is all ones (e4m3fn);
+ * `fnuz`: no infinities and no negative zero, NaN is 0x80; `ieee`: infinities and NaNs as IEEE (e5m2);
+ * `none`: no special values (float4e2m1).
+ */
+export function minifloatToFloat(bits: number, expBits: number, mantBits: number, bias: number, special: 'fn' | 'fnuz' | 'ieee' | 'none'): number {
+  const width = 1 + expBits + mantBits;
+  const signBit = 1 << (width - 1);
+  if (special === 'fnuz' && bits === signBit) return Number.NaN;
+  const sign = bits & signBit ? -1 : 1;
+  const exp = (bits >> mantBits) & ((1 << expBits) - 1);
+  const mant = bits & ((1 << mantBits) - 1);
+  const expMax = (1 << expBits) - 1;
+  if (special === 'ieee' && exp === expMax) return mant ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  if (special === 'fn' && exp === expMax && mant === (1 << mantBits) - 1) return Number.NaN;
+  if (exp === 0) return sign * 2 ** (1 - bias) * (mant / 2 ** mantBits);
+  return sign * 2 ** (exp - bias) * (1 + mant / 2 ** mantBits);
+}
+
+const MINIFLOAT: Partial<Record<DType, [number, number, number, 'fn' | 'fnuz' | 'ieee' | 'none']>> = {
+  float8e4m3fn: [4, 3, 7, 'fn'], float8e4m3fnuz: [4, 3, 8, 'fnuz'], float8e5m2: [5, 2, 15, 'ieee'], float8e5m2fnuz: [5, 2, 16, 'fnuz'],
+  float4e2m1: [2, 1, 1, 'none'],
+};
+
+/** The number of elements a tensor holds (4-bit types pack two a byte; complex types hold pairs). */
+export function tensorElements(t: Tensor): number {
+  return elementCount(t.dims);
+}
+
+/**
+ * Values as float64 numbers, for comparison: one number per element, except complex types, which
+ * give (real, imaginary) pairs. String tensors have no numeric values (compare them as strings).
+ */
 export function toFloat64(t: Tensor): Float64Array {
+  if (Array.isArray(t.data)) throw new Error(`${t.dtype} tensors have no numeric values`);
   const n = t.data.length;
-  const out = new Float64Array(n);
-  if (t.dtype === 'float16') {
+  const packed = t.dtype === 'int4' || t.dtype === 'uint4' || t.dtype === 'float4e2m1';
+  const out = new Float64Array(packed ? elementCount(t.dims) : n);
+  const mini = MINIFLOAT[t.dtype];
+  if (packed) {
+    const d = t.data as Uint8Array;
+    for (let i = 0; i < out.length; i++) {
+      const nibble = (d[i >> 1]! >> ((i & 1) * 4)) & 0xf;
+      out[i] = t.dtype === 'uint4' ? nibble : t.dtype === 'int4' ? (nibble & 8 ? nibble - 16 : nibble) : minifloatToFloat(nibble, ...mini!);
+    }
+  } else if (mini) {
+    const d = t.data as Uint8Array;
+    for (let i = 0; i < n; i++) out[i] = minifloatToFloat(d[i]!, ...mini);
+  } else if (t.dtype === 'float16') {
     const d = t.data as Uint16Array;
     for (let i = 0; i < n; i++) out[i] = halfToFloat(d[i]!);
+  } else if (t.dtype === 'bfloat16') {
+    const d = t.data as Uint16Array;
+    for (let i = 0; i < n; i++) out[i] = bfloat16ToFloat(d[i]!);
   } else if (t.data instanceof BigInt64Array || t.data instanceof BigUint64Array) {
     for (let i = 0; i < n; i++) out[i] = Number(t.data[i]!);
   } else {

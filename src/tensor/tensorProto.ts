@@ -1,8 +1,12 @@
-/** Read and write ONNX TensorProto (`input_0.pb`, initializers) as workbench tensors. */
+/**
+ * Read and write ONNX TensorProto (`input_0.pb`, initializers) as workbench tensors: every element
+ * type onnxruntime 1.30 has (string, bool, float16, bfloat16, the float8 types, int4/uint4, ...),
+ * from `raw_data` or from the typed value fields ONNX stores each type in.
+ */
 import { onnx, toBigInt, toNumber, type TensorProto } from '../onnx/proto.js';
 import { codeFromDType, dtypeFromCode, elementTypeName, type DType } from './dtype.js';
 import { InputError, errorLine } from '../errors.js';
-import { allocate, checkAllocatable, fromLittleEndianBytes, type Tensor } from './tensor.js';
+import { allocate, checkAllocatable, fromLittleEndianBytes, rawBytes, type Tensor } from './tensor.js';
 
 export interface NamedTensor { name: string; tensor: Tensor }
 
@@ -16,6 +20,24 @@ export function decodeTensorProtoBytes(bytes: Uint8Array, what: string): NamedTe
   return { name: proto.name ?? '', tensor: tensorFromProto(proto, what) };
 }
 
+const utf8 = new TextDecoder('utf-8');
+
+/** Which typed field holds a type's values when there is no raw_data (onnx.proto's comments). */
+function valueField(dtype: DType): 'floatData' | 'doubleData' | 'int64Data' | 'uint64Data' | 'int32Data' | 'stringData' {
+  switch (dtype) {
+    case 'float32': case 'complex64': return 'floatData';
+    case 'float64': case 'complex128': return 'doubleData';
+    case 'int64': return 'int64Data';
+    case 'uint32': case 'uint64': return 'uint64Data';
+    case 'string': return 'stringData';
+    default: return 'int32Data'; // int8/16/32, uint8/16, bool, float16/bfloat16/float8 bits, 4-bit pairs
+  }
+}
+
+const FIELD_NAME: Record<ReturnType<typeof valueField>, string> = {
+  floatData: 'float_data', doubleData: 'double_data', int64Data: 'int64_data', uint64Data: 'uint64_data', int32Data: 'int32_data', stringData: 'string_data',
+};
+
 export function tensorFromProto(proto: TensorProto, what: string): Tensor {
   const code = proto.dataType ?? 0;
   const dtype = dtypeFromCode(code);
@@ -25,34 +47,39 @@ export function tensorFromProto(proto: TensorProto, what: string): Tensor {
   if (proto.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     throw new InputError(`${what}: tensor data is stored externally; only embedded tensor data is read here`);
   }
-  if (proto.rawData && proto.rawData.length > 0) {
+  if (proto.segment) throw new InputError(`${what}: segmented tensors are not supported`);
+  if (dtype !== 'string' && proto.rawData && proto.rawData.length > 0) {
     return { dtype, dims, data: fromLittleEndianBytes(dtype, proto.rawData, n, what) };
   }
-  const data = allocate(dtype, n);
-  const fill = (values: ArrayLike<unknown> | null | undefined, field: string, conv: (v: unknown) => number | bigint) => {
-    const src = values ?? [];
-    if (src.length !== n) {
-      throw new InputError(`${what}: ${field} has ${src.length} values for shape [${dims.join(', ')}] (${n} elements)`);
-    }
-    for (let i = 0; i < n; i++) (data as unknown as Array<number | bigint>)[i] = conv(src[i]);
-  };
-  switch (dtype) {
-    case 'float32': fill(proto.floatData, 'float_data', Number); break;
-    case 'float64': fill(proto.doubleData, 'double_data', Number); break;
-    case 'int64': fill(proto.int64Data, 'int64_data', toBigInt); break;
-    case 'uint64': fill(proto.uint64Data, 'uint64_data', (v) => BigInt.asUintN(64, toBigInt(v))); break;
-    case 'uint32': fill(proto.uint64Data, 'uint64_data', toNumber); break;
-    default: fill(proto.int32Data, 'int32_data', Number); break; // int8/16/32, uint8/16, bool, float16 bits
+  const field = valueField(dtype);
+  const src = (proto[field] ?? []) as ArrayLike<unknown>;
+  const pairs = dtype === 'complex64' || dtype === 'complex128';
+  const packed = dtype === 'int4' || dtype === 'uint4' || dtype === 'float4e2m1';
+  const count = pairs ? 2 * n : packed ? Math.ceil(n / 2) : n;
+  if (src.length !== count) {
+    throw new InputError(`${what}: ${FIELD_NAME[field]} has ${src.length} values for ${dtype} shape [${dims.join(', ')}] (${n} elements, ${count} values expected)`);
   }
+  const data = allocate(dtype, n);
+  if (dtype === 'string') {
+    const out = data as string[];
+    for (let i = 0; i < n; i++) out[i] = utf8.decode(src[i] as Uint8Array);
+    return { dtype, dims, data };
+  }
+  const conv: (v: unknown) => number | bigint =
+    field === 'int64Data' ? toBigInt
+      : dtype === 'uint64' ? (v) => BigInt.asUintN(64, toBigInt(v))
+        : field === 'uint64Data' ? toNumber
+          : Number;
+  const target = data as unknown as Array<number | bigint>;
+  for (let i = 0; i < count; i++) target[i] = conv(src[i]);
   return { dtype, dims, data };
 }
 
 export function encodeTensorProto(name: string, tensor: Tensor): Uint8Array {
-  const raw = new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
-  return onnx.TensorProto.encode({
-    name,
-    dims: tensor.dims,
-    dataType: codeFromDType(tensor.dtype as DType),
-    rawData: raw.slice(),
-  }).finish();
+  const base = { name, dims: tensor.dims, dataType: codeFromDType(tensor.dtype) };
+  if (tensor.dtype === 'string') {
+    const enc = new TextEncoder();
+    return onnx.TensorProto.encode({ ...base, stringData: (tensor.data as string[]).map((s) => enc.encode(s)) }).finish();
+  }
+  return onnx.TensorProto.encode({ ...base, rawData: rawBytes(tensor).slice() }).finish();
 }

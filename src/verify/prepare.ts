@@ -10,8 +10,13 @@ import { loadModel, type LoadedModel } from '../onnx/model.js';
 import { summarize, type ModelSummary } from '../onnx/inspect.js';
 import type { Target } from '../models/catalog.js';
 import type { Expectation, ReferenceKind, Tolerance } from '../models/manifest.js';
-import { checkFeeds, generateInputs, loadNpz, loadTestDataSet, type ReferenceData } from '../data/reference.js';
+import { checkFeeds, findTestDataSets, generateInputs, loadNpz, loadTestDataSet, type ReferenceData } from '../data/reference.js';
+import { modelPortTypes, type ModelPortTypes } from '../data/ports.js';
+import { findUnsupported, type UnsupportedType } from '../data/apiSupport.js';
+import { attributeSummary } from '../scorecard/attribution.js';
+import type { Attribution } from '../onnx/fingerprint.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { toleranceRuleFor } from '../suite/toleranceRules.js';
 
 export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
 
@@ -34,6 +39,24 @@ export interface PreparedModel {
   backendExpected: Record<string, Expectation>;
   /** Problems with a bundled model's manifest (sha256 or producer differ): reported, not fatal. */
   warnings: string[];
+  /** The exporter by fingerprint (the framework of a user's model comes from it). */
+  exporter: Attribution;
+  /** Every data set to compare, in order (`test_data_set_0..N`); the first is `feeds`/`reference`. */
+  sets: DataSet[];
+  /** Each graph port's full type (tensor, sequence, map, optional). */
+  ports: ModelPortTypes;
+  /** A type the runtimes' JavaScript APIs cannot pass: the case is `unsupported`, not run. */
+  unsupported?: UnsupportedType;
+  /** Why the tolerance is not the default: a per-op rule where the reference is approximate. */
+  toleranceRule?: string;
+}
+
+/** One set of inputs and, where known, the outputs to expect from them. */
+export interface DataSet {
+  /** Inputs by graph input name (a Map: names are the model's, `__proto__` included). */
+  feeds: Map<string, Tensor>;
+  reference: Map<string, Tensor> | null;
+  source: string;
 }
 
 export interface PrepareOptions {
@@ -44,17 +67,28 @@ export interface PrepareOptions {
   seed?: number;
 }
 
-function adjacentData(modelPath: string): string | undefined {
+/** A model folder's data: every `test_data_set_N` (all of them, in order), else an `.npz` beside it. */
+function adjacentData(modelPath: string): string[] {
   const dir = dirname(modelPath);
-  for (const c of ['test_data_set_0', 'io.npz']) if (existsSync(join(dir, c))) return join(dir, c);
-  return undefined;
+  const sets = findTestDataSets(dir);
+  if (sets.length) return sets;
+  return existsSync(join(dir, 'io.npz')) ? [join(dir, 'io.npz')] : [];
 }
 
-function loadData(path: string, summary: ModelSummary, maps?: { inputs?: Record<string, string>; outputs?: Record<string, string> }): ReferenceData {
+function loadData(path: string, summary: ModelSummary, ports: ModelPortTypes, maps?: { inputs?: Record<string, string>; outputs?: Record<string, string> }): ReferenceData {
   if (!existsSync(path)) throw new InputError(`${path}: test data not found`);
-  if (statSync(path).isDirectory()) return loadTestDataSet(path, summary.inputs, summary.outputs);
+  if (statSync(path).isDirectory()) return loadTestDataSet(path, summary.inputs, summary.outputs, ports);
   if (path.endsWith('.npz')) return loadNpz(path, summary.inputs, summary.outputs, maps?.inputs, maps?.outputs);
   throw new InputError(`${path}: test data must be an .npz file or a test_data_set_N folder`);
+}
+
+/** A manifest naming `test_data_set_0` means the folder's sets: all of them are compared. */
+function manifestDataPaths(dir: string, path: string): string[] {
+  if (/^test_data_set_\d+\/?$/.test(path)) {
+    const sets = findTestDataSets(dir);
+    if (sets.length) return sets;
+  }
+  return [join(dir, path)];
 }
 
 export function prepareTarget(target: Target, options: PrepareOptions = {}): PreparedModel {
@@ -64,48 +98,68 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
   const warnings: string[] = [];
   if (m && m.sha256 !== model.sha256) warnings.push(`sha256 ${model.sha256.slice(0, 12)}… differs from the manifest's ${m.sha256.slice(0, 12)}…`);
   if (m && m.expectedProducer !== summary.producerName) warnings.push(`producer_name '${summary.producerName}' differs from the manifest's '${m.expectedProducer}'`);
+  const exporter = attributeSummary(summary);
+  if (m && exporter.framework !== m.framework) warnings.push(`the file's fingerprint says ${exporter.framework} (${exporter.tool}), the manifest ${m.framework}`);
 
-  let data: ReferenceData | undefined;
+  const ports = modelPortTypes(model.proto);
+  let paths: string[] = [];
   let referenceKind: ResultReferenceKind = 'none';
+  let maps: { inputs?: Record<string, string>; outputs?: Record<string, string> } | undefined;
   if (options.inputs) {
-    data = loadData(options.inputs, summary);
+    paths = [options.inputs];
     referenceKind = 'user';
   } else if (m && m.reference.format !== 'none' && m.reference.path) {
-    data = loadData(join(target.dir ?? dirname(target.modelPath), m.reference.path), summary, m.reference);
+    paths = manifestDataPaths(target.dir ?? dirname(target.modelPath), m.reference.path);
     referenceKind = m.reference.kind;
+    maps = m.reference;
   } else if (!m) {
-    const adj = adjacentData(model.path);
-    if (adj) { data = loadData(adj, summary); referenceKind = 'user'; }
+    paths = adjacentData(model.path);
+    if (paths.length) referenceKind = 'user';
   }
-  let inputs = data?.inputs ?? new Map<string, Tensor>();
-  let source = data?.source ?? '';
-  if (inputs.size === 0) {
-    const recipe = m?.inputRecipe ?? { kind: 'random' as const, seed: options.seed ?? 0 };
-    try {
-      inputs = generateInputs(summary.inputs, recipe, options.dims);
-    } catch (e) {
-      throw e instanceof InputError ? new InputError(`${target.id}: ${e.message}`) : e;
+  const loaded = paths.map((p) => loadData(p, summary, ports, maps));
+  // A type the JavaScript APIs cannot pass: nothing to feed or generate; the case is reported as unsupported.
+  const unsupported = findUnsupported(ports, loaded[0]?.values);
+  let noted = false; // input notes (defaulted dims, ignored --dim/--seed) once, from the first set
+  const sets: DataSet[] = (loaded.length ? loaded : [undefined]).map((data) => {
+    let inputs = data?.inputs ?? new Map<string, Tensor>();
+    let source = data?.source ?? '';
+    if (inputs.size === 0 && !unsupported) {
+      const recipe = m?.inputRecipe ?? { kind: 'random' as const, seed: options.seed ?? 0 };
+      try {
+        inputs = generateInputs(summary.inputs, recipe, options.dims);
+      } catch (e) {
+        throw e instanceof InputError ? new InputError(`${target.id}: ${e.message}`) : e;
+      }
+      source = `${source ? `${source} (outputs); ` : ''}generated inputs: ${recipe.kind === 'arange' ? 'arange(n)/n' : `seeded random (seed ${recipe.seed})`}`;
+      if (!noted) warnings.push(...generatedInputNotes(summary, options, recipe.kind === 'arange' ? `${target.id}'s manifest generates arange(n)/n` : undefined));
+    } else if (!noted && !unsupported) {
+      warnings.push(...ignoredInputOptions(options, `inputs come from ${source || 'the data'}`));
     }
-    source = `${source ? `${source} (outputs); ` : ''}generated inputs: ${recipe.kind === 'arange' ? 'arange(n)/n' : `seeded random (seed ${recipe.seed})`}`;
-    warnings.push(...generatedInputNotes(summary, options, recipe.kind === 'arange' ? `${target.id}'s manifest generates arange(n)/n` : undefined));
-  } else {
-    warnings.push(...ignoredInputOptions(options, `inputs come from ${source || 'the data'}`));
-  }
-  checkFeeds(inputs, summary.inputs, target.id);
-  const reference = data?.outputs ?? null;
+    noted = true;
+    if (!unsupported) checkFeeds(inputs, summary.inputs, data?.source ? `${target.id} (${data.source})` : target.id);
+    return { feeds: inputs, reference: data?.outputs ?? null, source };
+  });
+  const first = sets[0]!;
+  const reference = first.reference;
   if (!reference) referenceKind = 'none';
+  const rule = m ? undefined : toleranceRuleFor(summary);
+  const source = sets.length > 1 ? `${sets.length} test data sets (${sets.map((x) => x.source).join(', ')})` : first.source;
   return {
     target, model, summary,
-    feeds: inputs,
-
+    feeds: first.feeds,
     reference,
     referenceKind,
     referenceSource: source,
-    tolerance: m?.tolerance ?? DEFAULT_TOLERANCE,
+    tolerance: m?.tolerance ?? rule?.tolerance ?? DEFAULT_TOLERANCE,
     backendTolerance: m?.backendTolerance ?? {},
     ...(m ? { expected: m.expected } : {}),
     backendExpected: m?.backendExpected ?? {},
     warnings,
+    exporter,
+    sets,
+    ports,
+    ...(unsupported ? { unsupported } : {}),
+    ...(!m?.tolerance && rule ? { toleranceRule: rule.reason } : {}),
   };
 }
 

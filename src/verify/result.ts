@@ -14,6 +14,8 @@ import { DEFAULT_TOLERANCE } from './prepare.js';
 import type { Placement } from '../backends/placement.js';
 import type { ErrorStat } from '../compare/compare.js';
 import { validateOutputs, validationProblems, type OutputValidation } from './outputChecks.js';
+import { checkRandomOutputs, randomOps } from '../suite/nondeterministic.js';
+import type { InputFailure } from '../suite/prepareCases.js';
 
 export type { BackendStatus } from '../backends/types.js';
 
@@ -31,10 +33,14 @@ export interface ModelResult {
   producerName: string;
   producerVersion: string;
   framework?: string;
+  /** `fingerprint`: a user's model, its framework read from the file (bundled models take the manifest's). */
+  frameworkBy?: 'fingerprint';
   backend: BackendId;
   adapter: AdapterInfo;
   status: Status;
   expectedStatus?: Status;
+  /** The manifest's recorded cause of an expected non-pass (shown in summaries). */
+  expectedReason?: string;
   meetsExpectation: boolean;
   reason?: string;
   referenceKind: ResultReferenceKind;
@@ -53,6 +59,16 @@ export interface ModelResult {
   checkErrorStat?: ErrorStat;
   /** With --validate: NaN/infinite values and all-zero outputs, reference or not. */
   validation?: OutputValidation;
+  /** How many test data sets were compared (every `test_data_set_N` of the folder). */
+  dataSets?: number;
+  /** Per set, when there is more than one: its folder and whether it matched. */
+  setResults?: { source: string; ok: boolean; reason?: string }[];
+  /** Why this case's tolerance differs from the default (a per-op rule where the reference is approximate). */
+  toleranceRule?: string;
+  /** For a case of a test suite (`verify <root>`): the root, as an absolute path. */
+  suite?: string;
+  /** For a suite case: the op types its graph uses (`domain:op`), for the conformance view. */
+  ops?: string[];
 }
 
 /** Tolerances and statistic from the command line: bare values for every output, `outputs` for named ones. */
@@ -97,7 +113,7 @@ export function toleranceFor(p: TolerancePolicy, backend: BackendId, override?: 
 
 /** Does a status satisfy the expected one? A pass against the cpu backend satisfies 'no-reference'. */
 export function meetsExpectation(status: Status, expected: Status | undefined): boolean {
-  if (expected === undefined) return status === 'pass' || status === 'no-reference';
+  if (expected === undefined) return status === 'pass' || status === 'no-reference' || status === 'nondeterministic';
   return status === expected || (expected === 'no-reference' && status === 'pass');
 }
 
@@ -119,10 +135,21 @@ export function statusFromFailure(e: unknown): { status: Status; reason: string 
   return { status: 'run-error', reason: (e as Error).message ?? String(e) };
 }
 
+/** The result for a case whose model or data could not be read: nothing ran. */
+export function inputErrorResult(f: InputFailure, backend: BackendStatus): ModelResult {
+  return {
+    model: f.id, path: f.modelPath, sha256: f.sha256, producerName: '', producerVersion: '',
+    backend: backend.id, adapter: backend.description?.adapter ?? { kind: 'unknown' },
+    status: 'input-error', meetsExpectation: false, reason: f.reason,
+    referenceKind: 'none', referenceSource: '', tolerance: { atol: 0, rtol: 0 },
+  };
+}
+
 /** Turn one measurement (or failure) of a prepared model on a backend into a result. */
 export function judge(
   p: PreparedModel, backend: BackendStatus, m: RunMeasurement | undefined, failure: { status: Status; reason: string } | undefined,
-  cpu: TensorMap | undefined, override?: ToleranceOverride, placement?: Placement, checks: { validate?: boolean } = {},
+  cpu: TensorMap | undefined, override?: ToleranceOverride, placement?: Placement,
+  setOutputs: TensorMap[] = [], checks: { validate?: boolean } = {},
 ): ModelResult {
   const tolerance = toleranceFor(p, backend.id, override);
   const adapter = backend.description?.adapter ?? { kind: 'unknown' as const };
@@ -130,13 +157,15 @@ export function judge(
   const base = {
     model: p.target.id, path: p.model.path, sha256: p.model.sha256,
     producerName: p.summary.producerName, producerVersion: p.summary.producerVersion,
-    ...(p.target.manifest ? { framework: p.target.manifest.framework } : {}),
+    ...(p.target.manifest ? { framework: p.target.manifest.framework } : p.exporter && p.exporter.framework !== 'unknown' ? { framework: p.exporter.framework, frameworkBy: 'fingerprint' as const } : {}),
     backend: backend.id, adapter,
     referenceKind: p.referenceKind, referenceSource: p.referenceSource, tolerance,
     ...(expected ? { expectedStatus: expected.status } : {}),
+    ...(expected?.reason ? { expectedReason: expected.reason } : {}),
     ...(p.warnings.length ? { warnings: p.warnings } : {}),
     inputs: [...p.feeds].map(([name, t]) => ({ name, dtype: t.dtype, shape: [...t.dims] })),
     ...(override?.stat && override.stat !== 'elemwise' ? { checkErrorStat: override.stat } : {}),
+    ...(p.toleranceRule ? { toleranceRule: p.toleranceRule } : {}),
   };
   const finish = (status: Status, rest: Partial<ModelResult>): ModelResult => ({
     ...base, status, meetsExpectation: meetsExpectation(status, expected?.status), ...rest,
@@ -155,8 +184,27 @@ export function judge(
     ...(validation ? { validation } : {}), ...(flagged.length ? { warnings: [...p.warnings, ...flagged] } : {}),
   };
   if (p.reference) {
-    const comparison = compareOutputs(m.outputs, p.reference, policy, override?.outputs);
-    return finish(comparison.ok ? 'pass' : 'mismatch', { ...extra, comparison, ...(comparison.ok ? {} : { reason: `against the ${p.referenceKind} reference: ${describeMismatch(comparison)}` }) });
+    // Every test data set: set 0 from the timed measurement, the others from their own runs.
+    const outputsBySet = [m.outputs, ...setOutputs];
+    const random = randomOps(p.model.proto.graph);
+    type SetOutcome = { source: string; comparison?: OutputsComparison; ok: boolean; nondeterministic: boolean; reason?: string };
+    const perSet = p.sets.slice(0, outputsBySet.length).map((set, i): SetOutcome => {
+      const outs = outputsBySet[i]!;
+      if (!set.reference) return { source: set.source, ok: true, nondeterministic: false };
+      const comparison = compareOutputs(outs, set.reference, policy, override?.outputs);
+      if (comparison.ok || random.length === 0) return { source: set.source, comparison, ok: comparison.ok, nondeterministic: false, ...(comparison.ok ? {} : { reason: describeMismatch(comparison) }) };
+      // Random ops: element values cannot match; check what the ops promise instead.
+      const check = checkRandomOutputs(p.model.proto.graph!, set.feeds, outs, set.reference);
+      return { source: set.source, comparison, ok: check.ok, nondeterministic: check.ok, reason: check.ok ? `random ${random.join(', ')}: checked ${check.checks.join(', ')}` : `random ${random.join(', ')}: ${check.problem}` };
+    });
+    const comparison = perSet[0]!.comparison ?? compareOutputs(m.outputs, p.reference, policy, override?.outputs);
+    const bad = perSet.find((x) => !x.ok);
+    const sets = { dataSets: perSet.length, ...(perSet.length > 1 ? { setResults: perSet.map((x) => ({ source: x.source, ok: x.ok, ...(x.reason ? { reason: x.reason } : {}) })) } : {}) };
+    const where = (x: { source: string }) => (perSet.length > 1 ? ` (${x.source})` : '');
+    if (bad) return finish('mismatch', { ...extra, comparison, ...sets, reason: `against the ${p.referenceKind} reference${where(bad)}: ${bad.reason}` });
+    const nd = perSet.find((x) => x.nondeterministic);
+    if (nd) return finish('nondeterministic', { ...extra, comparison, ...sets, reason: `not compared element by element: ${nd.reason}` });
+    return finish('pass', { ...extra, comparison, ...sets });
   }
   if (againstCpu) {
     return finish(againstCpu.ok ? 'pass' : 'mismatch', { ...extra, referenceKind: 'cpu-backend', referenceSource: 'outputs of the cpu backend', ...(againstCpu.ok ? {} : { reason: `against the cpu backend: ${describeMismatch(againstCpu)}` }) });

@@ -14,10 +14,12 @@ import type { Status } from '../models/manifest.js';
 import type { PreparedModel } from './prepare.js';
 import { parsePlacement } from '../backends/placement.js';
 import { onnx, type ModelProto } from '../onnx/proto.js';
-import { judge, statusFromFailure, type ModelResult, type ToleranceOverride, type VerifyEvent, type VerifyRun } from './result.js';
+import { inputErrorResult, judge, statusFromFailure, type ModelResult, type ToleranceOverride, type VerifyEvent, type VerifyRun } from './result.js';
+import { unsupportedReason } from '../data/apiSupport.js';
+import type { InputFailure } from '../suite/prepareCases.js';
 
 export {
-  judge, meetsExpectation, statusFromFailure, toleranceFor, toleranceBetween,
+  inputErrorResult, judge, meetsExpectation, statusFromFailure, toleranceFor, toleranceBetween,
   type BackendStatus, type Latency, type ModelResult, type ToleranceOverride, type VerifyEvent, type VerifyRun,
 } from './result.js';
 
@@ -37,6 +39,8 @@ export interface VerifyOptions {
   logPlacement?: boolean;
   onEvent?: (e: VerifyEvent) => void;
   signal?: AbortSignal;
+  /** Cases whose model or data could not be read: one `input-error` result each per backend, nothing run. */
+  inputErrors?: InputFailure[];
 }
 
 export const DEFAULT_VERIFY_PLAN: RunPlan = { warmup: 3, iterations: 10, maxDurationMs: 1000 };
@@ -71,13 +75,29 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
   const results: ModelResult[] = [];
   const cpuOutputs = new Map<PreparedModel, TensorMap>();
   const runnable = BACKEND_IDS.map((id) => set.statuses.find((s) => s.id === id && s.available && set.backends.has(id))).filter((s) => s !== undefined);
-  const total = models.length * runnable.filter((s) => requested.includes(s.id)).length;
+  const inputErrors = options.inputErrors ?? [];
+  const total = (models.length + inputErrors.length) * runnable.filter((s) => requested.includes(s.id)).length;
   let index = 0;
   for (const status of runnable) {
     const backend = set.backends.get(status.id)!;
     const reportThis = requested.includes(status.id);
+    if (reportThis) {
+      for (const f of inputErrors) {
+        const result = inputErrorResult(f, status);
+        results.push(result);
+        options.onEvent?.({ type: 'result', result, index: ++index, total });
+      }
+    }
     for (const p of models) {
       if (options.signal?.aborted) break;
+      if (p.unsupported) {
+        // The runtime's JavaScript API cannot pass a type this case needs: say so, run nothing.
+        if (!reportThis) continue;
+        const result = judge(p, status, undefined, { status: 'unsupported', reason: unsupportedReason(p.unsupported, status.description?.runtime ?? status.id) }, undefined);
+        results.push(result);
+        options.onEvent?.({ type: 'result', result, index: ++index, total });
+        continue;
+      }
       if (reportThis) options.onEvent?.({ type: 'start', model: p.target.id, backend: status.id, index, total });
       const runPlan = reportThis ? plan : { warmup: 0, iterations: 0 };
       let measurement: RunMeasurement | undefined;
@@ -91,11 +111,26 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
       } catch (e) {
         failure = statusFromFailure(e);
       }
+      // Every further test data set: its outputs, from a run of its own (no timing).
+      const setOutputs: TensorMap[] = [];
+      for (const dataSet of p.sets.slice(1)) {
+        if (!measurement || failure) break;
+        try {
+          const m = await backend.measure(modelInput(p), dataSet.feeds, { warmup: 0, iterations: 0 }, {
+            timeoutMs, ...(options.threads ? { threads: options.threads } : {}),
+          });
+          setOutputs.push(m.outputs);
+        } catch (e) {
+          const f = statusFromFailure(e);
+          failure = { status: f.status, reason: `${dataSet.source}: ${f.reason}` };
+          measurement = undefined;
+        }
+      }
       const placement = options.logPlacement && reportThis ? parsePlacement(measurement?.placementLog ?? '') : undefined;
       if (status.id === 'cpu' && measurement) cpuOutputs.set(p, measurement.outputs);
       if (!reportThis) continue;
       if (measurement) options.onOutputs?.(p, status.id, measurement.outputs);
-      const result = judge(p, status, measurement, failure, cpuOutputs.get(p), options.tolerance, placement, { validate: options.validate ?? false });
+      const result = judge(p, status, measurement, failure, cpuOutputs.get(p), options.tolerance, placement, setOutputs, { validate: options.validate ?? false });
       results.push(result);
       options.onEvent?.({ type: 'result', result, index: ++index, total });
     }

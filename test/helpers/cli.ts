@@ -26,11 +26,17 @@ export interface RunCliOptions {
   cwd?: string;
   /** Extra environment variables (merged over process.env). */
   env?: Record<string, string | undefined>;
-  /** Kill the child after this many milliseconds (default 60 s); the result then has signal SIGKILL. */
+  /**
+   * A backstop against a hung child, never a speed check: the child is killed (signal SIGKILL) after
+   * this many milliseconds or 9 minutes, whichever is longer, so a busy machine does not fail a test.
+   */
   timeoutMs?: number;
   /** Written to the child's stdin, which is then closed. */
   input?: string;
 }
+
+/** Longest a child may run in a test before it is taken for hung (below vitest's 10-minute test limit). */
+const BACKSTOP_MS = 540_000;
 
 export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: build first (npx tsc -p tsconfig.json)`);
@@ -48,7 +54,7 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), Math.max(opts.timeoutMs ?? 0, BACKSTOP_MS));
     child.on('error', (e) => { clearTimeout(timer); reject(e); });
     child.on('close', (code, signal) => {
       clearTimeout(timer);

@@ -3,10 +3,11 @@
  * `wasm` or the `webgpu` execution provider.
  *
  * A local HTTP server (127.0.0.1, ephemeral port, cross-origin isolated) serves the runner page
- * (`browser-page/`), onnxruntime-web's `dist/` and, per job, the model and input bytes from memory.
+ * (`page/`), onnxruntime-web's `dist/` and, per job, the model and input bytes from memory.
  * All timing happens inside the page with performance.now(); tensors cross the page boundary as
  * raw bytes plus dtype and dims (inputs fetched by the page from the server, outputs read back in
  * base64 chunks), so nothing is converted on the way (float16 stays as its bits, int64 as 8 bytes).
+ * The page measures with the workbench's own loop (backends/measureLoop.ts), served from dist/ at /lib/.
  *
  * WebGPU: a hardware adapter is tried first (`--enable-unsafe-webgpu --enable-features=Vulkan`);
  * if there is none, or it is a CPU/SwiftShader adapter, Chromium is relaunched with
@@ -29,8 +30,8 @@ import {
 } from '../types.js';
 import { LocalServer } from '../../util/localServer.js';
 import { chromiumExecutablePath, closeChromium, executableProblem, launchChromium, type LaunchedChromium } from './chromium.js';
-import { bytesPerElement, isSupportedDType } from '../../tensor/dtype.js';
-import { allocate, elementCount, type Tensor } from '../../tensor/tensor.js';
+import { isSupportedDType, rawByteLength } from '../../tensor/dtype.js';
+import { allocate, elementCount, rawBytes, type Tensor } from '../../tensor/tensor.js';
 import { PLACEMENT_LOG_MARK } from '../placement.js';
 import { classifyAdapter, describeAdapter, type PageAdapterInfo } from '../adapter.js';
 import { runtimeIo } from '../ioNames.js';
@@ -88,7 +89,7 @@ function browserErrorText(e: unknown): string {
 }
 
 function tensorBytes(t: Tensor): Uint8Array {
-  return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  return rawBytes(t);
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -233,9 +234,10 @@ class BrowserBackend implements Backend {
     const io = runtimeIo(model.bytes, givenFeeds);
     const feedList = [...io.feeds];
     for (const [name, t] of feedList) {
-      const expected = elementCount(t.dims) * bytesPerElement(t.dtype);
-      if (t.data.byteLength !== expected) {
-        throw new BackendStageError('run', `input ${name}: ${t.data.byteLength} bytes of ${t.dtype} data for shape [${t.dims.join(', ')}] (expected ${expected})`);
+      if (t.dtype === 'string') throw new BackendStageError('run', `input ${name}: string tensors are not passed to the browser page`);
+      const expected = rawByteLength(t.dtype, elementCount(t.dims));
+      if (rawBytes(t).byteLength !== expected) {
+        throw new BackendStageError('run', `input ${name}: ${rawBytes(t).byteLength} bytes of ${t.dtype} data for shape [${t.dims.join(', ')}] (expected ${expected})`);
       }
     }
 
@@ -328,16 +330,16 @@ class BrowserBackend implements Backend {
   private async readOutputs(page: Page, jobId: string, described: PageOutput[]): Promise<TensorMap> {
     const outputs: TensorMap = new Map();
     for (const out of described) {
-      if (!isSupportedDType(out.dtype)) {
+      if (!isSupportedDType(out.dtype) || out.dtype === 'string') {
         throw new BackendStageError('run', `output ${out.name} has element type ${out.dtype}, which the workbench cannot hold`);
       }
       const n = elementCount(out.dims);
-      const expected = n * bytesPerElement(out.dtype);
+      const expected = rawByteLength(out.dtype, n);
       if (out.byteLength !== expected) {
         throw new BackendStageError('run', `output ${out.name}: ${out.byteLength} bytes of ${out.dtype} data for shape [${out.dims.join(', ')}] (expected ${expected})`);
       }
       const data = allocate(out.dtype, n);
-      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const bytes = rawBytes({ dtype: out.dtype, dims: out.dims, data });
       for (let offset = 0; offset < out.byteLength; offset += OUTPUT_CHUNK_BYTES) {
         const length = Math.min(OUTPUT_CHUNK_BYTES, out.byteLength - offset);
         const b64 = await page.evaluate(

@@ -3,7 +3,7 @@
  * (page/runner.js, `window.onnxWorkbench`). Tensors cross as raw bytes plus dtype and dims: inputs
  * are fetched by the page from the local server, outputs read back in base64 chunks.
  */
-import type { PageAdapterInfo } from '../adapter.js';
+import type { AdapterProbe } from '../adapter.js';
 
 export interface PageInfo {
   ortLoaded: boolean;
@@ -16,7 +16,7 @@ export interface PageInfo {
   ortInitialized: boolean;
 }
 
-export type ProbeResult = { ok: true; adapter: PageAdapterInfo } | { ok: false; reason: string };
+export type ProbeResult = AdapterProbe;
 
 export interface PageJob {
   id: string;
@@ -42,7 +42,7 @@ export interface PageWindow {
     probeAdapter(): Promise<ProbeResult>;
     init(job: { modelUrl: string; executionProvider: string; threads?: number }): Promise<PageInitResult>;
     run(job: PageJob): Promise<PageRunResult>;
-    readOutput(jobId: string, index: number, offset: number, length: number): string;
+    readOutput(jobId: string, index: number, offset: number, length: number): Promise<string>;
     dropOutputs(jobId: string): void;
   };
 }

@@ -11,39 +11,16 @@ const PLAN = { warmup: 3, iterations: 10, maxDurationMs: 1000 };
 
 let lib;
 function sharedModules() {
-  lib ??= Promise.all([import('/lib/backends/measureLoop.js'), import('/lib/tensor/dtype.js'), import('/lib/backends/adapter.js')])
-    .then(([loop, dtype, adapterModule]) => ({ ...loop, ...dtype, ...adapterModule }));
+  lib ??= Promise.all([import('/lib/backends/measureLoop.js'), import('/lib/tensor/dtype.js'), import('/lib/backends/adapter.js'), import('/lib/util/base64.js')])
+    .then(([loop, dtype, adapterModule, base64]) => ({ ...loop, ...dtype, ...adapterModule, ...base64 }));
   return lib;
 }
 
-function fromBase64(b64) {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function toBase64(bytes) {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
 function tensorFrom(shared, f) {
-  const bytes = fromBase64(f.data);
+  const bytes = shared.base64ToBytes(f.data);
   const Ctor = Object.prototype.hasOwnProperty.call(shared.TYPED_ARRAYS, f.dtype) ? shared.TYPED_ARRAYS[f.dtype] : undefined;
   if (!Ctor) throw new Error(`input ${f.name}: element type ${f.dtype} cannot be passed to onnxruntime-web`);
-  const copy = new Uint8Array(bytes.length);
-  copy.set(bytes);
-  return new ort.Tensor(f.dtype, new Ctor(copy.buffer, 0, bytes.length / Ctor.BYTES_PER_ELEMENT), f.dims);
-}
-
-async function adapterInfo() {
-  if (!navigator.gpu) return null;
-  const adapter = await navigator.gpu.requestAdapter();
-  if (!adapter) return null;
-  const i = adapter.info || {};
-  return { vendor: i.vendor || '', architecture: i.architecture || '', device: i.device || '', description: i.description || '', isFallbackAdapter: !!(i.isFallbackAdapter || adapter.isFallbackAdapter) };
+  return new ort.Tensor(f.dtype, new Ctor(bytes.buffer, 0, bytes.length / Ctor.BYTES_PER_ELEMENT), f.dims);
 }
 
 let models = [];
@@ -54,7 +31,9 @@ async function runOne(m, backend) {
   const modelBytes = new Uint8Array(await (await fetch(`/api/models/${m.index}/model`)).arrayBuffer());
   const { feeds } = await (await fetch(`/api/models/${m.index}/inputs`)).json();
   const post = { index: m.index, sha256: m.sha256, backend, userAgent: navigator.userAgent, platform: navigator.platform || 'unknown', runtimeVersion: ort.env.versions && ort.env.versions.web };
-  if (backend === 'webgpu' && adapter) post.adapter = adapter;
+  if (backend === 'webgpu' && adapter) {
+    post.adapter = { vendor: adapter.vendor, architecture: adapter.architecture, device: adapter.device, description: adapter.description, isFallbackAdapter: adapter.isFallbackAdapter === true };
+  }
   const shared = await sharedModules();
   try {
     const inputs = Object.create(null);
@@ -67,7 +46,7 @@ async function runOne(m, backend) {
         for (const name of session.outputNames) {
           const v = first[name];
           const data = v.location && v.location !== 'cpu' ? await v.getData() : v.data;
-          outputs.push({ name, dtype: v.type, dims: Array.from(v.dims), data: toBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) });
+          outputs.push({ name, dtype: v.type, dims: Array.from(v.dims), data: shared.bytesToBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) });
         }
         return outputs;
       },
@@ -139,9 +118,10 @@ async function main() {
   ort.env.wasm.wasmPaths = '/ort/';
   ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
   labels = await sharedModules();
-  adapter = await adapterInfo().catch(() => null);
+  const probe = await labels.probeWebGpuAdapter(navigator.gpu).catch(() => ({ ok: false }));
+  adapter = probe.ok ? probe.adapter : null;
   document.getElementById('adapter').textContent = adapter
-    ? `WebGPU adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description}${labels.classifyAdapter({ ...adapter, features: [] }, false) === 'software' ? ` (${labels.SOFTWARE_NOTE})` : ''}`
+    ? `WebGPU adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description}${labels.classifyAdapter(adapter, false) === 'software' ? ` (${labels.SOFTWARE_NOTE})` : ''}`
     : 'WebGPU: no adapter in this browser (webgpu runs will fail to load)';
   models = await (await fetch('/api/models')).json();
   const box = document.getElementById('models');

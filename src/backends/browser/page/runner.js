@@ -11,8 +11,11 @@
   /** The shared modules, loaded once (a dynamic import works from a classic script). */
   let shared;
   function sharedModules() {
-    shared ??= Promise.all([import('/lib/backends/measureLoop.js'), import('/lib/tensor/dtype.js')])
-      .then(([loop, dtype]) => ({ measureLoop: loop.measureLoop, LoopStageError: loop.LoopStageError, loopErrorMessage: loop.loopErrorMessage, TYPED_ARRAYS: dtype.TYPED_ARRAYS }));
+    shared ??= Promise.all([import('/lib/backends/measureLoop.js'), import('/lib/tensor/dtype.js'), import('/lib/backends/adapter.js'), import('/lib/util/base64.js')])
+      .then(([loop, dtype, adapter, base64]) => ({
+        measureLoop: loop.measureLoop, LoopStageError: loop.LoopStageError, TYPED_ARRAYS: dtype.TYPED_ARRAYS,
+        probeWebGpuAdapter: adapter.probeWebGpuAdapter, bytesToBase64: base64.bytesToBase64,
+      }));
     return shared;
   }
 
@@ -25,16 +28,6 @@
     if (typeof e === 'number') return `onnxruntime-web threw a bare number (${e}): an uncaught C++ exception inside the WASM module`;
     if (e && typeof e === 'object' && 'message' in e) return String(e.message);
     return String(e);
-  }
-
-  function bytesToBase64(bytes) {
-    if (typeof bytes.toBase64 === 'function') return bytes.toBase64();
-    const chunk = 0x8000;
-    const parts = [];
-    for (let i = 0; i < bytes.length; i += chunk) {
-      parts.push(String.fromCharCode.apply(null, bytes.subarray(i, i + chunk)));
-    }
-    return btoa(parts.join(''));
   }
 
   async function fetchBytes(url, what) {
@@ -64,32 +57,8 @@
     return defaultWasmThreads();
   }
 
-  function adapterInfo(adapter) {
-    const i = adapter.info || {};
-    const fallback = typeof i.isFallbackAdapter === 'boolean' ? i.isFallbackAdapter
-      : typeof adapter.isFallbackAdapter === 'boolean' ? adapter.isFallbackAdapter : null;
-    return {
-      vendor: i.vendor || '',
-      architecture: i.architecture || '',
-      device: i.device || '',
-      description: i.description || '',
-      isFallbackAdapter: fallback,
-      features: Array.from(adapter.features || []).sort(),
-    };
-  }
-
   async function probeAdapter() {
-    if (!navigator.gpu) {
-      return { ok: false, reason: 'navigator.gpu is not available (WebGPU is disabled in this browser)' };
-    }
-    let adapter;
-    try {
-      adapter = await navigator.gpu.requestAdapter();
-    } catch (e) {
-      return { ok: false, reason: `navigator.gpu.requestAdapter() failed: ${errorMessage(e)}` };
-    }
-    if (!adapter) return { ok: false, reason: 'navigator.gpu.requestAdapter() returned no adapter' };
-    return { ok: true, adapter: adapterInfo(adapter) };
+    return (await sharedModules()).probeWebGpuAdapter(navigator.gpu);
   }
 
   function info() {
@@ -118,10 +87,10 @@
   }
 
   /** Base64 of bytes [offset, offset + length) of a held output. */
-  function readOutput(jobId, index, offset, length) {
+  async function readOutput(jobId, index, offset, length) {
     const bytes = (heldOutputs.get(jobId) || [])[index];
     if (!bytes) throw new Error(`no held output ${index} for job ${jobId}`);
-    return bytesToBase64(bytes.subarray(offset, offset + length));
+    return (await sharedModules()).bytesToBase64(bytes.subarray(offset, offset + length));
   }
 
   function dropOutputs(jobId) {

@@ -1,0 +1,135 @@
+/**
+ * Models too large to hold in memory run from their files: the workbench reads and validates the
+ * structure by streaming (`openModel`), hashes the model file and every external data file it uses,
+ * and records each file's identity (device, inode, size, mtime, ctime). The runtime then reads the
+ * files itself, from the model's path, so its external data resolves in the model's folder (the
+ * locations were checked to stay inside it). `withUnchangedFiles` is what makes "the bytes that run
+ * are the bytes that were validated and hashed" hold without holding the bytes: just before the
+ * session is created it checks every identity against the recorded one and re-hashes each file by
+ * streaming; just after, it checks the identities again. Any write in between changes a file's
+ * ctime (which no user can set back), so equal identities around the session's creation and an
+ * equal hash before it mean the runtime read the validated bytes, to the file system's timestamp
+ * granularity. A change is a load error naming the file, and no result is recorded from it.
+ *
+ * Small models keep the in-memory path (`loadModel`: one validated buffer, external data inlined):
+ * `INLINE_LIMIT_BYTES` decides which.
+ */
+import { InputError } from '../errors.js';
+import { fileIdentity, hashRange, sameIdentity, type FileIdentity } from './rangeReader.js';
+import { openModel, totalModelBytes, type OpenedModel } from './openModel.js';
+import { loadModel, resolveModelPath, type LoadedModel } from './model.js';
+
+/**
+ * Models whose file and external data together are at most this many bytes are loaded into memory
+ * and run from bytes; larger ones run from their files. `ONNX_WORKBENCH_INLINE_LIMIT` (bytes) sets it.
+ */
+export function inlineLimitBytes(): number {
+  const env = Number(process.env.ONNX_WORKBENCH_INLINE_LIMIT);
+  return Number.isSafeInteger(env) && env >= 0 ? env : 128 * 1024 * 1024;
+}
+
+/** One file a runtime will read itself, as it was when validated. */
+export interface CheckedFile {
+  /** The model file, or an external data file's real path inside the model's folder. */
+  path: string;
+  /** `location` as the model names it (external data only). */
+  location?: string;
+  sizeBytes: number;
+  sha256: string;
+  identity: FileIdentity;
+}
+
+/** What a worker needs to run a model from its files and prove they are the validated ones. */
+export interface FileSource {
+  model: CheckedFile;
+  external: CheckedFile[];
+  /** Model file plus external data, bytes. */
+  totalBytes: number;
+}
+
+/** A model opened for running from its files: the streamed structure plus the checked files. */
+export interface FileModel extends OpenedModel {
+  source: FileSource;
+}
+
+function changed(file: CheckedFile, how: string): InputError {
+  const name = file.location ? `external data file '${file.location}' (${file.path})` : file.path;
+  return new InputError(`${name} ${how} after it was validated; refused (nothing was run from it)`);
+}
+
+/** Hash one file by streaming between two identity reads; throws when it changed meanwhile. */
+function checkedFile(path: string, location?: string): CheckedFile {
+  const before = fileIdentity(path);
+  const { sha256, size } = hashRange(path);
+  const after = fileIdentity(path);
+  const file: CheckedFile = { path, ...(location !== undefined ? { location } : {}), sizeBytes: size, sha256, identity: after };
+  if (!sameIdentity(before, after)) throw changed(file, 'changed while it was hashed');
+  return file;
+}
+
+/**
+ * Open a model to run from its files: stream and validate the structure (hashing the model file on
+ * the way), then hash each external data file. Throws one InputError line for bad input.
+ */
+export function openFileModel(path: string): FileModel {
+  const file = resolveModelPath(path);
+  const before = fileIdentity(file);
+  const opened = openModel(file);
+  const identity = fileIdentity(file);
+  const model: CheckedFile = { path: opened.path, sizeBytes: opened.sizeBytes, sha256: opened.sha256, identity };
+  if (!sameIdentity(before, identity)) throw changed(model, 'changed while it was read');
+  const external = opened.externalFiles.map((f) => checkedFile(f.path, f.location));
+  return { ...opened, source: { model, external, totalBytes: totalModelBytes(opened) } };
+}
+
+/** Throws when any file's identity differs from the recorded one. */
+export function checkIdentities(source: FileSource): void {
+  for (const f of [source.model, ...source.external]) {
+    let now: FileIdentity;
+    try { now = fileIdentity(f.path); } catch { throw changed(f, 'was removed'); }
+    if (!sameIdentity(now, f.identity)) throw changed(f, now.size !== f.identity.size ? `changed size (${f.identity.size} -> ${now.size} bytes)` : 'was modified or replaced');
+  }
+}
+
+/** Re-hash every file by streaming; throws when one differs from the validated hash. */
+export function rehash(source: FileSource): void {
+  for (const f of [source.model, ...source.external]) {
+    if (hashRange(f.path).sha256 !== f.sha256) throw changed(f, 'has different contents (sha256)');
+  }
+}
+
+/**
+ * Run `create` (a runtime reading the files itself) between the checks: identities and hashes
+ * before, identities after. Returns what `create` returned; a failed check after creation releases
+ * it through `release` before throwing.
+ */
+export async function withUnchangedFiles<T>(source: FileSource, create: () => Promise<T>, release: (value: T) => Promise<void>): Promise<T> {
+  checkIdentities(source);
+  rehash(source);
+  checkIdentities(source);
+  const value = await create();
+  try {
+    checkIdentities(source);
+  } catch (e) {
+    await release(value).catch(() => undefined);
+    throw e;
+  }
+  return value;
+}
+
+/**
+ * Open a model to run: small ones (file plus external data up to `inlineLimitBytes()`) loaded into
+ * one validated buffer with external data inlined (`loadModel`), larger ones to run from their
+ * files (`openFileModel`). The structure is read by streaming first, so a large model is never
+ * loaded whole to find out it is large.
+ */
+export function openForRun(path: string): LoadedModel | FileModel {
+  const file = resolveModelPath(path);
+  const opened = openModel(file);
+  if (totalModelBytes(opened) <= inlineLimitBytes()) return loadModel(file);
+  return openFileModel(file);
+}
+
+export function isFileModel(m: LoadedModel | FileModel): m is FileModel {
+  return 'source' in m && (m as FileModel).source !== undefined;
+}

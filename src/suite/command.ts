@@ -1,0 +1,48 @@
+/** `verify <root>`: find the cases under test data roots and prepare them, one bad case one result. */
+import { InputError } from '../errors.js';
+import { discoverCases, isSuiteRoot, type SuiteCase } from './discover.js';
+import { prepareCases } from './prepareCases.js';
+import type { PreparedModel } from '../verify/prepare.js';
+import type { SuiteRunExtras } from '../commands/runSupport.js';
+import type { ModelInputOptions } from '../commands/runSupport.js';
+import { ProgressLine } from './progress.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** A bundled-style tree (manifest.json files) is a group of bundled models, not a suite root. */
+function holdsManifests(dir: string, depth = 0): boolean {
+  if (depth > 4) return false;
+  let entries;
+  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return false; }
+  if (entries.some((e) => e.isFile() && e.name === 'manifest.json')) return true;
+  return entries.some((e) => e.isDirectory() && !/^test_data_set_\d+$/.test(e.name) && holdsManifests(join(dir, e.name), depth + 1));
+}
+
+export function suiteRoots(names: string[]): string[] {
+  return names.filter((n) => existsSync(n) && isSuiteRoot(n) && !holdsManifests(n));
+}
+
+/**
+ * When every name is a test data root: discover and prepare its cases (null otherwise, and the
+ * names go the usual way). `--filter` without a root is a usage error.
+ */
+export function prepareSuiteRoots(names: string[], opts: ModelInputOptions & { filter?: string; quiet?: boolean; json?: boolean }): { prepared: PreparedModel[]; extras: SuiteRunExtras } | null {
+  const roots = suiteRoots(names);
+  if (roots.length === 0 || roots.length !== names.length) {
+    if (opts.filter) throw new InputError('--filter applies to test data roots (a folder of cases, each a folder with a .onnx and test_data_set_*)');
+    return null;
+  }
+  if (opts.inputs) throw new InputError('--inputs applies to one model, not to a test data root');
+  const cases: SuiteCase[] = [];
+  for (const root of roots) {
+    const found = discoverCases(root, opts.filter);
+    for (const s of found.skipped) if (!opts.quiet) process.stderr.write(`skipped: ${s.id}: ${s.reason}\n`);
+    // Ids stay relative to the root named; with several roots they are prefixed by it.
+    cases.push(...found.cases.map((c) => (roots.length > 1 ? { ...c, id: `${root.replace(/\/+$/, '')}/${c.id}` } : c)));
+  }
+  if (cases.length === 0) throw new InputError(`${roots.join(', ')}: no test cases${opts.filter ? ` match --filter ${opts.filter}` : ' (a case is a folder with a .onnx model and test_data_set_* folders or an .npz)'}`);
+  const progress = new ProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !opts.quiet && !opts.json);
+  const { prepared, failures } = prepareCases(cases, { ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed }, (done, total) => progress.update(done, total, 'reading models and data'));
+  progress.clear();
+  return { prepared, extras: { inputErrors: failures, cases: cases.length, root: roots.map((r) => resolve(r)).join(',') } };
+}

@@ -1,0 +1,93 @@
+/**
+ * Test cases under a folder tree, the layout onnxruntime's `onnx_test_runner <data_root>` takes:
+ * a case is a folder holding a `.onnx` model and `test_data_set_*` folders (or an `.npz`). Case ids
+ * are paths relative to the root, with `/`. Folders that look like cases but cannot be run (a
+ * `data.json` naming a download, two models) are listed as skipped with the reason, never dropped.
+ */
+import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { InputError, errorLine } from '../errors.js';
+
+export interface SuiteCase {
+  /** Path relative to the root, `/`-separated (`node/test_abs`). */
+  id: string;
+  dir: string;
+  modelPath: string;
+}
+
+export interface SkippedCase { id: string; dir: string; reason: string }
+
+export interface Discovery {
+  root: string;
+  cases: SuiteCase[];
+  skipped: SkippedCase[];
+}
+
+/** Does this folder hold test data (test_data_set_* folders or an .npz)? */
+function hasTestData(entries: Dirent[]): boolean {
+  return entries.some((e) => (e.isDirectory() && /^test_data_set_\d+$/.test(e.name)) || (e.isFile() && e.name.endsWith('.npz')));
+}
+
+/** `*` any run of characters but `/`, `**` anything, `?` one character; else a plain substring. */
+export function filterMatcher(pattern: string): (id: string) => boolean {
+  if (!/[*?]/.test(pattern)) return (id) => id.includes(pattern);
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*' && pattern[i + 1] === '*') { re += '.*'; i++; } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  const rx = new RegExp(`^${re}$`);
+  // A pattern without a slash matches the last segment too (`test_abs*` finds `node/test_abs`).
+  return pattern.includes('/') ? (id) => rx.test(id) : (id) => rx.test(id) || rx.test(id.split('/').pop() ?? id);
+}
+
+/** Every case below `root`, sorted by id; `filter` keeps the ids it matches (comma-separated patterns). */
+export function discoverCases(root: string, filter?: string): Discovery {
+  const abs = resolve(root);
+  if (!existsSync(abs)) throw new InputError(`${root}: no such folder`);
+  if (!statSync(abs).isDirectory()) throw new InputError(`${root}: not a folder`);
+  const cases: SuiteCase[] = [];
+  const skipped: SkippedCase[] = [];
+  const idOf = (dir: string) => relative(abs, dir).split(sep).join('/') || '.';
+  const walk = (dir: string, depth: number) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      skipped.push({ id: idOf(dir), dir, reason: `cannot list the folder (${errorLine(e)})` });
+      return;
+    }
+    const models = entries.filter((e) => e.isFile() && e.name.endsWith('.onnx')).map((e) => e.name).sort();
+    if (models.length && hasTestData(entries)) {
+      if (models.length > 1) skipped.push({ id: idOf(dir), dir, reason: `${models.length} .onnx files (${models.join(', ')}): a case holds one model` });
+      else cases.push({ id: idOf(dir), dir, modelPath: join(dir, models[0]!) });
+      return; // a case's subfolders are its data
+    }
+    if (!models.length && entries.some((e) => e.isFile() && e.name === 'data.json') && !entries.some((e) => e.isDirectory())) {
+      skipped.push({ id: idOf(dir), dir, reason: 'no model here: data.json names a model to download (the workbench downloads nothing)' });
+      return;
+    }
+    if (depth > 32) return;
+    for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (/^test_data_set_\d+$/.test(e.name)) continue;
+      walk(join(dir, e.name), depth + 1);
+    }
+  };
+  walk(abs, 0);
+  cases.sort((a, b) => a.id.localeCompare(b.id));
+  skipped.sort((a, b) => a.id.localeCompare(b.id));
+  if (!filter) return { root: abs, cases, skipped };
+  const matchers = filter.split(',').map((f) => f.trim()).filter(Boolean).map(filterMatcher);
+  const keep = (id: string) => matchers.some((m) => m(id));
+  return { root: abs, cases: cases.filter((c) => keep(c.id)), skipped: skipped.filter((s) => keep(s.id)) };
+}
+
+/** Is this folder a suite root (cases below it) rather than one model folder? */
+export function isSuiteRoot(path: string): boolean {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return false;
+  const entries = readdirSync(path, { withFileTypes: true });
+  if (entries.some((e) => e.isFile() && (e.name.endsWith('.onnx') || e.name === 'manifest.json'))) return false;
+  return entries.some((e) => e.isDirectory() && !/^test_data_set_\d+$/.test(e.name));
+}
