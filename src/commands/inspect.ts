@@ -7,15 +7,29 @@ export function registerInspectCommand(program: Command): void {
     .description('describe an ONNX model: exporter (by fingerprint), producer, IR version, opsets, inputs/outputs, ops, parameters')
     .argument('<model>', 'an .onnx file, a folder holding one, or a bundled model id')
     .option('--json', 'machine-readable output')
-    .action(async (model: string, opts: { json?: boolean }) => {
+    .option('--show <what>', "'nodes': every node with its inputs and outputs (in file order)")
+    .option('--attrs', 'with --show nodes: each node\'s attributes too')
+    .action(async (model: string, opts: { json?: boolean; show?: string; attrs?: boolean }) => {
+      if (opts.show !== undefined && opts.show !== 'nodes') throw new (await import('../errors.js')).InputError(`--show takes 'nodes', got '${opts.show}'`);
       const { openModel } = await import('../onnx/openModel.js');
       const { summarize } = await import('../onnx/inspect.js');
       const { resolveTargets } = await import('../models/catalog.js');
       const [target] = resolveTargets([model]);
       const { attributeSummary, describeExporter } = await import('../scorecard/attribution.js');
       // Streamed: the weights are hashed as they pass, never held (peak memory is the graph's size).
-      const s = summarize(openModel(target!.modelPath));
+      const opened = openModel(target!.modelPath);
+      const s = summarize(opened);
       const exporter = attributeSummary(s);
+      if (opts.show === 'nodes') {
+        const { listNodes } = await import('../onnx/attributes.js');
+        const nodes = listNodes(opened.proto);
+        if (opts.json) { console.log(JSON.stringify(nodes.map((n) => (opts.attrs ? n : { ...n, attributes: undefined })), null, 2)); return; }
+        const { renderNodes } = await import('../format/nodes.js');
+        const { terminalWidth } = await import('../format/terminal.js');
+        console.log(`${s.path}: ${nodes.length} nodes`);
+        console.log(renderNodes(nodes, terminalWidth(), Boolean(opts.attrs)));
+        return;
+      }
       if (opts.json) { console.log(JSON.stringify({ ...s, exporter }, null, 2)); return; }
       const port = (p: { name: string; elemType: string; shape: unknown[] | null }) => `  ${p.name}: ${p.elemType} ${p.shape ? `[${p.shape.join(', ')}]` : '(shape unknown)'}`;
       console.log([

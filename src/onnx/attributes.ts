@@ -74,3 +74,21 @@ export function nodeOpset(model: ModelProto, node: NodeProto): { domain: string;
   const imp = (model.opsetImport ?? []).find((o) => (o.domain || 'ai.onnx') === domain);
   return { domain, version: imp ? toNumber(imp.version) : undefined };
 }
+
+/** Every node of the main graph in file order: what `inspect --show nodes` lists. */
+export interface NodeListing {
+  index: number;
+  name: string;
+  opType: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  attributes: NodeAttribute[];
+}
+
+export function listNodes(model: ModelProto): NodeListing[] {
+  return (model.graph?.node ?? []).map((n, index) => ({
+    index, name: n.name ?? '', opType: n.opType ?? '', domain: n.domain || 'ai.onnx',
+    inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])], attributes: nodeAttributes(n),
+  }));
+}
