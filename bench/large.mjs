@@ -159,7 +159,7 @@ try {
         try {
           const run = JSON.parse(ver.stdout);
           const res = (run.results ?? [])[0] ?? {};
-          worker = res.measurement?.peakRssBytes ?? res.peakRssBytes ?? res.memory?.workerPeakRssBytes;
+          worker = res.latency?.peakRssBytes ?? res.peakRssBytes;
           status = res.status ?? status;
         } catch { status = `${status}: ${ver.stderr.trim().split('\n').filter((l) => !l.startsWith('OWB_MAXRSS')).slice(-1)[0] ?? ''}`; }
         Object.assign(row, { verifyMs: ver.wall, verifyPeak: ver.peak, verifyStatus: status, workerPeak: worker, barePeak: bare.peak, bareStatus: bare.status });

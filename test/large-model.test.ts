@@ -17,6 +17,7 @@ import { isFileModel, openFileModel, openForRun, withUnchangedFiles, type FileMo
 import { summarize } from '../src/onnx/inspect.js';
 import { loadModel } from '../src/onnx/model.js';
 import { InputError } from '../src/errors.js';
+import { runCli } from './helpers/cli.js';
 import { estimateFlops } from '../src/onnx/flops.js';
 import { exposeIntermediates } from '../src/onnx/edit.js';
 
@@ -229,6 +230,23 @@ describe('running from files', () => {
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(/tensor 'W0'.*'weights\.bin'/);
     expect((err as Error).message).not.toContain('\n');
+  });
+});
+
+describe('verify of a model over the inline limit (run from its files)', () => {
+  it("runs on cpu from the path with its external data, reports the worker's peak, and refuses a truncated external file with exit 2", async () => {
+    const { path, weights } = externalModel('ext-verify');
+    const env = { ONNX_WORKBENCH_INLINE_LIMIT: '0' };
+    const r = await runCli(['verify', path, '--backend', 'cpu,wasm', '--json', '--no-evidence', '-q', '--iterations', '1', '--warmup', '0'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const run = JSON.parse(r.stdout) as { results: { backend: string; status: string; latency?: { peakRssBytes?: number } }[] };
+    expect(run.results.map((x) => [x.backend, x.status])).toEqual([['cpu', 'no-reference'], ['wasm', 'pass']]);
+    expect(run.results[0]!.latency!.peakRssBytes).toBeGreaterThan(0);
+    truncateSync(weights, 100);
+    const bad = await runCli(['verify', path, '--backend', 'cpu', '--no-evidence', '-q'], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/tensor 'W0'.*'weights\.bin'/);
   });
 });
 

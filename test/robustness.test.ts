@@ -342,10 +342,15 @@ describe('the bundled models', () => {
     const t0 = performance.now();
     const entries = loadCatalog();
     expect(entries.length).toBeGreaterThanOrEqual(134);
+    const warnings: string[] = [];
     for (const e of entries) {
       const m = loadModel(e.modelPath);
-      expect(modelProblems(m.proto), e.manifest.id).toEqual([]);
+      const problems = modelProblems(m.proto);
+      expect(problems.filter((p) => p.severity !== 'warning'), e.manifest.id).toEqual([]);
+      warnings.push(...problems.filter((p) => p.severity === 'warning').map((p) => `${e.manifest.id}: ${p.message}`));
     }
+    // A real export may declare what the checker warns about: paddle2onnx wrote -1 for an unknown output dim.
+    expect(warnings).toEqual(["paddlepaddle/PP_OCR_v2_cls: graph output 'save_infer_model/scale_0.tmp_1' declares an invalid dimension -1"]);
     expect(performance.now() - t0).toBeLessThan(15_000);
   });
 });

@@ -162,10 +162,8 @@ describe('TensorProto decoding', () => {
     expectInputError(() => decodeTensorProtoBytes(pb({ dims: [3], dataType: 1, rawData: new Uint8Array(8) }), 'short.pb'), /short\.pb: 8 bytes of data for 3 float32 elements \(expected 12\)/);
   });
 
-  it('refuses element types it cannot hold, by name', () => {
-    expectInputError(() => decodeTensorProtoBytes(pb({ dims: [1], dataType: 8, stringData: [new Uint8Array([65])] }), 's.pb'), /s\.pb: element type string is not supported/);
-    expectInputError(() => decodeTensorProtoBytes(pb({ dims: [1], dataType: 16, int32Data: [0] }), 'bf.pb'), /bfloat16/);
-    expectInputError(() => decodeTensorProtoBytes(pb({ dims: [1], dataType: 17, rawData: new Uint8Array(1) }), 'f8.pb'), /float8e4m3fn/);
+  it('refuses element types it cannot hold, by name (string, bfloat16, float8 are read: test/suite-data.test.ts)', () => {
+    expect(decodeTensorProtoBytes(pb({ dims: [1], dataType: 8, stringData: [new Uint8Array([65])] }), 's.pb').tensor.data).toEqual(['A']);
     expectInputError(() => decodeTensorProtoBytes(pb({ dims: [1], dataType: 99, rawData: new Uint8Array(1) }), 'u.pb'), /type\(99\)/);
     expectInputError(() => decodeTensorProtoBytes(pb({ dims: [1] }), 'undef.pb'), /undefined/);
   });

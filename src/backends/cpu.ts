@@ -28,7 +28,7 @@ export function createCpuBackend(title: string): Backend {
     },
     async measure(model, feeds, plan, options) {
       const ort = await loadOrtNode();
-      return measureWithOrt(ort, model.bytes, feeds, plan, {
+      return measureWithOrt(ort, model, feeds, plan, {
         executionProviders: ['cpu'],
         ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
         ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),

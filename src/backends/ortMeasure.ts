@@ -7,14 +7,18 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import type { Tensor, TensorData } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import { BackendStageError, type RunMeasurement, type RunPlan, type TensorMap } from './types.js';
+import { BackendStageError, type ModelInput, type RunMeasurement, type RunPlan, type TensorMap } from './types.js';
 import { measureLoop, LoopStageError } from './measureLoop.js';
 import { peakRss, resetPeakRss } from '../util/procfs.js';
+import { withUnchangedFiles } from '../onnx/fileModel.js';
 import { addressSpaceProblem } from '../util/limits.js';
 import { runtimeIo } from './ioNames.js';
 
 export interface OrtModule {
-  InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  InferenceSession: {
+    create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+    create(path: string, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  };
   Tensor: new (type: string, data: TensorData, dims: readonly number[]) => OrtTensor;
 }
 
@@ -51,7 +55,7 @@ function stageMessage(e: LoopStageError): string {
 }
 
 export async function measureWithOrt(
-  ort: OrtModule, modelBytes: Uint8Array, feeds: ReadonlyMap<string, Tensor>, plan: RunPlan,
+  ort: OrtModule, model: ModelInput, feeds: ReadonlyMap<string, Tensor>, plan: RunPlan,
   sessionOptions: InferenceSession.SessionOptions,
 ): Promise<RunMeasurement> {
   // A verbose session log (asked for to read node placements) would also make every run log at
@@ -60,11 +64,18 @@ export async function measureWithOrt(
     ? { logSeverityLevel: 2 } : {};
   // The worker may have run other models: reset its peak RSS so the peak is this model's (Linux).
   const perModelPeak = resetPeakRss('self');
-  const io = runtimeIo(modelBytes, feeds);
+  const files = model.files;
+  // Unsafe input/output names are moved in the bytes; a model run from its files keeps its names,
+  // so its feeds and outputs cross as they are (still through null-prototype objects).
+  const io = files ? { bytes: model.bytes, feeds, restore: (o: TensorMap) => o } : runtimeIo(model.bytes, feeds);
   let inputs: InferenceSession.FeedsType | undefined;
   try {
     const r = await measureLoop<InferenceSession, InferenceSession.OnnxValueMapType, TensorMap>({
-      create: () => ort.InferenceSession.create(io.bytes, sessionOptions),
+      // From the validated bytes, or (a large model) from its path between the checks that its files
+      // are the validated ones: onnxruntime-node then resolves external data in the model's folder.
+      create: () => (files
+        ? withUnchangedFiles(files, () => ort.InferenceSession.create(model.path, sessionOptions), (s) => s.release())
+        : ort.InferenceSession.create(io.bytes, sessionOptions)),
       run: (session) => session.run((inputs ??= ortFeeds(ort, io.feeds)), runOptions),
       read: (first, session) => outputsFromOrt(session, first),
       release: (session) => session.release(),

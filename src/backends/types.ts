@@ -6,6 +6,7 @@
  * hang never takes the run down; callers cannot tell an isolated backend from an in-process one.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import type { FileSource } from '../onnx/fileModel.js';
 
 export const BACKEND_IDS = ['cpu', 'wasm', 'webgpu', 'browser-wasm', 'browser-webgpu'] as const;
 export type BackendId = (typeof BACKEND_IDS)[number];
@@ -22,6 +23,8 @@ export interface AdapterInfo {
   architecture?: string;
   device?: string;
   description?: string;
+  /** Who says so, when the workbench did not query the adapter itself (e.g. a browser page posting results). */
+  source?: string;
 }
 
 export interface BackendDescription {
@@ -63,7 +66,10 @@ export interface SessionOptions {
 /** The model a backend runs: its validated bytes (never re-read from `path`, which only names it). */
 export interface ModelInput {
   path: string;
+  /** The validated, self-contained bytes; empty when the model runs from its files (`files`). */
   bytes: Uint8Array;
+  /** A large model: the files the runtime reads itself, as they were validated (onnx/fileModel.ts). */
+  files?: FileSource;
 }
 
 /**

@@ -40,7 +40,7 @@ export function createWasmBackend(title: string): Backend {
       // Threads must be set before the first session; Node runs WASM threads through worker_threads.
       threads = options.threads ?? 1;
       ort.env.wasm.numThreads = threads;
-      return measureWithOrt(ort, model.bytes, feeds, plan, {
+      return measureWithOrt(ort, model, feeds, plan, {
         executionProviders: ['wasm'],
         ...(options.externalData?.length ? { externalData: options.externalData } : {}),
         // onnxruntime-web writes its verbose log (node placements included) to the worker's stderr.

@@ -21,7 +21,7 @@ export function createWebgpuBackend(title: string): Backend {
     },
     async measure(model, feeds, plan, options) {
       const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
-      return measureWithOrt(ort, model.bytes, feeds, plan, {
+      return measureWithOrt(ort, model, feeds, plan, {
         executionProviders: ['webgpu'],
         ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),
         ...(options.externalData?.length ? { externalData: options.externalData } : {}),

@@ -7,6 +7,7 @@ import { compareOutputs, compareTensors, type TensorComparison } from '../compar
 import { join } from 'node:path';
 import { exposeIntermediates } from '../onnx/edit.js';
 import { loadModel, type LoadedModel } from '../onnx/model.js';
+import { isFileModel } from '../onnx/fileModel.js';
 import { consumersOf, topologicalOrder } from '../onnx/topo.js';
 import { onnx, type ModelProto } from '../onnx/proto.js';
 import { runProto } from '../verify/verify.js';
@@ -144,7 +145,8 @@ export async function bisect(prepared: PreparedModel, options: BisectOptions): P
  */
 export async function bisectWith(prepared: PreparedModel, set: BackendSet, options: BisectOptions): Promise<BisectReport> {
   const tolerance = toleranceBetween(prepared, options.backend, options.against, options.tolerance);
-  const a: LoadedModel = prepared.model;
+  // Bisect edits the graph (intermediates exposed, re-encoded): it needs the model in memory.
+  const a: LoadedModel = isFileModel(prepared.model) ? loadModel(prepared.model.path) : prepared.model;
   const b: LoadedModel = options.againstModel ? loadModel(options.againstModel) : a;
   const graph = a.proto.graph!;
   if (options.againstModel) {

@@ -20,9 +20,9 @@ export function registerConformanceCommand(program: Command): void {
       const { computeConformance, renderConformance } = await import('../suite/conformance.js');
       if (opts.fromEvidence) {
         if (roots.length) throw new InputError('--from-evidence reads the records: name no roots');
-        const { defaultEvidenceDir, readEvidence } = await import('../evidence/store.js');
-        const { records, rejected } = readEvidence(opts.evidenceDir ?? defaultEvidenceDir());
-        for (const r of rejected) process.stderr.write(`skipped ${r.file}: ${r.reason}\n`);
+        const { defaultEvidenceDir } = await import('../evidence/store.js');
+        const { loadEvidenceFolder } = await import('./evidenceFolder.js');
+        const { records } = await loadEvidenceFolder(opts.evidenceDir ?? defaultEvidenceDir());
         const { suiteResults } = await import('../suite/records.js');
         const results = suiteResults(records, opts.filter);
         if (!results.length) throw new InputError('no suite results in the evidence records (run: onnx-workbench conformance <root> --backend ...)');

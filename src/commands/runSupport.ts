@@ -109,7 +109,7 @@ export function resultLine(e: Extract<VerifyEvent, { type: 'result' }>, extra = 
 export async function prepareModels(names: string[], opts: ModelInputOptions, what: string): Promise<PreparedModel[]> {
   const { resolveTargets } = await import('../models/catalog.js');
   const { prepareTarget } = await import('../verify/prepare.js');
-  const targets = resolveTargets(names);
+  const targets = resolveTargets(names, undefined, opts.manifest ? { manifest: opts.manifest } : {});
   if (targets.length === 0) throw new InputError(`no models to ${what}`);
   if (opts.inputs && targets.length !== 1) throw new InputError('--inputs applies to exactly one model');
   return targets.map((t) => prepareTarget(t, {

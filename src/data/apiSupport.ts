@@ -37,6 +37,7 @@ function tensorElem(t: ValueType): string | undefined {
 }
 
 function check(role: 'input' | 'output', name: string, type: ValueType, value: Value | undefined): UnsupportedType | undefined {
+  if (type.kind === 'tensor' && (type.elemType === 'undefined' || API_TENSOR_TYPES.has(type.elemType))) return undefined; // the common case, cheaply
   const port = `${role} '${name}': ${describeValueType(type)}`;
   const inner = type.kind === 'optional' ? type.elem : type;
   if (inner.kind === 'sequence' || inner.kind === 'map' || inner.kind === 'sparse_tensor' || inner.kind === 'optional') {

@@ -65,12 +65,15 @@ function tensorsOf(values: Map<string, Value>): Map<string, Tensor> {
   return out;
 }
 
-function numbered(dir: string, prefix: string): string[] {
-  return readdirSync(dir)
-    .map((f) => ({ f, m: new RegExp(`^${prefix}_(\\d+)\\.pb$`).exec(f) }))
-    .filter((x): x is { f: string; m: RegExpExecArray } => x.m !== null)
-    .sort((a, b) => Number(a.m[1]) - Number(b.m[1]))
-    .map((x) => join(dir, x.f));
+/** `input_N.pb` and `output_N.pb` of a set folder, each in numeric order (one directory read). */
+function numberedFiles(dir: string): { input: string[]; output: string[] } {
+  const found: { input: [number, string][]; output: [number, string][] } = { input: [], output: [] };
+  for (const f of readdirSync(dir)) {
+    const m = /^(input|output)_(\d+)\.pb$/.exec(f);
+    if (m) found[m[1] as 'input' | 'output'].push([Number(m[2]), join(dir, f)]);
+  }
+  const sorted = (xs: [number, string][]) => xs.sort((a, b) => a[0] - b[0]).map((x) => x[1]);
+  return { input: sorted(found.input), output: sorted(found.output) };
 }
 
 /** The `test_data_set_N` folders of a model folder, in numeric order (set 2 before set 10). */
@@ -86,8 +89,7 @@ export function findTestDataSets(dir: string): string[] {
 /** An ONNX test set folder. Inputs may be absent (then `inputs` is empty and must be generated). */
 export function loadTestDataSet(dir: string, inputs: PortInfo[], outputs: PortInfo[], types?: ModelPortTypes): ReferenceData {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${dir}: test data set folder not found`);
-  const inputFiles = numbered(dir, 'input');
-  const outputFiles = numbered(dir, 'output');
+  const { input: inputFiles, output: outputFiles } = numberedFiles(dir);
   if (inputFiles.length === 0 && outputFiles.length === 0) throw new InputError(`${dir}: no input_N.pb or output_N.pb files`);
   const inValues = assignNames(inputFiles, inputs, types?.inputs, 'input');
   const outValues = assignNames(outputFiles, outputs, types?.outputs, 'output');

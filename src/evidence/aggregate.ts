@@ -1,8 +1,11 @@
 /**
  * What the evidence says per framework: which exports verified (models, backends, reference kinds),
  * which load but mismatch, which fail on today's runtimes. Input: evidence records from any machine.
+ * Only the latest result per model file (sha256) and backend counts, latest in write order
+ * (`recordTime`: a record's own date never alone), so a later real result is never hidden by an
+ * earlier record, whatever date that record claims.
  */
-import type { EvidenceRecord } from './store.js';
+import { recordTime, type EvidenceRecord } from './store.js';
 import type { ModelResult } from '../verify/verify.js';
 
 export interface ExportEvidence {
@@ -37,8 +40,11 @@ export function aggregateEvidence(records: EvidenceRecord[], producers: Producer
   const out = new Map<string, ExportEvidence>();
   const sets = new Map<string, Record<string, Set<string>>>();
   const keys = ['models', 'verified', 'consistentOnly', 'mismatched', 'failedToLoad', 'failedToRun', 'backends', 'referenceKinds', 'producers', 'records', 'loadFailureReasons'] as const;
-  for (const record of records) {
-    for (const r of record.results) {
+  const latest = new Map<string, { r: ModelResult; record: EvidenceRecord }>();
+  const ordered = [...records].sort((a, b) => recordTime(a) - recordTime(b));
+  for (const record of ordered) for (const r of record.results) latest.set(`${r.model}\u0000${r.sha256}\u0000${r.backend}`, { r, record });
+  for (const { r, record } of latest.values()) {
+    {
       const fw = frameworkOf(r, producers);
       if (!fw) continue;
       let s = sets.get(fw);

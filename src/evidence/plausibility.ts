@@ -45,7 +45,7 @@ function resultProblem(r: ModelResult): string | undefined {
   if (r.status === 'pass' && r.comparison && !r.comparison.ok) return `${label}: status pass but its comparison failed`;
   if (r.status === 'pass' && r.comparison && r.comparison.missing.length > 0) return `${label}: status pass with missing outputs`;
   if (r.status === 'mismatch' && r.comparison?.ok) return `${label}: status mismatch but its comparison passed`;
-  if ((r.backend === 'cpu' || r.backend === 'wasm' || r.backend === 'browser-wasm') && r.adapter.kind !== 'cpu') return `${label}: a CPU backend on a ${r.adapter.kind} adapter`;
+  if ((r.backend === 'cpu' || r.backend === 'wasm' || r.backend === 'browser-wasm') && (r.adapter.kind === 'software' || r.adapter.kind === 'hardware')) return `${label}: a CPU backend on a ${r.adapter.kind} GPU adapter`;
   const stats = statsProblem(r);
   if (stats) return `${label}: ${stats}`;
   return undefined;

@@ -163,7 +163,8 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export function failureSummary(results: Array<Pick<ModelResult, 'model' | 'backend' | 'status' | 'meetsExpectation' | 'reason' | 'expectedReason'>>, ctx: RenderContext): string[] {
   const lines: string[] = [];
   const unexpected = results.filter((r) => !r.meetsExpectation);
-  const known = results.filter((r) => r.meetsExpectation && r.status !== 'pass' && r.status !== 'no-reference');
+  const known = results.filter((r) => r.meetsExpectation && r.status !== 'pass' && r.status !== 'no-reference' && r.status !== 'nondeterministic');
+  const random = results.filter((r) => r.meetsExpectation && r.status === 'nondeterministic');
   const unchecked = results.filter((r) => r.meetsExpectation && r.status === 'no-reference');
   const paintStatus = colourFor(ctx);
   // Results with the same status, backend and cause are named together: the cause once, then the models.
@@ -194,6 +195,9 @@ export function failureSummary(results: Array<Pick<ModelResult, 'model' | 'backe
   if (known.length) {
     lines.push(paintStatus('mismatch', true, `${plural(known.length, 'known failure')} (expected; the manifest's recorded cause):`));
     lines.push(...grouped(known));
+  }
+  if (random.length) {
+    lines.push(...wrap(`${plural(random.length, 'result')} with random ops (shape, type and value set checked, not element by element): ${random.map((r) => `${r.backend} ${safeText(r.model)}`).join(', ')}`, ctx.width, '  '));
   }
   if (unchecked.length) {
     lines.push(...wrap(`${plural(unchecked.length, 'result')} without a reference (loads and runs, outputs unchecked): ${unchecked.map((r) => `${r.backend} ${safeText(r.model)}`).join(', ')}`, ctx.width, '  '));

@@ -5,9 +5,10 @@
  * working folder, with onnxruntime's telemetry off.
  */
 import { backendDescriptor } from '../backends/registry.js';
-import { BackendStageError, isBackendId, type Backend } from '../backends/types.js';
+import { BackendStageError, isBackendId, type Backend, type BackendId } from '../backends/types.js';
 import { errorLine } from '../errors.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
+import { measureFromFiles } from '../backends/fromFiles.js';
 
 const id = process.argv[2] ?? '';
 if (!isBackendId(id) || !process.send) {
@@ -25,7 +26,11 @@ async function handle(req: WorkerRequest): Promise<void> {
       case 'check': send({ type: 'reply', id: req.id, ok: true, value: await b.checkAvailable() }); break;
       case 'describe': send({ type: 'reply', id: req.id, ok: true, value: await b.describe() }); break;
       case 'measure': {
-        const value = await b.measure(req.model, req.feeds, req.plan, req.options);
+        // A large model: the runtime reads its files itself (checked before and after), or, for a
+        // runtime that cannot, this worker loads them between the same checks (backends/fromFiles.ts).
+        const value = req.model.files
+          ? await measureFromFiles(id as BackendId, b, req.model.path, req.model.files, req.feeds, req.plan, req.options)
+          : await b.measure(req.model, req.feeds, req.plan, req.options);
         send({ type: 'reply', id: req.id, ok: true, value });
         break;
       }

@@ -4,7 +4,7 @@
  */
 import { BACKEND_IDS, type BackendId } from '../backends/types.js';
 import type { Conformance } from '../suite/conformance.js';
-import type { EvidenceRecord } from '../evidence/store.js';
+import { recordTime, type EvidenceRecord } from '../evidence/store.js';
 import type { CatalogEntry } from '../models/catalog.js';
 import type { ModelResult } from '../verify/verify.js';
 import type { Scorecard } from '../scorecard/scores.js';
@@ -54,7 +54,7 @@ export interface ReportData {
 
 /** The newest result per (model, sha256, backend): later records supersede earlier ones. */
 export function latestResults(records: EvidenceRecord[]): { result: ModelResult; record: EvidenceRecord }[] {
-  const sorted = [...records].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const sorted = [...records].sort((a, b) => recordTime(a) - recordTime(b)); // write order: never a record's own date alone
   const latest = new Map<string, { result: ModelResult; record: EvidenceRecord }>();
   for (const record of sorted) for (const result of record.results) latest.set(`${result.model}\u0000${result.sha256}\u0000${result.backend}`, { result, record });
   return [...latest.values()];

@@ -67,6 +67,45 @@ export function parsePostedResult(value: unknown): PostedResult {
   return r;
 }
 
+/** Most timed runs a post may claim. */
+export const MAX_POSTED_RUNS = 100000;
+
+/**
+ * Why a posted result cannot come from a model with these outputs, or undefined: every graph output
+ * exactly once and nothing else, each with the declared element type, rank and static dims;
+ * timings finite and a bounded number of runs.
+ */
+export function checkPostedOutputs(
+  posted: PostedResult, outputs: readonly { name: string; elemType: string; shape: (number | string)[] | null }[],
+  /** Reference outputs: their dims are accepted too (an exporter may declare a static shape wrongly). */
+  reference?: ReadonlyMap<string, { dims: readonly number[] }> | null,
+): string | undefined {
+  const times = [posted.sessionCreateMs, posted.firstRunMs, ...(posted.timesMs ?? [])];
+  if (times.some((t) => t !== undefined && !Number.isFinite(t))) return 'timings must be finite numbers';
+  if ((posted.timesMs?.length ?? 0) > MAX_POSTED_RUNS) return `more than ${MAX_POSTED_RUNS} timed runs`;
+  if (posted.error) return undefined; // a failure carries no outputs to check
+  if (posted.timesMs && posted.timesMs.length === 0) return 'a result without an error needs at least one timed run';
+  const declared = new Map(outputs.map((o) => [o.name, o]));
+  const seen = new Set<string>();
+  for (const t of posted.outputs ?? []) {
+    const o = declared.get(t.name);
+    if (!o) return `output '${t.name.slice(0, 200)}' is not an output of this model (it has ${[...declared.keys()].slice(0, 10).join(', ')})`;
+    if (seen.has(t.name)) return `output '${t.name.slice(0, 200)}' is posted twice`;
+    seen.add(t.name);
+    if (isSupportedDType(o.elemType) && t.dtype !== o.elemType) return `output '${t.name.slice(0, 200)}' is ${t.dtype.slice(0, 20)}, but the model declares ${o.elemType}`;
+    const ref = reference?.get(t.name)?.dims;
+    const asReference = ref !== undefined && ref.length === t.dims.length && ref.every((d, i) => d === t.dims[i]);
+    if (o.shape && !asReference) {
+      if (t.dims.length !== o.shape.length) return `output '${t.name.slice(0, 200)}' has rank ${t.dims.length}, but the model declares [${o.shape.join(', ')}]`;
+      const k = o.shape.findIndex((d, i) => typeof d === 'number' && d !== t.dims[i]);
+      if (k >= 0) return `output '${t.name.slice(0, 200)}' has shape [${t.dims.join(', ')}], but the model declares [${o.shape.join(', ')}]`;
+    }
+  }
+  const missing = [...declared.keys()].filter((n) => !seen.has(n));
+  if (missing.length) return `output(s) ${missing.slice(0, 5).join(', ')} of the model missing from the post`;
+  return undefined;
+}
+
 export function decodePostedTensor(t: PostedTensor): Tensor {
   if (!isSupportedDType(t.dtype)) throw new InputError(`output ${t.name}: unsupported dtype ${t.dtype}`);
   const n = checkAllocatable(t.dims, `output ${t.name}`);

@@ -3,6 +3,7 @@
  * runs the bundled models with onnxruntime-web and posts raw outputs back. The server judges each
  * result against the reference it holds and stores it as an evidence record. Loopback by default.
  */
+import { isFileModel } from '../onnx/fileModel.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { LocalServer } from '../util/localServer.js';
@@ -13,9 +14,9 @@ import { packageRoot } from '../util/paths.js';
 import type { Target } from '../models/catalog.js';
 import { prepareTarget, type PreparedModel } from '../verify/prepare.js';
 import { judge, type ModelResult } from '../verify/verify.js';
-import { makeRecord, writeRecord } from '../evidence/store.js';
+import { EvidenceWriteError, makeRecord, probeEvidenceDir, writeRecord } from '../evidence/store.js';
 import { WorkbenchError, errorLine } from '../errors.js';
-import { decodePostedTensor, encodeTensor, parsePostedResult } from './api.js';
+import { checkPostedOutputs, decodePostedTensor, encodeTensor, parsePostedResult } from './api.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export interface ServeOptions {
@@ -76,6 +77,7 @@ function isLoopback(host: string): boolean {
 }
 
 export async function startServe(options: ServeOptions): Promise<ServeHandle> {
+  probeEvidenceDir(options.evidenceDir); // a read-only or full folder is found now, not at the first post
   const models = options.targets.map((t) => prepareTarget(t));
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const version = ortWebPackageVersion();
@@ -101,6 +103,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
         res.statusCode = 200;
         res.setHeader('Content-Type', 'application/octet-stream');
         res.setHeader('Cache-Control', 'no-store');
+        // The runner page gets the validated bytes; a model too large to hold is not served.
+        if (isFileModel(m.model)) throw new HttpError(413, `${m.model.path}: ${m.model.source.totalBytes} bytes, too large to serve to the runner page`);
         res.end(m.model.bytes);
         return;
       }
@@ -120,6 +124,9 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
         const m = models[posted.index];
         if (!m) throw new HttpError(404, `no model ${posted.index}`);
         if (m.model.sha256 !== posted.sha256) throw new HttpError(409, `sha256 does not match the model served as ${posted.index}`);
+        // A result must be one this model can produce: its outputs, their dtypes and static shapes.
+        const lie = checkPostedOutputs(posted, m.summary.outputs, m.reference);
+        if (lie) throw new HttpError(422, lie);
         const result = judgePosted(m, posted, version);
         const record = makeRecord('browser', {
           hostname: `browser@${req.socket.remoteAddress ?? 'unknown'}`, platform: posted.platform ?? 'unknown', arch: 'unknown',
@@ -131,18 +138,19 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       throw new HttpError(404, 'no such API');
     } catch (e) {
       if (e instanceof HttpError) return sendJson(res, e.status, { error: e.message });
+      if (e instanceof EvidenceWriteError) return sendJson(res, 507, { error: errorLine(e) });
       return sendJson(res, e instanceof WorkbenchError ? 400 : 500, { error: errorLine(e) });
     }
   }
 
   const server = new LocalServer({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, api });
-  server.addStaticRoot('/', join(packageRoot(), 'src', 'serve', 'page'), { extensions: ['.html', '.js', '.css'] });
+  server.addStaticRoot('/', join(packageRoot(), 'src', 'serve', 'page'), { extensions: ['.html', '.js', '.css'], index: 'index.html' });
   server.addStaticRoot('/ort/', ortWebDistDir(), { extensions: ['.js', '.mjs', '.wasm'] });
   // The page's measuring loop, dtype table and adapter wording: the workbench's own modules (dist/).
   const libDir = pageLibDir();
   if (!libDir) throw new WorkbenchError('the page modules under dist/ are missing: run npm run build');
   server.addStaticFiles('/lib/', libDir, PAGE_LIB_FILES);
-  if (options.reportDir) server.addStaticRoot('/report/', options.reportDir, { extensions: ['.html', '.json', '.svg', '.png', '.css'] });
+  if (options.reportDir) server.addStaticRoot('/report/', options.reportDir, { extensions: ['.html', '.json', '.svg', '.png', '.css'], index: 'index.html' });
   const url = await server.start();
   return { url, models, close: () => server.close() };
 }
@@ -161,6 +169,7 @@ function judgePosted(m: PreparedModel, posted: ReturnType<typeof parsePostedResu
       ...(posted.adapter?.architecture ? { architecture: posted.adapter.architecture } : {}),
       ...(posted.adapter?.device ? { device: posted.adapter.device } : {}),
       ...(posted.adapter?.description ? { description: posted.adapter.description } : {}),
+      ...(posted.backend === 'webgpu' ? { source: 'claimed by the posting browser page (its navigator.gpu adapter info); not verified by the server' } : {}),
     },
     userAgent: posted.userAgent,
   };

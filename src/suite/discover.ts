@@ -23,9 +23,24 @@ export interface Discovery {
   skipped: SkippedCase[];
 }
 
+/** A folder entry's kind, following symbolic links (a root of linked cases works). */
+interface Entry { name: string; dir: boolean; file: boolean }
+
+function entriesOf(dir: string): Entry[] {
+  return readdirSync(dir, { withFileTypes: true }).map((e: Dirent) => {
+    if (!e.isSymbolicLink()) return { name: e.name, dir: e.isDirectory(), file: e.isFile() };
+    try {
+      const st = statSync(join(dir, e.name));
+      return { name: e.name, dir: st.isDirectory(), file: st.isFile() };
+    } catch {
+      return { name: e.name, dir: false, file: false }; // a dangling link
+    }
+  });
+}
+
 /** Does this folder hold test data (test_data_set_* folders or an .npz)? */
-function hasTestData(entries: Dirent[]): boolean {
-  return entries.some((e) => (e.isDirectory() && /^test_data_set_\d+$/.test(e.name)) || (e.isFile() && e.name.endsWith('.npz')));
+function hasTestData(entries: Entry[]): boolean {
+  return entries.some((e) => (e.dir && /^test_data_set_\d+$/.test(e.name)) || (e.file && e.name.endsWith('.npz')));
 }
 
 /** `*` any run of characters but `/`, `**` anything, `?` one character; else a plain substring. */
@@ -52,25 +67,25 @@ export function discoverCases(root: string, filter?: string): Discovery {
   const skipped: SkippedCase[] = [];
   const idOf = (dir: string) => relative(abs, dir).split(sep).join('/') || '.';
   const walk = (dir: string, depth: number) => {
-    let entries: Dirent[];
+    let entries: Entry[];
     try {
-      entries = readdirSync(dir, { withFileTypes: true });
+      entries = entriesOf(dir);
     } catch (e) {
       skipped.push({ id: idOf(dir), dir, reason: `cannot list the folder (${errorLine(e)})` });
       return;
     }
-    const models = entries.filter((e) => e.isFile() && e.name.endsWith('.onnx')).map((e) => e.name).sort();
+    const models = entries.filter((e) => e.file && e.name.endsWith('.onnx')).map((e) => e.name).sort();
     if (models.length && hasTestData(entries)) {
       if (models.length > 1) skipped.push({ id: idOf(dir), dir, reason: `${models.length} .onnx files (${models.join(', ')}): a case holds one model` });
       else cases.push({ id: idOf(dir), dir, modelPath: join(dir, models[0]!) });
       return; // a case's subfolders are its data
     }
-    if (!models.length && entries.some((e) => e.isFile() && e.name === 'data.json') && !entries.some((e) => e.isDirectory())) {
+    if (!models.length && entries.some((e) => e.file && e.name === 'data.json') && !entries.some((e) => e.dir)) {
       skipped.push({ id: idOf(dir), dir, reason: 'no model here: data.json names a model to download (the workbench downloads nothing)' });
       return;
     }
-    if (depth > 32) return;
-    for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (depth > 32) return; // also ends a cycle of links
+    for (const e of entries.filter((x) => x.dir).sort((a, b) => a.name.localeCompare(b.name))) {
       if (/^test_data_set_\d+$/.test(e.name)) continue;
       walk(join(dir, e.name), depth + 1);
     }
@@ -87,7 +102,7 @@ export function discoverCases(root: string, filter?: string): Discovery {
 /** Is this folder a suite root (cases below it) rather than one model folder? */
 export function isSuiteRoot(path: string): boolean {
   if (!existsSync(path) || !statSync(path).isDirectory()) return false;
-  const entries = readdirSync(path, { withFileTypes: true });
-  if (entries.some((e) => e.isFile() && (e.name.endsWith('.onnx') || e.name === 'manifest.json'))) return false;
-  return entries.some((e) => e.isDirectory() && !/^test_data_set_\d+$/.test(e.name));
+  const entries = entriesOf(path);
+  if (entries.some((e) => e.file && (e.name.endsWith('.onnx') || e.name === 'manifest.json'))) return false;
+  return entries.some((e) => e.dir && !/^test_data_set_\d+$/.test(e.name));
 }

@@ -3,8 +3,8 @@
  * `input-error` (the one-line reason, naming the file), never the end of the run.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { errorLine } from '../errors.js';
+import { safeReadFile } from '../util/safeRead.js';
 import { prepareTarget, type PreparedModel, type PrepareOptions } from '../verify/prepare.js';
 import type { SuiteCase } from './discover.js';
 
@@ -18,7 +18,7 @@ export interface InputFailure {
 
 function fileSha256(path: string): string {
   try {
-    return createHash('sha256').update(readFileSync(path)).digest('hex');
+    return createHash('sha256').update(safeReadFile(path, { kind: 'model' })).digest('hex');
   } catch {
     return '';
   }

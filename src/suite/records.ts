@@ -1,10 +1,10 @@
 /** Suite results in evidence records: the latest result per (suite root, backend, case). */
-import type { EvidenceRecord } from '../evidence/store.js';
+import { recordTime, type EvidenceRecord } from '../evidence/store.js';
 import type { ModelResult } from '../verify/verify.js';
 import { filterMatcher } from './discover.js';
 
 export function suiteResults(records: EvidenceRecord[], filter?: string): ModelResult[] {
-  const sorted = [...records].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const sorted = [...records].sort((a, b) => recordTime(a) - recordTime(b)); // write order: never a record's own date alone
   const latest = new Map<string, ModelResult>();
   const matchers = filter ? filter.split(',').map((f) => f.trim()).filter(Boolean).map(filterMatcher) : [];
   for (const rec of sorted) {

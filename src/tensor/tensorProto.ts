@@ -57,7 +57,7 @@ export function tensorFromProto(proto: TensorProto, what: string): Tensor {
   const packed = dtype === 'int4' || dtype === 'uint4' || dtype === 'float4e2m1';
   const count = pairs ? 2 * n : packed ? Math.ceil(n / 2) : n;
   if (src.length !== count) {
-    throw new InputError(`${what}: ${FIELD_NAME[field]} has ${src.length} values for ${dtype} shape [${dims.join(', ')}] (${n} elements, ${count} values expected)`);
+    throw new InputError(`${what}: ${FIELD_NAME[field]} has ${src.length} values for shape [${dims.join(', ')}] (${n} ${dtype} elements${count !== n ? `, ${count} values expected` : ''})`);
   }
   const data = allocate(dtype, n);
   if (dtype === 'string') {

@@ -103,11 +103,35 @@ export interface NamedValue { name: string; value: Value }
 type Decoded = Record<string, unknown>;
 
 function decodeMessage(type: typeof SequenceProto, bytes: Uint8Array, what: string): Decoded {
+  let message;
   try {
-    return type.toObject(type.decode(bytes), { defaults: true, arrays: true }) as Decoded;
+    message = type.decode(bytes);
   } catch (e) {
     throw new InputError(`${what}: not a ${type.name} (${errorLine(e)})`);
   }
+  // protobufjs skips fields a message does not have: a TensorProto read as a SequenceProto "decodes"
+  // to an empty sequence. Every top-level field must be one of the message's, with its wire type.
+  const unknown = unknownField(type, bytes);
+  if (unknown) throw new InputError(`${what}: not a ${type.name} (${unknown}; the graph declares a ${type.name.replace('Proto', '').toLowerCase()} here)`);
+  return type.toObject(message, { defaults: true, arrays: true }) as Decoded;
+}
+
+const WIRE_OF: Record<string, number> = { string: 2, bytes: 2, int32: 0, int64: 0 };
+
+/** The first top-level field that is not one of `type`'s (or has another wire type), described; undefined if none. */
+function unknownField(type: typeof SequenceProto, bytes: Uint8Array): string | undefined {
+  const reader = protobuf.Reader.create(bytes);
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    const id = tag >>> 3, wire = tag & 7;
+    const field = type.fieldsById[id];
+    if (!field) return `field ${id} is not a ${type.name} field`;
+    const expected = WIRE_OF[field.type] ?? 2;
+    // Repeated varints may be packed (wire type 2).
+    if (wire !== expected && !(field.repeated && expected === 0 && wire === 2)) return `field ${id} (${field.name}) has wire type ${wire}`;
+    reader.skipType(wire);
+  }
+  return undefined;
 }
 
 const ELEM_NAMES = ['undefined', 'tensor', 'sparse tensor', 'sequence', 'map', 'optional'];
@@ -126,14 +150,9 @@ function elemKind(t: ValueType): number {
 /** Same-width bit patterns some test sets store a type in (ONNX 1.12 writes bfloat16 outputs as uint16). */
 const BIT_PATTERN_OF: Record<string, string> = { bfloat16: 'uint16', float16: 'uint16', float8e4m3fn: 'uint8', float8e4m3fnuz: 'uint8', float8e5m2: 'uint8', float8e5m2fnuz: 'uint8' };
 
-function checkTensorType(tensor: Tensor, t: ValueType, what: string): void {
-  if (t.kind === 'tensor' && BIT_PATTERN_OF[t.elemType] === tensor.dtype) {
-    tensor.dtype = t.elemType as Tensor['dtype']; // the same bits, read as the declared type
-    return;
-  }
-  if (t.kind === 'tensor' && t.elemType !== tensor.dtype && t.elemType !== 'undefined') {
-    throw new InputError(`${what}: holds a ${tensor.dtype} tensor but the graph declares ${describeValueType(t)}`);
-  }
+/** Read same-width bit patterns as the declared type; other differences are left to the feed check and the comparison. */
+function checkTensorType(tensor: Tensor, t: ValueType): void {
+  if (t.kind === 'tensor' && BIT_PATTERN_OF[t.elemType] === tensor.dtype) tensor.dtype = t.elemType as Tensor['dtype'];
 }
 
 /**
@@ -144,7 +163,7 @@ export function decodeValueBytes(bytes: Uint8Array, type: ValueType, what: strin
   switch (type.kind) {
     case 'tensor': {
       const { name, tensor } = decodeTensorProtoBytes(bytes, what);
-      checkTensorType(tensor, type, what);
+      checkTensorType(tensor, type);
       return { name, value: { kind: 'tensor', tensor } };
     }
     case 'sequence': {

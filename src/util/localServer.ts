@@ -30,6 +30,8 @@ export interface StaticRootOptions {
   extensions?: readonly string[];
   /** Cache-Control for files of this root; default `no-store`. */
   cacheControl?: string;
+  /** File served for the root itself and for paths ending in '/' (e.g. index.html). */
+  index?: string;
   /** Only these relative paths are served from the root (e.g. ['tensor/dtype.js']). */
   only?: readonly string[];
 }
@@ -99,7 +101,7 @@ export class LocalServer {
   get origin(): string {
     if (!this.server) throw new Error('local server is not started');
     const host = this.options.host ?? '127.0.0.1';
-    return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${this.port}`;
+    return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : urlHost(host)}:${this.port}`;
   }
 
   get started(): boolean {
@@ -160,7 +162,7 @@ export class LocalServer {
     if (path.includes('\0') || path.includes('\\')) return notFound(res);
     // Only the page we opened talks to us: refuse other Host names (DNS rebinding).
     const host = this.options.host ?? '127.0.0.1';
-    const allowed = LOOPBACK.has(host) ? [`127.0.0.1:${this.port}`, `localhost:${this.port}`, `${host}:${this.port}`] : undefined;
+    const allowed = LOOPBACK.has(host) ? [`127.0.0.1:${this.port}`, `localhost:${this.port}`, `[::1]:${this.port}`, `${urlHost(host)}:${this.port}`] : undefined;
     if (allowed && !allowed.includes(req.headers.host ?? '')) {
       req.resume();
       res.statusCode = 421;
@@ -188,7 +190,9 @@ export class LocalServer {
 
     const root = this.roots.find((r) => path.startsWith(r.prefix));
     if (!root || !root.realDir) return notFound(res);
-    const file = await this.resolveInRoot(root, path.slice(root.prefix.length));
+    let rel = path.slice(root.prefix.length);
+    if (root.options.index && (rel === '' || rel.endsWith('/'))) rel += root.options.index;
+    const file = await this.resolveInRoot(root, rel);
     if (!file) return notFound(res);
     res.statusCode = 200;
     res.setHeader('Content-Type', CONTENT_TYPES[extname(file.path)] ?? 'application/octet-stream');
@@ -224,6 +228,11 @@ export class LocalServer {
       return undefined;
     }
   }
+}
+
+/** A host as it appears in a URL: IPv6 addresses in brackets. */
+export function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 function notFound(res: ServerResponse): void {

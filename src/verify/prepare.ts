@@ -6,7 +6,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
-import { loadModel, type LoadedModel } from '../onnx/model.js';
+import type { LoadedModel } from '../onnx/model.js';
+import { openForRun, type FileModel } from '../onnx/fileModel.js';
 import { summarize, type ModelSummary } from '../onnx/inspect.js';
 import type { Target } from '../models/catalog.js';
 import type { Expectation, ReferenceKind, Tolerance } from '../models/manifest.js';
@@ -25,7 +26,7 @@ export type ResultReferenceKind = ReferenceKind | 'user' | 'cpu-backend';
 
 export interface PreparedModel {
   target: Target;
-  model: LoadedModel;
+  model: LoadedModel | FileModel;
   summary: ModelSummary;
   /** Inputs by graph input name (a Map: names are the model's, `__proto__` included). */
   feeds: Map<string, Tensor>;
@@ -92,11 +93,13 @@ function manifestDataPaths(dir: string, path: string): string[] {
 }
 
 export function prepareTarget(target: Target, options: PrepareOptions = {}): PreparedModel {
-  const model = loadModel(target.modelPath);
+  // Small models load into one validated buffer; large ones are streamed and run from their files.
+  const model = openForRun(target.modelPath);
   const summary = summarize(model);
   const m = target.manifest;
-  const warnings: string[] = [];
-  if (m && m.sha256 !== model.sha256) warnings.push(`sha256 ${model.sha256.slice(0, 12)}… differs from the manifest's ${m.sha256.slice(0, 12)}…`);
+  const warnings: string[] = [...(target.notes ?? [])];
+  // A manifest describes one file: for any other file its reference, tolerance and framework mean nothing.
+  if (m && m.sha256 !== model.sha256) throw new InputError(`${model.path}: sha256 ${model.sha256.slice(0, 12)}… differs from its manifest's ${m.sha256.slice(0, 12)}… (${m.id}); refused`);
   if (m && m.expectedProducer !== summary.producerName) warnings.push(`producer_name '${summary.producerName}' differs from the manifest's '${m.expectedProducer}'`);
   const exporter = attributeSummary(summary);
   if (m && exporter.framework !== m.framework) warnings.push(`the file's fingerprint says ${exporter.framework} (${exporter.tool}), the manifest ${m.framework}`);

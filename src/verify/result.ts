@@ -197,8 +197,9 @@ export function judge(
       const check = checkRandomOutputs(p.model.proto.graph!, set.feeds, outs, set.reference);
       return { source: set.source, comparison, ok: check.ok, nondeterministic: check.ok, reason: check.ok ? `random ${random.join(', ')}: checked ${check.checks.join(', ')}` : `random ${random.join(', ')}: ${check.problem}` };
     });
-    const comparison = perSet[0]!.comparison ?? compareOutputs(m.outputs, p.reference, policy, override?.outputs);
     const bad = perSet.find((x) => !x.ok);
+    // The comparison recorded is the failing set's when one failed (the record's status and comparison agree).
+    const comparison = (bad?.comparison && !bad.comparison.ok ? bad.comparison : undefined) ?? perSet[0]!.comparison ?? compareOutputs(m.outputs, p.reference, policy, override?.outputs);
     const sets = { dataSets: perSet.length, ...(perSet.length > 1 ? { setResults: perSet.map((x) => ({ source: x.source, ok: x.ok, ...(x.reason ? { reason: x.reason } : {}) })) } : {}) };
     const where = (x: { source: string }) => (perSet.length > 1 ? ` (${x.source})` : '');
     if (bad) return finish('mismatch', { ...extra, comparison, ...sets, reason: `against the ${p.referenceKind} reference${where(bad)}: ${bad.reason}` });

@@ -7,7 +7,8 @@
  * processes) from in-process ones; `verify` starts isolated backends for the ids it is given
  * (isolation/pool.ts) and closes them afterwards.
  */
-import { BACKEND_IDS, type BackendId, type RunMeasurement, type RunPlan, type TensorMap } from '../backends/types.js';
+import { BACKEND_IDS, type BackendId, type ModelInput, type RunMeasurement, type RunPlan, type TensorMap } from '../backends/types.js';
+import { isFileModel } from '../onnx/fileModel.js';
 import { startBackends, type BackendSet } from '../isolation/pool.js';
 import { machineInfo } from '../util/machine.js';
 import type { Status } from '../models/manifest.js';
@@ -145,11 +146,15 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
  * The bytes a backend runs: the validated, self-contained bytes preparation holds
  * (`LoadedModel.runBytes`, external data inlined); a backend never re-reads the path.
  */
-export function modelInput(p: PreparedModel): { path: string; bytes: Uint8Array } {
-  return { path: p.model.path, bytes: p.model.runBytes };
+export function modelInput(p: PreparedModel): ModelInput {
+  // A large model runs from its files: the backend gets their recorded hashes and identities to check.
+  return isFileModel(p.model)
+    ? { path: p.model.path, bytes: new Uint8Array(0), files: p.model.source }
+    : { path: p.model.path, bytes: p.model.runBytes };
 }
 
 /** The model's graph as it runs (external data inlined), for edits such as exposing intermediates. */
 export function runProto(p: PreparedModel['model']): ModelProto {
+  if (isFileModel(p)) return p.proto;
   return p.inlinedTensors > 0 ? onnx.ModelProto.decode(p.runBytes) : p.proto;
 }

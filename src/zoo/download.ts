@@ -35,6 +35,37 @@ export interface DownloadOptions {
   onMessage?: (line: string) => void;
   fetch?: FetchLike;
   signal?: AbortSignal;
+  /** No data (headers or body) for this long stops the transfer; default `defaultStallMs()`. */
+  stallMs?: number;
+}
+
+/** `ONNX_WORKBENCH_STALL_SECONDS` (default 60) as milliseconds. */
+export function defaultStallMs(): number {
+  const env = Number(process.env.ONNX_WORKBENCH_STALL_SECONDS);
+  return (Number.isFinite(env) && env > 0 ? env : 60) * 1000;
+}
+
+/**
+ * An abort signal that fires when `kick()` has not been called for `ms` (a stalled transfer), or
+ * when `outer` aborts. `stalled` says which one it was.
+ */
+function stallWatch(ms: number, outer: AbortSignal | undefined): { signal: AbortSignal; kick(): void; stop(): void; readonly stalled: boolean } {
+  const ctl = new AbortController();
+  let stalled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const kick = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => { stalled = true; ctl.abort(new Error(`no data for ${ms / 1000} s`)); }, ms);
+  };
+  const onOuter = () => ctl.abort(outer?.reason);
+  outer?.addEventListener('abort', onOuter, { once: true });
+  if (outer?.aborted) ctl.abort(outer.reason);
+  kick();
+  return {
+    signal: ctl.signal, kick,
+    stop: () => { if (timer) clearTimeout(timer); outer?.removeEventListener('abort', onOuter); },
+    get stalled() { return stalled; },
+  };
 }
 
 export interface DownloadResult {
@@ -139,13 +170,20 @@ export async function downloadVerified(o: DownloadOptions): Promise<DownloadResu
   let transferred = 0;
 
   if (start < o.size) {
+    const stallMs = o.stallMs ?? defaultStallMs();
+    const watch = stallWatch(stallMs, o.signal);
+    const stalledLine = (at: number) => `download of ${o.url} stalled: no data for ${stallMs / 1000} s at ${bytes(at)} of ${bytes(o.size)}; run the command again to resume`;
+    try {
     let res: Response | undefined;
     for (let attempt = 0; attempt < 2 && !res; attempt++) {
       const headers: Record<string, string> = start > 0 ? { Range: `bytes=${start}-` } : {};
       let r: Response;
       try {
-        r = await doFetch(o.url, { headers, redirect: 'follow', ...(o.signal ? { signal: o.signal } : {}) });
+        watch.kick();
+        r = await doFetch(o.url, { headers, redirect: 'follow', signal: watch.signal });
+        watch.kick();
       } catch (e) {
+        if (watch.stalled) throw new InputError(stalledLine(start));
         if (o.signal?.aborted) throw new InputError(`download of ${o.url} interrupted`);
         throw new InputError(describeNetworkError(o.url, e));
       }
@@ -189,6 +227,7 @@ export async function downloadVerified(o: DownloadOptions): Promise<DownloadResu
     let lastReport = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
+        watch.kick();
         received += chunk.length;
         transferred += chunk.length;
         if (received > o.size) { cb(new IntegrityError(`more than the expected ${o.size} bytes`)); return; }
@@ -205,8 +244,10 @@ export async function downloadVerified(o: DownloadOptions): Promise<DownloadResu
         Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>),
         counter,
         createWriteStream(part, { flags: outcome === 'resumed' ? 'a' : 'w' }),
+        { signal: watch.signal },
       );
     } catch (e) {
+      if (watch.stalled) throw new InputError(stalledLine(received));
       if (e instanceof IntegrityError) {
         rmSync(part, { force: true });
         throw new IntegrityError(`${file}: ${o.url} sent ${e.message}; deleted the partial download`);
@@ -215,6 +256,9 @@ export async function downloadVerified(o: DownloadOptions): Promise<DownloadResu
       throw new InputError(`download of ${o.url} stopped at ${bytes(received)} of ${bytes(o.size)} (${why}); run the command again to resume`);
     }
     o.onProgress?.({ file, received, total: o.size, resumedFrom, done: true });
+    } finally {
+      watch.stop();
+    }
   }
 
   const got = statSync(part).size;

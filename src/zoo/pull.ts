@@ -3,17 +3,18 @@
  * `<cacheDir>/<name>/`: `model.onnx`, its `test_data_set_N/` folders and a `manifest.json` in the
  * bundled models' schema (id `zoo/<name>`), written last: a folder without one is not pulled.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { InputError, errorLine } from '../errors.js';
+import { safeReadText } from '../util/safeRead.js';
 import { parseManifest, readManifest, type ModelManifest } from '../models/manifest.js';
 import type { Target } from '../models/catalog.js';
 import { loadModel } from '../onnx/model.js';
 import { summarize } from '../onnx/inspect.js';
 import { DEFAULT_TOLERANCE } from '../verify/prepare.js';
 import { downloadVerified, type DownloadProgress, type DownloadResult, type FetchLike } from './download.js';
-import { extractTestDataSets, testDataSets } from './tar.js';
+import { defaultExtractLimit, extractTestDataSets, testDataSets } from './tar.js';
 import { checkProducer, frameworkFromProducer, type ProducerCheck } from './producers.js';
 import type { ZooEntry } from './catalog.js';
 
@@ -88,7 +89,8 @@ function acquireLock(dir: string): () => void {
       return () => rmSync(lock, { force: true });
     } catch (e) {
       if ((e as { code?: string }).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(lock, 'utf8').trim());
+      let pid = NaN;
+      try { pid = Number(safeReadText(lock, { maxBytes: 64 }).trim()); } catch { /* not a lock we wrote: taken over below */ }
       if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
         throw new InputError(`${dir}: another onnx-workbench (pid ${pid}) is pulling this model; wait for it, or delete ${lock} if it is gone`);
       }
@@ -212,7 +214,7 @@ export async function pullEntry(entry: ZooEntry, o: PullOptions = {}): Promise<P
       const archiveUrl = zooUrl(baseUrl, entry.tarGz.path);
       const a = await downloadVerified({ url: archiveUrl, dest: archive, sha256: entry.tarGz.sha256, size: entry.tarGz.size, ...common });
       downloads.push({ file: basename(archive), url: archiveUrl, outcome: a.outcome, transferred: a.transferred });
-      testSets = await extractTestDataSets(archive, dir);
+      testSets = await extractTestDataSets(archive, dir, { maxBytes: defaultExtractLimit(entry.tarGz.size) });
       if (testSets.length === 0) o.onMessage?.(`${entry.name}: warning: ${basename(archive)} holds no test_data_set folder; the model will verify without a reference`);
       if (!o.keepArchive) rmSync(archive, { force: true });
     }

@@ -118,13 +118,37 @@ export function safeSegments(name: string): string[] {
 }
 
 const TEST_SET = /^test_data_set_\d+$/;
+/** The files of a test set the workbench reads; anything else in the archive is skipped unread. */
+const TEST_FILE = /^(input|output)_\d+\.pb$/;
+
+export interface ExtractOptions {
+  /**
+   * Most bytes extracted in all, checked against each entry's declared size before it is written
+   * (default `defaultExtractLimit()`).
+   */
+  maxBytes?: number;
+}
 
 /**
- * Extract every `test_data_set_N/` folder found anywhere in the archive (the zoo nests them under a
- * model folder) into `destDir/test_data_set_N/`. Extraction goes to a staging folder first and is
+ * Extraction cap for an archive of `archiveBytes` (its size as the catalog declares it): 64 times
+ * that, at least 256 MiB, at most `ONNX_WORKBENCH_MAX_EXTRACT_BYTES` (default 8 GiB).
+ */
+export function defaultExtractLimit(archiveBytes?: number): number {
+  const env = Number(process.env.ONNX_WORKBENCH_MAX_EXTRACT_BYTES);
+  const ceiling = Number.isSafeInteger(env) && env > 0 ? env : 8 * 1024 ** 3;
+  if (archiveBytes === undefined) return ceiling;
+  return Math.min(ceiling, Math.max(256 * 1024 ** 2, 64 * archiveBytes));
+}
+
+/**
+ * Extract the `input_K.pb`/`output_K.pb` files of every `test_data_set_N/` folder found anywhere in
+ * the archive (the zoo nests them under a model folder) into `destDir/test_data_set_N/`, within a
+ * total size cap checked against the entries' declared sizes before anything is written. Extraction goes to a staging folder first and is
  * moved into place only when the whole archive has been read and found safe. Returns the set names.
  */
-export async function extractTestDataSets(archive: string, destDir: string): Promise<string[]> {
+export async function extractTestDataSets(archive: string, destDir: string, options: ExtractOptions = {}): Promise<string[]> {
+  const cap = options.maxBytes ?? defaultExtractLimit();
+  let total = 0;
   mkdirSync(destDir, { recursive: true });
   const staging = mkdtempSync(join(destDir, '.extract-'));
   const root = resolve(staging) + sep;
@@ -140,7 +164,10 @@ export async function extractTestDataSets(archive: string, destDir: string): Pro
       const at = segments.findIndex((s) => TEST_SET.test(s));
       if (at < 0 || entry.type !== 'file') return null;
       const rel = segments.slice(at);
-      if (rel.length < 2 || rel[rel.length - 1]!.startsWith('._')) return null; // AppleDouble metadata
+      // Only test_data_set_N/input_K.pb and output_K.pb are used: the rest is never written.
+      if (rel.length !== 2 || !TEST_FILE.test(rel[1]!)) return null;
+      total += entry.size;
+      if (total > cap) throw new UnsafeArchiveError(`its test data declares more than ${cap} bytes (at '${entry.name}', ${entry.size} bytes); set ONNX_WORKBENCH_MAX_EXTRACT_BYTES to raise the cap`);
       const target = resolve(staging, ...rel);
       if (!target.startsWith(root)) throw new UnsafeArchiveError(`entry '${entry.name}' resolves outside the destination`);
       mkdirSync(resolve(target, '..'), { recursive: true });

@@ -1,0 +1,156 @@
+/** Suite building blocks without a runtime: discovery, random-op checks, tolerance rules, progress, conformance. */
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { discoverCases, filterMatcher, isSuiteRoot } from '../src/suite/discover.js';
+import { checkRandomOutputs, randomOps } from '../src/suite/nondeterministic.js';
+import { toleranceRuleFor } from '../src/suite/toleranceRules.js';
+import { ProgressLine, progressText } from '../src/suite/progress.js';
+import { computeConformance, renderConformance } from '../src/suite/conformance.js';
+import type { ModelResult } from '../src/verify/verify.js';
+import type { Tensor } from '../src/tensor/tensor.js';
+import { findTestDataSets } from '../src/data/reference.js';
+
+function tree(): string {
+  const root = mkdtempSync(join(tmpdir(), 'owb-disc-'));
+  const mk = (dir: string, files: string[]) => {
+    mkdirSync(join(root, dir), { recursive: true });
+    for (const f of files) {
+      if (f.endsWith('/')) mkdirSync(join(root, dir, f), { recursive: true });
+      else writeFileSync(join(root, dir, f), 'x');
+    }
+  };
+  mk('node/test_a', ['model.onnx', 'test_data_set_0/', 'test_data_set_1/']);
+  mk('node/test_b', ['b.onnx', 'test_data_set_0/']);
+  mk('node/test_npz', ['m.onnx', 'io.npz']);
+  mk('node/two', ['a.onnx', 'b.onnx', 'test_data_set_0/']);
+  mk('real/test_big', ['data.json']);
+  mk('deep/er/test_c', ['model.onnx', 'test_data_set_0/']);
+  mk('empty', []);
+  return root;
+}
+
+describe('case discovery', () => {
+  it('finds every case with ids relative to the root, and names the folders it cannot run', () => {
+    const root = tree();
+    const d = discoverCases(root);
+    expect(d.cases.map((c) => c.id)).toEqual(['deep/er/test_c', 'node/test_a', 'node/test_b', 'node/test_npz']);
+    expect(d.cases.find((c) => c.id === 'node/test_b')!.modelPath).toBe(join(root, 'node/test_b/b.onnx'));
+    expect(d.skipped.map((s) => [s.id, s.reason.split(':')[0]])).toEqual([['node/two', '2 .onnx files (a.onnx, b.onnx)'], ['real/test_big', 'no model here']]);
+    expect(isSuiteRoot(root)).toBe(true);
+    expect(isSuiteRoot(join(root, 'node/test_a'))).toBe(false);
+  });
+
+  it('--filter: globs match the id or its last segment; plain text is a substring; commas are alternatives', () => {
+    const root = tree();
+    expect(discoverCases(root, 'test_a*').cases.map((c) => c.id)).toEqual(['node/test_a']);
+    expect(discoverCases(root, 'node/*').cases.map((c) => c.id)).toEqual(['node/test_a', 'node/test_b', 'node/test_npz']);
+    expect(discoverCases(root, '**/test_c').cases.map((c) => c.id)).toEqual(['deep/er/test_c']);
+    expect(discoverCases(root, 'npz,test_b').cases.map((c) => c.id)).toEqual(['node/test_b', 'node/test_npz']);
+    expect(filterMatcher('test_?')('node/test_a')).toBe(true);
+    expect(filterMatcher('test_?')('node/test_ab')).toBe(false);
+  });
+
+  it('orders test data sets numerically (set 10 after set 2)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'owb-sets-'));
+    for (const k of [10, 2, 0, 1]) mkdirSync(join(root, `test_data_set_${k}`));
+    expect(findTestDataSets(root).map((p) => p.split('_').pop())).toEqual(['0', '1', '2', '10']);
+  });
+});
+
+// The checker takes Maps (names are the model's: a Map keeps `__proto__` a name); the cases read best as objects.
+const check = (g: Parameters<typeof checkRandomOutputs>[0], feeds: Record<string, Tensor>, outputs: Record<string, Tensor>, ref: ReadonlyMap<string, Tensor>) =>
+  checkRandomOutputs(g, new Map(Object.entries(feeds)), new Map(Object.entries(outputs)), ref);
+const f32 = (v: number[], dims = [v.length]): Tensor => ({ dtype: 'float32', dims, data: Float32Array.from(v) });
+const graphOf = (opType: string, inputs: string[], outputs: string[], attribute: unknown[] = []) => ({ node: [{ opType, input: inputs, output: outputs, attribute }] }) as never;
+
+describe('random ops: checked, not compared element by element', () => {
+  it('Bernoulli: only 0 and 1', () => {
+    const g = graphOf('Bernoulli', ['x'], ['y']);
+    expect(randomOps(g)).toEqual(['Bernoulli']);
+    const ref = new Map([['y', f32([1, 0, 0, 1])]]);
+    expect(check(g, { x: f32([0.5, 0.5, 0.5, 0.5]) }, { y: f32([0, 1, 1, 1]) }, ref).ok).toBe(true);
+    const bad = check(g, { x: f32([0.5, 0.5, 0.5, 0.5]) }, { y: f32([0, 0.5, 1, 1]) }, ref);
+    expect(bad.ok).toBe(false);
+    expect(bad.problem).toMatch(/0\.5 at 1 is neither 0 nor 1/);
+    expect(check(g, {}, { y: f32([0, 1]) }, ref).problem).toMatch(/shape \[2\] differs/);
+  });
+
+  it('Dropout in training mode: each element 0 or the input scaled by 1/(1 - ratio); the mask agrees', () => {
+    const g = graphOf('Dropout', ['x', 'r', 't'], ['y', 'mask']);
+    const feeds = { x: f32([1, 2, 3, 4]), r: f32([0.5], []) };
+    const ref = new Map([['y', f32([0, 4, 6, 0])], ['mask', { dtype: 'bool', dims: [4], data: Uint8Array.from([0, 1, 1, 0]) } as Tensor]]);
+    const mask = (m: number[]): Tensor => ({ dtype: 'bool', dims: [4], data: Uint8Array.from(m) });
+    expect(check(g, feeds, { y: f32([2, 0, 6, 8]), mask: mask([1, 0, 1, 1]) }, ref).ok).toBe(true);
+    expect(check(g, feeds, { y: f32([2, 0, 3, 8]), mask: mask([1, 0, 1, 1]) }, ref).problem).toMatch(/element 2 is 3/);
+    expect(check(g, feeds, { y: f32([2, 0, 6, 8]), mask: mask([0, 0, 1, 1]) }, ref).problem).toMatch(/mask at 0/);
+    // Inference mode (no training_mode input) is the identity: compared as usual.
+    expect(randomOps(graphOf('Dropout', ['x'], ['y']))).toEqual([]);
+  });
+
+  it('RandomUniform within [low, high]; Multinomial gives class indices', () => {
+    const u = graphOf('RandomUniformLike', ['x'], ['y'], [{ name: 'low', f: -1 }, { name: 'high', f: 1 }]);
+    const ref = new Map([['y', f32([0, 0])]]);
+    expect(check(u, {}, { y: f32([-0.5, 0.9]) }, ref).ok).toBe(true);
+    expect(check(u, {}, { y: f32([-0.5, 1.5]) }, ref).problem).toMatch(/outside \[-1, 1\]/);
+    const m = graphOf('Multinomial', ['p'], ['y']);
+    const iref = new Map([['y', { dtype: 'int32', dims: [1, 3], data: Int32Array.from([0, 1, 2]) } as Tensor]]);
+    const feeds = { p: f32([0.1, 0.2, 0.7], [1, 3]) };
+    expect(check(m, feeds, { y: { dtype: 'int32', dims: [1, 3], data: Int32Array.from([2, 2, 1]) } }, iref).ok).toBe(true);
+    expect(check(m, feeds, { y: { dtype: 'int32', dims: [1, 3], data: Int32Array.from([2, 3, 1]) } }, iref).ok).toBe(false);
+  });
+});
+
+describe('per-op tolerance rules', () => {
+  it('DFT gets its documented rule with the reason; other ops keep the default', () => {
+    const r = toleranceRuleFor({ opCounts: { 'ai.onnx:DFT': 1 } });
+    expect(r?.tolerance).toEqual({ atol: 1e-3, rtol: 1e-3 });
+    expect(r?.reason).toMatch(/^DFT: atol 0\.001, rtol 0\.001 \(the reference is numpy's FFT/);
+    expect(toleranceRuleFor({ opCounts: { 'ai.onnx:Abs': 1 } })).toBeUndefined();
+  });
+});
+
+describe('progress', () => {
+  it('case n/N, rate and ETA', () => {
+    expect(progressText(10, 100, 5000)).toBe('case 10/100  2.0/s  ETA 45s');
+    expect(progressText(0, 100, 0)).toBe('case 0/100  0.0/s  ETA ?');
+    expect(progressText(100, 1000, 10_000, 'cpu node/test_abs')).toBe('case 100/1000  10/s  ETA 1m30s  cpu node/test_abs');
+  });
+
+  it('draws only on a terminal; nothing at all in a pipe', () => {
+    const out: string[] = [];
+    const tty = new ProgressLine({ isTTY: true, columns: 80, write: (s) => (out.push(s), true) });
+    tty.update(1, 1, 'x');
+    tty.clear();
+    expect(out.join('')).toMatch(/case 1\/1/);
+    const piped: string[] = [];
+    const pipe = new ProgressLine({ isTTY: false, write: (s) => (piped.push(s), true) });
+    pipe.update(1, 1);
+    pipe.clear();
+    expect(piped).toEqual([]);
+  });
+});
+
+describe('conformance view', () => {
+  const r = (backend: ModelResult['backend'], model: string, status: ModelResult['status'], ops: string[] = ['ai.onnx:Abs']): ModelResult => ({
+    model, path: '', sha256: '', producerName: '', producerVersion: '', backend, adapter: { kind: 'cpu' }, status,
+    meetsExpectation: status === 'pass', referenceKind: 'user', referenceSource: '', tolerance: { atol: 0, rtol: 0 }, suite: '/r', ops,
+  });
+
+  it('counts by status per backend; lists what passes on cpu and fails elsewhere, with the ops', () => {
+    const results = [
+      r('cpu', 'a', 'pass'), r('cpu', 'b', 'pass', ['ai.onnx:Cast']), r('cpu', 'c', 'mismatch'), r('cpu', 'd', 'nondeterministic', ['ai.onnx:Bernoulli']),
+      r('wasm', 'a', 'pass'), r('wasm', 'b', 'run-error', ['ai.onnx:Cast']), r('wasm', 'c', 'mismatch'), r('wasm', 'd', 'mismatch', ['ai.onnx:Bernoulli']),
+    ];
+    const c = computeConformance(results);
+    expect(c.backends.map((b) => [b.backend, b.counts])).toEqual([
+      ['cpu', { pass: 2, mismatch: 1, nondeterministic: 1 }], ['wasm', { pass: 1, 'run-error': 1, mismatch: 2 }],
+    ]);
+    expect(c.gaps[0]!.cases.map((k) => [k.id, k.status])).toEqual([['b', 'run-error'], ['d', 'mismatch']]);
+    expect(c.gaps[0]!.ops).toEqual([{ op: 'Bernoulli', failing: 1, passingOnCpu: 1 }, { op: 'Cast', failing: 1, passingOnCpu: 1 }]);
+    expect(renderConformance(c, 'markdown')).toMatch(/### Pass on cpu, not on wasm \(2\)/);
+    expect(JSON.parse(renderConformance(c, 'json')).gaps[0].backend).toBe('wasm');
+    expect(renderConformance(c, 'table')).toMatch(/wasm: 2 cases pass on cpu and not on wasm/);
+  });
+});
