@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { WorkbenchError, errorLine } from './errors.js';
 import { packageVersion } from './util/version.js';
+import { safeLines, safeText } from './format/terminal.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerVerifyCommand } from './commands/verify.js';
@@ -27,22 +28,34 @@ export function buildProgram(): Command {
     .description('Verify ONNX interchange: load real framework exports into onnxruntime (CPU, WASM, WebGPU), compare with the exporter\'s outputs, score frameworks.')
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
+    // commander echoes what the user typed: no control character of it reaches the terminal raw
+    .configureOutput({ writeErr: (str) => process.stderr.write(safeLines(str)), writeOut: (str) => process.stdout.write(safeLines(str)) })
     .exitOverride();
-  registerInspectCommand(program);
   registerModelsCommand(program);
-  registerVerifyCommand(program);
-  registerConformanceCommand(program);
+  registerInspectCommand(program);
   registerBackendsCommand(program);
-  registerEvidenceCommand(program);
+  registerVerifyCommand(program);
+  registerBenchCommand(program);
   registerBisectCommand(program);
-  registerZooCommand(program);
+  registerPathCommand(program);
+  registerEvidenceCommand(program);
+  registerReportCommand(program);
+  registerServeCommand(program);
   registerScoresCommand(program);
   registerFrameworksCommand(program);
   registerRefreshCommand(program);
-  registerPathCommand(program);
-  registerReportCommand(program);
-  registerServeCommand(program);
-  registerBenchCommand(program);
+  registerZooCommand(program);
+  registerConformanceCommand(program);
+  program.addHelpText('after', `
+Commands are listed in workflow order: find a model, check backends, verify, measure, diagnose, keep evidence, report, score.
+
+Examples:
+  onnx-workbench models                                   # the bundled models
+  onnx-workbench verify cntk/mnist-8                      # one model: a per-output block
+  onnx-workbench verify caffe2 --backend cpu,wasm         # a model x backend matrix, failures first
+  onnx-workbench bench mnist-8 --format markdown          # pasteable latency tables
+  onnx-workbench bisect caffe2/light-squeezenet --backend browser-webgpu
+  onnx-workbench report --out report && onnx-workbench refresh`);
   return program;
 }
 
@@ -54,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2; // help/version print and exit 0; usage errors are 2
     }
-    process.stderr.write(`onnx-workbench: ${errorLine(e)}\n`);
+    process.stderr.write(`onnx-workbench: ${safeText(errorLine(e))}\n`);
     if (e instanceof WorkbenchError) return e.exitCode;
     if (process.env.ONNX_WORKBENCH_DEBUG) console.error(e);
     return 2;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { addBackendOption, type BackendOptionValues } from './args/backends.js';
+import { jsonText } from '../format/terminal.js';
 
 export function registerBackendsCommand(program: Command): void {
   addBackendOption(program
@@ -12,7 +13,7 @@ export function registerBackendsCommand(program: Command): void {
       const set = await startBackends(parseBackends(opts.backend), { timeoutMs: 120_000 });
       await set.close();
       const statuses = set.statuses;
-      if (opts.json) { console.log(JSON.stringify(statuses, null, 2)); return; }
+      if (opts.json) { console.log(jsonText(statuses, null, 2)); return; }
       const { backendsTable } = await import('../format/verify.js');
       console.log(backendsTable(statuses));
     });

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { parseBackends } from './options.js';
 import { addBackendOption } from './args/backends.js';
 import { addTimingOptions } from './args/timing.js';
@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import type { RunPlan } from '../backends/types.js';
 import { SOFTWARE_LABEL } from '../backends/adapter.js';
 import { addModelInputOptions, checkBackends, explicitBackends, prepareModels, resultLine, runInterruptibly, probeEvidence, trySaveEvidence, type ModelInputOptions } from './runSupport.js';
+import { jsonText } from '../format/terminal.js';
 
 interface BenchCliOptions extends ModelInputOptions {
   backend: string;
@@ -17,6 +18,7 @@ interface BenchCliOptions extends ModelInputOptions {
   timeout: number;
   json?: boolean;
   csv?: boolean;
+  format: string;
   flops: boolean;
   evidence: boolean;
   evidenceDir?: string;
@@ -35,13 +37,17 @@ export function registerBenchCommand(program: Command): void {
   });
   addModelInputOptions(cmd
     .option('--json', 'print the whole run as JSON on stdout')
-    .option('--csv', 'print one CSV row per model and backend on stdout'))
+    .option('--csv', 'print one CSV row per model and backend on stdout (same as --format csv)')
+    .addOption(new Option('--format <format>', 'output: table (sized to the terminal), markdown (pasteable), json or csv').choices(['table', 'markdown', 'json', 'csv']).default('table')))
     .option('--no-flops', 'skip the FLOP estimate (it may run each model once more on the cpu backend)');
   addEvidenceOptions(cmd)
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (names: string[], opts: BenchCliOptions) => {
       const backends = parseBackends(opts.backend);
       if (opts.json && opts.csv) throw new InputError('--json and --csv exclude each other');
+      if ((opts.json || opts.csv) && opts.format !== 'table') throw new InputError('give --format or --json/--csv, not both');
+      if (opts.format === 'json') opts.json = true;
+      if (opts.format === 'csv') opts.csv = true;
       if (opts.iterations !== undefined && opts.duration !== undefined) throw new InputError('give either --iterations or --duration, not both');
       const { DEFAULT_BENCH_PLAN, UNBOUNDED_ITERATIONS, bench } = await import('../bench/bench.js');
       const plan: RunPlan = opts.iterations !== undefined ? { warmup: opts.warmup, iterations: opts.iterations }
@@ -64,11 +70,15 @@ export function registerBenchCommand(program: Command): void {
       const allThere = checkBackends(run, explicitBackends(opts.backend));
       const { path: evidencePath, error: evidenceError } = await trySaveEvidence('bench', run, opts);
       if (opts.json) {
-        console.log(JSON.stringify({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
+        console.log(jsonText({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
       } else if (opts.csv) {
         const { benchCsv } = await import('../format/bench.js');
         process.stdout.write(benchCsv(run.rows));
         if (evidencePath) process.stderr.write(`evidence: ${evidencePath}\n`);
+      } else if (opts.format === 'markdown') {
+        const { benchMarkdown } = await import('../format/bench.js');
+        console.log(benchMarkdown(run));
+        if (evidencePath) console.log(`\nevidence: \`${evidencePath}\``);
       } else {
         const { renderBench } = await import('../format/bench.js');
         console.log(renderBench(run));

@@ -4,6 +4,7 @@ import { addTimeoutOption } from './args/timing.js';
 import { addModelInputOptions, prepareModels, type ModelInputOptions } from './runSupport.js';
 import { InputError } from '../errors.js';
 import type { BackendId } from '../backends/types.js';
+import { jsonText } from '../format/terminal.js';
 
 interface BisectCliOptions extends ModelInputOptions {
   backend: string; against: string; againstModel?: string; json?: boolean; atol?: number; rtol?: number;
@@ -41,7 +42,7 @@ export function registerBisectCommand(program: Command): void {
         ...(opts.extract ? { extractDir: opts.extract } : {}),
       });
       const againstDefault = command.getOptionValueSource('against') === 'default' && !opts.againstModel;
-      if (opts.json) { console.log(JSON.stringify({ ...report, ...(againstDefault ? { againstDefault: true } : {}) }, null, 1)); }
+      if (opts.json) { console.log(jsonText({ ...report, ...(againstDefault ? { againstDefault: true } : {}) }, null, 1)); }
       else {
         const { renderBisect } = await import('../format/bisect.js');
         console.log(renderBisect(report, againstDefault));

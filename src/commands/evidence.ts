@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 import { addEvidenceDirOption, evidenceDirValue } from './args/evidence.js';
 
 type DirOptions = { evidenceDir?: string; dir?: string; json?: boolean };
+import { jsonText } from '../format/terminal.js';
 
 export function registerEvidenceCommand(program: Command): void {
   const ev = program.command('evidence').description('the evidence records written by verify and bench runs');
@@ -13,17 +14,10 @@ export function registerEvidenceCommand(program: Command): void {
       const { defaultEvidenceDir } = await import('../evidence/store.js');
       const { loadEvidenceFolder } = await import('./evidenceFolder.js');
       const { records } = await loadEvidenceFolder(evidenceDirValue(opts, ['dir']) ?? defaultEvidenceDir());
-      const rows = records.map((r) => ({
-        id: r.id, kind: r.kind, createdAt: r.createdAt, machine: r.machine.hostname,
-        backends: [...new Set(r.results.map((x) => x.backend))].join(','),
-        results: r.results.length, pass: r.results.filter((x) => x.status === 'pass').length,
-        asExpected: r.results.filter((x) => x.meetsExpectation).length,
-      }));
-      if (opts.json) { console.log(JSON.stringify(rows, null, 2)); return; }
-      const { default: Table } = await import('cli-table3');
-      const t = new Table({ head: ['id', 'kind', 'created', 'machine', 'backends', 'results', 'pass', 'as expected'], style: { head: [], border: [] } });
-      for (const r of rows) t.push([r.id, r.kind, r.createdAt, r.machine, r.backends, r.results, r.pass, r.asExpected]);
-      console.log(t.toString());
+      const { evidenceRows, evidenceListTable } = await import('../format/evidence.js');
+      const rows = evidenceRows(records);
+      if (opts.json) { console.log(jsonText(rows, null, 2)); return; }
+      console.log(evidenceListTable(rows));
     });
   addEvidenceDirOption(ev.command('show')
     .description('one record, by id (or a unique prefix)')
@@ -36,10 +30,8 @@ export function registerEvidenceCommand(program: Command): void {
       const found = records.filter((r) => r.id === id || r.id.startsWith(id));
       if (found.length !== 1) throw new InputError(found.length ? `'${id}' matches ${found.length} records` : `no evidence record '${id}'`);
       const r = found[0]!;
-      if (opts.json) { console.log(JSON.stringify(r, null, 1)); return; }
-      const { resultsTable, backendsTable } = await import('../format/verify.js');
-      console.log(`${r.id}  ${r.kind}  ${r.createdAt}  ${r.machine.hostname} (${r.machine.platform}/${r.machine.arch})`);
-      console.log(backendsTable(r.backends));
-      console.log(resultsTable(r.results));
+      if (opts.json) { console.log(jsonText(r, null, 1)); return; }
+      const { renderRecord } = await import('../format/evidence.js');
+      console.log(renderRecord(r));
     });
 }

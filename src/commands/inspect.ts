@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { bytes } from '../format/numbers.js';
+import { jsonText } from '../format/terminal.js';
 
 export function registerInspectCommand(program: Command): void {
   program
     .command('inspect')
-    .description('describe an ONNX model: exporter (by fingerprint), producer, IR version, opsets, inputs/outputs, ops, parameters')
-    .argument('<model>', 'an .onnx file, a folder holding one, or a bundled model id')
-    .option('--json', 'machine-readable output')
+    .description('describe an ONNX model: exporter (by fingerprint), producer, IR version, opsets, inputs/outputs, ops, parameters (a group or a folder of several: one row each)')
+    .argument('<model>', 'an .onnx file, a folder holding one, a bundled model id, or a group/folder of several (caffe2, models/pytorch)')
+    .option('--json', 'machine-readable output (an array for several models)')
+    .addHelpText('after', '\nExamples:\n  onnx-workbench inspect cntk/mnist-8\n  onnx-workbench inspect path/to/model.onnx --json\n  onnx-workbench inspect caffe2          # one row per model of the group')
     .option('--show <what>', "'nodes': every node with its inputs and outputs (in file order)")
     .option('--attrs', 'with --show nodes: each node\'s attributes too')
     .action(async (model: string, opts: { json?: boolean; show?: string; attrs?: boolean }) => {
@@ -14,39 +15,43 @@ export function registerInspectCommand(program: Command): void {
       const { openModel } = await import('../onnx/openModel.js');
       const { summarize } = await import('../onnx/inspect.js');
       const { resolveTargets } = await import('../models/catalog.js');
-      const [target] = resolveTargets([model]);
+      const { errorLine } = await import('../errors.js');
       const { attributeSummary, describeExporter } = await import('../scorecard/attribution.js');
-      // Streamed: the weights are hashed as they pass, never held (peak memory is the graph's size).
-      const opened = openModel(target!.modelPath);
-      const s = summarize(opened);
-      const exporter = attributeSummary(s);
-      if (opts.show === 'nodes') {
-        const { listNodes } = await import('../onnx/attributes.js');
-        const nodes = listNodes(opened.proto);
-        if (opts.json) { console.log(JSON.stringify(nodes.map((n) => (opts.attrs ? n : { ...n, attributes: undefined })), null, 2)); return; }
-        const { renderNodes } = await import('../format/nodes.js');
-        const { terminalWidth } = await import('../format/terminal.js');
-        console.log(`${s.path}: ${nodes.length} nodes`);
-        console.log(renderNodes(nodes, terminalWidth(), Boolean(opts.attrs)));
+      const targets = resolveTargets([model]);
+      if (targets.length === 1) {
+        // Streamed: the weights are hashed as they pass, never held (peak memory is the graph's size).
+        const opened = openModel(targets[0]!.modelPath);
+        const s = summarize(opened);
+        const exporter = attributeSummary(s);
+        if (opts.show === 'nodes') {
+          const { listNodes } = await import('../onnx/attributes.js');
+          const nodes = listNodes(opened.proto);
+          if (opts.json) { console.log(jsonText(nodes.map((n) => (opts.attrs ? n : { ...n, attributes: undefined })), null, 2)); return; }
+          const { renderNodes } = await import('../format/nodes.js');
+          const { terminalWidth, safeText } = await import('../format/terminal.js');
+          console.log(`${safeText(s.path)}: ${nodes.length} nodes`);
+          console.log(renderNodes(nodes, terminalWidth(), Boolean(opts.attrs)));
+          return;
+        }
+        if (opts.json) { console.log(jsonText({ ...s, exporter }, null, 2)); return; }
+        const { renderInspect } = await import('../format/inspect.js');
+        console.log(renderInspect(s, describeExporter(exporter)));
         return;
       }
-      if (opts.json) { console.log(JSON.stringify({ ...s, exporter }, null, 2)); return; }
-      const port = (p: { name: string; elemType: string; shape: unknown[] | null }) => `  ${p.name}: ${p.elemType} ${p.shape ? `[${p.shape.join(', ')}]` : '(shape unknown)'}`;
-      console.log([
-        `model        ${s.path}`,
-        `producer     ${s.producerName || '(none)'} ${s.producerVersion}`,
-        `graph        ${s.graphName || '(no name)'}`,
-        describeExporter(exporter),
-        `IR version   ${s.irVersion}`,
-        `opsets       ${s.opsets.map((o) => `${o.domain} ${o.version}`).join(', ') || '(none)'}`,
-        `inputs`, ...s.inputs.map(port),
-        `outputs`, ...s.outputs.map(port),
-        `nodes        ${s.nodeCount}`,
-        `ops          ${Object.entries(s.opCounts).map(([k, v]) => `${k}×${v}`).join(', ')}`,
-        `parameters   ${s.parameterCount.toLocaleString('en-US')} (${bytes(s.parameterBytes)})`,
-        `file         ${bytes(s.sizeBytes)}, sha256 ${s.sha256}`,
-        ...(Object.keys(s.metadata).length ? [`metadata     ${Object.entries(s.metadata).map(([k, v]) => `${k}=${v}`).join(', ')}`] : []),
-        ...(s.externalData.length ? [`external data`, ...s.externalData.map((e) => `  ${e.tensor} -> ${e.location}`)] : []),
-      ].join('\n'));
+      // A folder or group of several: every model, the same way; a bad file costs only its own row.
+      const rows = [];
+      const failed: Array<{ id: string; error: string }> = [];
+      for (const t of targets) {
+        try { rows.push({ id: t.id, summary: summarize(openModel(t.modelPath)) }); } catch (e) { failed.push({ id: t.id, error: errorLine(e) }); }
+      }
+      if (opts.json) { console.log(jsonText([...rows.map((r) => r.summary), ...failed], null, 2)); }
+      else {
+        const { inspectTable } = await import('../format/inspect.js');
+        const { safeText } = await import('../format/terminal.js');
+        console.log(inspectTable(rows));
+        console.log(`${targets.length} models under '${safeText(model)}'${failed.length ? `, ${failed.length} unreadable` : ''}; inspect one for its inputs, outputs and ops: onnx-workbench inspect ${safeText(targets[0]!.id)}`);
+        for (const f of failed) process.stderr.write(`${safeText(f.id)}: ${safeText(f.error)}\n`);
+      }
+      if (failed.length) process.exitCode = 1;
     });
 }

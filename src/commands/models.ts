@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonText } from '../format/terminal.js';
 
 export function registerModelsCommand(program: Command): void {
   program
@@ -8,13 +9,9 @@ export function registerModelsCommand(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const { loadCatalog } = await import('../models/catalog.js');
       const entries = loadCatalog();
-      if (opts.json) { console.log(JSON.stringify(entries.map((e) => e.manifest), null, 2)); return; }
-      const { default: Table } = await import('cli-table3');
-      const t = new Table({ head: ['id', 'framework', 'producer', 'reference', 'expected', 'source'], style: { head: [], border: [] } });
-      for (const { manifest: m } of entries) {
-        t.push([m.id, m.framework, m.expectedProducer, m.reference.kind, m.expected.status, `${m.source.repository}@${m.source.commit}`]);
-      }
-      console.log(t.toString());
+      if (opts.json) { console.log(jsonText(entries.map((e) => e.manifest), null, 2)); return; }
+      const { modelsTable } = await import('../format/models.js');
+      console.log(modelsTable(entries.map((e) => e.manifest)));
       console.log(`${entries.length} models`);
     });
 }

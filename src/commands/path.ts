@@ -3,6 +3,7 @@ import { parseBackends } from './options.js';
 import { addBackendOption, backendValue } from './args/backends.js';
 import { addTimeoutOption } from './args/timing.js';
 import { InputError } from '../errors.js';
+import { jsonText } from '../format/terminal.js';
 
 interface PathCliOptions { from?: string; backend: string; to?: string; model?: string; inputs?: string; json?: boolean; timeout: number; quiet?: boolean }
 
@@ -35,7 +36,7 @@ export function registerPathCommand(program: Command): void {
         ...(opts.model ? { model: opts.model } : {}), ...(opts.inputs ? { inputs: opts.inputs } : {}),
         ...(opts.quiet ? {} : { onProgress: (l: string) => process.stderr.write(`${l}\n`) }),
       });
-      if (opts.json) console.log(JSON.stringify(report, null, 1));
+      if (opts.json) console.log(jsonText(report, null, 1));
       else {
         const { renderPath } = await import('../format/path.js');
         console.log(renderPath(report));

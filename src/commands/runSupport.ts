@@ -9,7 +9,7 @@ import type { EvidenceRecord } from '../evidence/store.js';
 import type { PreparedModel } from '../verify/prepare.js';
 import type { InputFailure } from '../suite/prepareCases.js';
 import type { BackendStatus, ModelResult, VerifyEvent } from '../verify/verify.js';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { parseBackends } from './options.js';
 import { addBackendOption } from './args/backends.js';
 import { addTimingOptions } from './args/timing.js';
@@ -18,6 +18,7 @@ import type { ModelInputOptions } from './args/inputs.js';
 import { addComparisonOptions, checkToleranceNames, saveOutputsPath, toleranceOverride, type ComparisonValues } from './args/comparison.js';
 
 export { addModelInputOptions, type ModelInputOptions } from './args/inputs.js';
+import { safeText, jsonText } from '../format/terminal.js';
 
 /** A first Ctrl-C finishes the current model and closes backends; a second one quits at once. */
 export function interruptible(): { signal: AbortSignal; dispose(): void } {
@@ -72,7 +73,7 @@ export function checkBackends(run: { backends: BackendStatus[]; results: unknown
     throw new InputError(`backend ${b.id} is not available: ${b.reason}${b.fix ? ` (fix: ${b.fix})` : ''}`);
   }
   for (const b of run.backends.filter((x) => !x.available)) {
-    process.stderr.write(`backend ${b.id} unavailable: ${b.reason}${b.fix ? ` (fix: ${b.fix})` : ''}\n`);
+    process.stderr.write(`backend ${b.id} unavailable: ${safeText(b.reason)}${b.fix ? ` (fix: ${safeText(b.fix)})` : ''}\n`);
   }
   return missing.length === 0;
 }
@@ -102,7 +103,7 @@ export async function saveEvidence(kind: EvidenceRecord['kind'], run: { machine:
 
 export function resultLine(e: Extract<VerifyEvent, { type: 'result' }>, extra = ''): string {
   const r = e.result;
-  return `[${e.index}/${e.total}] ${r.backend} ${r.model}: ${r.status}${r.meetsExpectation ? '' : '  (not as expected)'}${extra}\n`;
+  return `[${e.index}/${e.total}] ${r.backend} ${safeText(r.model)}: ${r.status}${r.meetsExpectation ? '' : '  (not as expected)'}${extra}\n`;
 }
 
 /** Resolve model names (ids, groups, paths) and prepare each with the given inputs; `what` names the run in errors. */
@@ -120,6 +121,7 @@ export async function prepareModels(names: string[], opts: ModelInputOptions, wh
 export interface VerifyRunOptions extends ComparisonValues {
   backend: string;
   json?: boolean;
+  format?: string;
   warmup: number;
   iterations: number;
   duration: number;
@@ -130,10 +132,15 @@ export interface VerifyRunOptions extends ComparisonValues {
   quiet?: boolean;
 }
 
+/** `--format` of the commands whose output is a verify run (`verify`, `zoo verify`; `conformance` has its own). */
+export function addVerifyFormatOption(cmd: Command): Command {
+  return cmd.addOption(new Option('--format <format>', 'output: table (sized to the terminal), markdown (pasteable) or json').choices(['table', 'markdown', 'json']).default('table'));
+}
+
 /** The options of every command that verifies models (`verify`, `zoo verify`). */
 export function addVerifyRunOptions(cmd: Command): Command {
   addComparisonOptions(addBackendOption(cmd, 'cpu')
-    .option('--json', 'print the whole run as JSON on stdout'));
+    .option('--json', 'print the whole run as JSON on stdout (same as --format json)'));
   addTimingOptions(cmd, { iterations: 'timed runs (at least one)', duration: 'time budget for warm-up and timed runs per model and backend' }, { iterations: 10, duration: 1 });
   return addEvidenceOptions(cmd).option('-q, --quiet', 'no progress on stderr');
 }
@@ -153,7 +160,7 @@ export interface SuiteRunExtras {
 export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOptions, suite?: SuiteRunExtras): Promise<void> {
   const backends: BackendId[] = parseBackends(opts.backend);
   const { verify } = await import('../verify/verify.js');
-  for (const p of prepared) for (const w of p.warnings) process.stderr.write(`warning: ${p.target.id}: ${w}\n`);
+  for (const p of prepared) for (const w of p.warnings) process.stderr.write(`warning: ${safeText(p.target.id)}: ${safeText(w)}\n`);
   await probeEvidence(opts);
   const tolerance = toleranceOverride(opts);
   checkToleranceNames(tolerance, new Set(prepared.flatMap((p) => p.summary.outputs.map((o) => o.name))));
@@ -189,14 +196,18 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   const allThere = checkBackends(run, explicitBackends(opts.backend));
   if (saved) for (const line of saved.write()) process.stderr.write(`${line}\n`);
   const { path: evidencePath, error: evidenceError } = await trySaveEvidence('verify', run, opts, partial);
-  if (opts.json && suite?.view) {
-    console.log(JSON.stringify({ ...(suite.view.json(run.results) as object), ...(partial ? { partial: true } : {}), ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
-  } else if (opts.json) {
-    console.log(JSON.stringify({ ...run, ...(partial ? { partial: true } : {}), ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
+  if ((opts.json || opts.format === 'json') && suite?.view) {
+    console.log(jsonText({ ...(suite.view.json(run.results) as object), ...(partial ? { partial: true } : {}), ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
+  } else if (opts.json || opts.format === 'json') {
+    console.log(jsonText({ ...run, ...(partial ? { partial: true } : {}), ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
   } else if (suite?.view) {
     console.log(suite.view.render(run.results));
     console.log((await import('../suite/summary.js')).suiteSummaryLine(run.results, suite.cases));
     if (evidencePath) console.log(`evidence: ${evidencePath}${partial ? ' (partial: interrupted)' : ''}`);
+  } else if (opts.format === 'markdown') {
+    const { verifyMarkdown } = await import('../format/verify.js');
+    console.log(verifyMarkdown(run));
+    if (evidencePath) console.log(`\nevidence: \`${evidencePath}\`${partial ? ' (partial: interrupted)' : ''}`);
   } else {
     const { renderVerify } = await import('../format/verify.js');
     console.log(renderVerify(run));

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { addVerifyRunOptions, executeVerify, type VerifyRunOptions } from './runSupport.js';
+import { addVerifyFormatOption, addVerifyRunOptions, executeVerify, type VerifyRunOptions } from './runSupport.js';
 import { parseBackends } from './options.js';
 import { InputError } from '../errors.js';
 import { bytes as formatBytes } from '../format/numbers.js';
 import type { ZooEntry } from '../zoo/catalog.js';
 import type { DownloadProgress } from '../zoo/download.js';
+import { jsonText } from '../format/terminal.js';
 
 interface SourceOptions {
   cacheDir?: string;
@@ -85,13 +86,9 @@ export function registerZooCommand(program: Command): void {
           pulled, ...(pulled ? { dir: entryDir(cacheDir, e.name) } : {}),
         };
       });
-      if (opts.json) { console.log(JSON.stringify(rows, null, 2)); return; }
-      const { default: Table } = await import('cli-table3');
-      const t = new Table({ head: ['name', 'framework', 'opset', 'model', 'archive', 'pulled'], style: { head: [], border: [] } });
-      for (const r of rows) {
-        t.push([r.name, r.framework ?? '-', r.opset ?? '-', formatBytes(r.modelBytes), r.archiveBytes === null ? '-' : formatBytes(r.archiveBytes), r.pulled ? 'yes' : '']);
-      }
-      console.log(t.toString());
+      if (opts.json) { console.log(jsonText(rows, null, 2)); return; }
+      const { zooListTable } = await import('../format/zoo.js');
+      console.log(zooListTable(rows));
       const pulled = rows.filter((r) => r.pulled).length;
       console.log(`${rows.length} models, ${pulled} pulled into ${cacheDir}; pull with: onnx-workbench zoo pull <name...>`);
     });
@@ -128,14 +125,14 @@ export function registerZooCommand(program: Command): void {
         }
       }
       if (opts.json) {
-        console.log(JSON.stringify(results.map((r) => ({
+        console.log(jsonText(results.map((r) => ({
           name: r.name, dir: r.dir, modelPath: r.modelPath, manifestPath: r.manifestPath, alreadyPulled: r.alreadyPulled,
           downloads: r.downloads, testSets: r.testSets, ...(r.producer ? { producer: r.producer } : {}),
         })), null, 2));
       }
     });
 
-  addVerifyRunOptions(sourceOptions(zoo.command('verify').description('verify zoo models like bundled ones (pulling them first if needed)'), true))
+  addVerifyFormatOption(addVerifyRunOptions(sourceOptions(zoo.command('verify').description('verify zoo models like bundled ones (pulling them first if needed)'), true)))
     .argument('[names...]', 'zoo model names; default: every pulled model of the list')
     .action(async (names: string[], opts: VerifyCliOptions) => {
       parseBackends(opts.backend); // a typo is a usage error before anything is downloaded

@@ -1,7 +1,9 @@
 /** Bench output: two tables (latency; start-up, memory, throughput), CSV, and the footnotes. */
-import Table from 'cli-table3';
-import { bytes, truncate } from './numbers.js';
+import { bytes } from './numbers.js';
 import type { BenchRow, BenchRun } from '../bench/bench.js';
+import { renderTable, type Column } from './table.js';
+import { safeText, wrap } from './terminal.js';
+import { failureSummary, failuresFirst, stdoutContext, type RenderContext } from './verify.js';
 
 /** Milliseconds with three significant digits (sub-millisecond CPU latencies keep their precision). */
 export function msValue(v: number | null | undefined): string {
@@ -25,37 +27,50 @@ function gflop(flops: number | 'unknown'): string {
 export const MIN_RUNS_FOR_CI = 6;
 const hasCI = (r: BenchRow) => !!r.stats && r.stats.medianCICoverage >= 0.95;
 
-const style = { head: [] as string[], border: [] as string[] };
 const status = (r: BenchRow) => r.status + (r.meetsExpectation ? '' : ' !');
+const median = (r: BenchRow) => {
+  const s = r.stats;
+  return !s ? '-' : hasCI(r) ? `${msValue(s.p50)} [${msValue(s.medianCI95[0])}, ${msValue(s.medianCI95[1])}]` : `${msValue(s.p50)} (n<${MIN_RUNS_FOR_CI}: no CI)`;
+};
 
-export function latencyTable(rows: BenchRow[]): string {
-  const t = new Table({
-    head: ['model', 'backend', 'adapter', 'status', 'n', 'min', 'mean', 'median [95% CI]', 'p90', 'p99', 'max', 'stdev'],
-    style, wordWrap: false,
-  });
-  for (const r of rows) {
-    const s = r.stats;
-    t.push([
-      truncate(r.model, 40), r.backend, r.adapterLabel, status(r), s ? String(s.n) : '-', msValue(s?.min), msValue(s?.mean),
-      !s ? '-' : hasCI(r) ? `${msValue(s.p50)} [${msValue(s.medianCI95[0])}, ${msValue(s.medianCI95[1])}]` : `${msValue(s.p50)} (n<${MIN_RUNS_FOR_CI}: no CI)`,
-      msValue(s?.p90), msValue(s?.p99), msValue(s?.max), msValue(s?.stdev),
-    ]);
-  }
-  return t.toString();
+const LATENCY_HEAD = ['model', 'backend', 'adapter', 'status', 'n', 'min', 'mean', 'median [95% CI]', 'p90', 'p99', 'max', 'stdev'];
+const latencyCells = (r: BenchRow) => {
+  const s = r.stats;
+  return [r.model, r.backend, r.adapterLabel, status(r), s ? String(s.n) : '-', msValue(s?.min), msValue(s?.mean), median(r), msValue(s?.p90), msValue(s?.p99), msValue(s?.max), msValue(s?.stdev)];
+};
+const STARTUP_HEAD = ['model', 'backend', 'adapter', 'session', 'first run', 'peak RSS', 'inf/s', 'GFLOP', 'GFLOP/s'];
+const startupCells = (r: BenchRow) => [
+  r.model, r.backend, r.adapterLabel, msValue(r.sessionCreateMs), msValue(r.firstRunMs),
+  r.peakRssBytes !== null ? bytes(r.peakRssBytes) : '-', count(r.throughputPerS), gflop(r.flops), count(r.gflopsPerS),
+];
+// The adapter label is never cut: "software (not GPU)" must stay whole.
+const columnsOf = (head: string[]): Column[] => head.map((h, i) => (i === 0 ? { header: h, flex: true, min: 16 } : h === 'adapter' ? { header: h, min: 18 }
+  : { header: h, align: i >= (head === LATENCY_HEAD ? 4 : 2) ? 'right' as const : 'left' as const }));
+
+export function latencyTable(rows: BenchRow[], ctx: RenderContext = stdoutContext()): string {
+  const sorted = failuresFirst(rows);
+  return renderTable(columnsOf(LATENCY_HEAD), sorted.map(latencyCells), { width: ctx.width });
 }
 
-export function startupTable(rows: BenchRow[]): string {
-  const t = new Table({
-    head: ['model', 'backend', 'adapter', 'session', 'first run', 'peak RSS', 'inf/s', 'GFLOP', 'GFLOP/s'],
-    style, wordWrap: false,
-  });
-  for (const r of rows) {
-    t.push([
-      truncate(r.model, 40), r.backend, r.adapterLabel, msValue(r.sessionCreateMs), msValue(r.firstRunMs),
-      r.peakRssBytes !== null ? bytes(r.peakRssBytes) : '-', count(r.throughputPerS), gflop(r.flops), count(r.gflopsPerS),
-    ]);
+export function startupTable(rows: BenchRow[], ctx: RenderContext = stdoutContext()): string {
+  if (ctx.width < 100) {
+    // Narrow: the adapter is in the lines above (and the footnote); GFLOP per inference is in --format markdown/csv.
+    const keep = STARTUP_HEAD.map((h, i) => (h === 'adapter' || h === 'GFLOP' ? -1 : i)).filter((i) => i >= 0);
+    const cols = columnsOf(STARTUP_HEAD);
+    return renderTable(keep.map((i) => cols[i]!), failuresFirst(rows).map((r) => { const c = startupCells(r); return keep.map((i) => c[i]!); }), { width: ctx.width });
   }
-  return t.toString();
+  return renderTable(columnsOf(STARTUP_HEAD), failuresFirst(rows).map(startupCells), { width: ctx.width });
+}
+
+/** Narrow terminals: one line per model and backend with the numbers people compare first. */
+function benchLines(rows: BenchRow[], ctx: RenderContext): string[] {
+  const out: string[] = [];
+  for (const r of failuresFirst(rows)) {
+    const s = r.stats;
+    const nums = s ? `median ${median(r)} ms, p90 ${msValue(s.p90)}, n ${s.n}; session ${msValue(r.sessionCreateMs)} ms, first run ${msValue(r.firstRunMs)} ms` : '';
+    out.push(...wrap(`${status(r)}  ${r.backend}${r.adapter.kind === 'software' ? ` [${r.adapterLabel}]` : ''}  ${safeText(r.model)}${nums ? `  ${nums}` : ''}`, ctx.width, '    '));
+  }
+  return out;
 }
 
 export const SOFTWARE_FOOTNOTE = 'software (not GPU): this WebGPU adapter is SwiftShader, a software renderer running on the CPU. '
@@ -69,25 +84,41 @@ function planLine(run: BenchRun): string {
     + `machine: ${run.machine.cpuCount} × ${run.machine.cpuModel}, node ${run.machine.node}`;
 }
 
-export function renderBench(run: BenchRun): string {
-  const lines = [
-    'Latency of timed runs (ms):', latencyTable(run.rows), '',
-    'Start-up (ms), memory, throughput, work:', startupTable(run.rows), '',
+export function renderBench(run: BenchRun, ctx: RenderContext = stdoutContext()): string {
+  const notes = [
     planLine(run),
     'session: session creation in a fresh worker process (runtime start-up included); first run: the first session.run; '
       + 'peak RSS: the worker process\'s peak resident memory while this model ran (- in Chromium, where the page\'s process cannot be told apart from spare renderers); '
       + 'inf/s: 1000 / mean; GFLOP: 2 × multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul/LSTM/GRU/RNN per inference; GFLOP/s at the median.',
   ];
-  if (run.rows.some((r) => r.adapter.kind === 'software')) lines.push(SOFTWARE_FOOTNOTE);
+  if (run.rows.some((r) => r.adapter.kind === 'software')) notes.push(SOFTWARE_FOOTNOTE);
   if (run.rows.some((r) => r.stats && !hasCI(r))) {
-    lines.push(`n<${MIN_RUNS_FOR_CI}: too few timed runs for a 95% CI of the median (slow runs used up the time budget); give --iterations N or a longer --duration.`);
+    notes.push(`n<${MIN_RUNS_FOR_CI}: too few timed runs for a 95% CI of the median (slow runs used up the time budget); give --iterations N or a longer --duration.`);
   }
   const unknown = Object.entries(run.work).filter(([, w]) => w.flops === 'unknown');
   for (const [model, w] of unknown) {
-    lines.push(`GFLOP unknown for ${model}: ${w.note ?? `${w.unresolved.length} node(s) unresolved, e.g. ${w.unresolved[0] ?? '?'}`}`);
+    notes.push(`GFLOP unknown for ${safeText(model)}: ${safeText(w.note ?? `${w.unresolved.length} node(s) unresolved, e.g. ${w.unresolved[0] ?? '?'}`)}`);
   }
-  const unexpected = run.rows.filter((r) => !r.meetsExpectation);
-  if (unexpected.length) lines.push(`${unexpected.length} of ${run.rows.length} results not as expected (marked !): ${unexpected.map((r) => `${r.model} on ${r.backend}: ${r.reason ?? r.status}`).join('; ')}`);
+  const tables = ctx.width < 130
+    ? ['Latency of timed runs (ms) and start-up:', ...benchLines(run.rows, ctx), '', 'Start-up (ms), memory, throughput, work:', startupTable(run.rows, ctx)]
+    : ['Latency of timed runs (ms):', latencyTable(run.rows, ctx), '', 'Start-up (ms), memory, throughput, work:', startupTable(run.rows, ctx)];
+  const summary = run.rows.some((r) => r.status !== 'pass' || !r.meetsExpectation) ? ['', ...failureSummary(run.rows, ctx)] : [];
+  return [...tables, ...summary, '', ...notes.flatMap((n) => wrap(n, ctx.width, '  '))].join('\n');
+}
+
+/** Pasteable markdown: the two tables and the notes. */
+export function benchMarkdown(run: BenchRun): string {
+  const esc = (v: string) => safeText(v).replace(/\|/g, '\\|');
+  const table = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)];
+  const rows = failuresFirst(run.rows);
+  const lines = [
+    '### Latency of timed runs (ms)', '', ...table(LATENCY_HEAD, rows.map(latencyCells)), '',
+    '### Start-up (ms), memory, throughput, work', '', ...table(STARTUP_HEAD, rows.map(startupCells)), '',
+    `- ${esc(planLine(run))}`,
+  ];
+  if (run.rows.some((r) => r.adapter.kind === 'software')) lines.push(`- ${SOFTWARE_FOOTNOTE}`);
+  const bad = rows.filter((r) => r.status !== 'pass' || !r.meetsExpectation);
+  for (const r of bad) lines.push(`- **${esc(r.model)}** on ${r.backend}: ${r.status}${r.meetsExpectation ? ' (expected)' : ' (not as expected)'}${r.reason ? `: ${esc(r.reason)}` : ''}`);
   return lines.join('\n');
 }
 

@@ -1,5 +1,7 @@
 /** The ONNX registry as a terminal table or JSON (for `onnx-workbench frameworks`). */
-import Table from 'cli-table3';
+import { renderTable } from './table.js';
+import { wrap } from './terminal.js';
+import { stdoutContext, type RenderContext } from './terminal.js';
 import type { FrameworkInfo, OnnxSide, RegistryFile } from '../scorecard/model.js';
 import { levelName, type FrameworkGrade } from '../scorecard/levels.js';
 
@@ -61,21 +63,16 @@ function verifiedCell(v: VerifiedHere): string {
   ].join('; ');
 }
 
-export function formatRegistryTable(registry: RegistryFile, frameworks: FrameworkInfo[], verified?: { byFramework: Map<string, FrameworkGrade>; from: string }): string {
-  const head = ['framework', 'export', 'import', 'producer_name', 'status', ...(verified ? ['verified here'] : [])];
-  const t = new Table({
-    head,
-    style: { head: [], border: [] },
-    colWidths: verified ? [14, 34, 30, 14, 22, 30] : [14, 44, 40, 16, 28],
-    wordWrap: true,
-  });
-  for (const r of registryRows(registry, frameworks)) {
-    t.push([r.name, r.export, r.import, r.producerNames, r.status, ...(verified ? [verifiedCell(verifiedHere(verified.byFramework.get(r.id)))] : [])]);
-  }
+export function formatRegistryTable(registry: RegistryFile, frameworks: FrameworkInfo[], verified?: { byFramework: Map<string, FrameworkGrade>; from: string }, ctx: RenderContext = stdoutContext()): string {
+  const table = renderTable([
+    { header: 'framework', min: 10 }, { header: 'export', flex: true, note: true, min: 12 }, { header: 'import', flex: true, note: true, min: 12 },
+    { header: 'producer_name', flex: true, min: 10 }, { header: 'status', flex: true, min: 10 },
+    ...(verified ? [{ header: 'verified here', flex: true, note: true, min: 14 }] : []),
+  ], registryRows(registry, frameworks).map((r) => [r.name, r.export, r.import, r.producerNames, r.status, ...(verified ? [verifiedCell(verifiedHere(verified.byFramework.get(r.id)))] : [])]), { width: ctx.width });
   return [
-    t.toString(),
-    `ONNX capability checked ${registry.checked}; every claim has a source URL (onnx-workbench frameworks --json). Levels: built-in = in the framework's own package, community = a separate package.`,
-    ...(verified ? [`verified here: evidence level (1 exporter outputs, 2 independent reference, 3 runs and backends agree, 4 exports fail to load today, 5 documented only) from ${verified.from}; only bundled or zoo exports count.`] : []),
+    table, '',
+    ...wrap(`ONNX capability checked ${registry.checked}; every claim has a source URL (onnx-workbench frameworks --json). Levels: built-in = in the framework's own package, community = a separate package.`, ctx.width, '  '),
+    ...(verified ? wrap(`verified here: evidence level (1 exporter outputs, 2 independent reference, 3 runs and backends agree, 4 exports fail to load today, 5 documented only) from ${verified.from}; only bundled or zoo exports count.`, ctx.width, '  ') : []),
   ].join('\n');
 }
 

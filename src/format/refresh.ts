@@ -1,5 +1,8 @@
 /** The refreshed ONNX column as a terminal table, markdown, JSON or CSV. */
-import Table from 'cli-table3';
+import { renderTable, type Column } from './table.js';
+import { safeText, wrap } from './terminal.js';
+import { stdoutContext, type RenderContext } from './terminal.js';
+import { viewLine } from './scorecard.js';
 import type { RefreshResult, RefreshedCell } from '../scorecard/refresh.js';
 import type { ScoreFormat } from './scorecard.js';
 import { csvLine } from '../scorecard/csv.js';
@@ -32,7 +35,8 @@ function header(r: RefreshResult): string[] {
     ? `the SHIPPED evidence snapshot (${src.path}, made ${src.createdAt?.slice(0, 10) ?? 'unknown'} on ${src.machine ?? 'unknown'}; your evidence folder has none)`
     : src ? src.path : 'the evidence';
   return [
-    `Refreshed ONNX support (policy ${r.policy}, ${r.view} view) from ${r.recordCount} evidence record(s) in ${from}.`,
+    viewLine(r.view),
+    `Refreshed ONNX support (policy ${r.policy}) from ${r.recordCount} evidence record(s) in ${from}.`,
     'Levels: 1 exporter outputs, 2 independent reference, 3 runs and backends agree (no reference), 4 exports fail to load today, 5 documented only. Only bundled or zoo exports count; user models are shown apart.',
     r.policy === 'strict'
       ? 'strict: levels 1-3 score the exporter\'s level (built-in 100, community 50); levels 4-5 and mismatch-only score 0.'
@@ -49,7 +53,7 @@ function rows(r: RefreshResult, recordMax: number): string[][] {
   ]);
 }
 
-export function formatRefresh(r: RefreshResult, format: ScoreFormat): string {
+export function formatRefresh(r: RefreshResult, format: ScoreFormat, ctx: RenderContext = stdoutContext()): string {
   if (format === 'json') return JSON.stringify(r, null, 1);
   if (format === 'csv') {
     const lines = [csvLine(['framework', 'onnx_article', 'onnx_refreshed', 'level', 'basis', 'explanation', 'platform_article', 'platform_refreshed', 'overall_article', 'overall_refreshed', 'rank_article', 'rank_refreshed', 'tier_article', 'tier_refreshed', 'records', 'policy', 'view'])];
@@ -65,7 +69,17 @@ export function formatRefresh(r: RefreshResult, format: ScoreFormat): string {
     lines.push('', ...r.cells.map((c) => `- **${c.name}**: ${c.explanation}`));
     return lines.join('\n');
   }
-  const t = new Table({ head: HEAD, style: { head: [], border: [] }, wordWrap: true, colWidths: [14, 9, 10, 18, 34, 14, 14, 8, 7, 24] });
-  for (const row of rows(r, 1)) t.push(row);
-  return [...header(r), t.toString(), ...r.cells.map((c) => `${c.name}: ${c.explanation}`)].join('\n');
+  if (ctx.width < 100) {
+    // Narrow: ONNX as "article → refreshed" in one column; evidence and records stay in the lines below.
+    const narrow: Column[] = [{ header: 'framework', min: 10 }, { header: 'ONNX' }, { header: 'basis', flex: true, note: true, min: 8 }, { header: 'Platform' }, { header: 'overall' }, { header: 'rank' }, { header: 'tier' }];
+    const cells = r.cells.map((c) => [c.name, move(c.articleOnnx, c.refreshedOnnx, 0), c.basis, move(c.platform.article, c.platform.refreshed), move(c.overall.article, c.overall.refreshed), rankMove(c), tierMove(c)]);
+    const text = (l: string) => wrap(safeText(l), ctx.width, '  ');
+    return [...header(r).flatMap(text), '', renderTable(narrow, cells, { width: ctx.width }), '',
+      ...r.cells.flatMap((c) => text(`${c.name}: ${c.explanation}${c.evidence ? `; evidence: ${evidenceCell(c)}; records: ${recordsCell(c, 2)}` : ''}`))].join('\n');
+  }
+  const columns: Column[] = HEAD.map((header, i) => ({
+    header, ...(i === 0 ? { min: 10 } : {}), ...(header === 'evidence' || header === 'records' || header === 'basis' ? { flex: true, note: true, min: 8 } : {}),
+  }));
+  const text = (l: string) => wrap(safeText(l), ctx.width, '  ');
+  return [...header(r).flatMap(text), '', renderTable(columns, rows(r, 1), { width: ctx.width }), '', ...r.cells.flatMap((c) => text(`${c.name}: ${c.explanation}`))].join('\n');
 }

@@ -1,11 +1,13 @@
 /**
- * The scorecard as text: `table` (terminal, cli-table3), `markdown`, `json` (the Scorecard object,
+ * The scorecard as text: `table` (terminal, sized to its width), `markdown`, `json` (the Scorecard object,
  * numbers rounded to 4 decimals) and `csv` (one row per framework). Table and markdown open with the
  * view, source, reading uncertainty, method, tier rule and label correction; csv carries view,
  * uncertainty and source in columns.
  */
-import Table from 'cli-table3';
 import { InputError } from '../errors.js';
+import { renderTable, type Column } from './table.js';
+import { wrap } from './terminal.js';
+import { stdoutContext, type RenderContext } from './terminal.js';
 import { csvLine } from '../scorecard/csv.js';
 import { CATEGORIES, CATEGORY_LABELS, type Category } from '../scorecard/model.js';
 import type { FrameworkScore, ScoreComparison, Scorecard } from '../scorecard/scores.js';
@@ -46,6 +48,13 @@ function change(f: FrameworkScore): string {
   return parts.join(', ');
 }
 
+/** The first line of `scores`, `refresh` and `report`: which view, and that it is the one default of all three. */
+export function viewLine(view: string): string {
+  return view === 'corrected'
+    ? 'View: corrected (the default of scores, refresh and report; --as-published for the charts as labelled)'
+    : 'View: as-published (the charts as labelled; the default of scores, refresh and report is corrected)';
+}
+
 /** The lines that state what the numbers are. */
 export function scorecardNotes(card: Scorecard): string[] {
   const a = card.source.article;
@@ -54,7 +63,7 @@ export function scorecardNotes(card: Scorecard): string[] {
     ? `Correction applied: Chainer's and Theano's Platform criteria and Platform category scores are swapped. Why: ${card.correction.why}`
     : "Correction not applied: Chainer's and Theano's Platform values are as labelled in the source, which has them the wrong way round (see --corrected).";
   const lines = [
-    `View: ${card.view}`,
+    viewLine(card.view),
     `Source: "${a.title}", ${a.author}, ${a.publisher}, ${a.published}, ${a.url}; digitized scores ${card.source.digitized.file} (${card.source.digitized.method}).`,
     `Reading uncertainty: ${card.source.uncertainty.note}`,
     `Method: ${card.method}`,
@@ -68,13 +77,15 @@ export function scorecardNotes(card: Scorecard): string[] {
   return lines;
 }
 
-function rows(card: Scorecard): string[][] {
+/** `narrow`: recomputed values only (published ones marked * when beyond the reading uncertainty), for terminals under 100 columns. */
+function rows(card: Scorecard, narrow = false): string[][] {
   const withChange = card.overrides.length > 0;
+  const cell = (c: ScoreComparison) => (narrow ? `${num(c.score)}${c.withinUncertainty === false ? '*' : ''}` : pair(c));
   return card.frameworks.map((f) => [
     String(f.rank ?? '—'),
     f.name,
-    ...CATEGORIES.map((c) => pair(f.categories[c])),
-    pair(f.overall),
+    ...CATEGORIES.map((c) => cell(f.categories[c])),
+    ...(narrow ? [num(f.overall.score), num(f.overall.published)] : [pair(f.overall)]),
     signed(f.overall.difference),
     tierText(f.tier),
     tierText(f.article.tier),
@@ -82,14 +93,17 @@ function rows(card: Scorecard): string[][] {
   ]);
 }
 
-function head(card: Scorecard): string[] {
-  return ['rank', 'framework', ...CATEGORIES.map((c) => SHORT[c]), 'overall', 'Δ overall', 'tier', 'article tier', ...(card.overrides.length ? ['change'] : [])];
+function head(card: Scorecard, narrow = false): string[] {
+  return ['rank', 'framework', ...CATEGORIES.map((c) => SHORT[c]), ...(narrow ? ['overall', 'published'] : ['overall']), narrow ? 'Δ' : 'Δ overall', 'tier', narrow ? 'article' : 'article tier', ...(card.overrides.length ? ['change'] : [])];
 }
 
-export function formatTable(card: Scorecard): string {
-  const t = new Table({ head: head(card), style: { head: [], border: [] } });
-  for (const r of rows(card)) t.push(r);
-  return [...scorecardNotes(card), t.toString()].join('\n');
+export function formatTable(card: Scorecard, ctx: RenderContext = stdoutContext()): string {
+  const narrow = ctx.width < 100;
+  const h = head(card, narrow);
+  const columns: Column[] = h.map((header, i) => ({ header, ...(i === 1 ? { min: 10 } : {}), ...(header === 'change' ? { flex: true, note: true } : {}), ...(i > 1 ? { align: 'right' as const } : {}) }));
+  const [first, ...notes] = scorecardNotes(card);
+  const rest = narrow ? [...notes.slice(0, -1), 'Cells: recomputed scores; * marks one whose published value differs by more than the reading uncertainty (published category values: a terminal of 100 columns or more, or --format markdown/csv).'] : notes;
+  return [...wrap(first!, ctx.width, '  '), '', renderTable(columns, rows(card, narrow), { width: ctx.width }), '', ...rest.flatMap((l) => wrap(l, ctx.width, '  '))].join('\n');
 }
 
 export function formatMarkdown(card: Scorecard): string {

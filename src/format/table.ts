@@ -35,23 +35,32 @@ export interface RenderedTable {
 
 const GAP = 2;
 
-function fitWidths(natural: number[], columns: Column[], width: number): number[] {
+function fitWidths(natural: number[], cellWidths: number[], columns: Column[], width: number): number[] {
   const widths = [...natural];
   const total = () => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
   const floor = (i: number) => Math.min(natural[i]!, columns[i]!.min ?? Math.min(visibleLength(columns[i]!.header), 12));
   // Note columns lose nothing when cut (their text moves below), then free-text columns, then any.
-  const passes: Array<(c: Column) => boolean> = [(c) => Boolean(c.note), (c) => Boolean(c.flex), () => true];
-  for (const eligible of passes) {
+  const shrink = (eligible: (c: Column) => boolean) => {
     while (total() > width) {
       let widest = -1;
+      const lower = (i: number) => Math.min(widths[i]!, Math.max(floor(i), 4));
       for (let i = 0; i < widths.length; i++) {
-        if (eligible(columns[i]!) && widths[i]! > Math.max(floor(i), 4) && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+        if (eligible(columns[i]!) && widths[i]! > lower(i) && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
       }
       if (widest < 0) break;
       const others = total() - widths[widest]!;
-      widths[widest] = Math.max(Math.max(floor(widest), 4), Math.min(widths[widest]! - 1, width - others));
+      widths[widest] = Math.max(lower(widest), Math.min(widths[widest]! - 1, width - others));
     }
+  };
+  // Note columns lose nothing when cut (their text moves below), then free-text columns give up room.
+  shrink((c) => Boolean(c.note));
+  shrink((c) => Boolean(c.flex));
+  // Before a number or a status is cut, a header wider than its column's cells gives up its excess (it ends in "…").
+  for (let i = 0; i < widths.length && total() > width; i++) {
+    const spare = widths[i]! - Math.max(cellWidths[i]!, 4);
+    if (spare > 0) widths[i] = widths[i]! - Math.min(spare, total() - width);
   }
+  shrink(() => true);
   return widths;
 }
 
@@ -59,8 +68,9 @@ function fitWidths(natural: number[], columns: Column[], width: number): number[
 export function layoutTable(columns: Column[], rows: Array<Array<string | number | null | undefined>>, options: TableOptions): RenderedTable {
   const cells = rows.map((r) => columns.map((_, i) => safeText(r[i] ?? '')));
   const heads = columns.map((c) => safeText(c.header));
-  const natural = columns.map((_, i) => Math.max(visibleLength(heads[i]!), ...cells.map((r) => visibleLength(r[i]!))));
-  const widths = fitWidths(natural, columns, options.width);
+  const cellWidths = columns.map((_, i) => Math.max(0, ...cells.map((r) => visibleLength(r[i]!))));
+  const natural = columns.map((_, i) => Math.max(visibleLength(heads[i]!), cellWidths[i]!));
+  const widths = fitWidths(natural, cellWidths, columns, options.width);
   const notes: string[] = [];
   let next = options.firstNote ?? 1;
   const noted = new Map<string, number>();

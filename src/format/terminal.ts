@@ -88,7 +88,7 @@ export function cut(s: string, width: number): string {
 export function wrap(text: string, width: number, indent = ''): string[] {
   if ([...indent].length >= width / 2) indent = '';
   const lead = /^ */.exec(text)![0];
-  const words = text.slice(lead.length).split(/ +/);
+  const words = text.slice(lead.length).split(' ');
   const lines: string[] = [];
   let line = lead;
   for (const w of words) {
@@ -104,4 +104,23 @@ export function wrap(text: string, width: number, indent = ''): string[] {
   }
   if (line.trim()) lines.push(line);
   return lines.length ? lines : [''];
+}
+
+export interface RenderContext {
+  /** Columns to fit in. */
+  width: number;
+  colour: boolean;
+}
+
+/** The context of stdout now: its width (COLUMNS when not a TTY, else 80) and whether to colour. */
+export function stdoutContext(): RenderContext {
+  return { width: terminalWidth(process.stdout), colour: colourEnabled(process.stdout) };
+}
+
+/**
+ * JSON for stdout: JSON.stringify escapes C0 controls but not DEL, the C1 controls (0x9b is a CSI on
+ * some terminals) or the bidirectional overrides; those become \\u escapes too (still the same JSON value).
+ */
+export function jsonText(value: unknown, replacer: null = null, indent = 1): string {
+  return JSON.stringify(value, replacer, indent).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
 }

@@ -10,18 +10,9 @@ import type { TensorComparison } from '../compare/compare.js';
 import { classifyFailure, causeLine } from '../diagnose/failure.js';
 import { ms, sci } from './numbers.js';
 import { renderTable, type Column } from './table.js';
-import { colourEnabled, cut, paint, safeText, statusColour, terminalWidth, wrap } from './terminal.js';
+import { cut, paint, safeText, statusColour, stdoutContext, wrap, type RenderContext } from './terminal.js';
 
-export interface RenderContext {
-  /** Columns to fit in. */
-  width: number;
-  colour: boolean;
-}
-
-/** The context of stdout now: its width (COLUMNS when not a TTY, else 80) and whether to colour. */
-export function stdoutContext(): RenderContext {
-  return { width: terminalWidth(process.stdout), colour: colourEnabled(process.stdout) };
-}
+export { stdoutContext, type RenderContext } from './terminal.js';
 
 /** Below this width results are listed one per line instead of as a table. */
 export const WIDE_TABLE_MIN = 100;
@@ -53,7 +44,11 @@ const statusText = (r: { status: string; meetsExpectation: boolean }) => r.statu
  * The cause of a non-pass in a line. `recorded`: the manifest's recorded cause when the result was
  * expected (summaries); otherwise the classifier's short cause and fix (tables, one-line listings).
  */
-export function resultCause(r: { status: string; meetsExpectation: boolean; reason?: string; expectedReason?: string }, recorded = false): string {
+export function resultCause(r: { model: string; backend: string; status: string; meetsExpectation: boolean; reason?: string; expectedReason?: string }, recorded = false): string {
+  return causeText(r, recorded).replace('bisect <model> --backend <id>', `bisect ${r.model} --backend ${r.backend}`);
+}
+
+function causeText(r: { status: string; meetsExpectation: boolean; reason?: string; expectedReason?: string }, recorded: boolean): string {
   if (r.status === 'pass') return '';
   if (recorded && r.meetsExpectation && r.expectedReason) {
     const fix = r.status === 'no-reference' ? undefined : classifyFailure(r.reason ?? r.status, r.status).fix;
@@ -247,7 +242,9 @@ export function outputBlock(o: TensorComparison, against: string, ctx: RenderCon
 /** One model on one backend: the result, then a block per output (against the reference, and the cpu). */
 export function resultDetail(r: ModelResult, ctx: RenderContext = stdoutContext()): string {
   const paintStatus = colourFor(ctx);
-  const lines = [`${safeText(r.model)} on ${r.backend}${r.adapter.kind === 'software' ? ' (software WebGPU, not GPU)' : ''}: ${paintStatus(r.status, r.meetsExpectation, r.status.toUpperCase())}${r.meetsExpectation ? '' : ' (not as expected)'}${r.expectedStatus ? `, expected ${r.expectedStatus}` : ''}`];
+  const head = `${safeText(r.model)} on ${r.backend}${r.adapter.kind === 'software' ? ' (software WebGPU, not GPU)' : ''}: `;
+  const lines = wrap(`${head}${r.status.toUpperCase()}${r.meetsExpectation ? '' : ' (not as expected)'}${r.expectedStatus ? `, expected ${r.expectedStatus}` : ''}`, ctx.width, '  ')
+    .map((l, i) => (i === 0 && l.startsWith(head) ? `${head}${paintStatus(r.status, r.meetsExpectation, l.slice(head.length, head.length + r.status.length))}${l.slice(head.length + r.status.length)}` : l));
   lines.push(...wrap(`  producer ${safeText(r.producerName) || '(none)'} ${safeText(r.producerVersion)}; reference: ${safeText(r.referenceSource)} (${r.referenceKind})`, ctx.width, '    '));
   if (r.latency) lines.push(`  session ${ms(r.latency.sessionCreateMs)}, first run ${ms(r.latency.firstRunMs)}${r.latency.stats ? `, p50 ${ms(r.latency.stats.p50)} over ${r.latency.stats.n} run(s)` : ''}`);
   if (r.comparison) {
@@ -255,7 +252,7 @@ export function resultDetail(r: ModelResult, ctx: RenderContext = stdoutContext(
     if (r.comparison.missing.length) lines.push(`  outputs missing: ${r.comparison.missing.map(safeText).join(', ')}`);
   }
   if (r.againstCpu) for (const o of r.againstCpu.outputs) lines.push(...outputBlock(o, 'the cpu backend', ctx));
-  if (r.status !== 'pass') lines.push(...wrap(`  cause: ${safeText(resultCause(r))}`, ctx.width, '    '));
+  if (r.status !== 'pass') lines.push(...wrap(`  cause: ${safeText(resultCause(r, true))}`, ctx.width, '    '));
   return lines.join('\n');
 }
 
@@ -273,5 +270,27 @@ export function renderVerify(run: VerifyRun, ctx: RenderContext = stdoutContext(
   if (run.results.some((r) => r.adapter.kind === 'software')) {
     lines.push(...wrap('* software WebGPU adapter (SwiftShader on the CPU): its latency is not GPU latency.', ctx.width, '  '));
   }
+  return lines.join('\n');
+}
+
+/** Pasteable markdown: one row per result (failures first), then every non-pass with its cause. */
+export function verifyMarkdown(run: VerifyRun): string {
+  const esc = (v: string) => safeText(v).replace(/\|/g, '\\|');
+  const head = ['model', 'backend', 'adapter', 'status', 'expected', 'max abs err', 'vs cpu', 'p50', 'first run'];
+  const rows = failuresFirst(run.results);
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const r of rows) {
+    lines.push(`| ${[r.model, r.backend, adapterLabel(r.adapter), r.meetsExpectation ? r.status : `**${r.status}** (not as expected)`, r.expectedStatus ?? '-', maxAbs(r),
+      r.againstCpu ? (r.againstCpu.ok ? 'same' : 'differs') : '-', ms(r.latency?.stats?.p50), ms(r.latency?.firstRunMs)].map(esc).join(' | ')} |`);
+  }
+  const bad = rows.filter((r) => r.status !== 'pass');
+  if (bad.length) {
+    lines.push('');
+    for (const r of bad) lines.push(`- ${r.meetsExpectation ? 'known' : '**unexpected**'}: ${esc(r.backend)} \`${esc(r.model)}\` ${r.status}: ${esc(resultCause(r, true))}`);
+  }
+  const known = rows.filter((r) => r.meetsExpectation && r.status !== 'pass' && r.status !== 'no-reference').length;
+  const unexpected = rows.filter((r) => !r.meetsExpectation).length;
+  lines.push('', `${rows.filter((r) => r.status === 'pass').length} of ${rows.length} pass; ${plural(known, 'known failure')}, ${plural(unexpected, 'unexpected result')}.`);
+  if (rows.some((r) => r.adapter.kind === 'software')) lines.push('', 'software (not GPU): SwiftShader WebGPU on the CPU; its latency is not GPU latency.');
   return lines.join('\n');
 }
