@@ -10,6 +10,9 @@ import { resolveTargets } from '../src/models/catalog.js';
 import { topologicalOrder } from '../src/onnx/topo.js';
 import { InputError } from '../src/errors.js';
 import { runCli } from './helpers/cli.js';
+import { verify } from '../src/verify/verify.js';
+import { seededRandom } from '../src/data/reference.js';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 
 const dir = mkdtempSync(join(tmpdir(), 'bisect-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,6 +38,32 @@ function chain(c2: number): Uint8Array {
     },
   }).finish();
 }
+
+/** x -> Relu -> MatMul(_, W[512, 64]) -> Tanh -> y: cpu and wasm sum the 512 products in a different order. */
+function matmulChain(): Uint8Array {
+  const rand = seededRandom(7);
+  const w = Float32Array.from({ length: 512 * 64 }, () => rand() * 2 - 1);
+  return onnx.ModelProto.encode({
+    irVersion: 8, producerName: 'bisect-test', opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'mm',
+      node: [
+        { opType: 'Relu', name: 'relu0', input: ['x'], output: ['r'] },
+        { opType: 'MatMul', name: 'mm', input: ['r', 'W'], output: ['m'] },
+        { opType: 'Tanh', name: 'tanh', input: ['m'], output: ['y'] },
+      ],
+      initializer: [{ name: 'W', dataType: 1, dims: [512, 64], rawData: new Uint8Array(w.buffer) }],
+      input: [vi('x', [4, 512])],
+      output: [vi('y', [4, 64])],
+    },
+  }).finish();
+}
+
+const verifyFolder = async (folder: string, backend: 'cpu' | 'wasm', tolerance?: { atol: number; rtol: number }) => {
+  const [t] = resolveTargets([folder]);
+  const run = await verify([prepareTarget(t!)], { backends: [backend], plan: { warmup: 0, iterations: 1 }, ...(tolerance ? { tolerance } : {}) });
+  return run.results.find((r) => r.backend === backend)!;
+};
 
 describe('bisect', () => {
   const original = join(dir, 'chain.onnx');
@@ -72,6 +101,62 @@ describe('bisect', () => {
     const r = await runCli(['bisect', original, '--backend', 'cpu', '--against', 'cpu', '--against-model', altered]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/First divergent node: #\d+ c2 \(Constant\)/);
+  });
+
+  it('--extract writes the divergent node with its real inputs: the folder mismatches on the failing backend and passes on the reference', async () => {
+    const model = join(dir, 'mm.onnx');
+    writeFileSync(model, matmulChain());
+    const out = join(dir, 'extract-mm');
+    const [t] = resolveTargets([model]);
+    const tolerance = { atol: 0, rtol: 0 }; // exact: the summation order alone makes wasm differ
+    const r = await bisect(prepareTarget(t!), { backend: 'wasm', against: 'cpu', tolerance, extractDir: out });
+    expect(r.firstDivergent?.node).toBe('mm');
+    expect(r.divergentNode).toMatchObject({ opType: 'MatMul', domain: 'ai.onnx', opset: 13, outputs: ['m'] });
+    // Its inputs still agreed: the MatMul itself is where the sides part.
+    expect(r.divergentNode!.inputs.map((i) => [i.name, i.source, i.ok])).toEqual([['r', '#0 relu0 (Relu)', true], ['W', 'initializer', true]]);
+    expect(r.extracted?.inputs).toEqual(['r']);
+    expect(r.extracted?.initializers).toEqual(['W']);
+    expect(r.extracted?.checks.map((c) => [c.backend, c.ok])).toEqual([['wasm', false], ['cpu', true]]);
+    expect(r.extracted?.commands.reproduce).toBe(`onnx-workbench verify ${out} --backend wasm --atol 0 --rtol 0`);
+    const m = loadModel(join(out, 'model.onnx')).proto;
+    expect(m.graph!.node!.map((n) => n.opType)).toEqual(['MatMul']);
+    expect(m.graph!.input!.map((i) => i.name)).toEqual(['r']);
+    expect(existsSync(join(out, 'test_data_set_0', 'input_0.pb')) && existsSync(join(out, 'test_data_set_0', 'output_0.pb'))).toBe(true);
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toMatch(/op `ai.onnx:MatMul`, opset 13/);
+    const failing = await verifyFolder(out, 'wasm', tolerance);
+    expect(failing.status).toBe('mismatch');
+    expect(failing.referenceKind).toBe('user');
+    expect((await verifyFolder(out, 'cpu', tolerance)).status).toBe('pass');
+  });
+
+  it('--extract with --against-model: the altered Constant as its own model mismatches the other file\'s output', async () => {
+    const out = join(dir, 'extract-c2');
+    const [t] = resolveTargets([original]);
+    const r = await bisect(prepareTarget(t!), { backend: 'cpu', against: 'cpu', againstModel: altered, extractDir: out });
+    expect(r.divergentNode?.attributes).toEqual([{ name: 'value', value: { tensor: 'float32', dims: [], values: [0.5] } }]);
+    expect(r.extracted?.commands.pass).toBeUndefined();
+    const result = await verifyFolder(out, 'cpu');
+    expect(result.status).toBe('mismatch');
+    expect(result.comparison?.outputs[0]?.maxAbsError).toBeCloseTo(0.25, 6);
+  });
+
+  it('--extract refuses a folder that is not empty before running anything, and bisect needs --backend', async () => {
+    const busy = join(dir, 'busy');
+    mkdirSync(busy);
+    writeFileSync(join(busy, 'keep.txt'), 'mine');
+    const [t] = resolveTargets([original]);
+    await expect(bisect(prepareTarget(t!), { backend: 'cpu', against: 'cpu', againstModel: altered, extractDir: busy })).rejects.toThrow(/not empty/);
+    expect(readFileSync(join(busy, 'keep.txt'), 'utf8')).toBe('mine');
+    const noBackend = await runCli(['bisect', original, '--against-model', altered]);
+    expect(noBackend.code).toBe(2);
+    expect(noBackend.stderr).toMatch(/--backend/);
+  });
+
+  it('the text names the default --against and the node\'s opset and attributes', async () => {
+    const r = await runCli(['bisect', original, '--backend', 'cpu', '--against-model', altered]);
+    expect(r.stdout).toMatch(/op ai.onnx:Constant, opset 13; attributes: value=float32\[\] \(0.5\)/);
+    const d = await runCli(['bisect', original, '--backend', 'cpu']);
+    expect(d.stdout).toMatch(/cpu against cpu \(the default --against\)/);
   });
 
   it('orders nodes topologically even when the file does not', () => {

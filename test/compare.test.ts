@@ -188,7 +188,51 @@ describe('compareOutputs and describeMismatch', () => {
     expect(c.ok).toBe(false);
     const line = describeMismatch(c);
     expect(line).not.toContain('\n');
-    expect(line).toMatch(/^a: 1\/2 elements beyond atol 0\.1 \+ rtol 0, max abs error 5\.00e-1; b: shape \[2\] differs from the reference \[1, 2, 1, 1, 2\]$/);
+    expect(line).toMatch(/^a: 1\/2 elements beyond atol 0\.1 \+ rtol 0, max abs error 5\.00e-1; passes at atol 0\.5 or rtol 0\.4; b: shape \[2\] differs from the reference \[1, 2, 1, 1, 2\]$/);
+  });
+});
+
+describe('comparison policy: error statistic, per-output tolerance, the tolerance that would have passed', () => {
+  // errors 0, 0, 0, 0.3 against references of 1: elementwise one element fails; mean and median pass.
+  const actual = f32([1, 2, 3, 4.3]);
+  const ref = f32([1, 2, 3, 4]);
+
+  it('elemwise fails on the one bad element and names the atol (rtol kept) and rtol (atol kept) that pass', () => {
+    const c = compareTensors('y', actual, ref, { atol: 0.1, rtol: 0 });
+    expect(c.ok).toBe(false);
+    expect(c.passingTolerance!.atol).toBeCloseTo(0.3, 6);
+    expect(c.passingTolerance!.rtol).toBeCloseTo(0.2 / 4, 6);
+    expect(compareTensors('y', actual, ref, { atol: c.passingTolerance!.atol! + 1e-9, rtol: 0 }).ok).toBe(true);
+    expect(compareTensors('y', actual, ref, { atol: 0.1, rtol: c.passingTolerance!.rtol! + 1e-9 }).ok).toBe(true);
+  });
+
+  it('max / mean / median judge that statistic of the errors (abs within atol or rel within rtol)', () => {
+    const t = { atol: 0.1, rtol: 0.01 };
+    expect(compareTensors('y', actual, ref, { ...t, stat: 'max' }).ok).toBe(false);
+    const mean = compareTensors('y', actual, ref, { ...t, stat: 'mean' });
+    expect(mean.ok).toBe(true);
+    expect(mean.stat).toMatchObject({ name: 'mean' });
+    expect(mean.stat!.absError).toBeCloseTo(0.075, 6);
+    expect(compareTensors('y', actual, ref, { atol: 0.01, rtol: 0.001, stat: 'mean' }).ok).toBe(false);
+    const median = compareTensors('y', actual, ref, { atol: 0, rtol: 0, stat: 'median' });
+    expect(median.ok).toBe(true);
+    expect(median.stat!.absError).toBe(0);
+    const max = compareTensors('y', actual, ref, { atol: 0.01, rtol: 0, stat: 'max' });
+    expect(max.passingTolerance!.atol).toBeCloseTo(0.3, 6);
+    expect(describeMismatch({ ok: false, outputs: [max], missing: [] })).toMatch(/^y: max abs error 3\.00e-1 and max rel error 7\.50e-2 beyond atol 0\.01 \/ rtol 0; passes at atol 0\.301 or rtol 0\.0751$/);
+  });
+
+  it('a NaN where the reference has a number: no tolerance passes', () => {
+    const c = compareTensors('y', f32([Number.NaN, 1]), f32([1, 1]), { atol: 1, rtol: 1, stat: 'mean' });
+    expect(c.ok).toBe(false);
+    expect(c.passingTolerance).toEqual({ atol: null, rtol: null });
+  });
+
+  it('per-output tolerances apply to their output; the bare policy to the others', () => {
+    const outs = new Map([['a', actual], ['b', actual]]);
+    const refs = new Map([['a', ref], ['b', ref]]);
+    const c = compareOutputs(outs, refs, { atol: 0.1, rtol: 0 }, new Map([['a', { atol: 0.5 }]]));
+    expect(c.outputs.map((o) => [o.name, o.ok, o.tolerance.atol])).toEqual([['a', true, 0.5], ['b', false, 0.1]]);
   });
 });
 

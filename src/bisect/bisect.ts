@@ -3,7 +3,8 @@
  * backends (or two files of the same graph on one backend), and find the first node, in topological
  * order, whose output differs beyond tolerance, with the error growth from there to the graph output.
  */
-import { compareTensors, type TensorComparison } from '../compare/compare.js';
+import { compareOutputs, compareTensors, type TensorComparison } from '../compare/compare.js';
+import { join } from 'node:path';
 import { exposeIntermediates } from '../onnx/edit.js';
 import { loadModel, type LoadedModel } from '../onnx/model.js';
 import { isFileModel } from '../onnx/fileModel.js';
@@ -16,7 +17,11 @@ import { startBackends, type BackendSet } from '../isolation/pool.js';
 import type { PreparedModel } from '../verify/prepare.js';
 import { toleranceBetween } from '../verify/result.js';
 import type { Tolerance } from '../models/manifest.js';
-import { WorkbenchError, InputError } from '../errors.js';
+import { WorkbenchError, InputError, errorLine } from '../errors.js';
+import { nodeAttributes, nodeOpset, type NodeAttribute } from '../onnx/attributes.js';
+import { tensorFromProto } from '../tensor/tensorProto.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkExtractDir, extractionReadme, extractNode, writeExtraction } from './extract.js';
 
 export interface NodeError {
   index: number;
@@ -31,6 +36,56 @@ export interface NodeError {
   problem?: string;
 }
 
+/** One input of the first divergent node, and how far the two sides already differed there. */
+export interface InputDrift {
+  name: string;
+  /** 'graph input', 'initializer', or the producing node ('#3 conv1 (Conv)'). */
+  source: string;
+  dtype?: string;
+  shape?: number[];
+  ok: boolean;
+  maxAbsError: number;
+  maxRelError: number;
+  mismatches: number;
+  elements: number;
+  problem?: string;
+}
+
+/** The first divergent node in full: what an upstream bug report needs. */
+export interface DivergentNode {
+  index: number;
+  node: string;
+  opType: string;
+  domain: string;
+  /** The opset version the model imports for the node's domain. */
+  opset?: number;
+  attributes: NodeAttribute[];
+  inputs: InputDrift[];
+  outputs: string[];
+}
+
+/** How the extracted node ran on its own (the same backends, the extracted inputs). */
+export interface ExtractedCheck {
+  backend: BackendId;
+  ok: boolean;
+  maxAbsError: number;
+  mismatches: number;
+  elements: number;
+  error?: string;
+}
+
+export interface Extraction {
+  dir: string;
+  files: string[];
+  /** Inputs of the extracted model (graph inputs) and those kept as initializers. */
+  inputs: string[];
+  initializers: string[];
+  /** Commands that reproduce (on --backend) and pass (on --against). */
+  commands: { reproduce: string; pass?: string };
+  /** The extracted model run on the backends bisect compared. */
+  checks: ExtractedCheck[];
+}
+
 export interface BisectReport {
   model: string;
   backend: BackendId;
@@ -43,6 +98,12 @@ export interface BisectReport {
   nodes: NodeError[];
   /** The first node whose output differs although the nodes before it agree. */
   firstDivergent?: NodeError;
+  /** That node's domain, opset, attributes, and how far its inputs already differed. */
+  divergentNode?: DivergentNode;
+  /** With `extractDir`: the node written as a standalone model with its data. */
+  extracted?: Extraction;
+  /** Why the extraction failed, when it did (the bisect result stands). */
+  extractError?: string;
   /** From the first divergent node to a graph output: how the error grows. */
   path: NodeError[];
   /** Initializers whose bytes differ between the two files (with --against-model). */
@@ -57,6 +118,8 @@ export interface BisectOptions {
   againstModel?: string;
   tolerance?: Partial<Tolerance>;
   timeoutMs?: number;
+  /** Write the first divergent node as a standalone model with its data into this new or empty folder. */
+  extractDir?: string;
 }
 
 function initializerDiff(a: ModelProto, b: ModelProto): string[] {
@@ -67,6 +130,7 @@ function initializerDiff(a: ModelProto, b: ModelProto): string[] {
 
 /** Start isolated backends for the two sides, bisect, close them. */
 export async function bisect(prepared: PreparedModel, options: BisectOptions): Promise<BisectReport> {
+  if (options.extractDir) checkExtractDir(options.extractDir); // before any backend starts
   const set = await startBackends([...new Set<BackendId>([options.backend, options.against])], options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
   try {
     return await bisectWith(prepared, set, options);
@@ -149,12 +213,92 @@ export async function bisectWith(prepared: PreparedModel, set: BackendSet, optio
       const x = outA.get(name), y = outB.get(name);
       return x && y ? !compareTensors(name, x, y, tolerance).ok : false;
     });
-    return {
+    const report: BisectReport = {
       model: prepared.target.id, backend: options.backend, against: options.against,
       ...(options.againstModel ? { againstModel: options.againstModel } : {}),
       tolerance, compared: nodes.length, nodes, ...(firstDivergent ? { firstDivergent } : {}), path,
       differingInitializers: options.againstModel ? initializerDiff(a.proto, b.proto) : [],
       finalOutputsDiffer,
     };
+    if (!firstDivergent) return report;
+    const protoA = runProto(a);
+    const protoB = b === a ? protoA : runProto(b);
+    // Values as each side saw them: node outputs from its run, graph inputs from the feeds.
+    const sideValue = (out: TensorMap) => (name: string): Tensor | undefined => out.get(name) ?? prepared.feeds.get(name);
+    report.divergentNode = describeNode(protoA, protoB, firstDivergent.index, sideValue(outA), sideValue(outB), tolerance);
+    if (options.extractDir) {
+      try {
+        // The node of the file under test, fed what the reference side computed, expecting the reference side's outputs.
+        const x = extractNode(protoA, firstDivergent.index, sideValue(outB));
+        const checks: ExtractedCheck[] = [];
+        for (const id of [...new Set([options.backend, options.against])]) {
+          try {
+            const m = await backendOf(id).measure({ path: join(options.extractDir, 'model.onnx'), bytes: x.model }, new Map(x.inputs), { warmup: 0, iterations: 0 }, {
+              ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+            });
+            const c = compareOutputs(m.outputs, new Map(x.outputs), tolerance);
+            checks.push({
+              backend: id, ok: c.ok, maxAbsError: Math.max(0, ...c.outputs.map((o) => o.maxAbsError)),
+              mismatches: c.outputs.reduce((n, o) => n + o.mismatches, 0), elements: c.outputs.reduce((n, o) => n + o.elements, 0),
+            });
+          } catch (e) {
+            checks.push({ backend: id, ok: false, maxAbsError: Number.NaN, mismatches: 0, elements: 0, error: e instanceof BackendStageError ? `${e.stage}: ${e.message}` : errorLine(e) });
+          }
+        }
+        const tol = `--atol ${tolerance.atol} --rtol ${tolerance.rtol}`;
+        const dir = shellWord(options.extractDir);
+        const commands = {
+          reproduce: `onnx-workbench verify ${dir} --backend ${options.backend} ${tol}`,
+          ...(options.againstModel ? {} : { pass: `onnx-workbench verify ${dir} --backend ${options.against} ${tol}` }),
+        };
+        const files = writeExtraction(options.extractDir, x, extractionReadme({ report, commands, checks, inputs: x.inputs.map(([n]) => n), initializers: x.initializers }));
+        report.extracted = { dir: options.extractDir, files, inputs: x.inputs.map(([n]) => n), initializers: x.initializers, commands, checks };
+      } catch (e) {
+        report.extractError = errorLine(e);
+      }
+    }
+    return report;
   }
+}
+
+/** The node's domain, opset and attributes, and each input compared between the two sides. */
+function describeNode(protoA: ModelProto, protoB: ModelProto, index: number, valueA: (n: string) => Tensor | undefined, valueB: (n: string) => Tensor | undefined, tolerance: Tolerance): DivergentNode {
+  const graph = protoA.graph!;
+  const node = graph.node![index]!;
+  const producers = new Map<string, string>();
+  (graph.node ?? []).forEach((n, i) => { for (const o of n.output ?? []) if (o) producers.set(o, `#${i} ${n.name || '(unnamed)'} (${n.opType})`); });
+  const initA = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const initB = new Map((protoB.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const feeds = new Set((graph.input ?? []).map((i) => i.name ?? ''));
+  const inputs: InputDrift[] = [];
+  for (const name of node.input ?? []) {
+    if (!name || inputs.some((x) => x.name === name)) continue;
+    const ia = initA.get(name), ib = initB.get(name);
+    const source = ia ? 'initializer' : producers.get(name) ?? (feeds.has(name) ? 'graph input' : 'unknown');
+    let x: Tensor | undefined, y: Tensor | undefined;
+    try {
+      x = ia ? tensorFromProto(ia, name) : valueA(name);
+      y = ib ? tensorFromProto(ib, name) : ia ? x : valueB(name);
+    } catch { /* an initializer of a type the workbench cannot hold: shown without a comparison */ }
+    if (!x || !y) {
+      inputs.push({ name, source, ok: true, maxAbsError: Number.NaN, maxRelError: Number.NaN, mismatches: 0, elements: 0, problem: 'not compared (no value on one side)' });
+      continue;
+    }
+    const c = compareTensors(name, x, y, tolerance);
+    inputs.push({
+      name, source, dtype: y.dtype, shape: y.dims, ok: c.ok, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError,
+      mismatches: c.mismatches, elements: c.elements, ...(c.problem ? { problem: c.problem } : {}),
+    });
+  }
+  const opset = nodeOpset(protoA, node);
+  return {
+    index, node: node.name || '(unnamed)', opType: node.opType ?? '?', domain: opset.domain,
+    ...(opset.version !== undefined ? { opset: opset.version } : {}),
+    attributes: nodeAttributes(node), inputs, outputs: (node.output ?? []).filter(Boolean),
+  };
+}
+
+/** A path as one shell word (quoted when it holds anything but plain characters). */
+function shellWord(s: string): string {
+  return /^[\w./+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

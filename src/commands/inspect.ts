@@ -8,7 +8,10 @@ export function registerInspectCommand(program: Command): void {
     .argument('<model>', 'an .onnx file, a folder holding one, a bundled model id, or a group/folder of several (caffe2, models/pytorch)')
     .option('--json', 'machine-readable output (an array for several models)')
     .addHelpText('after', '\nExamples:\n  onnx-workbench inspect cntk/mnist-8\n  onnx-workbench inspect path/to/model.onnx --json\n  onnx-workbench inspect caffe2          # one row per model of the group')
-    .action(async (model: string, opts: { json?: boolean }) => {
+    .option('--show <what>', "'nodes': every node with its inputs and outputs (in file order)")
+    .option('--attrs', 'with --show nodes: each node\'s attributes too')
+    .action(async (model: string, opts: { json?: boolean; show?: string; attrs?: boolean }) => {
+      if (opts.show !== undefined && opts.show !== 'nodes') throw new (await import('../errors.js')).InputError(`--show takes 'nodes', got '${opts.show}'`);
       const { openModel } = await import('../onnx/openModel.js');
       const { summarize } = await import('../onnx/inspect.js');
       const { resolveTargets } = await import('../models/catalog.js');
@@ -16,8 +19,20 @@ export function registerInspectCommand(program: Command): void {
       const { attributeSummary, describeExporter } = await import('../scorecard/attribution.js');
       const targets = resolveTargets([model]);
       if (targets.length === 1) {
-        const s = summarize(openModel(targets[0]!.modelPath));
+        // Streamed: the weights are hashed as they pass, never held (peak memory is the graph's size).
+        const opened = openModel(targets[0]!.modelPath);
+        const s = summarize(opened);
         const exporter = attributeSummary(s);
+        if (opts.show === 'nodes') {
+          const { listNodes } = await import('../onnx/attributes.js');
+          const nodes = listNodes(opened.proto);
+          if (opts.json) { console.log(jsonText(nodes.map((n) => (opts.attrs ? n : { ...n, attributes: undefined })), null, 2)); return; }
+          const { renderNodes } = await import('../format/nodes.js');
+          const { terminalWidth, safeText } = await import('../format/terminal.js');
+          console.log(`${safeText(s.path)}: ${nodes.length} nodes`);
+          console.log(renderNodes(nodes, terminalWidth(), Boolean(opts.attrs)));
+          return;
+        }
         if (opts.json) { console.log(jsonText({ ...s, exporter }, null, 2)); return; }
         const { renderInspect } = await import('../format/inspect.js');
         console.log(renderInspect(s, describeExporter(exporter)));

@@ -9,13 +9,13 @@ import type { EvidenceRecord } from '../evidence/store.js';
 import type { PreparedModel } from '../verify/prepare.js';
 import type { InputFailure } from '../suite/prepareCases.js';
 import type { BackendStatus, ModelResult, VerifyEvent } from '../verify/verify.js';
-import type { Tolerance } from '../models/manifest.js';
 import { Option, type Command } from 'commander';
-import { parseBackends, parseNonNegative } from './options.js';
+import { parseBackends } from './options.js';
 import { addBackendOption } from './args/backends.js';
 import { addTimingOptions } from './args/timing.js';
 import { addEvidenceOptions } from './args/evidence.js';
 import type { ModelInputOptions } from './args/inputs.js';
+import { addComparisonOptions, checkToleranceNames, saveOutputsPath, toleranceOverride, type ComparisonValues } from './args/comparison.js';
 
 export { addModelInputOptions, type ModelInputOptions } from './args/inputs.js';
 import { safeText, jsonText } from '../format/terminal.js';
@@ -114,16 +114,14 @@ export async function prepareModels(names: string[], opts: ModelInputOptions, wh
   if (targets.length === 0) throw new InputError(`no models to ${what}`);
   if (opts.inputs && targets.length !== 1) throw new InputError('--inputs applies to exactly one model');
   return targets.map((t) => prepareTarget(t, {
-    ...(opts.inputs ? { inputs: opts.inputs } : {}), ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed,
+    ...(opts.inputs ? { inputs: opts.inputs } : {}), ...(opts.dim ? { dims: opts.dim } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
   }));
 }
 
-export interface VerifyRunOptions {
+export interface VerifyRunOptions extends ComparisonValues {
   backend: string;
   json?: boolean;
   format?: string;
-  atol?: number;
-  rtol?: number;
   warmup: number;
   iterations: number;
   duration: number;
@@ -141,10 +139,8 @@ export function addVerifyFormatOption(cmd: Command): Command {
 
 /** The options of every command that verifies models (`verify`, `zoo verify`). */
 export function addVerifyRunOptions(cmd: Command): Command {
-  addBackendOption(cmd, 'cpu')
-    .option('--json', 'print the whole run as JSON on stdout (same as --format json)')
-    .option('--atol <x>', 'absolute tolerance for every model (overrides manifests)', parseNonNegative('--atol'))
-    .option('--rtol <x>', 'relative tolerance for every model (overrides manifests)', parseNonNegative('--rtol'));
+  addComparisonOptions(addBackendOption(cmd, 'cpu')
+    .option('--json', 'print the whole run as JSON on stdout (same as --format json)'));
   addTimingOptions(cmd, { iterations: 'timed runs (at least one)', duration: 'time budget for warm-up and timed runs per model and backend' }, { iterations: 10, duration: 1 });
   return addEvidenceOptions(cmd).option('-q, --quiet', 'no progress on stderr');
 }
@@ -166,12 +162,16 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   const { verify } = await import('../verify/verify.js');
   for (const p of prepared) for (const w of p.warnings) process.stderr.write(`warning: ${safeText(p.target.id)}: ${safeText(w)}\n`);
   await probeEvidence(opts);
-  const tolerance: Partial<Tolerance> = { ...(opts.atol !== undefined ? { atol: opts.atol } : {}), ...(opts.rtol !== undefined ? { rtol: opts.rtol } : {}) };
+  const tolerance = toleranceOverride(opts);
+  checkToleranceNames(tolerance, new Set(prepared.flatMap((p) => p.summary.outputs.map((o) => o.name))));
+  const saved = opts.saveOutputs ? await prepareSaveOutputs(opts.saveOutputs, prepared, backends) : undefined;
   const { ProgressLine } = await import('../suite/progress.js');
   // Suites: one redrawn status line on a terminal instead of a line per case; nothing in pipes or --json.
   const progress = suite ? new ProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !opts.quiet && !opts.json) : undefined;
   const run = await runInterruptibly((signal) => verify(prepared, {
     backends, tolerance, signal,
+    ...(opts.validate ? { validate: true } : {}),
+    ...(saved ? { onOutputs: saved.keep } : {}),
     plan: { warmup: opts.warmup, iterations: opts.iterations, maxDurationMs: opts.duration * 1000 },
     timeoutMs: opts.timeout * 1000,
     ...(opts.threads ? { threads: opts.threads } : {}),
@@ -194,6 +194,7 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   }
   const partial = Boolean(suite) && process.exitCode === 130;
   const allThere = checkBackends(run, explicitBackends(opts.backend));
+  if (saved) for (const line of saved.write()) process.stderr.write(`${line}\n`);
   const { path: evidencePath, error: evidenceError } = await trySaveEvidence('verify', run, opts, partial);
   if ((opts.json || opts.format === 'json') && suite?.view) {
     console.log(jsonText({ ...(suite.view.json(run.results) as object), ...(partial ? { partial: true } : {}), ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
@@ -210,6 +211,8 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   } else {
     const { renderVerify } = await import('../format/verify.js');
     console.log(renderVerify(run));
+    const { renderResolvedInputs } = await import('../format/inputs.js');
+    if (!suite) for (const line of renderResolvedInputs(prepared)) console.log(line);
     if (suite) {
       const { suiteSummaryLine } = await import('../suite/summary.js');
       console.log(suiteSummaryLine(run.results, suite.cases));
@@ -227,6 +230,46 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
     process.exitCode = 2;
     return;
   }
+  let validationFailed = false;
+  if (opts.validate) {
+    const flagged = run.results.filter((r) => r.validation && !r.validation.ok);
+    if (!opts.json) for (const r of flagged) for (const w of (r.warnings ?? []).filter((x) => x.startsWith('--validate: '))) console.log(`${r.model} on ${r.backend}: ${w}`);
+    if (!opts.json) console.log(flagged.length ? `--validate: ${flagged.length} of ${run.results.length} results have NaN, infinite or all-zero outputs.` : `--validate: no NaN, infinite or all-zero outputs in ${run.results.length} results.`);
+    validationFailed = flagged.length > 0;
+  }
   if (evidenceError) throw evidenceError; // after the results: one line naming the path, exit 2
-  process.exitCode = run.ok && allThere ? 0 : 1;
+  process.exitCode = run.ok && allThere && !validationFailed ? 0 : 1;
+}
+
+/**
+ * `--save-outputs`: one model; each reported backend's outputs with the inputs used, in the .npz
+ * layout `--inputs` reads. Files that exist are refused before anything runs (never overwritten).
+ */
+async function prepareSaveOutputs(file: string, prepared: PreparedModel[], backends: BackendId[]) {
+  if (prepared.length !== 1) throw new InputError(`--save-outputs applies to exactly one model (${prepared.length} given)`);
+  const { existsSync, writeFileSync } = await import('node:fs');
+  const { encodeNpz } = await import('../tensor/npy.js');
+  const { errorLine } = await import('../errors.js');
+  const paths = new Map(backends.map((b) => [b, saveOutputsPath(file, b, backends.length)]));
+  for (const path of paths.values()) if (existsSync(path)) throw new InputError(`${path}: exists; --save-outputs never overwrites a file (remove it or name another)`);
+  const kept = new Map<BackendId, { p: PreparedModel; outputs: Map<string, import('../tensor/tensor.js').Tensor> }>();
+  return {
+    keep: (p: PreparedModel, backend: BackendId, outputs: Map<string, import('../tensor/tensor.js').Tensor>) => { kept.set(backend, { p, outputs }); },
+    write: (): string[] => {
+      const lines: string[] = [];
+      for (const [backend, { p, outputs }] of kept) {
+        const path = paths.get(backend)!;
+        const arrays: Record<string, import('../tensor/tensor.js').Tensor> = {};
+        for (const [k, t] of p.feeds) arrays[k] = t;
+        for (const [k, t] of outputs) arrays[k] = t;
+        try {
+          writeFileSync(path, encodeNpz(arrays), { flag: 'wx' });
+          lines.push(`saved ${backend}'s outputs (${[...outputs.keys()].join(', ')}) and the inputs (${[...p.feeds.keys()].join(', ')}) to ${path}`);
+        } catch (e) {
+          throw new InputError(`${path}: could not write the outputs (${errorLine(e)})`);
+        }
+      }
+      return lines;
+    },
+  };
 }

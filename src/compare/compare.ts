@@ -1,9 +1,31 @@
 /**
  * Output equivalence, numpy.allclose style: |a - b| <= atol + rtol * |b| elementwise, with `b` the
  * reference. NaN equals NaN at the same position (equal_nan); an infinity equals only the same infinity.
+ *
+ * The comparison policy may name another error statistic (`stat`, as Polygraphy's
+ * --check-error-stat): with `max`, `mean` or `median` an output passes when that statistic of the
+ * absolute errors is within atol or that statistic of the relative errors |a - b| / |b| is within
+ * rtol (a non-finite mismatch still fails). `elemwise` (the default) is the allclose rule above.
+ * Every failed numeric comparison says which tolerance would have passed (`passingTolerance`).
  */
 import { toFloat64, type Tensor } from '../tensor/tensor.js';
 import type { Tolerance } from '../models/manifest.js';
+
+export type ErrorStat = 'elemwise' | 'max' | 'mean' | 'median';
+export const ERROR_STATS: readonly ErrorStat[] = ['elemwise', 'max', 'mean', 'median'];
+
+/** A tolerance and the statistic it bounds: the comparison policy of one output. */
+export interface ComparisonPolicy extends Tolerance {
+  /** Default 'elemwise'. */
+  stat?: ErrorStat;
+}
+
+/**
+ * The loosest-needed tolerance that would have passed this output: `atol` with the policy's rtol
+ * kept, and `rtol` with its atol kept; null where no finite value passes (a NaN or infinity differs,
+ * or a zero reference with a larger error).
+ */
+export interface PassingTolerance { atol: number | null; rtol: number | null }
 
 export interface TopKAgreement {
   /** Fraction of rows whose argmax agrees. */
@@ -36,6 +58,10 @@ export interface TensorComparison {
   passingAtol?: number | null;
   topK?: TopKAgreement;
   tolerance: Tolerance;
+  /** The statistic judged, when not elementwise, and its values over the absolute and relative errors. */
+  stat?: { name: Exclude<ErrorStat, 'elemwise'>; absError: number; relError: number };
+  /** When a numeric comparison failed: the tolerance that would have passed. */
+  passingTolerance?: PassingTolerance;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -71,7 +97,18 @@ function topK(actual: Float64Array, expected: Float64Array, dims: readonly numbe
   return { top1: top1 / rows, top5: top5 / rows, rows };
 }
 
-export function compareTensors(name: string, actual: Tensor, reference: Tensor, tolerance: Tolerance): TensorComparison {
+function statOf(values: Float64Array, stat: Exclude<ErrorStat, 'elemwise'>): number {
+  if (values.length === 0) return 0;
+  if (stat === 'max') return values.reduce((m, v) => (v > m ? v : m), 0);
+  if (stat === 'mean') return values.reduce((s, v) => s + v, 0) / values.length;
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function compareTensors(name: string, actual: Tensor, reference: Tensor, policy: ComparisonPolicy): TensorComparison {
+  const tolerance: Tolerance = { atol: policy.atol, rtol: policy.rtol };
+  const stat = policy.stat && policy.stat !== 'elemwise' ? policy.stat : undefined;
   const base = {
     name, dtype: actual.dtype, referenceDtype: reference.dtype, shape: actual.dims, referenceShape: reference.dims,
     elements: reference.data.length, tolerance,
@@ -102,6 +139,10 @@ export function compareTensors(name: string, actual: Tensor, reference: Tensor, 
   const { atol, rtol } = tolerance;
   let mismatches = 0, nonFinite = 0, maxAbs = 0, maxRel = 0, sumAbs = 0, finiteCount = 0;
   let dot = 0, na = 0, nb = 0, maxAt = 0, needAtol = 0;
+  // The rtol that would have passed at this atol (elementwise), and the errors a statistic needs.
+  let needRtol = 0;
+  const absErrors = stat ? new Float64Array(b.length) : undefined;
+  const relErrors = stat ? new Float64Array(b.length) : undefined;
   for (let i = 0; i < b.length; i++) {
     const x = a[i]!, y = b[i]!;
     if (!Number.isFinite(x) || !Number.isFinite(y)) {
@@ -118,12 +159,29 @@ export function compareTensors(name: string, actual: Tensor, reference: Tensor, 
     const rel = diff / Math.max(Math.abs(y), Number.MIN_VALUE);
     if (diff > 0 && rel > maxRel) maxRel = rel;
     if (diff > atol + rtol * Math.abs(y)) mismatches++;
+    if (diff > atol) needRtol = Math.max(needRtol, y === 0 ? Number.POSITIVE_INFINITY : (diff - atol) / Math.abs(y));
+    if (absErrors && relErrors) { absErrors[finiteCount - 1] = diff; relErrors[finiteCount - 1] = y === 0 ? (diff === 0 ? 0 : Number.POSITIVE_INFINITY) : diff / Math.abs(y); }
     dot += x * y; na += x * x; nb += y * y;
   }
+  let ok = mismatches === 0;
+  let passAtol = needAtol, passRtol = needRtol;
+  let statResult: TensorComparison['stat'];
+  if (stat && absErrors && relErrors) {
+    const absError = statOf(absErrors.subarray(0, finiteCount), stat);
+    const relError = statOf(relErrors.subarray(0, finiteCount), stat);
+    statResult = { name: stat, absError, relError };
+    ok = nonFinite === 0 && (absError <= atol || relError <= rtol);
+    passAtol = absError;
+    passRtol = relError;
+  }
+  const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+  const passingTolerance: PassingTolerance | undefined = ok ? undefined : nonFinite > 0
+    ? { atol: null, rtol: null }
+    : { atol: finiteOrNull(Math.max(passAtol, 0)), rtol: finiteOrNull(passRtol) };
   const cos = na === 0 && nb === 0 ? 1 : na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
   return {
     ...base,
-    ok: mismatches === 0,
+    ok,
     mismatches,
     maxAbsError: maxAbs,
     maxRelError: maxRel,
@@ -133,6 +191,8 @@ export function compareTensors(name: string, actual: Tensor, reference: Tensor, 
     maxAbsIndex: maxAt,
     passingAtol: nonFinite ? null : needAtol,
     ...(isScoreVector(reference.dims, reference.dtype) && a.length > 0 ? { topK: topK(a, b, reference.dims) } : {}),
+    ...(statResult ? { stat: statResult } : {}),
+    ...(passingTolerance ? { passingTolerance } : {}),
   };
 }
 
@@ -143,14 +203,21 @@ export interface OutputsComparison {
   missing: string[];
 }
 
-/** Compare every reference output (by name) with the backend's outputs. */
-export function compareOutputs(actual: ReadonlyMap<string, Tensor>, reference: ReadonlyMap<string, Tensor>, tolerance: Tolerance): OutputsComparison {
+/**
+ * Compare every reference output (by name) with the backend's outputs. `perOutput` sets atol
+ * and/or rtol for named outputs (the rest of the policy applies to the others).
+ */
+export function compareOutputs(
+  actual: ReadonlyMap<string, Tensor>, reference: ReadonlyMap<string, Tensor>, tolerance: ComparisonPolicy,
+  perOutput?: ReadonlyMap<string, Partial<Tolerance>>,
+): OutputsComparison {
   const outputs: TensorComparison[] = [];
   const missing: string[] = [];
   for (const [name, ref] of reference) {
     const got = actual.get(name);
     if (!got) { missing.push(name); continue; }
-    outputs.push(compareTensors(name, got, ref, tolerance));
+    const own = perOutput?.get(name);
+    outputs.push(compareTensors(name, got, ref, own ? { ...tolerance, ...own } : tolerance));
   }
   return { ok: missing.length === 0 && outputs.every((o) => o.ok), outputs, missing };
 }
@@ -159,7 +226,11 @@ export function compareOutputs(actual: ReadonlyMap<string, Tensor>, reference: R
 export function describeMismatch(c: OutputsComparison): string {
   if (c.missing.length) return `outputs missing: ${c.missing.join(', ')}`;
   const bad = c.outputs.filter((o) => !o.ok);
+  const up = (x: number | null) => (x === null ? 'none' : x === 0 ? '0' : String(Number((Math.ceil(x / 10 ** (Math.floor(Math.log10(x)) - 2) - 1e-9) * 10 ** (Math.floor(Math.log10(x)) - 2)).toPrecision(3))));
+  const passing = (p: PassingTolerance | undefined) => (p ? `; passes at atol ${up(p.atol)} or rtol ${up(p.rtol)}` : '');
   return bad.map((o) => o.problem
     ? `${o.name}: ${o.problem}`
-    : `${o.name}: ${o.mismatches}/${o.elements} elements beyond atol ${o.tolerance.atol} + rtol ${o.tolerance.rtol}, max abs error ${o.maxAbsError.toExponential(2)}`).join('; ');
+    : o.stat
+      ? `${o.name}: ${o.stat.name} abs error ${o.stat.absError.toExponential(2)} and ${o.stat.name} rel error ${o.stat.relError.toExponential(2)} beyond atol ${o.tolerance.atol} / rtol ${o.tolerance.rtol}${passing(o.passingTolerance)}`
+      : `${o.name}: ${o.mismatches}/${o.elements} elements beyond atol ${o.tolerance.atol} + rtol ${o.tolerance.rtol}, max abs error ${o.maxAbsError.toExponential(2)}${passing(o.passingTolerance)}`).join('; ');
 }

@@ -122,6 +122,7 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
   const loaded = paths.map((p) => loadData(p, summary, ports, maps));
   // A type the JavaScript APIs cannot pass: nothing to feed or generate; the case is reported as unsupported.
   const unsupported = findUnsupported(ports, loaded[0]?.values);
+  let noted = false; // input notes (defaulted dims, ignored --dim/--seed) once, from the first set
   const sets: DataSet[] = (loaded.length ? loaded : [undefined]).map((data) => {
     let inputs = data?.inputs ?? new Map<string, Tensor>();
     let source = data?.source ?? '';
@@ -133,7 +134,11 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
         throw e instanceof InputError ? new InputError(`${target.id}: ${e.message}`) : e;
       }
       source = `${source ? `${source} (outputs); ` : ''}generated inputs: ${recipe.kind === 'arange' ? 'arange(n)/n' : `seeded random (seed ${recipe.seed})`}`;
+      if (!noted) warnings.push(...generatedInputNotes(summary, options, recipe.kind === 'arange' ? `${target.id}'s manifest generates arange(n)/n` : undefined));
+    } else if (!noted && !unsupported) {
+      warnings.push(...ignoredInputOptions(options, `inputs come from ${source || 'the data'}`));
     }
+    noted = true;
     if (!unsupported) checkFeeds(inputs, summary.inputs, data?.source ? `${target.id} (${data.source})` : target.id);
     return { feeds: inputs, reference: data?.outputs ?? null, source };
   });
@@ -159,4 +164,30 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
     ...(unsupported ? { unsupported } : {}),
     ...(!m?.tolerance && rule ? { toleranceRule: rule.reason } : {}),
   };
+}
+
+/** --dim/--seed given where inputs come from data: say they were not used. */
+function ignoredInputOptions(options: PrepareOptions, why: string): string[] {
+  return [
+    ...(options.dims && Object.keys(options.dims).length ? [`--dim ignored: ${why}`] : []),
+    ...(options.seed !== undefined ? [`--seed ignored: ${why}`] : []),
+  ];
+}
+
+/** Generated inputs: a symbolic dim that took the default 1, a --dim no input has, a --seed an arange recipe ignores. */
+function generatedInputNotes(summary: ModelSummary, options: PrepareOptions, arange: string | undefined): string[] {
+  const notes: string[] = [];
+  const dims = options.dims ?? {};
+  const symbolic = new Set<string>();
+  for (const port of summary.inputs) {
+    for (const d of port.shape ?? []) {
+      if (typeof d !== 'string') continue;
+      if (d === '?') { notes.push(`an unnamed dim of input '${port.name}' took 1 (give the data with --inputs to choose it)`); continue; }
+      symbolic.add(d);
+      if (dims[d] === undefined && !notes.some((n) => n.startsWith(`symbolic dim '${d}'`))) notes.push(`symbolic dim '${d}' (input '${port.name}') took the default 1; set it with --dim ${d}=<value>`);
+    }
+  }
+  for (const name of Object.keys(dims)) if (!symbolic.has(name)) notes.push(`--dim ${name} ignored: no input has a symbolic dim '${name}'`);
+  if (arange && options.seed !== undefined) notes.push(`--seed ignored: ${arange}`);
+  return notes;
 }

@@ -12,6 +12,8 @@ import type { Status, Tolerance } from '../models/manifest.js';
 import type { PreparedModel, ResultReferenceKind } from './prepare.js';
 import { DEFAULT_TOLERANCE } from './prepare.js';
 import type { Placement } from '../backends/placement.js';
+import type { ErrorStat } from '../compare/compare.js';
+import { validateOutputs, validationProblems, type OutputValidation } from './outputChecks.js';
 import { checkRandomOutputs, randomOps } from '../suite/nondeterministic.js';
 import type { InputFailure } from '../suite/prepareCases.js';
 
@@ -51,6 +53,12 @@ export interface ModelResult {
   /** Which execution provider ran which nodes (from onnxruntime's log), when asked for. */
   placement?: Placement;
   warnings?: string[];
+  /** The inputs fed, as resolved (symbolic dims filled in). */
+  inputs?: { name: string; dtype: string; shape: number[] }[];
+  /** The error statistic judged, when not elementwise. */
+  checkErrorStat?: ErrorStat;
+  /** With --validate: NaN/infinite values and all-zero outputs, reference or not. */
+  validation?: OutputValidation;
   /** How many test data sets were compared (every `test_data_set_N` of the folder). */
   dataSets?: number;
   /** Per set, when there is more than one: its folder and whether it matched. */
@@ -61,6 +69,12 @@ export interface ModelResult {
   suite?: string;
   /** For a suite case: the op types its graph uses (`domain:op`), for the conformance view. */
   ops?: string[];
+}
+
+/** Tolerances and statistic from the command line: bare values for every output, `outputs` for named ones. */
+export interface ToleranceOverride extends Partial<Tolerance> {
+  stat?: ErrorStat;
+  outputs?: ReadonlyMap<string, Partial<Tolerance>>;
 }
 
 export interface VerifyRun {
@@ -134,8 +148,8 @@ export function inputErrorResult(f: InputFailure, backend: BackendStatus): Model
 /** Turn one measurement (or failure) of a prepared model on a backend into a result. */
 export function judge(
   p: PreparedModel, backend: BackendStatus, m: RunMeasurement | undefined, failure: { status: Status; reason: string } | undefined,
-  cpu: TensorMap | undefined, override?: Partial<Tolerance>, placement?: Placement,
-  setOutputs: TensorMap[] = [],
+  cpu: TensorMap | undefined, override?: ToleranceOverride, placement?: Placement,
+  setOutputs: TensorMap[] = [], checks: { validate?: boolean } = {},
 ): ModelResult {
   const tolerance = toleranceFor(p, backend.id, override);
   const adapter = backend.description?.adapter ?? { kind: 'unknown' as const };
@@ -149,6 +163,8 @@ export function judge(
     ...(expected ? { expectedStatus: expected.status } : {}),
     ...(expected?.reason ? { expectedReason: expected.reason } : {}),
     ...(p.warnings.length ? { warnings: p.warnings } : {}),
+    inputs: [...p.feeds].map(([name, t]) => ({ name, dtype: t.dtype, shape: [...t.dims] })),
+    ...(override?.stat && override.stat !== 'elemwise' ? { checkErrorStat: override.stat } : {}),
     ...(p.toleranceRule ? { toleranceRule: p.toleranceRule } : {}),
   };
   const finish = (status: Status, rest: Partial<ModelResult>): ModelResult => ({
@@ -159,8 +175,14 @@ export function judge(
     sessionCreateMs: m.sessionCreateMs, firstRunMs: m.firstRunMs, stats: latencyStats(m.timesMs),
     ...(m.peakRssBytes !== undefined ? { peakRssBytes: m.peakRssBytes } : {}),
   };
-  const againstCpu = backend.id !== 'cpu' && cpu ? compareOutputs(m.outputs, cpu, tolerance) : undefined;
-  const extra = { latency, ...(againstCpu ? { againstCpu } : {}), ...(placement ? { placement } : {}) };
+  const policy = { ...tolerance, ...(override?.stat ? { stat: override.stat } : {}) };
+  const againstCpu = backend.id !== 'cpu' && cpu ? compareOutputs(m.outputs, cpu, policy, override?.outputs) : undefined;
+  const validation = checks.validate ? validateOutputs(m.outputs) : undefined;
+  const flagged = validation && !validation.ok ? validationProblems(validation).map((x) => `--validate: ${x}`) : [];
+  const extra = {
+    latency, ...(againstCpu ? { againstCpu } : {}), ...(placement ? { placement } : {}),
+    ...(validation ? { validation } : {}), ...(flagged.length ? { warnings: [...p.warnings, ...flagged] } : {}),
+  };
   if (p.reference) {
     // Every test data set: set 0 from the timed measurement, the others from their own runs.
     const outputsBySet = [m.outputs, ...setOutputs];
@@ -169,7 +191,7 @@ export function judge(
     const perSet = p.sets.slice(0, outputsBySet.length).map((set, i): SetOutcome => {
       const outs = outputsBySet[i]!;
       if (!set.reference) return { source: set.source, ok: true, nondeterministic: false };
-      const comparison = compareOutputs(outs, set.reference, tolerance);
+      const comparison = compareOutputs(outs, set.reference, policy, override?.outputs);
       if (comparison.ok || random.length === 0) return { source: set.source, comparison, ok: comparison.ok, nondeterministic: false, ...(comparison.ok ? {} : { reason: describeMismatch(comparison) }) };
       // Random ops: element values cannot match; check what the ops promise instead.
       const check = checkRandomOutputs(p.model.proto.graph!, set.feeds, outs, set.reference);
@@ -177,7 +199,7 @@ export function judge(
     });
     const bad = perSet.find((x) => !x.ok);
     // The comparison recorded is the failing set's when one failed (the record's status and comparison agree).
-    const comparison = (bad?.comparison && !bad.comparison.ok ? bad.comparison : undefined) ?? perSet[0]!.comparison ?? compareOutputs(m.outputs, p.reference, tolerance);
+    const comparison = (bad?.comparison && !bad.comparison.ok ? bad.comparison : undefined) ?? perSet[0]!.comparison ?? compareOutputs(m.outputs, p.reference, policy, override?.outputs);
     const sets = { dataSets: perSet.length, ...(perSet.length > 1 ? { setResults: perSet.map((x) => ({ source: x.source, ok: x.ok, ...(x.reason ? { reason: x.reason } : {}) })) } : {}) };
     const where = (x: { source: string }) => (perSet.length > 1 ? ` (${x.source})` : '');
     if (bad) return finish('mismatch', { ...extra, comparison, ...sets, reason: `against the ${p.referenceKind} reference${where(bad)}: ${bad.reason}` });

@@ -11,24 +11,28 @@ import { BACKEND_IDS, type BackendId, type ModelInput, type RunMeasurement, type
 import { isFileModel } from '../onnx/fileModel.js';
 import { startBackends, type BackendSet } from '../isolation/pool.js';
 import { machineInfo } from '../util/machine.js';
-import type { Status, Tolerance } from '../models/manifest.js';
+import type { Status } from '../models/manifest.js';
 import type { PreparedModel } from './prepare.js';
 import { parsePlacement } from '../backends/placement.js';
 import { onnx, type ModelProto } from '../onnx/proto.js';
-import { inputErrorResult, judge, statusFromFailure, type ModelResult, type VerifyEvent, type VerifyRun } from './result.js';
+import { inputErrorResult, judge, statusFromFailure, type ModelResult, type ToleranceOverride, type VerifyEvent, type VerifyRun } from './result.js';
 import { unsupportedReason } from '../data/apiSupport.js';
 import type { InputFailure } from '../suite/prepareCases.js';
 
 export {
   inputErrorResult, judge, meetsExpectation, statusFromFailure, toleranceFor, toleranceBetween,
-  type BackendStatus, type Latency, type ModelResult, type VerifyEvent, type VerifyRun,
+  type BackendStatus, type Latency, type ModelResult, type ToleranceOverride, type VerifyEvent, type VerifyRun,
 } from './result.js';
 
 export interface VerifyOptions {
   backends: BackendId[];
   plan?: RunPlan;
-  /** Overrides every model's tolerance. */
-  tolerance?: Partial<Tolerance>;
+  /** Overrides every model's tolerance (bare values), named outputs' tolerances, and the error statistic. */
+  tolerance?: ToleranceOverride;
+  /** Flag NaN/infinite values and all-zero outputs (`--validate`). */
+  validate?: boolean;
+  /** Called with each reported backend's outputs (for `--save-outputs`). */
+  onOutputs?: (p: PreparedModel, backend: BackendId, outputs: TensorMap) => void;
   /** Per model and backend, milliseconds. */
   timeoutMs?: number;
   threads?: number;
@@ -126,7 +130,8 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
       const placement = options.logPlacement && reportThis ? parsePlacement(measurement?.placementLog ?? '') : undefined;
       if (status.id === 'cpu' && measurement) cpuOutputs.set(p, measurement.outputs);
       if (!reportThis) continue;
-      const result = judge(p, status, measurement, failure, cpuOutputs.get(p), options.tolerance, placement, setOutputs);
+      if (measurement) options.onOutputs?.(p, status.id, measurement.outputs);
+      const result = judge(p, status, measurement, failure, cpuOutputs.get(p), options.tolerance, placement, setOutputs, { validate: options.validate ?? false });
       results.push(result);
       options.onEvent?.({ type: 'result', result, index: ++index, total });
     }

@@ -5,7 +5,7 @@ import { collectDims, parseInteger } from '../options.js';
 export interface ModelInputOptions {
   inputs?: string;
   dim?: Record<string, number>;
-  seed: number;
+  seed?: number;
   /** A manifest for the one model given, trusted because the user names it (a manifest beside a model is not). */
   manifest?: string;
 }
@@ -15,5 +15,5 @@ export function addModelInputOptions(cmd: Command, inputsHelp = 'input data for 
     .option('--inputs <path>', inputsHelp)
     .option('--manifest <path>', 'a manifest.json for the one model given (manifests beside user models are not trusted)')
     .option('--dim <name=value>', 'value of a symbolic dimension for generated inputs (repeatable)', collectDims)
-    .option('--seed <n>', 'seed for generated inputs', parseInteger('--seed'), 0);
+    .option('--seed <n>', 'seed for generated random inputs (default 0; reported as ignored when the inputs come from data)', parseInteger('--seed'));
 }
