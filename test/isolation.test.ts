@@ -90,6 +90,10 @@ describe('the run path\'s structure, read from the imports', () => {
     const offenders = files.filter((f) => f.startsWith(join(src, 'tensor')) && imports(f).some((i) => /onnx\/dtypes\.js$/.test(i)));
     expect(offenders).toEqual([]);
   });
+  it('tensor/ sits below onnx/: nothing in tensor/ imports from onnx/ (the protobuf binding is src/proto/)', () => {
+    const offenders = files.filter((f) => f.startsWith(join(src, 'tensor')) && imports(f).some((i) => /(^|\/)onnx\//.test(i)));
+    expect(offenders.map((f) => relative(src, f))).toEqual([]);
+  });
   it('the page modules, as built, import nothing (the browser pages load them as they are)', async () => {
     const { PAGE_LIB_FILES } = await import('../src/backends/browser/ortWeb.js');
     for (const f of PAGE_LIB_FILES) expect(imports(join(repoRoot, 'dist', f)), f).toEqual([]);

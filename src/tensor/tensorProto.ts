@@ -3,7 +3,7 @@
  * type onnxruntime 1.30 has (string, bool, float16, bfloat16, the float8 types, int4/uint4, ...),
  * from `raw_data` or from the typed value fields ONNX stores each type in.
  */
-import { onnx, toBigInt, toNumber, type TensorProto } from '../onnx/proto.js';
+import { onnx, toBigInt, toNumber, type TensorProto } from '../proto/onnx.js';
 import { codeFromDType, dtypeFromCode, elementTypeName, type DType } from './dtype.js';
 import { InputError, errorLine } from '../errors.js';
 import { allocate, checkAllocatable, fromLittleEndianBytes, rawBytes, type Tensor } from './tensor.js';

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { InputError, errorLine } from '../errors.js';
 import { elementTypeName } from './dtype.js';
 import type { onnx as OnnxNs } from 'onnx-proto';
-import { toBigInt } from '../onnx/proto.js';
+import { toBigInt } from '../proto/onnx.js';
 import { decodeTensorProtoBytes } from './tensorProto.js';
 import type { Tensor } from './tensor.js';
 
