@@ -132,6 +132,9 @@ export interface VerifyRunOptions extends ComparisonValues {
   quiet?: boolean;
 }
 
+/** At most this many models get a line with their resolved input shapes in verify's text output. */
+const RESOLVED_INPUT_LINES = 5;
+
 /** `--format` of the commands whose output is a verify run (`verify`, `zoo verify`; `conformance` has its own). */
 export function addVerifyFormatOption(cmd: Command): Command {
   return cmd.addOption(new Option('--format <format>', 'output: table (sized to the terminal), markdown (pasteable) or json').choices(['table', 'markdown', 'json']).default('table'));
@@ -211,8 +214,10 @@ export async function executeVerify(prepared: PreparedModel[], opts: VerifyRunOp
   } else {
     const { renderVerify } = await import('../format/verify.js');
     console.log(renderVerify(run));
+    // Resolved input shapes: printed for a few models (a line each); for a whole catalog they would
+    // bury the summary, so they stay in --json and the evidence record.
     const { renderResolvedInputs } = await import('../format/inputs.js');
-    if (!suite) for (const line of renderResolvedInputs(prepared)) console.log(line);
+    if (!suite && prepared.length <= RESOLVED_INPUT_LINES) for (const line of renderResolvedInputs(prepared)) console.log(line);
     if (suite) {
       const { suiteSummaryLine } = await import('../suite/summary.js');
       console.log(suiteSummaryLine(run.results, suite.cases));
