@@ -23,11 +23,8 @@ import { tensorFromProto } from '../tensor/tensorProto.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkExtractDir, extractionReadme, extractNode, writeExtraction } from './extract.js';
 
-export interface NodeError {
-  index: number;
-  node: string;
-  opType: string;
-  output: string;
+/** How far one tensor differs between the two sides. */
+export interface ErrorSummary {
   ok: boolean;
   maxAbsError: number;
   maxRelError: number;
@@ -36,19 +33,20 @@ export interface NodeError {
   problem?: string;
 }
 
+export interface NodeError extends ErrorSummary {
+  index: number;
+  node: string;
+  opType: string;
+  output: string;
+}
+
 /** One input of the first divergent node, and how far the two sides already differed there. */
-export interface InputDrift {
+export interface InputDrift extends ErrorSummary {
   name: string;
   /** 'graph input', 'initializer', or the producing node ('#3 conv1 (Conv)'). */
   source: string;
   dtype?: string;
   shape?: number[];
-  ok: boolean;
-  maxAbsError: number;
-  maxRelError: number;
-  mismatches: number;
-  elements: number;
-  problem?: string;
 }
 
 /** The first divergent node in full: what an upstream bug report needs. */
