@@ -48,7 +48,10 @@ const { values: opts } = parseArgs({
 });
 const num = (name) => {
   const v = Number(opts[name]);
-  if (!Number.isFinite(v) || v < 0) { console.error(`fuzz: --${name} must be a non-negative number`); process.exit(2); }
+  if (!Number.isFinite(v) || v < 0) {
+    console.error(`fuzz: --${name} must be a non-negative number`);
+    process.exit(2);
+  }
   return v;
 };
 process.env.ONNX_WORKBENCH_MAX_ELEMENTS ??= String(num('max-elements'));
@@ -80,8 +83,16 @@ async function child() {
       const r = fc.inspectCase(modelPath, caseId(i));
       if (r.prepared) prepared.push(r.prepared);
       await send({
-        type: 'inspected', index: i, seedModel: c.seedModel, mutation: c.mutation, detail: c.detail,
-        stage: r.stage, outcome: r.outcome, kind: r.kind, message: r.message ?? '', ms: performance.now() - t0,
+        type: 'inspected',
+        index: i,
+        seedModel: c.seedModel,
+        mutation: c.mutation,
+        detail: c.detail,
+        stage: r.stage,
+        outcome: r.outcome,
+        kind: r.kind,
+        message: r.message ?? '',
+        ms: performance.now() - t0,
       });
     }
     if (doVerify && prepared.length) {
@@ -103,7 +114,14 @@ async function child() {
       });
       for (const [id, res] of results) {
         const index = Number(id.split('-').pop());
-        await send({ type: 'verified', index, outcome: res.outcome, kind: fc.resultKind(res), reason: res.reason, ms: took.get(index) ?? 0 });
+        await send({
+          type: 'verified',
+          index,
+          outcome: res.outcome,
+          kind: fc.resultKind(res),
+          reason: res.reason,
+          ms: took.get(index) ?? 0,
+        });
       }
     }
     if (!keep) for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -143,15 +161,22 @@ async function parent() {
   const cases = new Map(); // index -> record
   const crashes = [];
   const hangs = [];
-  const rec = (i) => (cases.get(i) ?? cases.set(i, { index: i }).get(i));
-  const log = (s) => { if (!opts.json) process.stderr.write(`${s}\n`); };
+  const rec = (i) => cases.get(i) ?? cases.set(i, { index: i }).get(i);
+  const log = (s) => {
+    if (!opts.json) process.stderr.write(`${s}\n`);
+  };
 
   let next = start;
   while (next < end) {
     // One child per stretch of cases; a hang or a death ends the stretch after the case at fault.
     const outcome = await new Promise((resolve) => {
-      const simulate = ['simulate-hang', 'simulate-exit'].flatMap((k) => (opts[k] !== undefined ? [`--${k}`, opts[k]] : []));
-      const child = fork(fileURLToPath(import.meta.url), ['--child', ...simulate], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env });
+      const simulate = ['simulate-hang', 'simulate-exit'].flatMap((k) =>
+        opts[k] !== undefined ? [`--${k}`, opts[k]] : [],
+      );
+      const child = fork(fileURLToPath(import.meta.url), ['--child', ...simulate], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        env: process.env,
+      });
       let current = { index: next, phase: 'start' };
       let timer;
       let finished = false;
@@ -168,7 +193,15 @@ async function parent() {
       };
       const sendBatch = () => {
         const to = Math.min(end, from + batch);
-        child.send({ seed, from, to, root, verify: !opts['no-verify'], verifyTimeoutMs: num('verify-timeout') * 1000, keep: opts.keep });
+        child.send({
+          seed,
+          from,
+          to,
+          root,
+          verify: !opts['no-verify'],
+          verifyTimeoutMs: num('verify-timeout') * 1000,
+          keep: opts.keep,
+        });
         from = to;
       };
       child.on('message', (m) => {
@@ -176,19 +209,41 @@ async function parent() {
         arm();
         if (m.type === 'ready') sendBatch();
         else if (m.type === 'step') current = { index: m.index, phase: m.phase };
-        else if (m.type === 'case') Object.assign(rec(m.index), { seedModel: m.seedModel, mutation: m.mutation, detail: m.detail });
+        else if (m.type === 'case')
+          Object.assign(rec(m.index), { seedModel: m.seedModel, mutation: m.mutation, detail: m.detail });
         else if (m.type === 'inspected') {
-          Object.assign(rec(m.index), { seedModel: m.seedModel, mutation: m.mutation, detail: m.detail, stage: m.stage, outcome: m.outcome, kind: m.kind, message: m.message, ms: m.ms });
-          if (m.outcome === 'crash') { crashes.push({ index: m.index, where: m.stage, kind: m.kind, message: m.message, ...caseInfo(m.index) }); log(`CRASH case ${m.index} (${m.stage}) ${describe(m.index)}: ${m.message}`); }
+          Object.assign(rec(m.index), {
+            seedModel: m.seedModel,
+            mutation: m.mutation,
+            detail: m.detail,
+            stage: m.stage,
+            outcome: m.outcome,
+            kind: m.kind,
+            message: m.message,
+            ms: m.ms,
+          });
+          if (m.outcome === 'crash') {
+            crashes.push({ index: m.index, where: m.stage, kind: m.kind, message: m.message, ...caseInfo(m.index) });
+            log(`CRASH case ${m.index} (${m.stage}) ${describe(m.index)}: ${m.message}`);
+          }
           if (opts.verbose) log(`${m.index} ${m.mutation} ${m.outcome} ${m.kind}`);
         } else if (m.type === 'verified') {
           Object.assign(rec(m.index), { verify: m.kind, verifyReason: m.reason, verifyMs: m.ms });
-          if (m.outcome === 'crash') { crashes.push({ index: m.index, where: 'verify', kind: m.kind, message: m.reason, ...caseInfo(m.index) }); log(`CRASH case ${m.index} (verify) ${describe(m.index)}: ${m.reason}`); }
+          if (m.outcome === 'crash') {
+            crashes.push({ index: m.index, where: 'verify', kind: m.kind, message: m.reason, ...caseInfo(m.index) });
+            log(`CRASH case ${m.index} (verify) ${describe(m.index)}: ${m.reason}`);
+          }
         } else if (m.type === 'done') {
           const doneCount = [...cases.values()].filter((c) => c.outcome && c.index >= start && c.index < from).length;
-          log(`fuzz: ${doneCount}/${total} cases, ${crashes.length} crash(es), ${hangs.length} hang(s), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-          if (from >= end) { finished = true; clearTimeout(timer); child.disconnect(); resolve({ resumeAt: end }); }
-          else sendBatch();
+          log(
+            `fuzz: ${doneCount}/${total} cases, ${crashes.length} crash(es), ${hangs.length} hang(s), ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+          );
+          if (from >= end) {
+            finished = true;
+            clearTimeout(timer);
+            child.disconnect();
+            resolve({ resumeAt: end });
+          } else sendBatch();
         }
       });
       child.on('exit', (code, signal) => {
@@ -200,7 +255,13 @@ async function parent() {
           rmSync(root, { recursive: true, force: true });
           process.exit(2);
         }
-        crashes.push({ index: current.index, where: current.phase, kind: 'sweep-process-died', message: `exit ${code ?? signal}`, ...caseInfo(current.index) });
+        crashes.push({
+          index: current.index,
+          where: current.phase,
+          kind: 'sweep-process-died',
+          message: `exit ${code ?? signal}`,
+          ...caseInfo(current.index),
+        });
         log(`CRASH case ${current.index}: the sweep process died (${code ?? signal})`);
         resolve({ resumeAt: current.index + 1 });
       });
@@ -213,30 +274,69 @@ async function parent() {
   function examples(list) {
     const seen = new Map();
     for (const c of list) {
-      if (c.outcome === 'refused' && !seen.has(`${c.stage}: ${c.kind}`)) seen.set(`${c.stage}: ${c.kind}`, `${c.message}`);
+      if (c.outcome === 'refused' && !seen.has(`${c.stage}: ${c.kind}`))
+        seen.set(`${c.stage}: ${c.kind}`, `${c.message}`);
       if (c.verify && !seen.has(`verify: ${c.verify}`)) seen.set(`verify: ${c.verify}`, `${c.verifyReason}`);
     }
     return [...seen].map(([k, m]) => `  ${k}\n    ${m.slice(0, 400)}`);
   }
-  function caseInfo(i) { const c = cases.get(i); return c ? { seedModel: c.seedModel, mutation: c.mutation, detail: c.detail } : {}; }
-  function describe(i) { const c = cases.get(i); return c ? `[${c.seedModel} ${c.mutation}: ${c.detail}]` : ''; }
+  function caseInfo(i) {
+    const c = cases.get(i);
+    return c ? { seedModel: c.seedModel, mutation: c.mutation, detail: c.detail } : {};
+  }
+  function describe(i) {
+    const c = cases.get(i);
+    return c ? `[${c.seedModel} ${c.mutation}: ${c.detail}]` : '';
+  }
 
   const all = [...cases.values()].filter((c) => c.outcome);
-  const count = (xs, key) => Object.entries(xs.reduce((m, x) => { const k = key(x); m[k] = (m[k] ?? 0) + 1; return m; }, {})).sort((a, b) => b[1] - a[1]);
+  const count = (xs, key) =>
+    Object.entries(
+      xs.reduce((m, x) => {
+        const k = key(x);
+        m[k] = (m[k] ?? 0) + 1;
+        return m;
+      }, {}),
+    ).sort((a, b) => b[1] - a[1]);
   const summary = {
-    seed, start, cases: all.length, seedModels: new Set(all.map((c) => c.seedModel)).size,
+    seed,
+    start,
+    cases: all.length,
+    seedModels: new Set(all.map((c) => c.seedModel)).size,
     maxElements: Number(process.env.ONNX_WORKBENCH_MAX_ELEMENTS),
-    crashes, hangs,
+    crashes,
+    hangs,
     inspect: Object.fromEntries(count(all, (c) => c.outcome)),
-    refusals: Object.fromEntries(count(all.filter((c) => c.outcome === 'refused'), (c) => `${c.stage}: ${c.kind}`)),
-    verify: Object.fromEntries(count(all.filter((c) => c.verify), (c) => c.verify)),
-    mutations: Object.fromEntries(count(all, (c) => c.mutation.split('+')[0]).map(([m, n]) => [m, {
-      cases: n,
-      refused: all.filter((c) => c.mutation.split('+')[0] === m && c.outcome === 'refused').length,
-      verified: all.filter((c) => c.mutation.split('+')[0] === m && c.verify).length,
-    }])),
-    slowest: all.map((c) => ({ index: c.index, ms: Math.round((c.ms ?? 0) + (c.verifyMs ?? 0)), what: `${c.seedModel} ${c.mutation}: ${c.detail}` }))
-      .sort((a, b) => b.ms - a.ms).slice(0, 5),
+    refusals: Object.fromEntries(
+      count(
+        all.filter((c) => c.outcome === 'refused'),
+        (c) => `${c.stage}: ${c.kind}`,
+      ),
+    ),
+    verify: Object.fromEntries(
+      count(
+        all.filter((c) => c.verify),
+        (c) => c.verify,
+      ),
+    ),
+    mutations: Object.fromEntries(
+      count(all, (c) => c.mutation.split('+')[0]).map(([m, n]) => [
+        m,
+        {
+          cases: n,
+          refused: all.filter((c) => c.mutation.split('+')[0] === m && c.outcome === 'refused').length,
+          verified: all.filter((c) => c.mutation.split('+')[0] === m && c.verify).length,
+        },
+      ]),
+    ),
+    slowest: all
+      .map((c) => ({
+        index: c.index,
+        ms: Math.round((c.ms ?? 0) + (c.verifyMs ?? 0)),
+        what: `${c.seedModel} ${c.mutation}: ${c.detail}`,
+      }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5),
     wallSeconds: Math.round((performance.now() - t0) / 100) / 10,
     ...(opts.verbose ? { all } : {}),
   };
@@ -244,18 +344,35 @@ async function parent() {
     console.log(JSON.stringify(summary, null, 1));
   } else {
     const table = (entries) => entries.map(([k, v]) => `  ${String(v).padStart(5)}  ${k}`).join('\n');
-    console.log([
-      `fuzz sweep: seed ${seed}, cases ${start}..${end - 1}: ${summary.cases} cases over ${summary.seedModels} bundled models, element limit ${summary.maxElements}, ${summary.wallSeconds} s`,
-      `crashes: ${crashes.length}`, ...crashes.map((c) => `  case ${c.index} (${c.where}) ${c.seedModel} ${c.mutation}: ${c.detail}\n    ${c.kind}: ${c.message}`),
-      `hangs: ${hangs.length}`, ...hangs.map((h) => `  case ${h.index} (${h.phase}) ${h.seedModel ?? ''} ${h.mutation ?? ''}: ${h.detail ?? ''}`),
-      `inspect + prepare outcomes:`, table(Object.entries(summary.inspect)),
-      `refusals by kind (stage: kind):`, table(Object.entries(summary.refusals)),
-      `verify (cpu) results for cases that loaded:`, table(Object.entries(summary.verify)),
-      `mutations (cases / refused / verified):`, ...Object.entries(summary.mutations).map(([m, s]) => `  ${m.padEnd(20)} ${String(s.cases).padStart(5)} ${String(s.refused).padStart(5)} ${String(s.verified).padStart(5)}`),
-      ...(opts.examples ? [`one message per kind:`, ...examples(all)] : []),
-      `slowest cases:`, ...summary.slowest.map((s) => `  ${String(s.ms).padStart(6)} ms  case ${s.index}: ${s.what}`),
-      `reproduce one: node bench/fuzz.mjs --seed ${seed} --case N`,
-    ].join('\n'));
+    console.log(
+      [
+        `fuzz sweep: seed ${seed}, cases ${start}..${end - 1}: ${summary.cases} cases over ${summary.seedModels} bundled models, element limit ${summary.maxElements}, ${summary.wallSeconds} s`,
+        `crashes: ${crashes.length}`,
+        ...crashes.map(
+          (c) =>
+            `  case ${c.index} (${c.where}) ${c.seedModel} ${c.mutation}: ${c.detail}\n    ${c.kind}: ${c.message}`,
+        ),
+        `hangs: ${hangs.length}`,
+        ...hangs.map(
+          (h) => `  case ${h.index} (${h.phase}) ${h.seedModel ?? ''} ${h.mutation ?? ''}: ${h.detail ?? ''}`,
+        ),
+        `inspect + prepare outcomes:`,
+        table(Object.entries(summary.inspect)),
+        `refusals by kind (stage: kind):`,
+        table(Object.entries(summary.refusals)),
+        `verify (cpu) results for cases that loaded:`,
+        table(Object.entries(summary.verify)),
+        `mutations (cases / refused / verified):`,
+        ...Object.entries(summary.mutations).map(
+          ([m, s]) =>
+            `  ${m.padEnd(20)} ${String(s.cases).padStart(5)} ${String(s.refused).padStart(5)} ${String(s.verified).padStart(5)}`,
+        ),
+        ...(opts.examples ? [`one message per kind:`, ...examples(all)] : []),
+        `slowest cases:`,
+        ...summary.slowest.map((s) => `  ${String(s.ms).padStart(6)} ms  case ${s.index}: ${s.what}`),
+        `reproduce one: node bench/fuzz.mjs --seed ${seed} --case N`,
+      ].join('\n'),
+    );
   }
   process.exitCode = crashes.length || hangs.length ? 1 : 0;
 }

@@ -19,7 +19,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
-import { closeSync, mkdtempSync, mkdirSync, openSync, readSync, rmSync, writeFileSync, writeSync, existsSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,12 +37,18 @@ import { createRequire } from 'node:module';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
-if (!existsSync(cli)) { console.error('bench/large.mjs: build first (npx tsc -p tsconfig.json)'); process.exit(2); }
+if (!existsSync(cli)) {
+  console.error('bench/large.mjs: build first (npx tsc -p tsconfig.json)');
+  process.exit(2);
+}
 const require = createRequire(import.meta.url);
 const { onnx } = require('onnx-proto');
 
 const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
 const sizes = opt('--sizes', '256M,1G,3G').split(',');
 const rounds = Number(opt('--rounds', '1'));
 const keep = opt('--keep', undefined);
@@ -42,7 +58,11 @@ const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const WIDTH = 2048; // a [2048, 2048] float32 weight is 16 MiB
 const LAYER = WIDTH * WIDTH * 4;
-const parseSize = (s) => { const m = /^(\d+)([MG])$/.exec(s); if (!m) throw new Error(`size ${s}: write e.g. 256M or 3G`); return Number(m[1]) * (m[2] === 'G' ? GiB : MiB); };
+const parseSize = (s) => {
+  const m = /^(\d+)([MG])$/.exec(s);
+  if (!m) throw new Error(`size ${s}: write e.g. 256M or 3G`);
+  return Number(m[1]) * (m[2] === 'G' ? GiB : MiB);
+};
 
 // One layer's worth of small random floats (±0.008..0.016), reused for every layer.
 const pattern = Buffer.allocUnsafe(LAYER);
@@ -53,10 +73,16 @@ for (let i = 3; i < pattern.length; i += 4) pattern[i] = (pattern[i] & 0x80) | 0
 function header(field, len) {
   const out = [];
   let tag = field * 8 + 2;
-  while (tag >= 0x80) { out.push((tag & 0x7f) | 0x80); tag >>>= 7; }
+  while (tag >= 0x80) {
+    out.push((tag & 0x7f) | 0x80);
+    tag >>>= 7;
+  }
   out.push(tag);
   let n = len;
-  while (n >= 0x80) { out.push((n % 128) | 0x80); n = Math.floor(n / 128); }
+  while (n >= 0x80) {
+    out.push((n % 128) | 0x80);
+    n = Math.floor(n / 128);
+  }
   out.push(n);
   return Buffer.from(out);
 }
@@ -70,12 +96,37 @@ function buildModel(dir, layers, external) {
   const modelPath = join(dir, 'model.onnx');
   const nodes = [];
   let prev = 'x';
-  for (let i = 0; i < layers; i++) { nodes.push({ opType: 'MatMul', input: [prev, `W${i}`], output: [`y${i}`], name: `mm${i}` }); prev = `y${i}`; }
-  const vi = (name) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: WIDTH }] } } } });
-  const graphHead = onnx.GraphProto.encode({ name: 'chain', node: nodes, input: [vi('x')], output: [vi(prev)] }).finish();
-  const tensorMeta = (i) => external
-    ? onnx.TensorProto.encode({ name: `W${i}`, dims: [WIDTH, WIDTH], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: String(i * LAYER) }, { key: 'length', value: String(LAYER) }] }).finish()
-    : Buffer.concat([onnx.TensorProto.encode({ name: `W${i}`, dims: [WIDTH, WIDTH], dataType: 1 }).finish(), header(9, LAYER)]);
+  for (let i = 0; i < layers; i++) {
+    nodes.push({ opType: 'MatMul', input: [prev, `W${i}`], output: [`y${i}`], name: `mm${i}` });
+    prev = `y${i}`;
+  }
+  const vi = (name) => ({
+    name,
+    type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: WIDTH }] } } },
+  });
+  const graphHead = onnx.GraphProto.encode({
+    name: 'chain',
+    node: nodes,
+    input: [vi('x')],
+    output: [vi(prev)],
+  }).finish();
+  const tensorMeta = (i) =>
+    external
+      ? onnx.TensorProto.encode({
+          name: `W${i}`,
+          dims: [WIDTH, WIDTH],
+          dataType: 1,
+          dataLocation: 1,
+          externalData: [
+            { key: 'location', value: 'weights.bin' },
+            { key: 'offset', value: String(i * LAYER) },
+            { key: 'length', value: String(LAYER) },
+          ],
+        }).finish()
+      : Buffer.concat([
+          onnx.TensorProto.encode({ name: `W${i}`, dims: [WIDTH, WIDTH], dataType: 1 }).finish(),
+          header(9, LAYER),
+        ]);
   const inits = [];
   let graphLen = graphHead.length;
   for (let i = 0; i < layers; i++) {
@@ -84,7 +135,11 @@ function buildModel(dir, layers, external) {
     inits.push({ meta, tensorLen });
     graphLen += header(5, tensorLen).length + tensorLen;
   }
-  const modelHead = onnx.ModelProto.encode({ irVersion: 8, producerName: 'bench/large.mjs', opsetImport: [{ domain: '', version: 17 }] }).finish();
+  const modelHead = onnx.ModelProto.encode({
+    irVersion: 8,
+    producerName: 'bench/large.mjs',
+    opsetImport: [{ domain: '', version: 17 }],
+  }).finish();
   const fd = openSync(modelPath, 'w');
   writeSync(fd, modelHead);
   writeSync(fd, header(7, graphLen));
@@ -102,14 +157,21 @@ function buildModel(dir, layers, external) {
 
 const hook = (dir) => {
   const p = join(dir, 'maxrss.cjs');
-  writeFileSync(p, "process.on('exit', () => { try { require('fs').writeSync(2, '\\nOWB_MAXRSS ' + process.resourceUsage().maxRSS + '\\n'); } catch {} });\n");
+  writeFileSync(
+    p,
+    "process.on('exit', () => { try { require('fs').writeSync(2, '\\nOWB_MAXRSS ' + process.resourceUsage().maxRSS + '\\n'); } catch {} });\n",
+  );
   return p;
 };
 
 /** Run a node child; wall ms, peak RSS bytes (its ru_maxrss), stdout. */
 function runNode(hookPath, argv, env = {}) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--require', hookPath, ...argv], { encoding: 'utf8', maxBuffer: 256 * MiB, env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', ...env } });
+  const r = spawnSync(process.execPath, ['--require', hookPath, ...argv], {
+    encoding: 'utf8',
+    maxBuffer: 256 * MiB,
+    env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', ...env },
+  });
   const wall = performance.now() - t0;
   const rss = [...r.stderr.matchAll(/OWB_MAXRSS (\d+)/g)].map((m) => Number(m[1]) * 1024);
   return { wall, peak: rss[rss.length - 1], stdout: r.stdout, stderr: r.stderr, status: r.status };
@@ -143,17 +205,46 @@ try {
     const layers = Math.max(1, Math.round(bytes / LAYER));
     const dir = join(base, `chain-${size}${external ? '-external' : ''}`);
     const t0 = performance.now();
-    const m = existsSync(join(dir, 'model.onnx')) ? { modelPath: join(dir, 'model.onnx'), files: external ? [join(dir, 'model.onnx'), join(dir, 'weights.bin')] : [join(dir, 'model.onnx')], bytes: layers * LAYER } : buildModel(dir, layers, external);
-    console.error(`built ${size} (${layers} layers, ${external ? 'external data' : 'one file'}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const m = existsSync(join(dir, 'model.onnx'))
+      ? {
+          modelPath: join(dir, 'model.onnx'),
+          files: external ? [join(dir, 'model.onnx'), join(dir, 'weights.bin')] : [join(dir, 'model.onnx')],
+          bytes: layers * LAYER,
+        }
+      : buildModel(dir, layers, external);
+    console.error(
+      `built ${size} (${layers} layers, ${external ? 'external data' : 'one file'}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     for (let r = 0; r < rounds; r++) {
       runNode(hookPath, ['-e', hashScript, ...m.files]); // warm the page cache: every side reads from memory
       const floor = runNode(hookPath, ['-e', hashScript, ...m.files]);
       const ins = runNode(hookPath, [cli, 'inspect', '--json', m.modelPath]);
       if (ins.status !== 0) console.error(`inspect failed (${ins.status}): ${ins.stderr.trim().split('\n')[0]}`);
-      const row = { size, external, modelBytes: m.bytes, floorMs: floor.wall, inspectMs: ins.wall, inspectPeak: ins.peak, inspectStatus: ins.status };
+      const row = {
+        size,
+        external,
+        modelBytes: m.bytes,
+        floorMs: floor.wall,
+        inspectMs: ins.wall,
+        inspectPeak: ins.peak,
+        inspectStatus: ins.status,
+      };
       if (!skipVerify) {
         const bare = runNode(hookPath, ['-e', bareScript(WIDTH), m.modelPath]);
-        const ver = runNode(hookPath, [cli, 'verify', m.modelPath, '--backend', 'cpu', '--json', '--no-evidence', '--iterations', '1', '--warmup', '0', '-q']);
+        const ver = runNode(hookPath, [
+          cli,
+          'verify',
+          m.modelPath,
+          '--backend',
+          'cpu',
+          '--json',
+          '--no-evidence',
+          '--iterations',
+          '1',
+          '--warmup',
+          '0',
+          '-q',
+        ]);
         let worker;
         let status = `exit ${ver.status}`;
         try {
@@ -161,14 +252,35 @@ try {
           const res = (run.results ?? [])[0] ?? {};
           worker = res.latency?.peakRssBytes ?? res.peakRssBytes;
           status = res.status ?? status;
-        } catch { status = `${status}: ${ver.stderr.trim().split('\n').filter((l) => !l.startsWith('OWB_MAXRSS')).slice(-1)[0] ?? ''}`; }
-        Object.assign(row, { verifyMs: ver.wall, verifyPeak: ver.peak, verifyStatus: status, workerPeak: worker, barePeak: bare.peak, bareStatus: bare.status });
+        } catch {
+          status = `${status}: ${
+            ver.stderr
+              .trim()
+              .split('\n')
+              .filter((l) => !l.startsWith('OWB_MAXRSS'))
+              .slice(-1)[0] ?? ''
+          }`;
+        }
+        Object.assign(row, {
+          verifyMs: ver.wall,
+          verifyPeak: ver.peak,
+          verifyStatus: status,
+          workerPeak: worker,
+          barePeak: bare.peak,
+          bareStatus: bare.status,
+        });
       }
       results.push(row);
-      console.log([
-        `${size}${external ? ' (external data)' : ''}: inspect ${ratio(row.inspectMs, row.floorMs)}x hash floor (${(row.inspectMs / 1000).toFixed(2)} s vs ${(row.floorMs / 1000).toFixed(2)} s), main peak ${fmtB(row.inspectPeak)} = ${ratio(row.inspectPeak, m.bytes)}x model`,
-        ...(skipVerify ? [] : [`    verify cpu [${row.verifyStatus}]: ${ratio(row.verifyMs, row.floorMs)}x hash floor (${(row.verifyMs / 1000).toFixed(1)} s), main peak ${fmtB(row.verifyPeak)} = ${ratio(row.verifyPeak, m.bytes)}x model, worker peak ${fmtB(row.workerPeak)} = ${ratio(row.workerPeak, row.barePeak)}x bare onnxruntime (${fmtB(row.barePeak)})`]),
-      ].join('\n'));
+      console.log(
+        [
+          `${size}${external ? ' (external data)' : ''}: inspect ${ratio(row.inspectMs, row.floorMs)}x hash floor (${(row.inspectMs / 1000).toFixed(2)} s vs ${(row.floorMs / 1000).toFixed(2)} s), main peak ${fmtB(row.inspectPeak)} = ${ratio(row.inspectPeak, m.bytes)}x model`,
+          ...(skipVerify
+            ? []
+            : [
+                `    verify cpu [${row.verifyStatus}]: ${ratio(row.verifyMs, row.floorMs)}x hash floor (${(row.verifyMs / 1000).toFixed(1)} s), main peak ${fmtB(row.verifyPeak)} = ${ratio(row.verifyPeak, m.bytes)}x model, worker peak ${fmtB(row.workerPeak)} = ${ratio(row.workerPeak, row.barePeak)}x bare onnxruntime (${fmtB(row.barePeak)})`,
+              ]),
+        ].join('\n'),
+      );
     }
     if (!keep) rmSync(dir, { recursive: true, force: true });
   }

@@ -22,8 +22,13 @@ const self = fileURLToPath(import.meta.url);
 if (process.argv[2] === '--raw-child') {
   process.once('message', async ({ modelPath, feeds, warmup, iterations, threads }) => {
     const ort = await import('onnxruntime-node');
-    const session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'], ...(threads ? { intraOpNumThreads: threads } : {}) });
-    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.dtype, t.data, t.dims)]));
+    const session = await ort.InferenceSession.create(modelPath, {
+      executionProviders: ['cpu'],
+      ...(threads ? { intraOpNumThreads: threads } : {}),
+    });
+    const ortFeeds = Object.fromEntries(
+      Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.dtype, t.data, t.dims)]),
+    );
     await session.run(ortFeeds); // first run
     for (let i = 0; i < warmup; i++) await session.run(ortFeeds);
     const times = [];
@@ -47,10 +52,15 @@ function median(xs) {
 
 function rawRound(p, warmup, iterations, threads) {
   return new Promise((resolve, reject) => {
-    const child = fork(self, ['--raw-child'], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(self, ['--raw-child'], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     child.once('message', (m) => resolve(m.times));
     child.once('error', reject);
-    child.once('exit', (code) => { if (code) reject(new Error(`raw child exited with ${code}`)); });
+    child.once('exit', (code) => {
+      if (code) reject(new Error(`raw child exited with ${code}`));
+    });
     child.send({ modelPath: p.model.path, feeds: p.feeds, warmup, iterations, threads });
   });
 }
@@ -66,23 +76,34 @@ async function main() {
       warmup: { type: 'string', default: '3' },
     },
   });
-  if (values.backend !== 'cpu') throw new Error('the raw loop uses onnxruntime-node\'s cpu provider: only --backend cpu is comparable');
+  if (values.backend !== 'cpu')
+    throw new Error("the raw loop uses onnxruntime-node's cpu provider: only --backend cpu is comparable");
   const modelName = positionals[0] ?? 'caffe2/light-squeezenet';
-  const rounds = Number(values.rounds), iterations = Number(values.iterations), warmup = Number(values.warmup);
+  const rounds = Number(values.rounds),
+    iterations = Number(values.iterations),
+    warmup = Number(values.warmup);
   const threads = values.threads ? Number(values.threads) : undefined;
   const { resolveTargets } = await import('../dist/models/catalog.js');
   const { prepareTarget } = await import('../dist/verify/prepare.js');
   const { bench } = await import('../dist/bench/bench.js');
   const [p] = resolveTargets([modelName]).map((t) => prepareTarget(t));
 
-  const wbMedians = [], rawMedians = [];
+  const wbMedians = [],
+    rawMedians = [];
   const workbenchRound = async () => {
-    const run = await bench([p], { backends: ['cpu'], plan: { warmup, iterations }, flops: false, ...(threads ? { threads } : {}) });
+    const run = await bench([p], {
+      backends: ['cpu'],
+      plan: { warmup, iterations },
+      flops: false,
+      ...(threads ? { threads } : {}),
+    });
     const r = run.results[0];
     if (!r?.latency?.stats) throw new Error(`workbench run failed: ${r?.status} ${r?.reason ?? ''}`);
     return { median: r.latency.stats.p50, n: r.latency.stats.n };
   };
-  console.log(`overhead: ${modelName} on cpu, ${rounds} interleaved rounds × ${iterations} timed runs (warm-up ${warmup}) per side, threads ${threads ?? 'runtime default'}`);
+  console.log(
+    `overhead: ${modelName} on cpu, ${rounds} interleaved rounds × ${iterations} timed runs (warm-up ${warmup}) per side, threads ${threads ?? 'runtime default'}`,
+  );
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? ['wb', 'raw'] : ['raw', 'wb'];
     const got = {};
@@ -92,10 +113,16 @@ async function main() {
     }
     wbMedians.push(got.wb.median);
     rawMedians.push(got.raw);
-    console.log(`round ${i + 1} (${order.join(' then ')}): workbench median ${got.wb.median.toFixed(4)} ms, raw median ${got.raw.toFixed(4)} ms, ratio ${(got.wb.median / got.raw).toFixed(4)}`);
+    console.log(
+      `round ${i + 1} (${order.join(' then ')}): workbench median ${got.wb.median.toFixed(4)} ms, raw median ${got.raw.toFixed(4)} ms, ratio ${(got.wb.median / got.raw).toFixed(4)}`,
+    );
   }
   const ratios = wbMedians.map((w, i) => w / rawMedians[i]);
-  console.log(`median of per-round ratios = ${median(ratios).toFixed(4)} (range ${Math.min(...ratios).toFixed(4)} to ${Math.max(...ratios).toFixed(4)})`);
-  console.log(`workbench median of medians ${median(wbMedians).toFixed(4)} ms, raw median of medians ${median(rawMedians).toFixed(4)} ms`);
+  console.log(
+    `median of per-round ratios = ${median(ratios).toFixed(4)} (range ${Math.min(...ratios).toFixed(4)} to ${Math.max(...ratios).toFixed(4)})`,
+  );
+  console.log(
+    `workbench median of medians ${median(wbMedians).toFixed(4)} ms, raw median of medians ${median(rawMedians).toFixed(4)} ms`,
+  );
   console.log(`overhead ratio = ${(median(wbMedians) / median(rawMedians)).toFixed(4)} (target <= 1.01 on cpu)`);
 }

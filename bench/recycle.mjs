@@ -21,13 +21,19 @@ const { modelInput } = await import('../dist/verify/verify.js');
 const model = positionals[0] ?? 'cntk/mnist-8';
 const p = prepareTarget(resolveTargets([model])[0]);
 const rounds = Number(opts.rounds);
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 const plan = { warmup: 0, iterations: 1 };
 
 for (const id of opts.backend.split(',')) {
   const set = await backendSetOf(isolatedBackends([id]));
   const b = set.backends.get(id);
-  if (!b) { console.log(`${id}: unavailable (${set.statuses[0].reason})`); continue; }
+  if (!b) {
+    console.log(`${id}: unavailable (${set.statuses[0].reason})`);
+    continue;
+  }
   try {
     await b.measure(modelInput(p), p.feeds, plan, {}); // first start, not counted
     const warm = [];
@@ -43,7 +49,9 @@ for (const id of opts.backend.split(',')) {
     }
     const w = median(warm);
     const f = median(fresh);
-    console.log(`${id}: warm ${w.toFixed(0)} ms, after a replacement ${f.toFixed(0)} ms: one replacement costs ${(f - w).toFixed(0)} ms (${(f / w).toFixed(1)}x), ${rounds} rounds`);
+    console.log(
+      `${id}: warm ${w.toFixed(0)} ms, after a replacement ${f.toFixed(0)} ms: one replacement costs ${(f - w).toFixed(0)} ms (${(f / w).toFixed(1)}x), ${rounds} rounds`,
+    );
   } finally {
     await set.close();
   }

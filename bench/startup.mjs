@@ -20,15 +20,27 @@ function wall(args) {
   if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${r.status}: ${r.stderr}`);
   return ms;
 }
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
-wall(['-e', '0']); wall([cli, '--help']); // warm the file cache
-const base = [], help = [];
+wall(['-e', '0']);
+wall([cli, '--help']); // warm the file cache
+const base = [],
+  help = [];
 for (let i = 0; i < runs; i++) {
-  if (i % 2 === 0) { base.push(wall(['-e', '0'])); help.push(wall([cli, '--help'])); }
-  else { help.push(wall([cli, '--help'])); base.push(wall(['-e', '0'])); }
+  if (i % 2 === 0) {
+    base.push(wall(['-e', '0']));
+    help.push(wall([cli, '--help']));
+  } else {
+    help.push(wall([cli, '--help']));
+    base.push(wall(['-e', '0']));
+  }
 }
-const b = median(base), h = median(help);
+const b = median(base),
+  h = median(help);
 console.log(`startup: ${runs} interleaved runs each, node ${process.version}`);
 console.log(`node -e 0:            median ${b.toFixed(1)} ms (min ${Math.min(...base).toFixed(1)})`);
 console.log(`node dist/cli.js --help: median ${h.toFixed(1)} ms (min ${Math.min(...help).toFixed(1)})`);

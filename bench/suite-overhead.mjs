@@ -39,18 +39,39 @@ const found = discoverCases(values.root, values.filter);
 const t1 = performance.now();
 const { prepared, failures } = prepareCases(found.cases, { seed: 0 });
 const t2 = performance.now();
-console.log(`root ${values.root}${values.filter ? ` (--filter ${values.filter})` : ''}: ${found.cases.length} cases (${found.skipped.length} skipped); discovery ${sec(t1 - t0)}, reading models and data ${sec(t2 - t1)} (${prepared.length} prepared, ${failures.length} input errors)`);
+console.log(
+  `root ${values.root}${values.filter ? ` (--filter ${values.filter})` : ''}: ${found.cases.length} cases (${found.skipped.length} skipped); discovery ${sec(t1 - t0)}, reading models and data ${sec(t2 - t1)} (${prepared.length} prepared, ${failures.length} input errors)`,
+);
 
 function runVerify(backend) {
-  const args = [cli, 'verify', values.root, '--backend', backend, '--json', '--no-evidence', '--warmup', '0', '--iterations', values.iterations];
+  const args = [
+    cli,
+    'verify',
+    values.root,
+    '--backend',
+    backend,
+    '--json',
+    '--no-evidence',
+    '--warmup',
+    '0',
+    '--iterations',
+    values.iterations,
+  ];
   if (values.filter) args.push('--filter', values.filter);
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
-    child.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      out += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      err += d;
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       const wall = performance.now() - started;
@@ -64,7 +85,10 @@ function runVerify(backend) {
 }
 
 const rows = [];
-for (const backend of values.backend.split(',').map((s) => s.trim()).filter(Boolean)) {
+for (const backend of values.backend
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)) {
   process.stderr.write(`running ${backend} ...\n`);
   const { code, wall, run } = await runVerify(backend);
   const mine = run.results.filter((r) => r.backend === backend);
@@ -77,11 +101,26 @@ for (const backend of values.backend.split(',').map((s) => s.trim()).filter(Bool
   const counts = {};
   for (const r of mine) counts[r.status] = (counts[r.status] ?? 0) + 1;
   const b = run.backends.find((x) => x.id === backend);
-  rows.push({ backend, code, wall, runtime, results: mine.length, counts, adapter: b?.description?.adapter?.kind ?? (b?.available ? '?' : `unavailable: ${b?.reason}`) });
+  rows.push({
+    backend,
+    code,
+    wall,
+    runtime,
+    results: mine.length,
+    counts,
+    adapter: b?.description?.adapter?.kind ?? (b?.available ? '?' : `unavailable: ${b?.reason}`),
+  });
   const row = rows.at(-1);
-  console.log(`${backend}: wall ${sec(wall)}, runtime ${sec(runtime)}, harness share ${pct(1 - runtime / wall)}; ${row.results} results (${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}); adapter ${row.adapter}; exit ${code}`);
+  console.log(
+    `${backend}: wall ${sec(wall)}, runtime ${sec(runtime)}, harness share ${pct(1 - runtime / wall)}; ${row.results} results (${Object.entries(
+      counts,
+    )
+      .map(([s, n]) => `${n} ${s}`)
+      .join(', ')}); adapter ${row.adapter}; exit ${code}`,
+  );
 }
 
 console.log('\n| backend | results | wall | runtime (session + first + timed) | harness share |');
 console.log('|---|---:|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.backend} | ${r.results} | ${sec(r.wall)} | ${sec(r.runtime)} | ${pct(1 - r.runtime / r.wall)} |`);
+for (const r of rows)
+  console.log(`| ${r.backend} | ${r.results} | ${sec(r.wall)} | ${sec(r.runtime)} | ${pct(1 - r.runtime / r.wall)} |`);

@@ -25,11 +25,16 @@ import { registerBenchCommand } from './commands/bench.js';
 
 export function buildProgram(): Command {
   const program = new Command('onnx-workbench')
-    .description('Verify ONNX interchange: load real framework exports into onnxruntime (CPU, WASM, WebGPU), compare with the exporter\'s outputs, score frameworks.')
+    .description(
+      "Verify ONNX interchange: load real framework exports into onnxruntime (CPU, WASM, WebGPU), compare with the exporter's outputs, score frameworks.",
+    )
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     // commander echoes what the user typed: no control character of it reaches the terminal raw
-    .configureOutput({ writeErr: (str) => process.stderr.write(safeLines(str)), writeOut: (str) => process.stdout.write(safeLines(str)) })
+    .configureOutput({
+      writeErr: (str) => process.stderr.write(safeLines(str)),
+      writeOut: (str) => process.stdout.write(safeLines(str)),
+    })
     .exitOverride();
   registerModelsCommand(program);
   registerInspectCommand(program);
@@ -46,7 +51,9 @@ export function buildProgram(): Command {
   registerRefreshCommand(program);
   registerZooCommand(program);
   registerConformanceCommand(program);
-  program.addHelpText('after', `
+  program.addHelpText(
+    'after',
+    `
 Commands are listed in workflow order: find a model, check backends, verify, measure, diagnose, keep evidence, report, score.
 
 Examples:
@@ -55,7 +62,8 @@ Examples:
   onnx-workbench verify caffe2 --backend cpu,wasm         # a model x backend matrix, failures first
   onnx-workbench bench mnist-8 --format markdown          # pasteable latency tables
   onnx-workbench bisect caffe2/light-squeezenet --backend browser-webgpu
-  onnx-workbench report --out report && onnx-workbench refresh`);
+  onnx-workbench report --out report && onnx-workbench refresh`,
+  );
   return program;
 }
 

@@ -22,5 +22,10 @@ export class InputError extends WorkbenchError {
 /** One line describing any thrown value, without a stack. */
 export function errorLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ').slice(0, 2000);
+  return message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ')
+    .slice(0, 2000);
 }

@@ -21,12 +21,32 @@ export { summarize, type ModelSummary } from './onnx/inspect.js';
 
 // Backends
 export {
-  BACKEND_IDS, BackendStageError, isBackendId,
-  type Backend, type BackendId, type BackendDescription, type BackendStatus, type Availability, type AdapterInfo,
-  type ModelInput, type RunMeasurement, type RunPlan, type SessionOptions, type TensorMap, type FailureStage,
+  BACKEND_IDS,
+  BackendStageError,
+  isBackendId,
+  type Backend,
+  type BackendId,
+  type BackendDescription,
+  type BackendStatus,
+  type Availability,
+  type AdapterInfo,
+  type ModelInput,
+  type RunMeasurement,
+  type RunPlan,
+  type SessionOptions,
+  type TensorMap,
+  type FailureStage,
 } from './backends/types.js';
 export { backendDescriptor, allBackendIds, type BackendDescriptor } from './backends/registry.js';
-export { startBackends, inProcessBackends, backendSetOf, backendStatus, isolatedBackends, type BackendSet, type StartOptions } from './isolation/pool.js';
+export {
+  startBackends,
+  inProcessBackends,
+  backendSetOf,
+  backendStatus,
+  isolatedBackends,
+  type BackendSet,
+  type StartOptions,
+} from './isolation/pool.js';
 export { WorkerBackend, isSuspectFailure } from './isolation/workerBackend.js';
 export { adapterLabel, classifyAdapter, SOFTWARE_LABEL } from './backends/adapter.js';
 export { parsePlacement, describePlacement, type Placement } from './backends/placement.js';
@@ -34,10 +54,23 @@ export { parsePlacement, describePlacement, type Placement } from './backends/pl
 // Verify, compare, bisect, bench
 export { verify, verifyWith, DEFAULT_VERIFY_PLAN, type VerifyOptions } from './verify/verify.js';
 export {
-  judge, meetsExpectation, statusFromFailure, toleranceFor, toleranceBetween,
-  type ModelResult, type VerifyRun, type VerifyEvent, type Latency,
+  judge,
+  meetsExpectation,
+  statusFromFailure,
+  toleranceFor,
+  toleranceBetween,
+  type ModelResult,
+  type VerifyRun,
+  type VerifyEvent,
+  type Latency,
 } from './verify/result.js';
-export { compareOutputs, compareTensors, describeMismatch, type OutputsComparison, type TensorComparison } from './compare/compare.js';
+export {
+  compareOutputs,
+  compareTensors,
+  describeMismatch,
+  type OutputsComparison,
+  type TensorComparison,
+} from './compare/compare.js';
 export { bisect, bisectWith, type BisectReport, type BisectOptions } from './bisect/bisect.js';
 export { bench, type BenchRun, type BenchOptions } from './bench/bench.js';
 
@@ -46,7 +79,14 @@ export type { Tensor, TensorData } from './tensor/tensor.js';
 export type { DType } from './tensor/dtype.js';
 
 // Evidence, scorecard, refresh
-export { makeRecord, writeRecord, readEvidence, validateEvidence, defaultEvidenceDir, type EvidenceRecord } from './evidence/store.js';
+export {
+  makeRecord,
+  writeRecord,
+  readEvidence,
+  validateEvidence,
+  defaultEvidenceDir,
+  type EvidenceRecord,
+} from './evidence/store.js';
 export { computeScorecard } from './scorecard/scores.js';
 export { refreshScores } from './scorecard/refresh.js';
 export { loadRegistry } from './scorecard/data.js';

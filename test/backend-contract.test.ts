@@ -20,17 +20,32 @@ const T = 300_000;
 
 function mnist() {
   const bytes = new Uint8Array(readFileSync(join(MNIST_DIR, 'model.onnx')));
-  const input = decodeTensorProtoBytes(readFileSync(join(MNIST_DIR, 'test_data_set_0', 'input_0.pb')), 'input_0.pb').tensor;
-  const output = decodeTensorProtoBytes(readFileSync(join(MNIST_DIR, 'test_data_set_0', 'output_0.pb')), 'output_0.pb').tensor;
-  return { model: { path: join(MNIST_DIR, 'model.onnx'), bytes }, feeds: new Map([['Input3', input]]), expected: output };
+  const input = decodeTensorProtoBytes(
+    readFileSync(join(MNIST_DIR, 'test_data_set_0', 'input_0.pb')),
+    'input_0.pb',
+  ).tensor;
+  const output = decodeTensorProtoBytes(
+    readFileSync(join(MNIST_DIR, 'test_data_set_0', 'output_0.pb')),
+    'output_0.pb',
+  ).tensor;
+  return {
+    model: { path: join(MNIST_DIR, 'model.onnx'), bytes },
+    feeds: new Map([['Input3', input]]),
+    expected: output,
+  };
 }
 
-const vi = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+const vi = (name: string, dims: number[]) => ({
+  name,
+  type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+});
 
 /** Inputs `__proto__` and `constructor`; outputs `toString` (= __proto__), `valueOf` (= -constructor) and `__proto__`'s double as `hasOwnProperty`. */
 function prototypeNamesModel(): Uint8Array {
   return onnx.ModelProto.encode({
-    irVersion: 8, producerName: 'onnx-workbench-test', opsetImport: [{ domain: '', version: 13 }],
+    irVersion: 8,
+    producerName: 'onnx-workbench-test',
+    opsetImport: [{ domain: '', version: 13 }],
     graph: {
       name: 'names',
       node: [
@@ -47,8 +62,15 @@ function prototypeNamesModel(): Uint8Array {
 /** Input `x`, output named `__proto__`. */
 function protoOutputModel(): Uint8Array {
   return onnx.ModelProto.encode({
-    irVersion: 8, producerName: 'onnx-workbench-test', opsetImport: [{ domain: '', version: 13 }],
-    graph: { name: 'out', node: [{ opType: 'Relu', input: ['x'], output: ['__proto__'] }], input: [vi('x', [3])], output: [vi('__proto__', [3])] },
+    irVersion: 8,
+    producerName: 'onnx-workbench-test',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'out',
+      node: [{ opType: 'Relu', input: ['x'], output: ['__proto__'] }],
+      input: [vi('x', [3])],
+      output: [vi('__proto__', [3])],
+    },
   }).finish();
 }
 
@@ -64,66 +86,110 @@ beforeAll(async () => {
   set = await backendSetOf(list);
 }, T);
 
-afterAll(async () => { await set?.close(); }, T);
+afterAll(async () => {
+  await set?.close();
+}, T);
 
 describe.each([...BACKEND_IDS])('the Backend contract on %s', (id) => {
-  it('is available, decided once, and described with its runtime and adapter', async () => {
-    const status = set.statuses.find((s) => s.id === id)!;
-    expect(status.available, status.reason).toBe(true);
-    expect(status.description?.backend).toBe(id);
-    expect(status.description?.runtimeVersion).toMatch(/^\d+\.\d+\.\d+/);
-    const b = workers.get(id)!;
-    expect(b.checkAvailable()).toBe(b.checkAvailable()); // the remembered decision, not a new check
-  }, T);
+  it(
+    'is available, decided once, and described with its runtime and adapter',
+    async () => {
+      const status = set.statuses.find((s) => s.id === id)!;
+      expect(status.available, status.reason).toBe(true);
+      expect(status.description?.backend).toBe(id);
+      expect(status.description?.runtimeVersion).toMatch(/^\d+\.\d+\.\d+/);
+      const b = workers.get(id)!;
+      expect(b.checkAvailable()).toBe(b.checkAvailable()); // the remembered decision, not a new check
+    },
+    T,
+  );
 
-  it('runs mnist-8: outputs match the reference, timings follow the plan', async () => {
-    const { model, feeds, expected } = mnist();
-    const m = await set.backends.get(id)!.measure(model, feeds, { warmup: 1, iterations: 3 }, {});
-    expect(m.outputs).toBeInstanceOf(Map);
-    const out = m.outputs.get('Plus214_Output_0')!;
-    expect(out.dims).toEqual([1, 10]);
-    const got = out.data as Float32Array;
-    const want = expected.data as Float32Array;
-    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
-    expect(m.timesMs).toHaveLength(3);
-    expect(m.sessionCreateMs).toBeGreaterThan(0);
-  }, T);
+  it(
+    'runs mnist-8: outputs match the reference, timings follow the plan',
+    async () => {
+      const { model, feeds, expected } = mnist();
+      const m = await set.backends.get(id)!.measure(model, feeds, { warmup: 1, iterations: 3 }, {});
+      expect(m.outputs).toBeInstanceOf(Map);
+      const out = m.outputs.get('Plus214_Output_0')!;
+      expect(out.dims).toEqual([1, 10]);
+      const got = out.data as Float32Array;
+      const want = expected.data as Float32Array;
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
+      expect(m.timesMs).toHaveLength(3);
+      expect(m.sessionCreateMs).toBeGreaterThan(0);
+    },
+    T,
+  );
 
-  it('takes graph inputs and outputs named __proto__, constructor, toString as plain names', async () => {
-    const b = set.backends.get(id)!;
-    const feeds = new Map([['__proto__', f32([1, 2])], ['constructor', f32([3, -4])]]);
-    const m = await b.measure({ path: 'names.onnx', bytes: prototypeNamesModel() }, feeds, { warmup: 0, iterations: 1 }, {});
-    expect([...m.outputs.keys()].sort()).toEqual(['hasOwnProperty', 'toString', 'valueOf']);
-    expect(values(m.outputs, 'toString')).toEqual([1, 2]);
-    expect(values(m.outputs, 'valueOf')).toEqual([-3, 4]);
-    expect(values(m.outputs, 'hasOwnProperty')).toEqual([2, 4]);
-    const o = await b.measure({ path: 'out.onnx', bytes: protoOutputModel() }, new Map([['x', f32([-1, 0, 5])]]), { warmup: 0, iterations: 1 }, {});
-    expect([...o.outputs.keys()]).toEqual(['__proto__']);
-    expect(values(o.outputs, '__proto__')).toEqual([0, 0, 5]);
-  }, T);
+  it(
+    'takes graph inputs and outputs named __proto__, constructor, toString as plain names',
+    async () => {
+      const b = set.backends.get(id)!;
+      const feeds = new Map([
+        ['__proto__', f32([1, 2])],
+        ['constructor', f32([3, -4])],
+      ]);
+      const m = await b.measure(
+        { path: 'names.onnx', bytes: prototypeNamesModel() },
+        feeds,
+        { warmup: 0, iterations: 1 },
+        {},
+      );
+      expect([...m.outputs.keys()].sort()).toEqual(['hasOwnProperty', 'toString', 'valueOf']);
+      expect(values(m.outputs, 'toString')).toEqual([1, 2]);
+      expect(values(m.outputs, 'valueOf')).toEqual([-3, 4]);
+      expect(values(m.outputs, 'hasOwnProperty')).toEqual([2, 4]);
+      const o = await b.measure(
+        { path: 'out.onnx', bytes: protoOutputModel() },
+        new Map([['x', f32([-1, 0, 5])]]),
+        { warmup: 0, iterations: 1 },
+        {},
+      );
+      expect([...o.outputs.keys()]).toEqual(['__proto__']);
+      expect(values(o.outputs, '__proto__')).toEqual([0, 0, 5]);
+    },
+    T,
+  );
 
-  it('reports bytes that are not a model as a load error, without replacing the runtime', async () => {
-    const b = workers.get(id)!;
-    const before = b.recycled;
-    const err = await b.measure({ path: 'bad.onnx', bytes: new TextEncoder().encode('not an ONNX model') }, new Map(), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BackendStageError);
-    expect((err as BackendStageError).stage).toBe('load');
-    expect(b.recycled).toBe(before);
-  }, T);
+  it(
+    'reports bytes that are not a model as a load error, without replacing the runtime',
+    async () => {
+      const b = workers.get(id)!;
+      const before = b.recycled;
+      const err = await b
+        .measure(
+          { path: 'bad.onnx', bytes: new TextEncoder().encode('not an ONNX model') },
+          new Map(),
+          { warmup: 0, iterations: 1 },
+          {},
+        )
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BackendStageError);
+      expect((err as BackendStageError).stage).toBe('load');
+      expect(b.recycled).toBe(before);
+    },
+    T,
+  );
 
-  it('after a failing run the next model gets a fresh runtime and passes', async () => {
-    const b = workers.get(id)!;
-    const { model, feeds, expected } = mnist();
-    const wrong = new Map([['Input3', { dtype: 'float32' as const, dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) }]]);
-    const startsBefore = b.processStarts;
-    const err = await b.measure(model, wrong, { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BackendStageError);
-    expect((err as BackendStageError).stage).toBe('run');
-    expect(b.workerPid).toBeUndefined(); // the suspect runtime is gone
-    const m = await b.measure(model, feeds, { warmup: 0, iterations: 1 }, {});
-    expect(b.processStarts).toBe(startsBefore + 1);
-    const got = m.outputs.get('Plus214_Output_0')!.data as Float32Array;
-    const want = expected.data as Float32Array;
-    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
-  }, T);
+  it(
+    'after a failing run the next model gets a fresh runtime and passes',
+    async () => {
+      const b = workers.get(id)!;
+      const { model, feeds, expected } = mnist();
+      const wrong = new Map([
+        ['Input3', { dtype: 'float32' as const, dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) }],
+      ]);
+      const startsBefore = b.processStarts;
+      const err = await b.measure(model, wrong, { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BackendStageError);
+      expect((err as BackendStageError).stage).toBe('run');
+      expect(b.workerPid).toBeUndefined(); // the suspect runtime is gone
+      const m = await b.measure(model, feeds, { warmup: 0, iterations: 1 }, {});
+      expect(b.processStarts).toBe(startsBefore + 1);
+      const got = m.outputs.get('Plus214_Output_0')!.data as Float32Array;
+      const want = expected.data as Float32Array;
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
+    },
+    T,
+  );
 });

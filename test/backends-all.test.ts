@@ -26,13 +26,30 @@ describe('all backends', () => {
       expect(['software', 'hardware']).toContain(kind);
     }
     const table = await runCli(['backends'], { timeoutMs: 120_000 });
-    if (statuses.some((s) => s.description?.adapter.kind === 'software')) expect(table.stdout).toMatch(/software \(not GPU\)/);
+    if (statuses.some((s) => s.description?.adapter.kind === 'software'))
+      expect(table.stdout).toMatch(/software \(not GPU\)/);
   });
 
   it('mnist-8, a Caffe2 graph and the Keras model verify on every backend, with adapter and versions', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'all-backends-'));
     try {
-      const r = await runCli(['verify', 'cntk/mnist-8', 'caffe2/light-shufflenet', 'tensorflow/keras-dense-tf2onnx', '--backend', 'all', '--json', '-q', '--iterations', '2', '--evidence-dir', dir], { timeoutMs: 590_000 });
+      const r = await runCli(
+        [
+          'verify',
+          'cntk/mnist-8',
+          'caffe2/light-shufflenet',
+          'tensorflow/keras-dense-tf2onnx',
+          '--backend',
+          'all',
+          '--json',
+          '-q',
+          '--iterations',
+          '2',
+          '--evidence-dir',
+          dir,
+        ],
+        { timeoutMs: 590_000 },
+      );
       const run = JSON.parse(r.stdout) as VerifyRun;
       expect(r.code, r.stderr).toBe(0);
       expect(run.results).toHaveLength(15);
@@ -54,7 +71,10 @@ describe('all backends', () => {
   }, 600_000); // software WebGPU on a loaded 2-core machine: minutes, not seconds
 
   it('with CHROME_PATH pointing at nothing the browser backends are unavailable with the fix, and the others run', async () => {
-    const r = await runCli(['verify', 'cntk/mnist-8', '--backend', 'all', '--json', '-q', '--no-evidence'], { env: { CHROME_PATH: '/nonexistent/chromium' }, timeoutMs: 120_000 });
+    const r = await runCli(['verify', 'cntk/mnist-8', '--backend', 'all', '--json', '-q', '--no-evidence'], {
+      env: { CHROME_PATH: '/nonexistent/chromium' },
+      timeoutMs: 120_000,
+    });
     expect(r.code).toBe(0);
     const run = JSON.parse(r.stdout) as VerifyRun;
     for (const id of ['browser-wasm', 'browser-webgpu']) {
@@ -64,13 +84,29 @@ describe('all backends', () => {
     }
     expect(run.results.map((x) => x.backend).sort()).toEqual(['cpu', 'wasm', 'webgpu']);
     expect(r.stderr).toMatch(/backend browser-wasm unavailable/);
-    const only = await runCli(['verify', 'cntk/mnist-8', '--backend', 'browser-wasm', '--no-evidence'], { env: { CHROME_PATH: '/nonexistent/chromium' } });
+    const only = await runCli(['verify', 'cntk/mnist-8', '--backend', 'browser-wasm', '--no-evidence'], {
+      env: { CHROME_PATH: '/nonexistent/chromium' },
+    });
     expect(only.code).toBe(2);
     expect(only.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('a model that hangs the runtime is reported as timeout and the run goes on', async () => {
-    const r = await runCli(['verify', 'test/fixtures/hang/forever.onnx', 'cntk/mnist-8', '--backend', 'cpu', '--timeout', '3', '--json', '-q', '--no-evidence'], { timeoutMs: 60_000 });
+    const r = await runCli(
+      [
+        'verify',
+        'test/fixtures/hang/forever.onnx',
+        'cntk/mnist-8',
+        '--backend',
+        'cpu',
+        '--timeout',
+        '3',
+        '--json',
+        '-q',
+        '--no-evidence',
+      ],
+      { timeoutMs: 60_000 },
+    );
     const run = JSON.parse(r.stdout) as VerifyRun;
     expect(run.results.map((x) => x.status)).toEqual(['timeout', 'pass']);
     expect(run.results[0]!.reason).toMatch(/within 3 s/);

@@ -26,9 +26,13 @@ import { startBackends, type BackendSet } from '../src/isolation/pool.js';
 let cpuSet: BackendSet | undefined;
 const cpuRunner: ShapeRunner = async (bytes, feeds) => {
   cpuSet ??= await startBackends(['cpu']);
-  return (await cpuSet.backends.get('cpu')!.measure({ path: 'flops.onnx', bytes }, feeds, { warmup: 0, iterations: 0 }, {})).outputs;
+  return (
+    await cpuSet.backends.get('cpu')!.measure({ path: 'flops.onnx', bytes }, feeds, { warmup: 0, iterations: 0 }, {})
+  ).outputs;
 };
-afterAll(async () => { await cpuSet?.close(); });
+afterAll(async () => {
+  await cpuSet?.close();
+});
 
 const FLOAT = 1;
 const INTS = 7;
@@ -36,13 +40,33 @@ const INT = 2;
 
 type Dim = number | string;
 const vi_ = (name: string, dims: Dim[]) => ({
-  name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  name,
+  type: {
+    tensorType: {
+      elemType: FLOAT,
+      shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+    },
+  },
 });
-const init = (name: string, dims: number[]) => ({ name, dims, dataType: FLOAT, floatData: new Array(dims.reduce((a, b) => a * b, 1)).fill(0.01) });
-const feed = (dims: number[]): Tensor => ({ dtype: 'float32', dims, data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5) });
+const init = (name: string, dims: number[]) => ({
+  name,
+  dims,
+  dataType: FLOAT,
+  floatData: new Array(dims.reduce((a, b) => a * b, 1)).fill(0.01),
+});
+const feed = (dims: number[]): Tensor => ({
+  dtype: 'float32',
+  dims,
+  data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5),
+});
 
 function model(graph: object): ModelProto {
-  const bytes = onnx.ModelProto.encode({ irVersion: 8, producerName: 'test', opsetImport: [{ domain: '', version: 13 }], graph } as never).finish();
+  const bytes = onnx.ModelProto.encode({
+    irVersion: 8,
+    producerName: 'test',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph,
+  } as never).finish();
   return onnx.ModelProto.decode(bytes);
 }
 
@@ -57,7 +81,16 @@ function tinyNet(withValueInfo: boolean): ModelProto {
   return model({
     name: 'tiny',
     node: [
-      { opType: 'Conv', input: ['x', 'W', 'b'], output: ['c'], name: 'conv', attribute: [{ name: 'pads', type: INTS, ints: [1, 1, 1, 1] }, { name: 'kernel_shape', type: INTS, ints: [3, 3] }] },
+      {
+        opType: 'Conv',
+        input: ['x', 'W', 'b'],
+        output: ['c'],
+        name: 'conv',
+        attribute: [
+          { name: 'pads', type: INTS, ints: [1, 1, 1, 1] },
+          { name: 'kernel_shape', type: INTS, ints: [3, 3] },
+        ],
+      },
       { opType: 'Flatten', input: ['c'], output: ['f'], attribute: [{ name: 'axis', type: INT, i: 1 }] },
       { opType: 'Gemm', input: ['f', 'B', 'C'], output: ['g'], name: 'gemm' },
       { opType: 'MatMul', input: ['g', 'M'], output: ['y'], name: 'matmul' },
@@ -96,8 +129,18 @@ describe('FLOP estimate', () => {
     const g = model({
       name: 'g',
       node: [
-        { opType: 'ConvTranspose', input: ['x', 'W'], output: ['y'], attribute: [{ name: 'strides', type: INTS, ints: [2, 2] }] },
-        { opType: 'LSTM', input: ['s', 'Wl', 'Rl'], output: ['h'], attribute: [{ name: 'hidden_size', type: INT, i: 4 }] },
+        {
+          opType: 'ConvTranspose',
+          input: ['x', 'W'],
+          output: ['y'],
+          attribute: [{ name: 'strides', type: INTS, ints: [2, 2] }],
+        },
+        {
+          opType: 'LSTM',
+          input: ['s', 'Wl', 'Rl'],
+          output: ['h'],
+          attribute: [{ name: 'hidden_size', type: INT, i: 4 }],
+        },
       ],
       initializer: [init('W', [4, 2, 2, 2]), init('Wl', [1, 16, 3]), init('Rl', [1, 16, 4])],
       input: [vi_('x', [1, 4, 8, 8]), vi_('s', [5, 2, 3])],
@@ -131,7 +174,8 @@ describe('FLOP estimate', () => {
     const g = model({
       name: 'loop',
       node: [{ opType: 'Loop', input: ['n', ''], output: ['o'], attribute: [{ name: 'body', type: 5, g: body }] }],
-      input: [vi_('n', [1])], output: [vi_('o', [1])],
+      input: [vi_('n', [1])],
+      output: [vi_('o', [1])],
     }).graph!;
     const est = countFlops(g, staticShapes(g));
     expect(est.flops).toBe('unknown');
@@ -141,8 +185,18 @@ describe('FLOP estimate', () => {
 
 function fakeResult(times: number[], adapter: ModelResult['adapter'] = { kind: 'cpu' }): ModelResult {
   return {
-    model: 'm', path: '/m.onnx', sha256: '0'.repeat(64), producerName: 'p', producerVersion: '1', backend: adapter.kind === 'cpu' ? 'cpu' : 'webgpu', adapter,
-    status: 'pass', meetsExpectation: true, referenceKind: 'none', referenceSource: '', tolerance: { atol: 0, rtol: 0 },
+    model: 'm',
+    path: '/m.onnx',
+    sha256: '0'.repeat(64),
+    producerName: 'p',
+    producerVersion: '1',
+    backend: adapter.kind === 'cpu' ? 'cpu' : 'webgpu',
+    adapter,
+    status: 'pass',
+    meetsExpectation: true,
+    referenceKind: 'none',
+    referenceSource: '',
+    tolerance: { atol: 0, rtol: 0 },
     latency: { sessionCreateMs: 5, firstRunMs: 3, stats: latencyStats(times), peakRssBytes: 1e8 },
   };
 }
@@ -169,10 +223,29 @@ describe('bench rows', () => {
     const row = benchRow(fakeResult([1, 2, 3], { kind: 'software', vendor: 'google', architecture: 'swiftshader' }));
     expect(row.adapterLabel).toBe('software (not GPU)');
     expect(row.gflopsPerS).toBeNull();
-    const text = renderBench({
-      startedAt: '', finishedAt: '', machine: { hostname: 'h', platform: 'linux', arch: 'x64', osRelease: '', cpuModel: 'cpu', cpuCount: 2, totalMemoryBytes: 0, node: 'v20' },
-      plan: { warmup: 1, iterations: 3 }, backends: [], results: [], rows: [row], work: {}, ok: true,
-    }, { width: 200, colour: false });
+    const text = renderBench(
+      {
+        startedAt: '',
+        finishedAt: '',
+        machine: {
+          hostname: 'h',
+          platform: 'linux',
+          arch: 'x64',
+          osRelease: '',
+          cpuModel: 'cpu',
+          cpuCount: 2,
+          totalMemoryBytes: 0,
+          node: 'v20',
+        },
+        plan: { warmup: 1, iterations: 3 },
+        backends: [],
+        results: [],
+        rows: [row],
+        work: {},
+        ok: true,
+      },
+      { width: 200, colour: false },
+    );
     expect(text.split('software (not GPU)').length - 1).toBeGreaterThanOrEqual(3); // two tables + footnote
     expect(text.replace(/\s+/g, ' ')).toContain(SOFTWARE_FOOTNOTE);
   });
@@ -181,8 +254,13 @@ describe('bench rows', () => {
 /** Run `onnx-workbench bench ...` in this process and capture stdout. */
 async function runCli(args: string[]): Promise<{ stdout: string; exitCode: number }> {
   const out: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(`${a.join(' ')}\n`); });
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+    out.push(`${a.join(' ')}\n`);
+  });
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
   const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   const before = process.exitCode;
   try {
@@ -191,7 +269,9 @@ async function runCli(args: string[]): Promise<{ stdout: string; exitCode: numbe
     await program.parseAsync(['node', 'onnx-workbench', 'bench', ...args]);
     return { stdout: out.join(''), exitCode: Number(process.exitCode ?? 0) };
   } finally {
-    log.mockRestore(); write.mockRestore(); err.mockRestore();
+    log.mockRestore();
+    write.mockRestore();
+    err.mockRestore();
     process.exitCode = before;
   }
 }
@@ -203,7 +283,19 @@ describe('bench command on cntk/mnist-8', () => {
 
   it('cpu + wasm: rows with every statistic, and a valid bench evidence record', async () => {
     const evDir = join(dir, 'ev');
-    const { stdout, exitCode } = await runCli(['cntk/mnist-8', '--backend', 'cpu,wasm', '--warmup', '1', '--iterations', '8', '--json', '--evidence-dir', evDir, '-q']);
+    const { stdout, exitCode } = await runCli([
+      'cntk/mnist-8',
+      '--backend',
+      'cpu,wasm',
+      '--warmup',
+      '1',
+      '--iterations',
+      '8',
+      '--json',
+      '--evidence-dir',
+      evDir,
+      '-q',
+    ]);
     expect(exitCode).toBe(0);
     const run = JSON.parse(stdout) as { rows: BenchRow[]; evidence: string };
     expect(run.rows.map((r) => r.backend)).toEqual(['cpu', 'wasm']);
@@ -229,13 +321,31 @@ describe('bench command on cntk/mnist-8', () => {
   });
 
   it('CSV: a header and one row per model × backend', async () => {
-    const { stdout } = await runCli(['cntk/mnist-8', 'caffe2/light-squeezenet', '--backend', 'cpu,wasm', '--warmup', '0', '--iterations', '3', '--csv', '--no-evidence', '--no-flops', '-q']);
+    const { stdout } = await runCli([
+      'cntk/mnist-8',
+      'caffe2/light-squeezenet',
+      '--backend',
+      'cpu,wasm',
+      '--warmup',
+      '0',
+      '--iterations',
+      '3',
+      '--csv',
+      '--no-evidence',
+      '--no-flops',
+      '-q',
+    ]);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     expect(lines).toHaveLength(1 + 2 * 2);
     const rows = lines.slice(1).map((l) => l.split(','));
     for (const cells of rows) expect(cells).toHaveLength(CSV_COLUMNS.length);
-    expect(rows.map((c) => `${c[0]}@${c[1]}`)).toEqual(['cntk/mnist-8@cpu', 'cntk/mnist-8@wasm', 'caffe2/light-squeezenet@cpu', 'caffe2/light-squeezenet@wasm']);
+    expect(rows.map((c) => `${c[0]}@${c[1]}`)).toEqual([
+      'cntk/mnist-8@cpu',
+      'cntk/mnist-8@wasm',
+      'caffe2/light-squeezenet@cpu',
+      'caffe2/light-squeezenet@wasm',
+    ]);
     expect(rows.every((c) => c[CSV_COLUMNS.indexOf('n')] === '3')).toBe(true);
     expect(rows.every((c) => c[CSV_COLUMNS.indexOf('flops')] === 'unknown')).toBe(true);
     expect(rows.every((c) => c[CSV_COLUMNS.indexOf('median_ci95_low_ms')] === '')).toBe(true); // n < 6: no CI
@@ -259,7 +369,7 @@ describe('bench command on cntk/mnist-8', () => {
 });
 
 describe('peak memory per model', () => {
-  it('a process\'s peak RSS can be reset and read, so a reused worker reports each model\'s own peak', () => {
+  it("a process's peak RSS can be reset and read, so a reused worker reports each model's own peak", () => {
     // Linux /proc (CI and this project's machines): clear_refs 5 resets VmHWM to the current RSS.
     expect(resetPeakRss('self')).toBe(true);
     const before = peakRss('self')!;

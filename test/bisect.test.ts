@@ -17,13 +17,23 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 const dir = mkdtempSync(join(tmpdir(), 'bisect-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const vi = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+const vi = (name: string, dims: number[]) => ({
+  name,
+  type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+});
 
 /** x -> Mul(x, c1) -> Add(_, c2) -> Relu -> y, with c1 and c2 from Constant nodes. */
 function chain(c2: number): Uint8Array {
-  const scalar = (name: string, v: number) => ({ opType: 'Constant', name, output: [name], attribute: [{ name: 'value', type: 4, t: { dataType: 1, dims: [], floatData: [v] } }] });
+  const scalar = (name: string, v: number) => ({
+    opType: 'Constant',
+    name,
+    output: [name],
+    attribute: [{ name: 'value', type: 4, t: { dataType: 1, dims: [], floatData: [v] } }],
+  });
   return onnx.ModelProto.encode({
-    irVersion: 8, producerName: 'bisect-test', opsetImport: [{ domain: '', version: 13 }],
+    irVersion: 8,
+    producerName: 'bisect-test',
+    opsetImport: [{ domain: '', version: 13 }],
     graph: {
       name: 'chain',
       node: [
@@ -44,7 +54,9 @@ function matmulChain(): Uint8Array {
   const rand = seededRandom(7);
   const w = Float32Array.from({ length: 512 * 64 }, () => rand() * 2 - 1);
   return onnx.ModelProto.encode({
-    irVersion: 8, producerName: 'bisect-test', opsetImport: [{ domain: '', version: 13 }],
+    irVersion: 8,
+    producerName: 'bisect-test',
+    opsetImport: [{ domain: '', version: 13 }],
     graph: {
       name: 'mm',
       node: [
@@ -61,7 +73,11 @@ function matmulChain(): Uint8Array {
 
 const verifyFolder = async (folder: string, backend: 'cpu' | 'wasm', tolerance?: { atol: number; rtol: number }) => {
   const [t] = resolveTargets([folder]);
-  const run = await verify([prepareTarget(t!)], { backends: [backend], plan: { warmup: 0, iterations: 1 }, ...(tolerance ? { tolerance } : {}) });
+  const run = await verify([prepareTarget(t!)], {
+    backends: [backend],
+    plan: { warmup: 0, iterations: 1 },
+    ...(tolerance ? { tolerance } : {}),
+  });
   return run.results.find((r) => r.backend === backend)!;
 };
 
@@ -94,7 +110,9 @@ describe('bisect', () => {
 
   it('refuses a second file that is not the same graph', async () => {
     const [t] = resolveTargets([original]);
-    await expect(bisect(prepareTarget(t!), { backend: 'cpu', against: 'cpu', againstModel: 'models/cntk/mnist-8/model.onnx' })).rejects.toThrow(InputError);
+    await expect(
+      bisect(prepareTarget(t!), { backend: 'cpu', against: 'cpu', againstModel: 'models/cntk/mnist-8/model.onnx' }),
+    ).rejects.toThrow(InputError);
   });
 
   it('the CLI exits 1 and names the node when the files diverge', async () => {
@@ -113,15 +131,23 @@ describe('bisect', () => {
     expect(r.firstDivergent?.node).toBe('mm');
     expect(r.divergentNode).toMatchObject({ opType: 'MatMul', domain: 'ai.onnx', opset: 13, outputs: ['m'] });
     // Its inputs still agreed: the MatMul itself is where the sides part.
-    expect(r.divergentNode!.inputs.map((i) => [i.name, i.source, i.ok])).toEqual([['r', '#0 relu0 (Relu)', true], ['W', 'initializer', true]]);
+    expect(r.divergentNode!.inputs.map((i) => [i.name, i.source, i.ok])).toEqual([
+      ['r', '#0 relu0 (Relu)', true],
+      ['W', 'initializer', true],
+    ]);
     expect(r.extracted?.inputs).toEqual(['r']);
     expect(r.extracted?.initializers).toEqual(['W']);
-    expect(r.extracted?.checks.map((c) => [c.backend, c.ok])).toEqual([['wasm', false], ['cpu', true]]);
+    expect(r.extracted?.checks.map((c) => [c.backend, c.ok])).toEqual([
+      ['wasm', false],
+      ['cpu', true],
+    ]);
     expect(r.extracted?.commands.reproduce).toBe(`onnx-workbench verify ${out} --backend wasm --atol 0 --rtol 0`);
     const m = loadModel(join(out, 'model.onnx')).proto;
     expect(m.graph!.node!.map((n) => n.opType)).toEqual(['MatMul']);
     expect(m.graph!.input!.map((i) => i.name)).toEqual(['r']);
-    expect(existsSync(join(out, 'test_data_set_0', 'input_0.pb')) && existsSync(join(out, 'test_data_set_0', 'output_0.pb'))).toBe(true);
+    expect(
+      existsSync(join(out, 'test_data_set_0', 'input_0.pb')) && existsSync(join(out, 'test_data_set_0', 'output_0.pb')),
+    ).toBe(true);
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toMatch(/op `ai.onnx:MatMul`, opset 13/);
     const failing = await verifyFolder(out, 'wasm', tolerance);
     expect(failing.status).toBe('mismatch');
@@ -129,11 +155,18 @@ describe('bisect', () => {
     expect((await verifyFolder(out, 'cpu', tolerance)).status).toBe('pass');
   });
 
-  it('--extract with --against-model: the altered Constant as its own model mismatches the other file\'s output', async () => {
+  it("--extract with --against-model: the altered Constant as its own model mismatches the other file's output", async () => {
     const out = join(dir, 'extract-c2');
     const [t] = resolveTargets([original]);
-    const r = await bisect(prepareTarget(t!), { backend: 'cpu', against: 'cpu', againstModel: altered, extractDir: out });
-    expect(r.divergentNode?.attributes).toEqual([{ name: 'value', value: { tensor: 'float32', dims: [], values: [0.5] } }]);
+    const r = await bisect(prepareTarget(t!), {
+      backend: 'cpu',
+      against: 'cpu',
+      againstModel: altered,
+      extractDir: out,
+    });
+    expect(r.divergentNode?.attributes).toEqual([
+      { name: 'value', value: { tensor: 'float32', dims: [], values: [0.5] } },
+    ]);
     expect(r.extracted?.commands.pass).toBeUndefined();
     const result = await verifyFolder(out, 'cpu');
     expect(result.status).toBe('mismatch');
@@ -145,14 +178,16 @@ describe('bisect', () => {
     mkdirSync(busy);
     writeFileSync(join(busy, 'keep.txt'), 'mine');
     const [t] = resolveTargets([original]);
-    await expect(bisect(prepareTarget(t!), { backend: 'cpu', against: 'cpu', againstModel: altered, extractDir: busy })).rejects.toThrow(/not empty/);
+    await expect(
+      bisect(prepareTarget(t!), { backend: 'cpu', against: 'cpu', againstModel: altered, extractDir: busy }),
+    ).rejects.toThrow(/not empty/);
     expect(readFileSync(join(busy, 'keep.txt'), 'utf8')).toBe('mine');
     const noBackend = await runCli(['bisect', original, '--against-model', altered]);
     expect(noBackend.code).toBe(2);
     expect(noBackend.stderr).toMatch(/--backend/);
   });
 
-  it('the text names the default --against and the node\'s opset and attributes', async () => {
+  it("the text names the default --against and the node's opset and attributes", async () => {
     const r = await runCli(['bisect', original, '--backend', 'cpu', '--against-model', altered]);
     expect(r.stdout).toMatch(/op ai.onnx:Constant, opset 13; attributes: value=float32\[\] \(0.5\)/);
     const d = await runCli(['bisect', original, '--backend', 'cpu']);

@@ -7,7 +7,12 @@ import { readFileSync, readdirSync, mkdtempSync, mkdirSync, writeFileSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { createBrowserBackend, classifyAdapter, describeAdapter, ortWebPackageVersion } from '../src/backends/browser/backend.js';
+import {
+  createBrowserBackend,
+  classifyAdapter,
+  describeAdapter,
+  ortWebPackageVersion,
+} from '../src/backends/browser/backend.js';
 import { LocalServer } from '../src/util/localServer.js';
 import { BackendStageError, type Backend } from '../src/backends/types.js';
 import { decodeTensorProtoBytes } from '../src/tensor/tensorProto.js';
@@ -22,7 +27,11 @@ function loadMnist() {
   const modelPath = join(MNIST_DIR, 'model.onnx');
   const input = decodeTensorProtoBytes(readFileSync(join(MNIST_DIR, 'test_data_set_0', 'input_0.pb')), 'input_0.pb');
   const output = decodeTensorProtoBytes(readFileSync(join(MNIST_DIR, 'test_data_set_0', 'output_0.pb')), 'output_0.pb');
-  return { model: { path: modelPath, bytes: new Uint8Array(readFileSync(modelPath)) }, input: input.tensor, expected: output.tensor };
+  return {
+    model: { path: modelPath, bytes: new Uint8Array(readFileSync(modelPath)) },
+    input: input.tensor,
+    expected: output.tensor,
+  };
 }
 
 function maxAbsDiff(a: Tensor, b: Tensor): number {
@@ -50,7 +59,12 @@ function identityModel(tensors: { name: string; dtype: DType; dims: number[] }[]
     opsetImport: [{ domain: '', version: 13 }],
     graph: {
       name: 'roundtrip',
-      node: tensors.map((t) => ({ opType: 'Identity', input: [t.name], output: [`${t.name}_out`], name: `id_${t.name}` })),
+      node: tensors.map((t) => ({
+        opType: 'Identity',
+        input: [t.name],
+        output: [`${t.name}_out`],
+        name: `id_${t.name}`,
+      })),
       input: tensors.map((t) => valueInfo(t.name, t.dtype, t.dims)),
       output: tensors.map((t) => valueInfo(`${t.name}_out`, t.dtype, t.dims)),
     },
@@ -81,7 +95,9 @@ function foreverModel(): Uint8Array {
         { name: 'M', dataType: 7, dims: [], int64Data: [1e15] },
         { name: 'c', dataType: 9, dims: [], int32Data: [1] },
       ],
-      node: [{ opType: 'Loop', input: ['M', 'c', 'x'], output: ['y'], attribute: [{ name: 'body', type: 5, g: body }] }],
+      node: [
+        { opType: 'Loop', input: ['M', 'c', 'x'], output: ['y'], attribute: [{ name: 'body', type: 5, g: body }] },
+      ],
       input: [vi('x', 1, [1])],
       output: [vi('y', 1, [1])],
     },
@@ -119,199 +135,319 @@ describe('browser-wasm', () => {
   const backend = track(createBrowserBackend('browser-wasm'));
   const mnist = loadMnist();
 
-  it('is available', async () => {
-    expect(await backend.checkAvailable()).toEqual({ available: true });
-  }, TEST_TIMEOUT);
+  it(
+    'is available',
+    async () => {
+      expect(await backend.checkAvailable()).toEqual({ available: true });
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('runs mnist-8 and matches the reference output', async () => {
-    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 1, iterations: 5 }, {});
-    const out = m.outputs.get('Plus214_Output_0');
-    expect(out).toBeDefined();
-    expect(out!.dtype).toBe('float32');
-    expect(out!.dims).toEqual([1, 10]);
-    expect(maxAbsDiff(out!, mnist.expected)).toBeLessThan(1e-3);
-    expect(m.sessionCreateMs).toBeGreaterThan(0);
-    expect(m.firstRunMs).toBeGreaterThan(0);
-    expect(m.timesMs).toHaveLength(5);
-    for (const t of m.timesMs) expect(t).toBeGreaterThan(0);
-  }, TEST_TIMEOUT);
+  it(
+    'runs mnist-8 and matches the reference output',
+    async () => {
+      const m = await backend.measure(
+        mnist.model,
+        new Map([['Input3', mnist.input]]),
+        { warmup: 1, iterations: 5 },
+        {},
+      );
+      const out = m.outputs.get('Plus214_Output_0');
+      expect(out).toBeDefined();
+      expect(out!.dtype).toBe('float32');
+      expect(out!.dims).toEqual([1, 10]);
+      expect(maxAbsDiff(out!, mnist.expected)).toBeLessThan(1e-3);
+      expect(m.sessionCreateMs).toBeGreaterThan(0);
+      expect(m.firstRunMs).toBeGreaterThan(0);
+      expect(m.timesMs).toHaveLength(5);
+      for (const t of m.timesMs) expect(t).toBeGreaterThan(0);
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('stops timed runs at maxDurationMs (but runs at least once)', async () => {
-    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 100_000, maxDurationMs: 1 }, {});
-    expect(m.timesMs.length).toBeGreaterThanOrEqual(1);
-    expect(m.timesMs.length).toBeLessThan(100_000);
-  }, TEST_TIMEOUT);
+  it(
+    'stops timed runs at maxDurationMs (but runs at least once)',
+    async () => {
+      const m = await backend.measure(
+        mnist.model,
+        new Map([['Input3', mnist.input]]),
+        { warmup: 0, iterations: 100_000, maxDurationMs: 1 },
+        {},
+      );
+      expect(m.timesMs.length).toBeGreaterThanOrEqual(1);
+      expect(m.timesMs.length).toBeLessThan(100_000);
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('describes onnxruntime-web on WASM in a cross-origin isolated page', async () => {
-    const d = await backend.describe();
-    expect(d.backend).toBe('browser-wasm');
-    expect(d.runtime).toBe('onnxruntime-web');
-    expect(d.runtimeVersion).toBe(ortWebPackageVersion());
-    expect(d.runtimeVersion).toMatch(/^\d+\.\d+\.\d+/);
-    expect(d.executionProvider).toBe('wasm');
-    expect(d.adapter.kind).toBe('cpu');
-    expect(d.userAgent).toMatch(/Chrome\//);
-    expect(d.details?.crossOriginIsolated).toBe(true);
-    expect(d.details?.wasmThreads).toBeGreaterThanOrEqual(1);
-  }, TEST_TIMEOUT);
+  it(
+    'describes onnxruntime-web on WASM in a cross-origin isolated page',
+    async () => {
+      const d = await backend.describe();
+      expect(d.backend).toBe('browser-wasm');
+      expect(d.runtime).toBe('onnxruntime-web');
+      expect(d.runtimeVersion).toBe(ortWebPackageVersion());
+      expect(d.runtimeVersion).toMatch(/^\d+\.\d+\.\d+/);
+      expect(d.executionProvider).toBe('wasm');
+      expect(d.adapter.kind).toBe('cpu');
+      expect(d.userAgent).toMatch(/Chrome\//);
+      expect(d.details?.crossOriginIsolated).toBe(true);
+      expect(d.details?.wasmThreads).toBeGreaterThanOrEqual(1);
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('applies options.threads to onnxruntime-web', async () => {
-    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 1 }, { threads: 1 });
-    expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
-    expect((await backend.describe()).details?.wasmThreads).toBe(1);
-  }, TEST_TIMEOUT);
+  it(
+    'applies options.threads to onnxruntime-web',
+    async () => {
+      const m = await backend.measure(
+        mnist.model,
+        new Map([['Input3', mnist.input]]),
+        { warmup: 0, iterations: 1 },
+        { threads: 1 },
+      );
+      expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
+      expect((await backend.describe()).details?.wasmThreads).toBe(1);
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('passes int64, float16, bool, uint8 and float64 tensors through the page without changing a bit', async () => {
-    const specs = [
-      { name: 'i64', dtype: 'int64' as const, dims: [2, 3] },
-      { name: 'f16', dtype: 'float16' as const, dims: [8] },
-      { name: 'b', dtype: 'bool' as const, dims: [4] },
-      { name: 'u8', dtype: 'uint8' as const, dims: [3] },
-      { name: 'f64', dtype: 'float64' as const, dims: [4] },
-    ];
-    const feeds: Record<string, Tensor> = {
-      // Values past 2^53 and the int64 extremes: lossy through JS numbers, exact as bytes.
-      i64: { dtype: 'int64', dims: [2, 3], data: new BigInt64Array([9223372036854775807n, -9223372036854775808n, 9007199254740993n, -1n, 0n, 123456789012345678n]) },
-      // +0, -0, 1.0, max half, smallest subnormal, +inf, a NaN with payload, -2.5
-      f16: { dtype: 'float16', dims: [8], data: new Uint16Array([0x0000, 0x8000, 0x3c00, 0x7bff, 0x0001, 0x7c00, 0x7e01, 0xc100]) },
-      b: { dtype: 'bool', dims: [4], data: new Uint8Array([1, 0, 1, 1]) },
-      u8: { dtype: 'uint8', dims: [3], data: new Uint8Array([0, 128, 255]) },
-      f64: { dtype: 'float64', dims: [4], data: new Float64Array([Math.PI, -0, 1e-310, Number.MAX_VALUE]) },
-    };
-    const model = { path: 'roundtrip.onnx', bytes: identityModel(specs) };
-    const m = await backend.measure(model, new Map(Object.entries(feeds)), { warmup: 0, iterations: 1 }, {});
-    for (const s of specs) {
-      const out = m.outputs.get(`${s.name}_out`);
-      expect(out, s.name).toBeDefined();
-      expect(out!.dtype).toBe(s.dtype);
-      expect(out!.dims).toEqual(s.dims);
-      expect(bytesOf(out!).equals(bytesOf(feeds[s.name]!)), `${s.name} bytes`).toBe(true);
-    }
-    expect(m.outputs.get('i64_out')!.data).toBeInstanceOf(BigInt64Array);
-    expect(m.outputs.get('f16_out')!.data).toBeInstanceOf(Uint16Array);
-  }, TEST_TIMEOUT);
+  it(
+    'passes int64, float16, bool, uint8 and float64 tensors through the page without changing a bit',
+    async () => {
+      const specs = [
+        { name: 'i64', dtype: 'int64' as const, dims: [2, 3] },
+        { name: 'f16', dtype: 'float16' as const, dims: [8] },
+        { name: 'b', dtype: 'bool' as const, dims: [4] },
+        { name: 'u8', dtype: 'uint8' as const, dims: [3] },
+        { name: 'f64', dtype: 'float64' as const, dims: [4] },
+      ];
+      const feeds: Record<string, Tensor> = {
+        // Values past 2^53 and the int64 extremes: lossy through JS numbers, exact as bytes.
+        i64: {
+          dtype: 'int64',
+          dims: [2, 3],
+          data: new BigInt64Array([
+            9223372036854775807n,
+            -9223372036854775808n,
+            9007199254740993n,
+            -1n,
+            0n,
+            123456789012345678n,
+          ]),
+        },
+        // +0, -0, 1.0, max half, smallest subnormal, +inf, a NaN with payload, -2.5
+        f16: {
+          dtype: 'float16',
+          dims: [8],
+          data: new Uint16Array([0x0000, 0x8000, 0x3c00, 0x7bff, 0x0001, 0x7c00, 0x7e01, 0xc100]),
+        },
+        b: { dtype: 'bool', dims: [4], data: new Uint8Array([1, 0, 1, 1]) },
+        u8: { dtype: 'uint8', dims: [3], data: new Uint8Array([0, 128, 255]) },
+        f64: { dtype: 'float64', dims: [4], data: new Float64Array([Math.PI, -0, 1e-310, Number.MAX_VALUE]) },
+      };
+      const model = { path: 'roundtrip.onnx', bytes: identityModel(specs) };
+      const m = await backend.measure(model, new Map(Object.entries(feeds)), { warmup: 0, iterations: 1 }, {});
+      for (const s of specs) {
+        const out = m.outputs.get(`${s.name}_out`);
+        expect(out, s.name).toBeDefined();
+        expect(out!.dtype).toBe(s.dtype);
+        expect(out!.dims).toEqual(s.dims);
+        expect(bytesOf(out!).equals(bytesOf(feeds[s.name]!)), `${s.name} bytes`).toBe(true);
+      }
+      expect(m.outputs.get('i64_out')!.data).toBeInstanceOf(BigInt64Array);
+      expect(m.outputs.get('f16_out')!.data).toBeInstanceOf(Uint16Array);
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('reports a model that cannot be loaded as a load error, with onnxruntime\'s message', async () => {
-    const bad = { path: 'bad.onnx', bytes: new TextEncoder().encode('this is not an ONNX model') };
-    const err = await backend.measure(bad, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BackendStageError);
-    expect((err as BackendStageError).stage).toBe('load');
-    expect((err as BackendStageError).message.length).toBeGreaterThan(0);
-  }, TEST_TIMEOUT);
+  it(
+    "reports a model that cannot be loaded as a load error, with onnxruntime's message",
+    async () => {
+      const bad = { path: 'bad.onnx', bytes: new TextEncoder().encode('this is not an ONNX model') };
+      const err = await backend
+        .measure(bad, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 1 }, {})
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BackendStageError);
+      expect((err as BackendStageError).stage).toBe('load');
+      expect((err as BackendStageError).message.length).toBeGreaterThan(0);
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('reports a bad input as a run error, and keeps working afterwards', async () => {
-    const wrong: Tensor = { dtype: 'float32', dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) };
-    const err = await backend.measure(mnist.model, new Map([['Input3', wrong]]), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BackendStageError);
-    expect((err as BackendStageError).stage).toBe('run');
-    expect((err as BackendStageError).message).toMatch(/dimension|shape/i);
-    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 1 }, {});
-    expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
-  }, TEST_TIMEOUT);
+  it(
+    'reports a bad input as a run error, and keeps working afterwards',
+    async () => {
+      const wrong: Tensor = { dtype: 'float32', dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) };
+      const err = await backend
+        .measure(mnist.model, new Map([['Input3', wrong]]), { warmup: 0, iterations: 1 }, {})
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BackendStageError);
+      expect((err as BackendStageError).stage).toBe('run');
+      expect((err as BackendStageError).message).toMatch(/dimension|shape/i);
+      const m = await backend.measure(
+        mnist.model,
+        new Map([['Input3', mnist.input]]),
+        { warmup: 0, iterations: 1 },
+        {},
+      );
+      expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 describe('browser timeouts', () => {
-  it('a run that never ends is a timeout after the time limit, and the next model still runs', async () => {
-    const backend = track(createBrowserBackend('browser-wasm', 'browser-wasm', { timeoutMs: 10_000 }));
-    const x: Tensor = { dtype: 'float32', dims: [1], data: new Float32Array([1]) };
-    const started = Date.now();
-    const err = await backend.measure({ path: 'forever.onnx', bytes: foreverModel() }, new Map([['x', x]]), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BackendStageError);
-    expect((err as BackendStageError).stage).toBe('timeout');
-    expect((err as BackendStageError).message).toMatch(/timed out after 10000 ms/);
-    expect(Date.now() - started).toBeLessThan(60_000);
-    const mnist = loadMnist();
-    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 1 }, {});
-    expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
-    await backend.close();
-  }, TEST_TIMEOUT);
+  it(
+    'a run that never ends is a timeout after the time limit, and the next model still runs',
+    async () => {
+      const backend = track(createBrowserBackend('browser-wasm', 'browser-wasm', { timeoutMs: 10_000 }));
+      const x: Tensor = { dtype: 'float32', dims: [1], data: new Float32Array([1]) };
+      const started = Date.now();
+      const err = await backend
+        .measure({ path: 'forever.onnx', bytes: foreverModel() }, new Map([['x', x]]), { warmup: 0, iterations: 1 }, {})
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BackendStageError);
+      expect((err as BackendStageError).stage).toBe('timeout');
+      expect((err as BackendStageError).message).toMatch(/timed out after 10000 ms/);
+      expect(Date.now() - started).toBeLessThan(60_000);
+      const mnist = loadMnist();
+      const m = await backend.measure(
+        mnist.model,
+        new Map([['Input3', mnist.input]]),
+        { warmup: 0, iterations: 1 },
+        {},
+      );
+      expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
+      await backend.close();
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 describe('a browser killed under a model', () => {
-  it('is a run error (a runtime failure), not a load error, and the next model still runs', async () => {
-    const backend = track(createBrowserBackend('browser-wasm', 'browser-wasm', { timeoutMs: 60_000 }));
-    const x: Tensor = { dtype: 'float32', dims: [1], data: new Float32Array([1]) };
-    const before = new Set(liveChromiumChildren());
-    expect((await backend.checkAvailable()).available).toBe(true);
-    const pending = backend.measure({ path: 'forever.onnx', bytes: foreverModel() }, new Map([['x', x]]), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 3000));
-    const pids = liveChromiumChildren().filter((p) => !before.has(p));
-    expect(pids.length).toBeGreaterThan(0);
-    for (const pid of pids) process.kill(pid, 'SIGKILL');
-    const err = await pending;
-    expect(err).toBeInstanceOf(BackendStageError);
-    expect((err as BackendStageError).stage).toBe('run');
-    expect((err as BackendStageError).message).toMatch(/browser/);
-    const mnist = loadMnist();
-    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 1 }, {});
-    expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
-    await backend.close();
-  }, TEST_TIMEOUT);
+  it(
+    'is a run error (a runtime failure), not a load error, and the next model still runs',
+    async () => {
+      const backend = track(createBrowserBackend('browser-wasm', 'browser-wasm', { timeoutMs: 60_000 }));
+      const x: Tensor = { dtype: 'float32', dims: [1], data: new Float32Array([1]) };
+      const before = new Set(liveChromiumChildren());
+      expect((await backend.checkAvailable()).available).toBe(true);
+      const pending = backend
+        .measure({ path: 'forever.onnx', bytes: foreverModel() }, new Map([['x', x]]), { warmup: 0, iterations: 1 }, {})
+        .catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 3000));
+      const pids = liveChromiumChildren().filter((p) => !before.has(p));
+      expect(pids.length).toBeGreaterThan(0);
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      const err = await pending;
+      expect(err).toBeInstanceOf(BackendStageError);
+      expect((err as BackendStageError).stage).toBe('run');
+      expect((err as BackendStageError).message).toMatch(/browser/);
+      const mnist = loadMnist();
+      const m = await backend.measure(
+        mnist.model,
+        new Map([['Input3', mnist.input]]),
+        { warmup: 0, iterations: 1 },
+        {},
+      );
+      expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
+      await backend.close();
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 describe('browser-webgpu', () => {
   const backend = track(createBrowserBackend('browser-webgpu'));
   const mnist = loadMnist();
 
-  it('is available (hardware GPU or SwiftShader)', async () => {
-    expect(await backend.checkAvailable()).toEqual({ available: true });
-  }, TEST_TIMEOUT);
+  it(
+    'is available (hardware GPU or SwiftShader)',
+    async () => {
+      expect(await backend.checkAvailable()).toEqual({ available: true });
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('runs mnist-8 and matches the reference output', async () => {
-    const m = await backend.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 1, iterations: 3 }, {});
-    const out = m.outputs.get('Plus214_Output_0');
-    expect(out).toBeDefined();
-    expect(out!.dims).toEqual([1, 10]);
-    expect(maxAbsDiff(out!, mnist.expected)).toBeLessThan(1e-3);
-    expect(m.timesMs).toHaveLength(3);
-    expect(m.sessionCreateMs).toBeGreaterThan(0);
-  }, TEST_TIMEOUT);
+  it(
+    'runs mnist-8 and matches the reference output',
+    async () => {
+      const m = await backend.measure(
+        mnist.model,
+        new Map([['Input3', mnist.input]]),
+        { warmup: 1, iterations: 3 },
+        {},
+      );
+      const out = m.outputs.get('Plus214_Output_0');
+      expect(out).toBeDefined();
+      expect(out!.dims).toEqual([1, 10]);
+      expect(maxAbsDiff(out!, mnist.expected)).toBeLessThan(1e-3);
+      expect(m.timesMs).toHaveLength(3);
+      expect(m.sessionCreateMs).toBeGreaterThan(0);
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('describes the WebGPU adapter and says software for SwiftShader', async () => {
-    const d = await backend.describe();
-    expect(d.backend).toBe('browser-webgpu');
-    expect(d.runtime).toBe('onnxruntime-web');
-    expect(d.runtimeVersion).toBe(ortWebPackageVersion());
-    expect(d.executionProvider).toBe('webgpu');
-    expect(d.userAgent).toMatch(/Chrome\//);
-    expect(['software', 'hardware']).toContain(d.adapter.kind);
-    if (d.details?.webgpuAdapterFlag === 'swiftshader') {
-      expect(d.adapter.kind).toBe('software');
-      expect(d.adapter.architecture).toMatch(/swiftshader/i);
-      expect(d.adapter.description).toMatch(/software WebGPU in Chromium/);
-    } else {
-      expect(d.details?.webgpuAdapterFlag).toBe('none');
-    }
-  }, TEST_TIMEOUT);
+  it(
+    'describes the WebGPU adapter and says software for SwiftShader',
+    async () => {
+      const d = await backend.describe();
+      expect(d.backend).toBe('browser-webgpu');
+      expect(d.runtime).toBe('onnxruntime-web');
+      expect(d.runtimeVersion).toBe(ortWebPackageVersion());
+      expect(d.executionProvider).toBe('webgpu');
+      expect(d.userAgent).toMatch(/Chrome\//);
+      expect(['software', 'hardware']).toContain(d.adapter.kind);
+      if (d.details?.webgpuAdapterFlag === 'swiftshader') {
+        expect(d.adapter.kind).toBe('software');
+        expect(d.adapter.architecture).toMatch(/swiftshader/i);
+        expect(d.adapter.description).toMatch(/software WebGPU in Chromium/);
+      } else {
+        expect(d.details?.webgpuAdapterFlag).toBe('none');
+      }
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('reports a model that cannot be loaded as a load error', async () => {
-    const bad = { path: 'bad.onnx', bytes: new Uint8Array([0x08, 0x07, 0xff, 0xff, 0xff]) };
-    const err = await backend.measure(bad, new Map(), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BackendStageError);
-    expect((err as BackendStageError).stage).toBe('load');
-  }, TEST_TIMEOUT);
+  it(
+    'reports a model that cannot be loaded as a load error',
+    async () => {
+      const bad = { path: 'bad.onnx', bytes: new Uint8Array([0x08, 0x07, 0xff, 0xff, 0xff]) };
+      const err = await backend.measure(bad, new Map(), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BackendStageError);
+      expect((err as BackendStageError).stage).toBe('load');
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 describe('browser-webgpu without any adapter', () => {
-  it('is unavailable with a reason and a fix when Chromium has no GPU process at all', async () => {
-    const saved = process.env.ONNX_WORKBENCH_CHROMIUM_ARGS;
-    process.env.ONNX_WORKBENCH_CHROMIUM_ARGS = '--disable-gpu --disable-software-rasterizer';
-    try {
-      const backend = track(createBrowserBackend('browser-webgpu'));
-      const a = await backend.checkAvailable();
-      expect(a.available).toBe(false);
-      expect(a.reason).toMatch(/no SwiftShader WebGPU adapter/);
-      expect(a.fix).toMatch(/apt-get install chromium/);
-      expect(a.fix).toMatch(/GPU drivers/);
-      const err = await backend.measure(loadMnist().model, new Map(), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(BackendStageError);
-      expect((err as BackendStageError).stage).toBe('load');
-      await backend.close();
-    } finally {
-      if (saved === undefined) delete process.env.ONNX_WORKBENCH_CHROMIUM_ARGS;
-      else process.env.ONNX_WORKBENCH_CHROMIUM_ARGS = saved;
-    }
-  }, TEST_TIMEOUT);
+  it(
+    'is unavailable with a reason and a fix when Chromium has no GPU process at all',
+    async () => {
+      const saved = process.env.ONNX_WORKBENCH_CHROMIUM_ARGS;
+      process.env.ONNX_WORKBENCH_CHROMIUM_ARGS = '--disable-gpu --disable-software-rasterizer';
+      try {
+        const backend = track(createBrowserBackend('browser-webgpu'));
+        const a = await backend.checkAvailable();
+        expect(a.available).toBe(false);
+        expect(a.reason).toMatch(/no SwiftShader WebGPU adapter/);
+        expect(a.fix).toMatch(/apt-get install chromium/);
+        expect(a.fix).toMatch(/GPU drivers/);
+        const err = await backend
+          .measure(loadMnist().model, new Map(), { warmup: 0, iterations: 1 }, {})
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(BackendStageError);
+        expect((err as BackendStageError).stage).toBe('load');
+        await backend.close();
+      } finally {
+        if (saved === undefined) delete process.env.ONNX_WORKBENCH_CHROMIUM_ARGS;
+        else process.env.ONNX_WORKBENCH_CHROMIUM_ARGS = saved;
+      }
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 describe('adapter classification', () => {
@@ -319,48 +455,70 @@ describe('adapter classification', () => {
   it('treats SwiftShader, CPU adapters and forced SwiftShader as software', () => {
     expect(classifyAdapter({ ...base, vendor: 'google', architecture: 'swiftshader' }, false)).toBe('software');
     expect(classifyAdapter({ ...base, description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }, false)).toBe('software');
-    expect(classifyAdapter({ ...base, vendor: 'nvidia', architecture: 'ampere', isFallbackAdapter: true }, false)).toBe('software');
+    expect(classifyAdapter({ ...base, vendor: 'nvidia', architecture: 'ampere', isFallbackAdapter: true }, false)).toBe(
+      'software',
+    );
     expect(classifyAdapter({ ...base, vendor: 'nvidia', architecture: 'ampere' }, true)).toBe('software');
-    expect(classifyAdapter({ ...base, vendor: 'nvidia', architecture: 'ampere', isFallbackAdapter: false }, false)).toBe('hardware');
+    expect(
+      classifyAdapter({ ...base, vendor: 'nvidia', architecture: 'ampere', isFallbackAdapter: false }, false),
+    ).toBe('hardware');
   });
 
   it('builds a description when Chromium gives none, and keeps one it gives', () => {
-    expect(describeAdapter({ ...base, vendor: 'google', architecture: 'swiftshader' }, 'software'))
-      .toEqual({ kind: 'software', vendor: 'google', architecture: 'swiftshader', device: '', description: 'google swiftshader (software WebGPU in Chromium, on the CPU)' });
-    expect(describeAdapter({ ...base, vendor: 'nvidia', architecture: 'ampere' }, 'hardware').description).toBe('nvidia ampere');
-    expect(describeAdapter({ ...base, description: 'NVIDIA GeForce RTX 3060' }, 'hardware').description).toBe('NVIDIA GeForce RTX 3060');
+    expect(describeAdapter({ ...base, vendor: 'google', architecture: 'swiftshader' }, 'software')).toEqual({
+      kind: 'software',
+      vendor: 'google',
+      architecture: 'swiftshader',
+      device: '',
+      description: 'google swiftshader (software WebGPU in Chromium, on the CPU)',
+    });
+    expect(describeAdapter({ ...base, vendor: 'nvidia', architecture: 'ampere' }, 'hardware').description).toBe(
+      'nvidia ampere',
+    );
+    expect(describeAdapter({ ...base, description: 'NVIDIA GeForce RTX 3060' }, 'hardware').description).toBe(
+      'NVIDIA GeForce RTX 3060',
+    );
     expect(describeAdapter(base, 'hardware').description).toBe('unnamed adapter');
   });
 });
 
 describe('missing Chromium', () => {
-  it('CHROME_PATH=/nonexistent is unavailable with a fix, and measure is a load error', async () => {
-    const saved = process.env.CHROME_PATH;
-    process.env.CHROME_PATH = '/nonexistent';
-    try {
-      for (const id of ['browser-wasm', 'browser-webgpu'] as const) {
-        const backend = track(createBrowserBackend(id));
-        const a = await backend.checkAvailable();
-        expect(a.available).toBe(false);
-        expect(a.reason).toBe('Chromium not found at /nonexistent');
-        expect(a.fix).toMatch(/apt-get install chromium/);
-        expect(a.fix).toMatch(/CHROME_PATH/);
-        const { model, input } = loadMnist();
-        const err = await backend.measure(model, new Map([['Input3', input]]), { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(BackendStageError);
-        expect((err as BackendStageError).stage).toBe('load');
-        expect((err as BackendStageError).message).toMatch(/Chromium not found at \/nonexistent/);
-        await backend.close();
+  it(
+    'CHROME_PATH=/nonexistent is unavailable with a fix, and measure is a load error',
+    async () => {
+      const saved = process.env.CHROME_PATH;
+      process.env.CHROME_PATH = '/nonexistent';
+      try {
+        for (const id of ['browser-wasm', 'browser-webgpu'] as const) {
+          const backend = track(createBrowserBackend(id));
+          const a = await backend.checkAvailable();
+          expect(a.available).toBe(false);
+          expect(a.reason).toBe('Chromium not found at /nonexistent');
+          expect(a.fix).toMatch(/apt-get install chromium/);
+          expect(a.fix).toMatch(/CHROME_PATH/);
+          const { model, input } = loadMnist();
+          const err = await backend
+            .measure(model, new Map([['Input3', input]]), { warmup: 0, iterations: 1 }, {})
+            .catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(BackendStageError);
+          expect((err as BackendStageError).stage).toBe('load');
+          expect((err as BackendStageError).message).toMatch(/Chromium not found at \/nonexistent/);
+          await backend.close();
+        }
+      } finally {
+        if (saved === undefined) delete process.env.CHROME_PATH;
+        else process.env.CHROME_PATH = saved;
       }
-    } finally {
-      if (saved === undefined) delete process.env.CHROME_PATH;
-      else process.env.CHROME_PATH = saved;
-    }
-  }, TEST_TIMEOUT);
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 describe('local server', () => {
-  function get(origin: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  function get(
+    origin: string,
+    path: string,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
     return new Promise((resolve, reject) => {
       // node:http sends the path as given (no normalization), like a hostile client would.
       const req = request(`${origin}${path}`, { method: 'GET' }, (res) => {
@@ -396,8 +554,21 @@ describe('local server', () => {
       expect(page.headers['content-type']).toMatch(/text\/html/);
       expect((await get(origin, '/sub/a.js')).status).toBe(200);
 
-      for (const bad of ['/../outside.html', '/sub/../../outside.html', '/%2e%2e/outside.html', '/sub/%2E%2E/%2e%2e/outside.html',
-        '/..%2foutside.html', '/..%5coutside.html', '/link.html', '/secret.txt', '/sub', '/sub/', '/', '/page.html%00.js', '/%ZZ']) {
+      for (const bad of [
+        '/../outside.html',
+        '/sub/../../outside.html',
+        '/%2e%2e/outside.html',
+        '/sub/%2E%2E/%2e%2e/outside.html',
+        '/..%2foutside.html',
+        '/..%5coutside.html',
+        '/link.html',
+        '/secret.txt',
+        '/sub',
+        '/sub/',
+        '/',
+        '/page.html%00.js',
+        '/%ZZ',
+      ]) {
         const r = await get(origin, bad);
         expect(r.status, bad).toBe(404);
         expect(r.body).not.toContain('secret');
@@ -418,13 +589,17 @@ describe('local server', () => {
 });
 
 describe('cleanup', () => {
-  it('close() leaves no Chromium process behind', async () => {
-    const backend = track(createBrowserBackend('browser-webgpu'));
-    expect(await backend.checkAvailable()).toEqual({ available: true });
-    expect(liveChromiumChildren().length).toBeGreaterThan(0);
-    await Promise.all(backends.map((b) => b.close()));
-    const deadline = Date.now() + 10_000;
-    while (liveChromiumChildren().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(liveChromiumChildren()).toEqual([]);
-  }, TEST_TIMEOUT);
+  it(
+    'close() leaves no Chromium process behind',
+    async () => {
+      const backend = track(createBrowserBackend('browser-webgpu'));
+      expect(await backend.checkAvailable()).toEqual({ available: true });
+      expect(liveChromiumChildren().length).toBeGreaterThan(0);
+      await Promise.all(backends.map((b) => b.close()));
+      const deadline = Date.now() + 10_000;
+      while (liveChromiumChildren().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(liveChromiumChildren()).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
 });

@@ -1,6 +1,15 @@
 /** The command line as a user runs it: `node dist/cli.js ...` (build first). */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJsonOutput, repoRoot, runCli, type CliResult } from './helpers/cli.js';
@@ -17,7 +26,9 @@ beforeAll(() => {
   // Never let a test write evidence into the repository.
   env = { ONNX_WORKBENCH_EVIDENCE: join(tmp, 'default-evidence') };
 });
-afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 const cli = (args: string[]) => runCli(args, { env, timeoutMs: 60_000 });
 
@@ -37,7 +48,10 @@ function perturbedMnist(): string {
   mkdirSync(set, { recursive: true });
   copyFileSync(join(repoRoot, 'models/cntk/mnist-8/model.onnx'), join(dir, 'model.onnx'));
   copyFileSync(join(repoRoot, 'models/cntk/mnist-8/test_data_set_0/input_0.pb'), join(set, 'input_0.pb'));
-  const out = decodeTensorProtoBytes(readFileSync(join(repoRoot, 'models/cntk/mnist-8/test_data_set_0/output_0.pb')), 'output_0.pb');
+  const out = decodeTensorProtoBytes(
+    readFileSync(join(repoRoot, 'models/cntk/mnist-8/test_data_set_0/output_0.pb')),
+    'output_0.pb',
+  );
   const data = (out.tensor.data as Float32Array).slice();
   data[0] = data[0]! + 0.1;
   writeFileSync(join(set, 'output_0.pb'), encodeTensorProto(out.name, { ...out.tensor, data }));
@@ -48,14 +62,17 @@ describe('onnx-workbench CLI', () => {
   it('--help exits 0 and lists the commands', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['inspect', 'models', 'verify', 'backends', 'evidence', 'bisect']) expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+    for (const c of ['inspect', 'models', 'verify', 'backends', 'evidence', 'bisect'])
+      expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
     expect(r.stderr).toBe('');
   });
 
   it('--version prints the package version', async () => {
     const r = await cli(['--version']);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toBe((JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version);
+    expect(r.stdout.trim()).toBe(
+      (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version,
+    );
   });
 
   it('an unknown command or option is a usage error (exit 2)', async () => {
@@ -71,7 +88,18 @@ describe('onnx-workbench CLI', () => {
     const r = await cli(['inspect', 'models/cntk/mnist-8', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const s = parseJsonOutput<ModelSummary>(r);
-    for (const k of ['producerName', 'producerVersion', 'irVersion', 'opsets', 'inputs', 'outputs', 'opCounts', 'parameterCount', 'sizeBytes', 'sha256']) {
+    for (const k of [
+      'producerName',
+      'producerVersion',
+      'irVersion',
+      'opsets',
+      'inputs',
+      'outputs',
+      'opCounts',
+      'parameterCount',
+      'sizeBytes',
+      'sha256',
+    ]) {
       expect(s, k).toHaveProperty(k);
     }
     expect(s.producerName).toBe('CNTK');
@@ -127,8 +155,19 @@ describe('onnx-workbench CLI', () => {
   it('verify three bundled models on cpu --json: exit 0, pass/pass/load-error, evidence written', async () => {
     const evidenceDir = join(tmp, 'evidence');
     const r = await cli([
-      'verify', 'cntk/mnist-8', 'tensorflow/keras-dense-tf2onnx', 'pytorch/pytorch-converted/test_AvgPool1d',
-      '--backend', 'cpu', '--json', '--evidence-dir', evidenceDir, '--iterations', '2', '--warmup', '0',
+      'verify',
+      'cntk/mnist-8',
+      'tensorflow/keras-dense-tf2onnx',
+      'pytorch/pytorch-converted/test_AvgPool1d',
+      '--backend',
+      'cpu',
+      '--json',
+      '--evidence-dir',
+      evidenceDir,
+      '--iterations',
+      '2',
+      '--warmup',
+      '0',
     ]);
     expect(r.code, r.stderr).toBe(0);
     const run = parseJsonOutput<VerifyRun & { evidence?: string }>(r);
@@ -143,7 +182,10 @@ describe('onnx-workbench CLI', () => {
     expect(run.evidence).toBeDefined();
     expect(run.evidence!.startsWith(evidenceDir)).toBe(true);
     expect(readdirSync(evidenceDir).filter((f) => f.endsWith('.json'))).toHaveLength(1);
-    const record = JSON.parse(readFileSync(run.evidence!, 'utf8')) as { kind: string; results: { model: string; status: string }[] };
+    const record = JSON.parse(readFileSync(run.evidence!, 'utf8')) as {
+      kind: string;
+      results: { model: string; status: string }[];
+    };
     expect(record.kind).toBe('verify');
     expect(record.results.map((x) => x.status)).toEqual(['pass', 'pass', 'load-error']);
     expect(existsSync(join(tmp, 'default-evidence'))).toBe(false);
@@ -170,7 +212,19 @@ describe('onnx-workbench CLI', () => {
 
   it('verify of a mismatching copy: exit 1, the mismatch in the JSON, no evidence with --no-evidence', async () => {
     const dir = perturbedMnist();
-    const r = await cli(['verify', dir, '--backend', 'cpu', '--json', '--no-evidence', '-q', '--iterations', '1', '--warmup', '0']);
+    const r = await cli([
+      'verify',
+      dir,
+      '--backend',
+      'cpu',
+      '--json',
+      '--no-evidence',
+      '-q',
+      '--iterations',
+      '1',
+      '--warmup',
+      '0',
+    ]);
     expect(r.code, r.stderr).toBe(1);
     const run = parseJsonOutput<VerifyRun & { evidence?: string }>(r);
     expect(run.ok).toBe(false);
@@ -188,12 +242,37 @@ describe('onnx-workbench CLI', () => {
     const io = parseNpz(readFileSync(join(repoRoot, 'models/tensorflow/keras-dense-tf2onnx/io.npz')), 'io.npz');
     const npz = join(tmp, 'keras-data.npz');
     writeFileSync(npz, encodeNpz({ main_input_input: io.get('input')!, dense_1: io.get('output')! }));
-    const r = await cli(['verify', join(dir, 'model.onnx'), '--inputs', npz, '--backend', 'cpu', '--json', '--no-evidence', '-q', '--iterations', '1', '--warmup', '0']);
+    const r = await cli([
+      'verify',
+      join(dir, 'model.onnx'),
+      '--inputs',
+      npz,
+      '--backend',
+      'cpu',
+      '--json',
+      '--no-evidence',
+      '-q',
+      '--iterations',
+      '1',
+      '--warmup',
+      '0',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const run = parseJsonOutput<VerifyRun>(r);
-    expect(run.results.map((x) => [x.status, x.referenceKind, x.referenceSource])).toEqual([['pass', 'user', 'keras-data.npz']]);
+    expect(run.results.map((x) => [x.status, x.referenceKind, x.referenceSource])).toEqual([
+      ['pass', 'user', 'keras-data.npz'],
+    ]);
     // --inputs names exactly one model
-    const two = await cli(['verify', join(dir, 'model.onnx'), 'cntk/mnist-8', '--inputs', npz, '--backend', 'cpu', '--no-evidence']);
+    const two = await cli([
+      'verify',
+      join(dir, 'model.onnx'),
+      'cntk/mnist-8',
+      '--inputs',
+      npz,
+      '--backend',
+      'cpu',
+      '--no-evidence',
+    ]);
     expect(two.code).toBe(2);
     expectOneLineError(two, /--inputs applies to exactly one model/);
   });
@@ -201,7 +280,17 @@ describe('onnx-workbench CLI', () => {
   it('verify of a mismatching copy, table output: exit 1', async () => {
     const dir = join(tmp, 'mnist-perturbed');
     if (!existsSync(dir)) perturbedMnist();
-    const r = await cli(['verify', join(dir, 'model.onnx'), '--backend', 'cpu', '--no-evidence', '--iterations', '1', '--warmup', '0']);
+    const r = await cli([
+      'verify',
+      join(dir, 'model.onnx'),
+      '--backend',
+      'cpu',
+      '--no-evidence',
+      '--iterations',
+      '1',
+      '--warmup',
+      '0',
+    ]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/mismatch/);
   });

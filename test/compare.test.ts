@@ -4,8 +4,16 @@ import { latencyStats } from '../src/stats/latency.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import type { Tolerance } from '../src/models/manifest.js';
 
-const f64 = (values: number[], dims = [values.length]): Tensor => ({ dtype: 'float64', dims, data: new Float64Array(values) });
-const f32 = (values: number[], dims = [values.length]): Tensor => ({ dtype: 'float32', dims, data: new Float32Array(values) });
+const f64 = (values: number[], dims = [values.length]): Tensor => ({
+  dtype: 'float64',
+  dims,
+  data: new Float64Array(values),
+});
+const f32 = (values: number[], dims = [values.length]): Tensor => ({
+  dtype: 'float32',
+  dims,
+  data: new Float32Array(values),
+});
 const tol = (atol: number, rtol: number): Tolerance => ({ atol, rtol });
 
 describe('compareTensors: allclose semantics |a - b| <= atol + rtol * |b|', () => {
@@ -59,7 +67,11 @@ describe('compareTensors: allclose semantics |a - b| <= atol + rtol * |b|', () =
   });
 
   it('NaN against a number is a mismatch, either way round, whatever the tolerance', () => {
-    for (const [a, b] of [[NaN, 1], [1, NaN], [NaN, 0]] as [number, number][]) {
+    for (const [a, b] of [
+      [NaN, 1],
+      [1, NaN],
+      [NaN, 0],
+    ] as [number, number][]) {
       const c = compareTensors('y', f32([a, 5]), f32([b, 5]), tol(1e9, 1e9));
       expect(c.ok).toBe(false);
       expect(c.mismatches).toBe(1);
@@ -110,19 +122,39 @@ describe('compareTensors: allclose semantics |a - b| <= atol + rtol * |b|', () =
     const c = compareTensors('y', f32([1, 2]), f64([1, 2]), tol(1, 1));
     expect(c.ok).toBe(false);
     expect(c.problem).toBe('element type float32 differs from the reference float64');
-    const i = compareTensors('y', { dtype: 'int64', dims: [1], data: new BigInt64Array([1n]) }, { dtype: 'int32', dims: [1], data: new Int32Array([1]) }, tol(1, 1));
+    const i = compareTensors(
+      'y',
+      { dtype: 'int64', dims: [1], data: new BigInt64Array([1n]) },
+      { dtype: 'int32', dims: [1], data: new Int32Array([1]) },
+      tol(1, 1),
+    );
     expect(i.ok).toBe(false);
     expect(i.problem).toMatch(/int64 differs from the reference int32/);
     // bool and uint8 are interchangeable (exporters disagree on how to store bool)
-    const b = compareTensors('y', { dtype: 'bool', dims: [2], data: new Uint8Array([1, 0]) }, { dtype: 'uint8', dims: [2], data: new Uint8Array([1, 0]) }, tol(0, 0));
+    const b = compareTensors(
+      'y',
+      { dtype: 'bool', dims: [2], data: new Uint8Array([1, 0]) },
+      { dtype: 'uint8', dims: [2], data: new Uint8Array([1, 0]) },
+      tol(0, 0),
+    );
     expect(b.ok).toBe(true);
   });
 
   it('compares integer and float16 tensors by value', () => {
-    const i = compareTensors('y', { dtype: 'int64', dims: [3], data: new BigInt64Array([1n, 2n, 4n]) }, { dtype: 'int64', dims: [3], data: new BigInt64Array([1n, 2n, 3n]) }, tol(0, 0));
+    const i = compareTensors(
+      'y',
+      { dtype: 'int64', dims: [3], data: new BigInt64Array([1n, 2n, 4n]) },
+      { dtype: 'int64', dims: [3], data: new BigInt64Array([1n, 2n, 3n]) },
+      tol(0, 0),
+    );
     expect(i.mismatches).toBe(1);
     expect(i.maxAbsError).toBe(1);
-    const h = compareTensors('y', { dtype: 'float16', dims: [2], data: new Uint16Array([0x3c00, 0x4000]) }, { dtype: 'float16', dims: [2], data: new Uint16Array([0x3c00, 0x3c00]) }, tol(0, 0));
+    const h = compareTensors(
+      'y',
+      { dtype: 'float16', dims: [2], data: new Uint16Array([0x3c00, 0x4000]) },
+      { dtype: 'float16', dims: [2], data: new Uint16Array([0x3c00, 0x3c00]) },
+      tol(0, 0),
+    );
     expect(h.mismatches).toBe(1);
     expect(h.maxAbsError).toBe(1);
   });
@@ -159,21 +191,48 @@ describe('compareTensors: allclose semantics |a - b| <= atol + rtol * |b|', () =
   });
 
   it('no topK for integer outputs or high-rank tensors', () => {
-    expect(compareTensors('i', { dtype: 'int32', dims: [1, 4], data: new Int32Array([1, 2, 3, 4]) }, { dtype: 'int32', dims: [1, 4], data: new Int32Array([1, 2, 3, 4]) }, tol(0, 0)).topK).toBeUndefined();
-    expect(compareTensors('x', f32([1, 2, 3, 4], [1, 1, 2, 2]), f32([1, 2, 3, 4], [1, 1, 2, 2]), tol(0, 0)).topK).toBeUndefined();
+    expect(
+      compareTensors(
+        'i',
+        { dtype: 'int32', dims: [1, 4], data: new Int32Array([1, 2, 3, 4]) },
+        { dtype: 'int32', dims: [1, 4], data: new Int32Array([1, 2, 3, 4]) },
+        tol(0, 0),
+      ).topK,
+    ).toBeUndefined();
+    expect(
+      compareTensors('x', f32([1, 2, 3, 4], [1, 1, 2, 2]), f32([1, 2, 3, 4], [1, 1, 2, 2]), tol(0, 0)).topK,
+    ).toBeUndefined();
   });
 });
 
 describe('compareOutputs and describeMismatch', () => {
   it('passes when every reference output matches', () => {
-    const c = compareOutputs(new Map([['a', f32([1])], ['b', f32([2])], ['extra', f32([9])]]), new Map([['a', f32([1])], ['b', f32([2])]]), tol(0, 0));
+    const c = compareOutputs(
+      new Map([
+        ['a', f32([1])],
+        ['b', f32([2])],
+        ['extra', f32([9])],
+      ]),
+      new Map([
+        ['a', f32([1])],
+        ['b', f32([2])],
+      ]),
+      tol(0, 0),
+    );
     expect(c.ok).toBe(true);
     expect(c.outputs.map((o) => o.name)).toEqual(['a', 'b']);
     expect(c.missing).toEqual([]);
   });
 
   it('reports missing outputs', () => {
-    const c = compareOutputs(new Map([['a', f32([1])]]), new Map([['a', f32([1])], ['b', f32([2])]]), tol(0, 0));
+    const c = compareOutputs(
+      new Map([['a', f32([1])]]),
+      new Map([
+        ['a', f32([1])],
+        ['b', f32([2])],
+      ]),
+      tol(0, 0),
+    );
     expect(c.ok).toBe(false);
     expect(c.missing).toEqual(['b']);
     expect(describeMismatch(c)).toBe('outputs missing: b');
@@ -181,14 +240,22 @@ describe('compareOutputs and describeMismatch', () => {
 
   it('describes numeric and shape problems in one line', () => {
     const c = compareOutputs(
-      new Map([['a', f32([1, 1.5])], ['b', f32([1, 2], [2])]]),
-      new Map([['a', f32([1, 1])], ['b', f32([1, 2], [1, 2, 1, 1, 2])]]),
+      new Map([
+        ['a', f32([1, 1.5])],
+        ['b', f32([1, 2], [2])],
+      ]),
+      new Map([
+        ['a', f32([1, 1])],
+        ['b', f32([1, 2], [1, 2, 1, 1, 2])],
+      ]),
       tol(0.1, 0),
     );
     expect(c.ok).toBe(false);
     const line = describeMismatch(c);
     expect(line).not.toContain('\n');
-    expect(line).toMatch(/^a: 1\/2 elements beyond atol 0\.1 \+ rtol 0, max abs error 5\.00e-1; passes at atol 0\.5 or rtol 0\.4; b: shape \[2\] differs from the reference \[1, 2, 1, 1, 2\]$/);
+    expect(line).toMatch(
+      /^a: 1\/2 elements beyond atol 0\.1 \+ rtol 0, max abs error 5\.00e-1; passes at atol 0\.5 or rtol 0\.4; b: shape \[2\] differs from the reference \[1, 2, 1, 1, 2\]$/,
+    );
   });
 });
 
@@ -219,7 +286,9 @@ describe('comparison policy: error statistic, per-output tolerance, the toleranc
     expect(median.stat!.absError).toBe(0);
     const max = compareTensors('y', actual, ref, { atol: 0.01, rtol: 0, stat: 'max' });
     expect(max.passingTolerance!.atol).toBeCloseTo(0.3, 6);
-    expect(describeMismatch({ ok: false, outputs: [max], missing: [] })).toMatch(/^y: max abs error 3\.00e-1 and max rel error 7\.50e-2 beyond atol 0\.01 \/ rtol 0; passes at atol 0\.301 or rtol 0\.0751$/);
+    expect(describeMismatch({ ok: false, outputs: [max], missing: [] })).toMatch(
+      /^y: max abs error 3\.00e-1 and max rel error 7\.50e-2 beyond atol 0\.01 \/ rtol 0; passes at atol 0\.301 or rtol 0\.0751$/,
+    );
   });
 
   it('a NaN where the reference has a number: no tolerance passes', () => {
@@ -229,10 +298,19 @@ describe('comparison policy: error statistic, per-output tolerance, the toleranc
   });
 
   it('per-output tolerances apply to their output; the bare policy to the others', () => {
-    const outs = new Map([['a', actual], ['b', actual]]);
-    const refs = new Map([['a', ref], ['b', ref]]);
+    const outs = new Map([
+      ['a', actual],
+      ['b', actual],
+    ]);
+    const refs = new Map([
+      ['a', ref],
+      ['b', ref],
+    ]);
     const c = compareOutputs(outs, refs, { atol: 0.1, rtol: 0 }, new Map([['a', { atol: 0.5 }]]));
-    expect(c.outputs.map((o) => [o.name, o.ok, o.tolerance.atol])).toEqual([['a', true, 0.5], ['b', false, 0.1]]);
+    expect(c.outputs.map((o) => [o.name, o.ok, o.tolerance.atol])).toEqual([
+      ['a', true, 0.5],
+      ['b', false, 0.1],
+    ]);
   });
 });
 
@@ -291,7 +369,10 @@ describe('latencyStats', () => {
 
   it('the median CI contains the median and lies within [min, max], for many sizes', () => {
     let seed = 7;
-    const rand = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (const n of [2, 3, 4, 5, 7, 10, 11, 20, 33, 50, 100, 101, 500]) {
       const values = Array.from({ length: n }, () => 1 + rand() * 10);
       const s = latencyStats(values)!;
@@ -308,8 +389,12 @@ describe('latencyStats', () => {
   it('the median CI is the narrowest order-statistic pair with >= 95% exact coverage, for n >= 6', () => {
     // [x(r), x(s)] (1-based order statistics) covers the median with probability P(r <= B <= s - 1), B ~ Bin(n, 1/2).
     const cdf = (n: number, k: number) => {
-      let sum = 0, c = 1;
-      for (let i = 0; i <= k; i++) { if (i > 0) c = (c * (n - i + 1)) / i; sum += c; }
+      let sum = 0,
+        c = 1;
+      for (let i = 0; i <= k; i++) {
+        if (i > 0) c = (c * (n - i + 1)) / i;
+        sum += c;
+      }
       return sum / 2 ** n;
     };
     const problems: string[] = [];
@@ -319,10 +404,12 @@ describe('latencyStats', () => {
       const [r, s] = st.medianCI95;
       const coverage = cdf(n, s - 1) - cdf(n, r - 1);
       if (coverage < 0.95) problems.push(`n=${n}: [x(${r}), x(${s})] covers ${(coverage * 100).toFixed(1)}%`);
-      if (Math.abs(coverage - st.medianCICoverage) > 1e-9) problems.push(`n=${n}: reported coverage ${st.medianCICoverage} vs ${coverage}`);
+      if (Math.abs(coverage - st.medianCICoverage) > 1e-9)
+        problems.push(`n=${n}: reported coverage ${st.medianCICoverage} vs ${coverage}`);
       if (r + s !== n + 1) problems.push(`n=${n}: not symmetric`);
       const narrower = cdf(n, s - 2) - cdf(n, r); // [x(r+1), x(s-1)]
-      if (r + 1 <= s - 1 && narrower >= 0.95) problems.push(`n=${n}: [x(${r + 1}), x(${s - 1})] also covers ${(narrower * 100).toFixed(1)}%`);
+      if (r + 1 <= s - 1 && narrower >= 0.95)
+        problems.push(`n=${n}: [x(${r + 1}), x(${s - 1})] also covers ${(narrower * 100).toFixed(1)}%`);
     }
     expect(problems).toEqual([]);
     // Textbook values: n = 10 gives [x(2), x(9)] (97.9%), n = 100 gives [x(40), x(61)] (96.5%).
@@ -336,5 +423,4 @@ describe('latencyStats', () => {
     expect(s.medianCICoverage).toBeCloseTo(1 - 2 / 16, 12);
     expect(s.medianCICoverage).toBeLessThan(0.95);
   });
-
 });

@@ -20,7 +20,10 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const imports = (file: string) => [...readFileSync(file, 'utf8').matchAll(/(?:import|export)[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]!);
+const imports = (file: string) =>
+  [...readFileSync(file, 'utf8').matchAll(/(?:import|export)[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map(
+    (m) => m[1] ?? m[2]!,
+  );
 
 describe('worker processes', () => {
   it('run with ORT_DISABLE_TELEMETRY=1 in a private temporary folder that is removed afterwards', async () => {
@@ -45,7 +48,10 @@ describe('worker processes', () => {
   it('verify leaves the folder it runs in untouched (no evidence asked for)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'owb-cwd-'));
     try {
-      const r = await runCli(['verify', 'cntk/mnist-8', '--backend', 'cpu,wasm', '--no-evidence', '-q'], { cwd: dir, timeoutMs: 180_000 });
+      const r = await runCli(['verify', 'cntk/mnist-8', '--backend', 'cpu,wasm', '--no-evidence', '-q'], {
+        cwd: dir,
+        timeoutMs: 180_000,
+      });
       expect(r.code, r.stderr).toBe(0);
       expect(readdirSync(dir)).toEqual([]);
       expect(statSync(dir).isDirectory()).toBe(true);
@@ -56,17 +62,31 @@ describe('worker processes', () => {
 });
 
 describe('an address-space limit', () => {
-  it('is named with the limit, from any runtime\'s memory failure', () => {
-    expect(addressSpaceProblem('libonnxruntime.so.1: failed to map segment from shared object', 1024 * 1024 * 1024)).toMatch(/address-space limit \(ulimit -v\) of 1024 MiB/);
-    expect(addressSpaceProblem('RangeError: WebAssembly.Memory(): could not allocate memory', 2 ** 31)).toMatch(/2048 MiB/);
+  it("is named with the limit, from any runtime's memory failure", () => {
+    expect(
+      addressSpaceProblem('libonnxruntime.so.1: failed to map segment from shared object', 1024 * 1024 * 1024),
+    ).toMatch(/address-space limit \(ulimit -v\) of 1024 MiB/);
+    expect(addressSpaceProblem('RangeError: WebAssembly.Memory(): could not allocate memory', 2 ** 31)).toMatch(
+      /2048 MiB/,
+    );
     expect(addressSpaceProblem('Protobuf parsing failed', 2 ** 30)).toBeUndefined();
     expect(addressSpaceProblem('failed to map segment', undefined)).toBeUndefined();
   });
 
   it('makes the runtime unavailable with the limit and the fix, not "run npm ci" or a model load-error', () => {
-    const r = spawnSync('bash', ['-c', `ulimit -v 1000000; exec "${process.execPath}" "${cliPath}" verify cntk/mnist-8 --backend cpu,wasm --json --no-evidence -q`], {
-      cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_OPTIONS: '' },
-    });
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `ulimit -v 1000000; exec "${process.execPath}" "${cliPath}" verify cntk/mnist-8 --backend cpu,wasm --json --no-evidence -q`,
+      ],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, NODE_OPTIONS: '' },
+      },
+    );
     const text = `${r.stdout}\n${r.stderr}`;
     expect(text).toMatch(/address-space limit \(ulimit -v\) of 977 MiB/);
     expect(text).toMatch(/ulimit -v unlimited/);
@@ -75,23 +95,39 @@ describe('an address-space limit', () => {
   }, 180_000);
 });
 
-describe('the run path\'s structure, read from the imports', () => {
+describe("the run path's structure, read from the imports", () => {
   const src = join(repoRoot, 'src');
   const files = sourceFiles(src);
   it('only src/isolation/ imports the worker protocol or the worker process', () => {
-    const offenders = files.filter((f) => !f.startsWith(join(src, 'isolation')) && imports(f).some((i) => /isolation\/(protocol|backendWorker)\.js$/.test(i)));
+    const offenders = files.filter(
+      (f) =>
+        !f.startsWith(join(src, 'isolation')) &&
+        imports(f).some((i) => /isolation\/(protocol|backendWorker)\.js$/.test(i)),
+    );
     expect(offenders.map((f) => relative(src, f))).toEqual([]);
   });
   it('no module outside backends/ and the worker builds a backend', () => {
-    const builders = files.filter((f) => /\bdescriptor\.create\(|\.create\(\)\s*\)\)|createCpuBackend|createWasmBackend|createWebgpuBackend|createBrowserBackend/.test(readFileSync(f, 'utf8')));
-    expect(builders.map((f) => relative(src, f)).filter((f) => !f.startsWith('backends/') && f !== 'isolation/worker.ts' && f !== 'isolation/pool.ts')).toEqual([]);
+    const builders = files.filter((f) =>
+      /\bdescriptor\.create\(|\.create\(\)\s*\)\)|createCpuBackend|createWasmBackend|createWebgpuBackend|createBrowserBackend/.test(
+        readFileSync(f, 'utf8'),
+      ),
+    );
+    expect(
+      builders
+        .map((f) => relative(src, f))
+        .filter((f) => !f.startsWith('backends/') && f !== 'isolation/worker.ts' && f !== 'isolation/pool.ts'),
+    ).toEqual([]);
   });
   it('tensor/ takes its dtypes from tensor/dtype.ts, not from onnx/', () => {
-    const offenders = files.filter((f) => f.startsWith(join(src, 'tensor')) && imports(f).some((i) => /onnx\/dtypes\.js$/.test(i)));
+    const offenders = files.filter(
+      (f) => f.startsWith(join(src, 'tensor')) && imports(f).some((i) => /onnx\/dtypes\.js$/.test(i)),
+    );
     expect(offenders).toEqual([]);
   });
   it('tensor/ sits below onnx/: nothing in tensor/ imports from onnx/ (the protobuf binding is src/proto/)', () => {
-    const offenders = files.filter((f) => f.startsWith(join(src, 'tensor')) && imports(f).some((i) => /(^|\/)onnx\//.test(i)));
+    const offenders = files.filter(
+      (f) => f.startsWith(join(src, 'tensor')) && imports(f).some((i) => /(^|\/)onnx\//.test(i)),
+    );
     expect(offenders.map((f) => relative(src, f))).toEqual([]);
   });
   it('the page modules, as built, import nothing (the browser pages load them as they are)', async () => {

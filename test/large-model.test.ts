@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx, type ModelProto, type NodeProto, type TensorProto } from '../src/onnx/proto.js';
 import type { Tensor } from '../src/tensor/tensor.js';
-import { isLazy, payloadCount, payloadRefs, rawDataLength, readModelStructure, readRawData, LAZY_PAYLOAD_BYTES } from '../src/onnx/modelReader.js';
+import {
+  isLazy,
+  payloadCount,
+  payloadRefs,
+  rawDataLength,
+  readModelStructure,
+  readRawData,
+  LAZY_PAYLOAD_BYTES,
+} from '../src/onnx/modelReader.js';
 import { hashRange, readRange, fileIdentity, sameIdentity } from '../src/onnx/rangeReader.js';
 import { openModel } from '../src/onnx/openModel.js';
 import { isFileModel, openFileModel, openForRun, withUnchangedFiles, type FileModel } from '../src/onnx/fileModel.js';
@@ -22,10 +30,18 @@ import { estimateFlops } from '../src/onnx/flops.js';
 import { exposeIntermediates } from '../src/onnx/edit.js';
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'owb-large-')); });
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'owb-large-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
-const f32 = (n: number, seed: number) => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = ((i * 7 + seed) % 13) / 13; return new Uint8Array(a.buffer); };
+const f32 = (n: number, seed: number) => {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = ((i * 7 + seed) % 13) / 13;
+  return new Uint8Array(a.buffer);
+};
 
 /** x -> MatMul(W0) -> Relu -> MatMul(W1) -> ... with raw_data weights, a big Constant node in the middle. */
 function chainModel(layers: number, width: number): ModelProto {
@@ -37,7 +53,14 @@ function chainModel(layers: number, width: number): ModelProto {
     nodes.push({ opType: 'MatMul', input: [prev, `W${i}`], output: [`m${i}`], name: `mm${i}` });
     if (i === 1) {
       // A Constant node over 64 KiB: read by descending into it, not in one decode with its neighbours.
-      nodes.push({ opType: 'Constant', output: ['big'], name: 'bigconst', attribute: [{ name: 'value', type: 4, t: { dims: [width * width], dataType: 1, rawData: f32(width * width, 99) } }] });
+      nodes.push({
+        opType: 'Constant',
+        output: ['big'],
+        name: 'bigconst',
+        attribute: [
+          { name: 'value', type: 4, t: { dims: [width * width], dataType: 1, rawData: f32(width * width, 99) } },
+        ],
+      });
       nodes.push({ opType: 'Add', input: [`m${i}`, 'zero'], output: [`a${i}`], name: `add${i}` });
       inits.push({ name: 'zero', dims: [1], dataType: 1, floatData: [0] });
       prev = `a${i}`;
@@ -46,11 +69,19 @@ function chainModel(layers: number, width: number): ModelProto {
     prev = `r${i}`;
   }
   return onnx.ModelProto.create({
-    irVersion: 8, producerName: 'large-model.test', opsetImport: [{ domain: '', version: 17 }],
+    irVersion: 8,
+    producerName: 'large-model.test',
+    opsetImport: [{ domain: '', version: 17 }],
     graph: {
-      name: 'chain', node: nodes, initializer: inits,
-      input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: width }] } } } }],
-      output: [{ name: prev, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: width }] } } } }],
+      name: 'chain',
+      node: nodes,
+      initializer: inits,
+      input: [
+        { name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: width }] } } } },
+      ],
+      output: [
+        { name: prev, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: width }] } } } },
+      ],
     },
   });
 }
@@ -108,7 +139,11 @@ describe('streaming model reader', () => {
       writeFileSync(p, bytes);
       truncateSync(p, cut);
       let err: unknown;
-      try { readModelStructure(p, { chunkBytes: 4096 }); } catch (e) { err = e; }
+      try {
+        readModelStructure(p, { chunkBytes: 4096 });
+      } catch (e) {
+        err = e;
+      }
       expect(err, `cut at ${cut}`).toBeInstanceOf(InputError);
       expect((err as Error).message).toContain(p);
       expect((err as Error).message).not.toContain('\n');
@@ -143,7 +178,8 @@ describe('FLOPs from the streamed structure', () => {
     // The shape run goes to the cpu backend in its worker (never onnxruntime in this process).
     const { startBackends } = await import('../src/isolation/pool.js');
     const set = await startBackends(['cpu']);
-    const runner = async (bytes: Uint8Array, f: ReadonlyMap<string, Tensor>) => (await set.backends.get('cpu')!.measure({ path, bytes }, f, { warmup: 0, iterations: 0 }, {})).outputs;
+    const runner = async (bytes: Uint8Array, f: ReadonlyMap<string, Tensor>) =>
+      (await set.backends.get('cpu')!.measure({ path, bytes }, f, { warmup: 0, iterations: 0 }, {})).outputs;
     try {
       expect((await estimateFlops(loadModel(path).proto, feeds, { runner })).macs).toBe(3 * 64 * 64);
     } finally {
@@ -167,7 +203,11 @@ function externalModel(sub: string): { path: string; weights: string } {
   for (const t of m.graph!.initializer!) {
     if (!t.rawData || t.rawData.length <= 64) continue;
     blobs.push(t.rawData);
-    t.externalData = [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(t.rawData.length) }];
+    t.externalData = [
+      { key: 'location', value: 'weights.bin' },
+      { key: 'offset', value: String(offset) },
+      { key: 'length', value: String(t.rawData.length) },
+    ];
     t.dataLocation = 1;
     offset += t.rawData.length;
     t.rawData = new Uint8Array(0);
@@ -195,7 +235,8 @@ describe('running from files', () => {
       process.env.ONNX_WORKBENCH_INLINE_LIMIT = String(10 ** 9);
       expect(isFileModel(openForRun(path))).toBe(false);
     } finally {
-      if (old === undefined) delete process.env.ONNX_WORKBENCH_INLINE_LIMIT; else process.env.ONNX_WORKBENCH_INLINE_LIMIT = old;
+      if (old === undefined) delete process.env.ONNX_WORKBENCH_INLINE_LIMIT;
+      else process.env.ONNX_WORKBENCH_INLINE_LIMIT = old;
     }
   });
 
@@ -203,7 +244,14 @@ describe('running from files', () => {
     const { path, weights } = externalModel('ext-change');
     const m = openFileModel(path);
     let created = 0;
-    const v = await withUnchangedFiles(m.source, async () => { created++; return 'session'; }, async () => {});
+    const v = await withUnchangedFiles(
+      m.source,
+      async () => {
+        created++;
+        return 'session';
+      },
+      async () => {},
+    );
     expect(v).toBe('session');
     expect(created).toBe(1);
     // Same size, other bytes: the identity (mtime/ctime) and the hash both differ.
@@ -211,14 +259,32 @@ describe('running from files', () => {
     const bytes = readFileSync(weights);
     bytes[10] = bytes[10]! ^ 0xff;
     writeFileSync(weights, bytes);
-    await expect(withUnchangedFiles(m.source, async () => { created++; return 'session'; }, async () => {}))
-      .rejects.toThrow(/external data file 'weights.bin' .*was modified or replaced after it was validated/);
+    await expect(
+      withUnchangedFiles(
+        m.source,
+        async () => {
+          created++;
+          return 'session';
+        },
+        async () => {},
+      ),
+    ).rejects.toThrow(/external data file 'weights.bin' .*was modified or replaced after it was validated/);
     expect(created).toBe(1);
     // A change while the runtime reads: caught after creation, and the session is released.
     const n = openFileModel(path);
     let released = 0;
-    await expect(withUnchangedFiles(n.source, async () => { writeFileSync(weights, bytes.subarray(0, 100)); return 's'; }, async () => { released++; }))
-      .rejects.toThrow(/changed size/);
+    await expect(
+      withUnchangedFiles(
+        n.source,
+        async () => {
+          writeFileSync(weights, bytes.subarray(0, 100));
+          return 's';
+        },
+        async () => {
+          released++;
+        },
+      ),
+    ).rejects.toThrow(/changed size/);
     expect(released).toBe(1);
   });
 
@@ -226,7 +292,11 @@ describe('running from files', () => {
     const { path, weights } = externalModel('ext-trunc');
     truncateSync(weights, 1000);
     let err: unknown;
-    try { openForRun(path); } catch (e) { err = e; }
+    try {
+      openForRun(path);
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(/tensor 'W0'.*'weights\.bin'/);
     expect((err as Error).message).not.toContain('\n');
@@ -237,10 +307,18 @@ describe('verify of a model over the inline limit (run from its files)', () => {
   it("runs on cpu from the path with its external data, reports the worker's peak, and refuses a truncated external file with exit 2", async () => {
     const { path, weights } = externalModel('ext-verify');
     const env = { ONNX_WORKBENCH_INLINE_LIMIT: '0' };
-    const r = await runCli(['verify', path, '--backend', 'cpu,wasm', '--json', '--no-evidence', '-q', '--iterations', '1', '--warmup', '0'], { env });
+    const r = await runCli(
+      ['verify', path, '--backend', 'cpu,wasm', '--json', '--no-evidence', '-q', '--iterations', '1', '--warmup', '0'],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
-    const run = JSON.parse(r.stdout) as { results: { backend: string; status: string; latency?: { peakRssBytes?: number } }[] };
-    expect(run.results.map((x) => [x.backend, x.status])).toEqual([['cpu', 'no-reference'], ['wasm', 'pass']]);
+    const run = JSON.parse(r.stdout) as {
+      results: { backend: string; status: string; latency?: { peakRssBytes?: number } }[];
+    };
+    expect(run.results.map((x) => [x.backend, x.status])).toEqual([
+      ['cpu', 'no-reference'],
+      ['wasm', 'pass'],
+    ]);
     expect(run.results[0]!.latency!.peakRssBytes).toBeGreaterThan(0);
     truncateSync(weights, 100);
     const bad = await runCli(['verify', path, '--backend', 'cpu', '--no-evidence', '-q'], { env });

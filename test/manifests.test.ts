@@ -48,74 +48,92 @@ describe('the bundled models', () => {
 
   it('includes the models other tests rely on', () => {
     const ids = new Set(loadCatalog().map((e) => e.manifest.id));
-    for (const id of ['cntk/mnist-8', 'caffe2/light-resnet50', 'caffe2/light-squeezenet', 'pytorch/pytorch-converted/test_AvgPool1d', 'tensorflow/keras-dense-tf2onnx', 'pytorch/bidi-lstm-pt1.5', 'pytorch/fresh-gru']) {
+    for (const id of [
+      'cntk/mnist-8',
+      'caffe2/light-resnet50',
+      'caffe2/light-squeezenet',
+      'pytorch/pytorch-converted/test_AvgPool1d',
+      'tensorflow/keras-dense-tf2onnx',
+      'pytorch/bidi-lstm-pt1.5',
+      'pytorch/fresh-gru',
+    ]) {
       expect(ids.has(id), id).toBe(true);
     }
   });
 });
 
-describe.each(manifestPaths.map((p) => [relative(ROOT, join(p, '..')).split(sep).join('/'), p]))('%s', (folderId, path) => {
-  let m: ModelManifest;
+describe.each(manifestPaths.map((p) => [relative(ROOT, join(p, '..')).split(sep).join('/'), p]))(
+  '%s',
+  (folderId, path) => {
+    let m: ModelManifest;
 
-  it('validates against the manifest schema and its id is its folder path', () => {
-    m = readManifest(path);
-    expect(m.id).toBe(folderId);
-    expect(m.framework).toBe(folderId.split('/')[0]);
-  });
+    it('validates against the manifest schema and its id is its folder path', () => {
+      m = readManifest(path);
+      expect(m.id).toBe(folderId);
+      expect(m.framework).toBe(folderId.split('/')[0]);
+    });
 
-  it('its model file has the manifest sha256 and producer_name', () => {
-    m ??= readManifest(path);
-    const modelPath = join(path, '..', m.file);
-    expect(existsSync(modelPath), modelPath).toBe(true);
-    const bytes = readFileSync(modelPath);
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(m.sha256);
-    const proto = decodeModel(bytes, modelPath);
-    expect(proto.producerName ?? '').toBe(m.expectedProducer);
-  });
+    it('its model file has the manifest sha256 and producer_name', () => {
+      m ??= readManifest(path);
+      const modelPath = join(path, '..', m.file);
+      expect(existsSync(modelPath), modelPath).toBe(true);
+      const bytes = readFileSync(modelPath);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(m.sha256);
+      const proto = decodeModel(bytes, modelPath);
+      expect(proto.producerName ?? '').toBe(m.expectedProducer);
+    });
 
-  it('its reference data exists and is consistent with its kind', () => {
-    m ??= readManifest(path);
-    const dir = join(path, '..');
-    if (m.reference.format === 'none') {
-      expect(m.reference.kind).toBe('none');
-      return;
-    }
-    expect(m.reference.kind).not.toBe('none');
-    expect(m.reference.path, 'reference.path').toBeTruthy();
-    const data = join(dir, m.reference.path!);
-    expect(existsSync(data), data).toBe(true);
-    if (m.reference.format === 'test_data_set') {
-      expect(statSync(data).isDirectory()).toBe(true);
-      const files = readdirSync(data);
-      expect(files.some((f) => /^output_\d+\.pb$/.test(f)), `${data} holds output_N.pb`).toBe(true);
-      // Without inputs in the set, the manifest must say how to make them.
-      if (!files.some((f) => /^input_\d+\.pb$/.test(f))) expect(m.inputRecipe, 'inputRecipe for a set without inputs').toBeDefined();
-    } else {
-      expect(data.endsWith('.npz')).toBe(true);
-      const keys = new Set(parseNpz(readFileSync(data), data).keys());
-      for (const key of [...Object.values(m.reference.inputs ?? {}), ...Object.values(m.reference.outputs ?? {})]) {
-        expect(keys.has(key), `${data} has array '${key}'`).toBe(true);
+    it('its reference data exists and is consistent with its kind', () => {
+      m ??= readManifest(path);
+      const dir = join(path, '..');
+      if (m.reference.format === 'none') {
+        expect(m.reference.kind).toBe('none');
+        return;
       }
-    }
-  });
+      expect(m.reference.kind).not.toBe('none');
+      expect(m.reference.path, 'reference.path').toBeTruthy();
+      const data = join(dir, m.reference.path!);
+      expect(existsSync(data), data).toBe(true);
+      if (m.reference.format === 'test_data_set') {
+        expect(statSync(data).isDirectory()).toBe(true);
+        const files = readdirSync(data);
+        expect(
+          files.some((f) => /^output_\d+\.pb$/.test(f)),
+          `${data} holds output_N.pb`,
+        ).toBe(true);
+        // Without inputs in the set, the manifest must say how to make them.
+        if (!files.some((f) => /^input_\d+\.pb$/.test(f)))
+          expect(m.inputRecipe, 'inputRecipe for a set without inputs').toBeDefined();
+      } else {
+        expect(data.endsWith('.npz')).toBe(true);
+        const keys = new Set(parseNpz(readFileSync(data), data).keys());
+        for (const key of [...Object.values(m.reference.inputs ?? {}), ...Object.values(m.reference.outputs ?? {})]) {
+          expect(keys.has(key), `${data} has array '${key}'`).toBe(true);
+        }
+      }
+    });
 
-  it('its expectations are well formed', () => {
-    m ??= readManifest(path);
-    if (m.expected.status === 'load-error') expect(m.expected.reason?.trim(), 'a load-error expectation has a reason').toBeTruthy();
-    for (const [key, e] of Object.entries(m.backendExpected ?? {})) {
-      const [backend, adapter, more] = key.split(':');
-      expect(BACKEND_IDS as readonly string[]).toContain(backend);
-      if (adapter !== undefined) expect(['cpu', 'software', 'hardware', 'unknown']).toContain(adapter);
-      expect(more).toBeUndefined();
-      expect(STATUSES).toContain(e.status);
-      if (e.status !== 'pass') expect(e.reason?.trim(), `${key}: a reason`).toBeTruthy();
-    }
-    for (const backend of Object.keys(m.backendTolerance ?? {})) expect(BACKEND_IDS as readonly string[]).toContain(backend);
-  });
-});
+    it('its expectations are well formed', () => {
+      m ??= readManifest(path);
+      if (m.expected.status === 'load-error')
+        expect(m.expected.reason?.trim(), 'a load-error expectation has a reason').toBeTruthy();
+      for (const [key, e] of Object.entries(m.backendExpected ?? {})) {
+        const [backend, adapter, more] = key.split(':');
+        expect(BACKEND_IDS as readonly string[]).toContain(backend);
+        if (adapter !== undefined) expect(['cpu', 'software', 'hardware', 'unknown']).toContain(adapter);
+        expect(more).toBeUndefined();
+        expect(STATUSES).toContain(e.status);
+        if (e.status !== 'pass') expect(e.reason?.trim(), `${key}: a reason`).toBeTruthy();
+      }
+      for (const backend of Object.keys(m.backendTolerance ?? {}))
+        expect(BACKEND_IDS as readonly string[]).toContain(backend);
+    });
+  },
+);
 
 describe('parseManifest', () => {
-  const good = (): Record<string, unknown> => JSON.parse(readFileSync('models/cntk/mnist-8/manifest.json', 'utf8')) as Record<string, unknown>;
+  const good = (): Record<string, unknown> =>
+    JSON.parse(readFileSync('models/cntk/mnist-8/manifest.json', 'utf8')) as Record<string, unknown>;
 
   it('accepts a bundled manifest', () => {
     expect(parseManifest(good(), 'good').id).toBe('cntk/mnist-8');
@@ -123,7 +141,11 @@ describe('parseManifest', () => {
 
   function rejects(value: unknown, pattern: RegExp): void {
     let thrown: unknown;
-    try { parseManifest(value, 'manifest-under-test.json'); } catch (e) { thrown = e; }
+    try {
+      parseManifest(value, 'manifest-under-test.json');
+    } catch (e) {
+      thrown = e;
+    }
     expect(thrown).toBeInstanceOf(InputError);
     const msg = (thrown as Error).message;
     expect(msg).toMatch(/^manifest-under-test\.json: invalid model manifest: /);

@@ -10,8 +10,12 @@ import { expectRefused } from './helpers/errors.js';
 const MNIST_FILE = 'models/cntk/mnist-8/model.onnx';
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'owb-errors-')); });
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'owb-errors-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** Call fn, expect the one-line refusal naming `path`; return the message. */
 const inputErrorOf = (fn: () => unknown, path: string): string => expectRefused(fn, path).message;

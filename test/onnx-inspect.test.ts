@@ -31,11 +31,21 @@ function fields(buf: Uint8Array): Field[] {
     pos = p1;
     const field = Number(tag >> 3n);
     const wire = Number(tag & 7n);
-    if (wire === 0) { const [v, p] = readVarint(buf, pos); pos = p; out.push({ field, wire, value: v }); }
-    else if (wire === 2) { const [len, p] = readVarint(buf, pos); pos = p + Number(len); out.push({ field, wire, value: buf.subarray(p, pos) }); }
-    else if (wire === 1) { out.push({ field, wire, value: buf.subarray(pos, pos + 8) }); pos += 8; }
-    else if (wire === 5) { out.push({ field, wire, value: buf.subarray(pos, pos + 4) }); pos += 4; }
-    else throw new Error(`unexpected wire type ${wire}`);
+    if (wire === 0) {
+      const [v, p] = readVarint(buf, pos);
+      pos = p;
+      out.push({ field, wire, value: v });
+    } else if (wire === 2) {
+      const [len, p] = readVarint(buf, pos);
+      pos = p + Number(len);
+      out.push({ field, wire, value: buf.subarray(p, pos) });
+    } else if (wire === 1) {
+      out.push({ field, wire, value: buf.subarray(pos, pos + 8) });
+      pos += 8;
+    } else if (wire === 5) {
+      out.push({ field, wire, value: buf.subarray(pos, pos + 4) });
+      pos += 4;
+    } else throw new Error(`unexpected wire type ${wire}`);
   }
   return out;
 }
@@ -44,7 +54,10 @@ const text = (v: bigint | Uint8Array) => new TextDecoder().decode(v as Uint8Arra
 // A protobuf tag + length-delimited payload for an unknown field number.
 function varint(n: number): number[] {
   const out: number[] = [];
-  while (n > 0x7f) { out.push((n & 0x7f) | 0x80); n >>>= 7; }
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
   out.push(n);
   return out;
 }
@@ -57,7 +70,10 @@ function unknownVarintField(fieldNumber: number, value: number): Uint8Array {
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -139,7 +155,20 @@ describe('element type names', () => {
     expect(elementTypeName(99)).toBe('type(99)');
   });
   it('maps supported dtypes both ways and refuses unsupported ones', () => {
-    for (const dt of ['float32', 'float64', 'float16', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'] as const) {
+    for (const dt of [
+      'float32',
+      'float64',
+      'float16',
+      'int8',
+      'uint8',
+      'int16',
+      'uint16',
+      'int32',
+      'uint32',
+      'int64',
+      'uint64',
+      'bool',
+    ] as const) {
       expect(dtypeFromCode(codeFromDType(dt))).toBe(dt);
     }
     // Every element type onnxruntime 1.30 has is held (string, bfloat16, float8: the suites issue);
@@ -154,8 +183,12 @@ describe('element type names', () => {
 
 describe('models written by newer exporters', () => {
   let dir: string;
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'owb-inspect-')); });
-  afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'owb-inspect-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const vi = (name: string, elemType: number, dim?: { dimValue?: number; dimParam?: string }[]) =>
     onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType, ...(dim ? { shape: { dim } } : {}) } } });
@@ -165,12 +198,20 @@ describe('models written by newer exporters', () => {
       irVersion: 10,
       producerName: 'future-exporter',
       producerVersion: '9.9',
-      opsetImport: [{ domain: '', version: 23 }, { domain: 'com.example', version: 1 }],
+      opsetImport: [
+        { domain: '', version: 23 },
+        { domain: 'com.example', version: 1 },
+      ],
       graph: {
         name: 'g',
         node: [
           { opType: 'Identity', input: ['x8'], output: ['y'] },
-          { opType: 'Cast', input: ['x4'], output: ['z'], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
+          {
+            opType: 'Cast',
+            input: ['x4'],
+            output: ['z'],
+            attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+          },
           { opType: 'Custom', domain: 'com.example', input: ['y'], output: ['w'] },
         ],
         input: [vi('x8', 17, [{ dimValue: 2 }, { dimParam: 'batch' }]), vi('x4', 22, [{}]), vi('xu', 99)],
@@ -178,7 +219,11 @@ describe('models written by newer exporters', () => {
       },
     }).finish();
     // Unknown top-level fields: a length-delimited field 99 and a varint field 98.
-    return concat(encoded, unknownField(99, new TextEncoder().encode('from the future')), unknownVarintField(98, 12345));
+    return concat(
+      encoded,
+      unknownField(99, new TextEncoder().encode('from the future')),
+      unknownVarintField(98, 12345),
+    );
   }
 
   it('reads newer element types by name and skips unknown fields', () => {
@@ -188,7 +233,10 @@ describe('models written by newer exporters', () => {
     const s = summarize(loadModel(path));
     expect(s.producerName).toBe('future-exporter');
     expect(s.irVersion).toBe(10);
-    expect(s.opsets).toEqual([{ domain: 'ai.onnx', version: 23 }, { domain: 'com.example', version: 1 }]);
+    expect(s.opsets).toEqual([
+      { domain: 'ai.onnx', version: 23 },
+      { domain: 'com.example', version: 1 },
+    ]);
     expect(s.inputs).toEqual([
       { name: 'x8', elemType: 'float8e4m3fn', shape: [2, 'batch'] },
       { name: 'x4', elemType: 'int4', shape: ['?'] },
@@ -200,30 +248,61 @@ describe('models written by newer exporters', () => {
   });
 
   it('describes non-tensor types by kind', () => {
-    const seq = portInfo(onnx.ValueInfoProto.create({ name: 's', type: { sequenceType: { elemType: { tensorType: { elemType: 1 } } } } }));
+    const seq = portInfo(
+      onnx.ValueInfoProto.create({ name: 's', type: { sequenceType: { elemType: { tensorType: { elemType: 1 } } } } }),
+    );
     expect(seq).toEqual({ name: 's', elemType: 'sequence', shape: null });
-    const map = portInfo(onnx.ValueInfoProto.create({ name: 'm', type: { mapType: { keyType: 7, valueType: { tensorType: { elemType: 1 } } } } }));
+    const map = portInfo(
+      onnx.ValueInfoProto.create({
+        name: 'm',
+        type: { mapType: { keyType: 7, valueType: { tensorType: { elemType: 1 } } } },
+      }),
+    );
     expect(map.elemType).toBe('map');
     expect(portInfo(onnx.ValueInfoProto.create({ name: 'n' })).elemType).toBe('unknown');
   });
 
   it('counts ops inside subgraphs', () => {
-    const body = { name: 'body', node: [{ opType: 'Relu', input: ['a'], output: ['b'] }, { opType: 'Relu', input: ['b'], output: ['c'] }] };
+    const body = {
+      name: 'body',
+      node: [
+        { opType: 'Relu', input: ['a'], output: ['b'] },
+        { opType: 'Relu', input: ['b'], output: ['c'] },
+      ],
+    };
     const bytes = onnx.ModelProto.encode({
-      irVersion: 8, opsetImport: [{ domain: '', version: 17 }],
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
       graph: {
         name: 'g',
-        node: [{
-          opType: 'If', input: ['cond'], output: ['out'],
-          attribute: [
-            { name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: body },
-            { name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: { name: 'e', node: [{ opType: 'Neg', input: ['a'], output: ['c'] }] } },
-          ],
-        }],
-        input: [vi('cond', 9, [])], output: [vi('out', 1)],
+        node: [
+          {
+            opType: 'If',
+            input: ['cond'],
+            output: ['out'],
+            attribute: [
+              { name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: body },
+              {
+                name: 'else_branch',
+                type: onnx.AttributeProto.AttributeType.GRAPH,
+                g: { name: 'e', node: [{ opType: 'Neg', input: ['a'], output: ['c'] }] },
+              },
+            ],
+          },
+        ],
+        input: [vi('cond', 9, [])],
+        output: [vi('out', 1)],
       },
     }).finish();
-    const s = summarize({ path: 'mem', bytes, sha256: 'x', proto: decodeModel(bytes, 'mem'), runBytes: bytes, runSha256: 'x', inlinedTensors: 0 });
+    const s = summarize({
+      path: 'mem',
+      bytes,
+      sha256: 'x',
+      proto: decodeModel(bytes, 'mem'),
+      runBytes: bytes,
+      runSha256: 'x',
+      inlinedTensors: 0,
+    });
     expect(s.opCounts).toEqual({ 'ai.onnx:If': 1, 'ai.onnx:Neg': 1, 'ai.onnx:Relu': 2 });
     expect(s.nodeCount).toBe(1); // main graph only
     expect(s.inputs).toEqual([{ name: 'cond', elemType: 'bool', shape: [] }]);
@@ -239,10 +318,23 @@ describe('models written by newer exporters', () => {
         node: [{ opType: 'MatMul', input: ['x', 'W'], output: ['y'] }],
         initializer: [
           {
-            name: 'W', dims: [10, 10], dataType: 1, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
-            externalData: [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: '4096' }, { key: 'length', value: '400' }],
+            name: 'W',
+            dims: [10, 10],
+            dataType: 1,
+            dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+            externalData: [
+              { key: 'location', value: 'weights.bin' },
+              { key: 'offset', value: '4096' },
+              { key: 'length', value: '400' },
+            ],
           },
-          { name: 'V', dims: [3], dataType: 7, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: 'v.bin' }] },
+          {
+            name: 'V',
+            dims: [3],
+            dataType: 7,
+            dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+            externalData: [{ key: 'location', value: 'v.bin' }],
+          },
           { name: 'b', dims: [2], dataType: 1, floatData: [1, 2] },
         ],
         input: [vi('x', 1, [{ dimValue: 1 }, { dimValue: 10 }])],

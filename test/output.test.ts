@@ -9,7 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderTable, layoutTable } from '../src/format/table.js';
 import { colourEnabled, hasRawControl, safeText, terminalWidth, wrap } from '../src/format/terminal.js';
-import { failureSummary, matrixTable, renderVerify, resultDetail, resultsTable, verifyMarkdown, positionOf } from '../src/format/verify.js';
+import {
+  failureSummary,
+  matrixTable,
+  renderVerify,
+  resultDetail,
+  resultsTable,
+  verifyMarkdown,
+  positionOf,
+} from '../src/format/verify.js';
 import { benchMarkdown, renderBench } from '../src/format/bench.js';
 import { classifyFailure, stripSourceLocation } from '../src/diagnose/failure.js';
 import { formatTable } from '../src/format/scorecard.js';
@@ -24,19 +32,73 @@ const longest = (text: string) => Math.max(...text.split('\n').map((l) => [...l]
 
 function result(over: Partial<ModelResult>): ModelResult {
   return {
-    model: 'caffe2/light-squeezenet', path: '/m.onnx', sha256: '0'.repeat(64), producerName: 'onnx-caffe2', producerVersion: '',
-    framework: 'caffe2', backend: 'cpu', adapter: { kind: 'cpu' }, status: 'pass', expectedStatus: 'pass', meetsExpectation: true,
-    referenceKind: 'exporter', referenceSource: 'test_data_set_0', tolerance: { atol: 1e-4, rtol: 1e-3 },
-    latency: { sessionCreateMs: 40, firstRunMs: 3, stats: { n: 10, min: 1, mean: 1.2, p50: 1.1, p90: 1.5, p99: 1.6, max: 1.7, stdev: 0.1, medianCI95: [1, 1.2], medianCICoverage: 0.98 } as never },
+    model: 'caffe2/light-squeezenet',
+    path: '/m.onnx',
+    sha256: '0'.repeat(64),
+    producerName: 'onnx-caffe2',
+    producerVersion: '',
+    framework: 'caffe2',
+    backend: 'cpu',
+    adapter: { kind: 'cpu' },
+    status: 'pass',
+    expectedStatus: 'pass',
+    meetsExpectation: true,
+    referenceKind: 'exporter',
+    referenceSource: 'test_data_set_0',
+    tolerance: { atol: 1e-4, rtol: 1e-3 },
+    latency: {
+      sessionCreateMs: 40,
+      firstRunMs: 3,
+      stats: {
+        n: 10,
+        min: 1,
+        mean: 1.2,
+        p50: 1.1,
+        p90: 1.5,
+        p99: 1.6,
+        max: 1.7,
+        stdev: 0.1,
+        medianCI95: [1, 1.2],
+        medianCICoverage: 0.98,
+      } as never,
+    },
     ...over,
   };
 }
 
-const softmaxCause = 'onnxruntime-web 1.30 WebGPU (JSEP) Softmax: bisect names node n65 (Softmax, opset 9, input [1,1000,1,1]); it outputs 1.0 everywhere';
+const softmaxCause =
+  'onnxruntime-web 1.30 WebGPU (JSEP) Softmax: bisect names node n65 (Softmax, opset 9, input [1,1000,1,1]); it outputs 1.0 everywhere';
 const results: ModelResult[] = [
-  result({ model: 'pytorch/pytorch-converted/test_AvgPool2d_with_a_rather_long_name_indeed', framework: 'pytorch', status: 'load-error', expectedStatus: 'load-error', reason: "onnxruntime-node 1.30.0 refuses this export: /onnxruntime_src/onnxruntime/core/session/inference_session.cc:1234 onnxruntime::InferenceSession::Initialize() Could not find an implementation for AveragePool(1) node with name ''", expectedReason: "onnxruntime-node 1.30.0 refuses this export: Could not find an implementation for AveragePool(1) node with name ''", latency: undefined }),
-  result({ backend: 'browser-webgpu', adapter: { kind: 'software', description: 'SwiftShader' }, status: 'mismatch', expectedStatus: 'mismatch', reason: 'against the exporter reference: softmaxout_1: 999/1000 elements beyond atol 0.001 + rtol 0.01, max abs error 9.99e-1', expectedReason: softmaxCause }),
-  result({ model: 'cntk/mnist-8', framework: 'cntk', backend: 'wasm', status: 'mismatch', expectedStatus: 'pass', meetsExpectation: false, reason: 'against the exporter reference: Plus214_Output_0: 1/10 elements beyond atol 0.0001 + rtol 0.001, max abs error 5.00e-1' }),
+  result({
+    model: 'pytorch/pytorch-converted/test_AvgPool2d_with_a_rather_long_name_indeed',
+    framework: 'pytorch',
+    status: 'load-error',
+    expectedStatus: 'load-error',
+    reason:
+      "onnxruntime-node 1.30.0 refuses this export: /onnxruntime_src/onnxruntime/core/session/inference_session.cc:1234 onnxruntime::InferenceSession::Initialize() Could not find an implementation for AveragePool(1) node with name ''",
+    expectedReason:
+      "onnxruntime-node 1.30.0 refuses this export: Could not find an implementation for AveragePool(1) node with name ''",
+    latency: undefined,
+  }),
+  result({
+    backend: 'browser-webgpu',
+    adapter: { kind: 'software', description: 'SwiftShader' },
+    status: 'mismatch',
+    expectedStatus: 'mismatch',
+    reason:
+      'against the exporter reference: softmaxout_1: 999/1000 elements beyond atol 0.001 + rtol 0.01, max abs error 9.99e-1',
+    expectedReason: softmaxCause,
+  }),
+  result({
+    model: 'cntk/mnist-8',
+    framework: 'cntk',
+    backend: 'wasm',
+    status: 'mismatch',
+    expectedStatus: 'pass',
+    meetsExpectation: false,
+    reason:
+      'against the exporter reference: Plus214_Output_0: 1/10 elements beyond atol 0.0001 + rtol 0.001, max abs error 5.00e-1',
+  }),
   result({ model: 'cntk/mnist-8', framework: 'cntk' }),
   result({ backend: 'wasm' }),
 ];
@@ -44,9 +106,23 @@ const run: VerifyRun = { startedAt: '', finishedAt: '', machine: {} as never, ba
 
 describe('tables fit the terminal', () => {
   it('no line over the width at 80, 100 and 120 columns, and no row separators', () => {
-    const rows = Array.from({ length: 5 }, (_, i) => [`model-${i}-${'x'.repeat(40)}`, 'cpu', 'pass', 'a long free-text reason that goes on and on '.repeat(3)]);
+    const rows = Array.from({ length: 5 }, (_, i) => [
+      `model-${i}-${'x'.repeat(40)}`,
+      'cpu',
+      'pass',
+      'a long free-text reason that goes on and on '.repeat(3),
+    ]);
     for (const width of WIDTHS) {
-      const text = renderTable([{ header: 'model', flex: true }, { header: 'backend' }, { header: 'status' }, { header: 'reason', flex: true, note: true }], rows, { width });
+      const text = renderTable(
+        [
+          { header: 'model', flex: true },
+          { header: 'backend' },
+          { header: 'status' },
+          { header: 'reason', flex: true, note: true },
+        ],
+        rows,
+        { width },
+      );
       expect(longest(text), text).toBeLessThanOrEqual(width);
       const lines = text.split('\n');
       // header, one rule, then one line per row: no separator between rows
@@ -57,7 +133,15 @@ describe('tables fit the terminal', () => {
 
   it('a cut note cell moves its whole text below the table as a numbered note (repeated text: one note)', () => {
     const long = 'this reason is far too long for the space that is left in a narrow terminal window';
-    const t = layoutTable([{ header: 'id' }, { header: 'reason', flex: true, note: true }], [['a', long], ['b', long], ['c', 'short']], { width: 40 });
+    const t = layoutTable(
+      [{ header: 'id' }, { header: 'reason', flex: true, note: true }],
+      [
+        ['a', long],
+        ['b', long],
+        ['c', 'short'],
+      ],
+      { width: 40 },
+    );
     expect(t.lines[2]).toMatch(/\[1\]$/);
     expect(t.lines[3]).toMatch(/\[1\]$/);
     expect(t.lines[4]).toMatch(/short$/);
@@ -73,12 +157,45 @@ describe('tables fit the terminal', () => {
   });
 
   it('verify, bench and scores output stay within 80, 100 and 120 columns', () => {
-    const bench = { startedAt: '', finishedAt: '', machine: { cpuCount: 2, cpuModel: 'cpu', node: 'v20' } as never, plan: { warmup: 1, iterations: 10 }, backends: [], results: [], work: {}, ok: true,
-      rows: results.map((r) => ({ model: r.model, backend: r.backend, adapter: r.adapter, adapterLabel: r.adapter.kind === 'software' ? 'software (not GPU)' : 'cpu', status: r.status, meetsExpectation: r.meetsExpectation, ...(r.reason ? { reason: r.reason } : {}), sessionCreateMs: 40, firstRunMs: 3, stats: r.latency?.stats ?? null, peakRssBytes: 1e8, throughputPerS: 900, flops: 1e9, gflopsPerS: 3 })) } as unknown as BenchRun;
+    const bench = {
+      startedAt: '',
+      finishedAt: '',
+      machine: { cpuCount: 2, cpuModel: 'cpu', node: 'v20' } as never,
+      plan: { warmup: 1, iterations: 10 },
+      backends: [],
+      results: [],
+      work: {},
+      ok: true,
+      rows: results.map((r) => ({
+        model: r.model,
+        backend: r.backend,
+        adapter: r.adapter,
+        adapterLabel: r.adapter.kind === 'software' ? 'software (not GPU)' : 'cpu',
+        status: r.status,
+        meetsExpectation: r.meetsExpectation,
+        ...(r.reason ? { reason: r.reason } : {}),
+        sessionCreateMs: 40,
+        firstRunMs: 3,
+        stats: r.latency?.stats ?? null,
+        peakRssBytes: 1e8,
+        throughputPerS: 900,
+        flops: 1e9,
+        gflopsPerS: 3,
+      })),
+    } as unknown as BenchRun;
     const card = computeScorecard({ view: 'corrected' });
     for (const width of WIDTHS) {
       const ctx = { width, colour: false };
-      for (const text of [renderVerify(run, ctx), resultsTable(results.filter((r) => r.backend === 'cpu'), ctx), renderBench(bench, ctx), formatTable(card, ctx), resultDetail(results[1]!, ctx)]) {
+      for (const text of [
+        renderVerify(run, ctx),
+        resultsTable(
+          results.filter((r) => r.backend === 'cpu'),
+          ctx,
+        ),
+        renderBench(bench, ctx),
+        formatTable(card, ctx),
+        resultDetail(results[1]!, ctx),
+      ]) {
         expect(longest(text), `${width}:\n${text}`).toBeLessThanOrEqual(width);
       }
     }
@@ -100,16 +217,21 @@ describe('failures first', () => {
     expect(lines.slice(3, 5).every((l) => /\bpass\b/.test(l))).toBe(true);
   });
 
-  it('the summary names every non-pass: known ones with the manifest\'s recorded cause, unexpected ones with a cause and a fix', () => {
+  it("the summary names every non-pass: known ones with the manifest's recorded cause, unexpected ones with a cause and a fix", () => {
     const text = failureSummary(results, { width: 100, colour: false }).join('\n');
     const flat = text.replace(/\s+/g, ' ');
     expect(text.indexOf('1 unexpected result')).toBeLessThan(text.indexOf('2 known failures'));
     expect(flat).toContain(`mismatch on browser-webgpu, caffe2/light-squeezenet: ${softmaxCause}`);
-    expect(flat).toContain("load-error on cpu, pytorch/pytorch-converted/test_AvgPool2d_with_a_rather_long_name_indeed: onnxruntime-node 1.30.0 refuses this export: Could not find an implementation for AveragePool(1)");
+    expect(flat).toContain(
+      'load-error on cpu, pytorch/pytorch-converted/test_AvgPool2d_with_a_rather_long_name_indeed: onnxruntime-node 1.30.0 refuses this export: Could not find an implementation for AveragePool(1)',
+    );
     expect(flat).toMatch(/mismatch on wasm, cntk\/mnist-8: .*onnx-workbench bisect/);
     expect(flat).toMatch(/2 of 5 pass; 2 known failures, 1 unexpected result\. Not as expected/);
     // an all-expected run still names its known failures before "as expected"
-    const expected = failureSummary(results.filter((r) => r.meetsExpectation), { width: 100, colour: false }).join('\n');
+    const expected = failureSummary(
+      results.filter((r) => r.meetsExpectation),
+      { width: 100, colour: false },
+    ).join('\n');
     expect(expected).toMatch(/2 known failures/);
     expect(expected.split('\n').pop()).toMatch(/All 4 results as expected/);
   });
@@ -124,8 +246,10 @@ describe('failures first', () => {
 });
 
 describe('one failure classifier', () => {
-  it('names the cause and a fix, without onnxruntime\'s source path', () => {
-    const k = classifyFailure("onnxruntime-node refuses: /onnxruntime_src/onnxruntime/core/graph/model.cc:191 onnxruntime::Model::Model(onnx::ModelProto&&) Could not find an implementation for AveragePool(1) node with name ''");
+  it("names the cause and a fix, without onnxruntime's source path", () => {
+    const k = classifyFailure(
+      "onnxruntime-node refuses: /onnxruntime_src/onnxruntime/core/graph/model.cc:191 onnxruntime::Model::Model(onnx::ModelProto&&) Could not find an implementation for AveragePool(1) node with name ''",
+    );
     expect(k).toMatchObject({ kind: 'missing-kernel', detail: 'no kernel for AveragePool at opset 1' });
     expect(k.fix).toMatch(/re-export with opset >= 7/);
     const f16 = classifyFailure('Program Transpose requires f16 but the device does not support it.');
@@ -137,15 +261,45 @@ describe('one failure classifier', () => {
     expect(classifyFailure('no answer from the worker within 3 s', 'timeout').fix).toMatch(/--timeout/);
     expect(classifyFailure('worker killed by SIGSEGV').kind).toBe('crash');
     expect(classifyFailure('something else').kind).toBe('other');
-    expect(stripSourceLocation('/onnxruntime_src/onnxruntime/core/graph/model.cc:191 onnxruntime::Model::Model(onnx::ModelProto&&, const onnxruntime::PathString&) Missing opset')).toBe('Missing opset');
+    expect(
+      stripSourceLocation(
+        '/onnxruntime_src/onnxruntime/core/graph/model.cc:191 onnxruntime::Model::Model(onnx::ModelProto&&, const onnxruntime::PathString&) Missing opset',
+      ),
+    ).toBe('Missing opset');
   });
 });
 
 describe('one model, one backend: a per-output block', () => {
   it('name, dtype, shape, tolerance, mismatches/elements, max abs error and where, max rel, cosine, passing tolerance, PASS/FAIL', () => {
     const r = result({
-      model: 'cntk/mnist-8', status: 'mismatch', meetsExpectation: false, reason: 'x',
-      comparison: { ok: false, missing: [], outputs: [{ name: 'Plus214_Output_0', ok: false, dtype: 'float32', referenceDtype: 'float32', shape: [1, 10], referenceShape: [1, 10], elements: 10, mismatches: 1, maxAbsError: 0.5, maxRelError: 0.25, meanAbsError: 0.05, nonFiniteMismatches: 0, cosineSimilarity: 0.9991, maxAbsIndex: 7, passingAtol: 0.498, tolerance: { atol: 1e-4, rtol: 1e-3 } }] },
+      model: 'cntk/mnist-8',
+      status: 'mismatch',
+      meetsExpectation: false,
+      reason: 'x',
+      comparison: {
+        ok: false,
+        missing: [],
+        outputs: [
+          {
+            name: 'Plus214_Output_0',
+            ok: false,
+            dtype: 'float32',
+            referenceDtype: 'float32',
+            shape: [1, 10],
+            referenceShape: [1, 10],
+            elements: 10,
+            mismatches: 1,
+            maxAbsError: 0.5,
+            maxRelError: 0.25,
+            meanAbsError: 0.05,
+            nonFiniteMismatches: 0,
+            cosineSimilarity: 0.9991,
+            maxAbsIndex: 7,
+            passingAtol: 0.498,
+            tolerance: { atol: 1e-4, rtol: 1e-3 },
+          },
+        ],
+      },
     });
     const text = resultDetail(r, { width: 100, colour: false });
     expect(text).toMatch(/output Plus214_Output_0 \(float32 \[1, 10\]\) against the exporter reference: FAIL/);
@@ -171,7 +325,28 @@ describe('markdown and colour', () => {
   });
 
   it('bench --format markdown has both tables', () => {
-    const bench = { machine: { cpuCount: 2, cpuModel: 'cpu', node: 'v20' }, plan: { warmup: 1, iterations: 10 }, work: {}, rows: [{ model: 'm', backend: 'cpu', adapter: { kind: 'cpu' }, adapterLabel: 'cpu', status: 'pass', meetsExpectation: true, sessionCreateMs: 4, firstRunMs: 1, stats: results[3]!.latency!.stats, peakRssBytes: null, throughputPerS: 800, flops: 'unknown', gflopsPerS: null }] } as unknown as BenchRun;
+    const bench = {
+      machine: { cpuCount: 2, cpuModel: 'cpu', node: 'v20' },
+      plan: { warmup: 1, iterations: 10 },
+      work: {},
+      rows: [
+        {
+          model: 'm',
+          backend: 'cpu',
+          adapter: { kind: 'cpu' },
+          adapterLabel: 'cpu',
+          status: 'pass',
+          meetsExpectation: true,
+          sessionCreateMs: 4,
+          firstRunMs: 1,
+          stats: results[3]!.latency!.stats,
+          peakRssBytes: null,
+          throughputPerS: 800,
+          flops: 'unknown',
+          gflopsPerS: null,
+        },
+      ],
+    } as unknown as BenchRun;
     const md = benchMarkdown(bench);
     expect(md).toMatch(/### Latency of timed runs \(ms\)\n\n\| model \| backend \| adapter \| status \| n \| min/);
     expect(md).toMatch(/### Start-up \(ms\), memory, throughput, work\n\n\| model \| backend \| adapter \| session/);
@@ -201,11 +376,24 @@ describe('control characters from a model never reach the terminal raw', () => {
   let modelPath: string;
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), 'owb-output-'));
-    const vi = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: 4 }] } } } });
+    const vi = (name: string) => ({
+      name,
+      type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: 4 }] } } },
+    });
     const bytes = onnx.ModelProto.encode({
-      irVersion: 8, producerName: `evil${evil}`, producerVersion: `1${evil}`, docString: evil, opsetImport: [{ domain: '', version: 13 }],
+      irVersion: 8,
+      producerName: `evil${evil}`,
+      producerVersion: `1${evil}`,
+      docString: evil,
+      opsetImport: [{ domain: '', version: 13 }],
       metadataProps: [{ key: `k${evil}`, value: `v${evil}` }],
-      graph: { name: 'g', docString: evil, node: [{ opType: 'Relu', input: ['x'], output: ['y'], docString: evil }], input: [vi('x')], output: [vi('y')] } as GraphProto,
+      graph: {
+        name: 'g',
+        docString: evil,
+        node: [{ opType: 'Relu', input: ['x'], output: ['y'], docString: evil }],
+        input: [vi('x')],
+        output: [vi('y')],
+      } as GraphProto,
     }).finish();
     mkdirSync(join(tmp, 'm'));
     modelPath = join(tmp, 'm', 'model.onnx');
@@ -226,7 +414,10 @@ describe('control characters from a model never reach the terminal raw', () => {
     expect(inspect.stdout).toContain('evil\\e]0;pwned\\x07\\e[2J');
     expect(inspect.stdout).toMatch(/metadata\s+k\\e\]0;pwned/);
 
-    const verify = await runCli(['verify', modelPath, '--backend', 'cpu', '--iterations', '1', '--warmup', '0'], { env, timeoutMs: 120_000 });
+    const verify = await runCli(['verify', modelPath, '--backend', 'cpu', '--iterations', '1', '--warmup', '0'], {
+      env,
+      timeoutMs: 120_000,
+    });
     clean(verify);
     expect(verify.stdout).toContain('producer evil\\e]0;pwned');
 
@@ -234,7 +425,9 @@ describe('control characters from a model never reach the terminal raw', () => {
     clean(json);
     expect(parseJsonOutput<{ producerName: string }>(json).producerName).toBe(`evil${evil}`);
 
-    const id = readdirSync(join(tmp, 'evidence')).find((f) => f.endsWith('.json'))!.replace(/\.json$/, '');
+    const id = readdirSync(join(tmp, 'evidence'))
+      .find((f) => f.endsWith('.json'))!
+      .replace(/\.json$/, '');
     const show = await runCli(['evidence', 'show', id, '--dir', join(tmp, 'evidence')], { env, timeoutMs: 60_000 });
     expect(show.code, show.stderr).toBe(0);
     clean(show);

@@ -15,21 +15,49 @@ describe('path', () => {
     expect(cpu.steps.find((s: { step: string }) => s.step === 'placement').detail).toMatch(/CPUExecutionProvider/);
     // onnxruntime-web's WASM backend is its CPU execution provider compiled to WebAssembly.
     const wasm = report.backends.find((b: { backend: string }) => b.backend === 'wasm');
-    expect(wasm.steps.find((s: { step: string }) => s.step === 'placement')).toMatchObject({ status: 'ok', detail: 'mnist-8: 6 node(s) on CPUExecutionProvider' });
+    expect(wasm.steps.find((s: { step: string }) => s.step === 'placement')).toMatchObject({
+      status: 'ok',
+      detail: 'mnist-8: 6 node(s) on CPUExecutionProvider',
+    });
   });
 
   it('reports placement on both WebGPU backends: the GRU falls back to the CPU in the browser', async () => {
     // 20 timed runs on the Node WebGPU EP log every shader program: far more than the 64 KiB stderr tail.
-    const r = await runCli(['path', '--from', 'pytorch', '--to', 'webgpu,browser-webgpu', '--model', 'models/pytorch/fresh-gru/model.onnx', '--json', '-q'], { timeoutMs: 180_000 });
+    const r = await runCli(
+      [
+        'path',
+        '--from',
+        'pytorch',
+        '--to',
+        'webgpu,browser-webgpu',
+        '--model',
+        'models/pytorch/fresh-gru/model.onnx',
+        '--json',
+        '-q',
+      ],
+      { timeoutMs: 180_000 },
+    );
     const report = JSON.parse(r.stdout);
-    const placement = (id: string) => report.backends.find((b: { backend: string }) => b.backend === id).steps.find((s: { step: string }) => s.step === 'placement');
-    expect(placement('webgpu')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^model\.onnx: \d+ node\(s\) on WebGpuExecutionProvider$/) });
-    expect(placement('browser-webgpu')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/2 node\(s\) on CPUExecutionProvider \(GRU\); 11 node\(s\) on JsExecutionProvider \(/) });
+    const placement = (id: string) =>
+      report.backends
+        .find((b: { backend: string }) => b.backend === id)
+        .steps.find((s: { step: string }) => s.step === 'placement');
+    expect(placement('webgpu')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/^model\.onnx: \d+ node\(s\) on WebGpuExecutionProvider$/),
+    });
+    expect(placement('browser-webgpu')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(
+        /2 node\(s\) on CPUExecutionProvider \(GRU\); 11 node\(s\) on JsExecutionProvider \(/,
+      ),
+    });
     expect(placement('browser-webgpu').detail).not.toMatch(/Some/);
   }, 200_000);
 
   it('parses a split placement block and ignores the warning after it', () => {
-    const at = (n: number, sev: string, body: string) => `2026-11-25 08:09:33.67${n} [${sev}:onnxruntime:, session_state.cc:13${n} VerifyEachNodeIsAssignedToAnEp] ${body}`;
+    const at = (n: number, sev: string, body: string) =>
+      `2026-11-25 08:09:33.67${n} [${sev}:onnxruntime:, session_state.cc:13${n} VerifyEachNodeIsAssignedToAnEp] ${body}`;
     const log = [
       at(0, 'V', 'Node placements'),
       at(1, 'V', ' Node(s) placed on [CPUExecutionProvider]. Number of nodes: 1'),
@@ -45,15 +73,31 @@ describe('path', () => {
       allOnOne: false,
       groups: [
         { executionProvider: 'CPUExecutionProvider', nodes: 1, ops: ['GRU (/gru/GRU)'] },
-        { executionProvider: 'JsExecutionProvider', nodes: 2, ops: ['Transpose (/gru/Transpose)', 'MemcpyToHost (Memcpy_token_1)'] },
+        {
+          executionProvider: 'JsExecutionProvider',
+          nodes: 2,
+          ops: ['Transpose (/gru/Transpose)', 'MemcpyToHost (Memcpy_token_1)'],
+        },
       ],
     });
-    expect(describePlacement(p)).toBe('1 node(s) on CPUExecutionProvider (GRU); 2 node(s) on JsExecutionProvider (Transpose, MemcpyToHost)');
+    expect(describePlacement(p)).toBe(
+      '1 node(s) on CPUExecutionProvider (GRU); 2 node(s) on JsExecutionProvider (Transpose, MemcpyToHost)',
+    );
     expect(parsePlacement('no placement here')).toBeUndefined();
   });
 
   it('an opset-6 PyTorch export fails at the load step and names the missing kernel', async () => {
-    const r = await runCli(['path', '--from', 'pytorch', '--to', 'cpu', '--model', 'models/pytorch/pytorch-converted/test_AvgPool1d/model.onnx', '--json', '-q']);
+    const r = await runCli([
+      'path',
+      '--from',
+      'pytorch',
+      '--to',
+      'cpu',
+      '--model',
+      'models/pytorch/pytorch-converted/test_AvgPool1d/model.onnx',
+      '--json',
+      '-q',
+    ]);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
     const load = report.backends[0].steps.find((s: { step: string }) => s.step === 'load');
@@ -77,12 +121,16 @@ describe('path', () => {
     expect(wasm.steps.find((s: { step: string }) => s.step === 'cross-backend').status).toBe('ok');
   });
 
-  it('infers --from from the model\'s exporter fingerprint; --from overrides it', async () => {
+  it("infers --from from the model's exporter fingerprint; --from overrides it", async () => {
     const model = 'models/mxnet/crazyara_tic_tac_toe_bsize1/model.onnx';
     const inferred = JSON.parse((await runCli(['path', '--to', 'cpu', '--model', model, '--json', '-q'])).stdout);
     expect(inferred).toMatchObject({ from: 'mxnet', fromInferred: true });
-    expect(inferred.model.detail).toMatch(/exporter: MXNet \(mx2onnx\), by graph name `mxnet_converted_model`.*\(--from inferred from it\)/);
-    const overridden = JSON.parse((await runCli(['path', '--from', 'pytorch', '--to', 'cpu', '--model', model, '--json', '-q'])).stdout);
+    expect(inferred.model.detail).toMatch(
+      /exporter: MXNet \(mx2onnx\), by graph name `mxnet_converted_model`.*\(--from inferred from it\)/,
+    );
+    const overridden = JSON.parse(
+      (await runCli(['path', '--from', 'pytorch', '--to', 'cpu', '--model', model, '--json', '-q'])).stdout,
+    );
     expect(overridden.from).toBe('pytorch');
     expect(overridden.fromInferred).toBeUndefined();
     expect(overridden.model).toMatchObject({ status: 'warn' });
@@ -93,9 +141,13 @@ describe('path', () => {
   });
 
   it('classifies onnxruntime failure messages', () => {
-    expect(classifyFailure("Could not find an implementation for Add(6) node with name ''").kind).toBe('missing-kernel');
+    expect(classifyFailure("Could not find an implementation for Add(6) node with name ''").kind).toBe(
+      'missing-kernel',
+    );
     expect(classifyFailure('Program Transpose requires f16 but the device does not support it.').kind).toBe('dtype');
-    expect(classifyFailure('Missing opset in the model. All ModelProtos MUST have at least one entry').kind).toBe('opset');
+    expect(classifyFailure('Missing opset in the model. All ModelProtos MUST have at least one entry').kind).toBe(
+      'opset',
+    );
     expect(classifyFailure('something else').kind).toBe('other');
   });
 });

@@ -14,21 +14,65 @@ import { machineInfo } from '../src/util/machine.js';
 import type { ModelResult } from '../src/verify/verify.js';
 import { runCli } from './helpers/cli.js';
 
-const stats = { n: 3, min: 1, mean: 2, p50: 2, p90: 2.5, p99: 2.9, max: 3, stdev: 1, medianCI95: [1, 3] as [number, number], medianCICoverage: 0.75 };
-function res(model: string, framework: string, backend: ModelResult['backend'], status: ModelResult['status'], kind: 'cpu' | 'software' = 'cpu'): ModelResult {
+const stats = {
+  n: 3,
+  min: 1,
+  mean: 2,
+  p50: 2,
+  p90: 2.5,
+  p99: 2.9,
+  max: 3,
+  stdev: 1,
+  medianCI95: [1, 3] as [number, number],
+  medianCICoverage: 0.75,
+};
+function res(
+  model: string,
+  framework: string,
+  backend: ModelResult['backend'],
+  status: ModelResult['status'],
+  kind: 'cpu' | 'software' = 'cpu',
+): ModelResult {
   return {
-    model, path: model, sha256: 'a'.repeat(64), producerName: 'p', producerVersion: '1', framework, backend,
-    adapter: { kind }, status, meetsExpectation: true, referenceKind: 'exporter', referenceSource: 't', tolerance: { atol: 0, rtol: 0 },
+    model,
+    path: model,
+    sha256: 'a'.repeat(64),
+    producerName: 'p',
+    producerVersion: '1',
+    framework,
+    backend,
+    adapter: { kind },
+    status,
+    meetsExpectation: true,
+    referenceKind: 'exporter',
+    referenceSource: 't',
+    tolerance: { atol: 0, rtol: 0 },
     latency: { sessionCreateMs: 1, firstRunMs: 5, stats },
   };
 }
 
 describe('report data', () => {
-  const old = makeRecord('verify', machineInfo(), [{ id: 'cpu', available: true }], [res('m1', 'cntk', 'cpu', 'mismatch')]);
+  const old = makeRecord(
+    'verify',
+    machineInfo(),
+    [{ id: 'cpu', available: true }],
+    [res('m1', 'cntk', 'cpu', 'mismatch')],
+  );
   old.createdAt = '2026-01-01T00:00:00.000Z';
-  const recent = makeRecord('verify', machineInfo(), [{ id: 'cpu', available: true }, { id: 'browser-wasm', available: false, reason: 'no chromium' }], [
-    res('m1', 'cntk', 'cpu', 'pass'), res('m1', 'cntk', 'webgpu', 'pass', 'software'), res('m2', 'pytorch', 'cpu', 'load-error'), res('m3', 'pytorch', 'cpu', 'pass'),
-  ]);
+  const recent = makeRecord(
+    'verify',
+    machineInfo(),
+    [
+      { id: 'cpu', available: true },
+      { id: 'browser-wasm', available: false, reason: 'no chromium' },
+    ],
+    [
+      res('m1', 'cntk', 'cpu', 'pass'),
+      res('m1', 'cntk', 'webgpu', 'pass', 'software'),
+      res('m2', 'pytorch', 'cpu', 'load-error'),
+      res('m3', 'pytorch', 'cpu', 'pass'),
+    ],
+  );
   const matrix = buildMatrix([old, recent], ['cntk', 'pytorch', 'mxnet'], (r) => r.framework);
   const cell = (f: string, b: string) => matrix.cells.find((c) => c.framework === f && c.backend === b)!;
 
@@ -54,13 +98,34 @@ describe('report in a browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    const v = await runCli(['verify', 'cntk/mnist-8', 'tensorflow/keras-dense-tf2onnx', 'pytorch/pytorch-converted/test_AvgPool1d', '--backend', 'cpu,wasm', '-q', '--evidence-dir', evidence], { timeoutMs: 120_000 });
+    const v = await runCli(
+      [
+        'verify',
+        'cntk/mnist-8',
+        'tensorflow/keras-dense-tf2onnx',
+        'pytorch/pytorch-converted/test_AvgPool1d',
+        '--backend',
+        'cpu,wasm',
+        '-q',
+        '--evidence-dir',
+        evidence,
+      ],
+      { timeoutMs: 120_000 },
+    );
     expect(v.code).toBe(0);
     const r = await runCli(['report', '--evidence-dir', evidence, '--out', out], { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
     browser = await chromium.launch({
-      executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
   });
   afterAll(async () => {
@@ -73,7 +138,9 @@ describe('report in a browser', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];
     const remote: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('requestfailed', (r) => errors.push(`failed: ${r.url()}`));
     await page.route('**/*', (route) => {
@@ -82,7 +149,14 @@ describe('report in a browser', () => {
       return route.abort();
     });
     await page.goto(pathToFileURL(join(out, 'index.html')).href);
-    for (const id of ['chart-overall', 'chart-bars-published', 'chart-bars-corrected', 'chart-bars-refreshed', 'radar-0', 'chart-latency']) {
+    for (const id of [
+      'chart-overall',
+      'chart-bars-published',
+      'chart-bars-corrected',
+      'chart-bars-refreshed',
+      'radar-0',
+      'chart-latency',
+    ]) {
       expect(await page.locator(`#${id} svg`).count(), id).toBe(1);
     }
     expect(await page.locator('#scorecard table').count()).toBeGreaterThanOrEqual(4);

@@ -12,11 +12,18 @@ import { cliPath, repoRoot } from './helpers/cli.js';
  */
 function descendants(rootPid: number): number[] {
   const out = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' });
-  const rows = out.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  const rows = out
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number));
   const found = new Set<number>([rootPid]);
   for (let grew = true; grew;) {
     grew = false;
-    for (const [pid, ppid] of rows) if (found.has(ppid!) && !found.has(pid!)) { found.add(pid!); grew = true; }
+    for (const [pid, ppid] of rows)
+      if (found.has(ppid!) && !found.has(pid!)) {
+        found.add(pid!);
+        grew = true;
+      }
   }
   found.delete(rootPid);
   return [...found];
@@ -25,10 +32,14 @@ function descendants(rootPid: number): number[] {
 /** Those of `pids` still alive (not zombies), with their command lines. */
 function alive(pids: number[]): string[] {
   const out = execFileSync('ps', ['-eo', 'pid=,stat=,cmd='], { encoding: 'utf8' });
-  return out.trim().split('\n').map((l) => l.trim()).filter((l) => {
-    const [pid, stat] = l.split(/\s+/);
-    return pids.includes(Number(pid)) && !stat!.startsWith('Z');
-  });
+  return out
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => {
+      const [pid, stat] = l.split(/\s+/);
+      return pids.includes(Number(pid)) && !stat!.startsWith('Z');
+    });
 }
 
 async function waitFor<T>(fn: () => T | undefined, ms: number): Promise<T | undefined> {
@@ -42,7 +53,11 @@ async function waitFor<T>(fn: () => T | undefined, ms: number): Promise<T | unde
 }
 
 async function interrupted(signal: NodeJS.Signals): Promise<{ code: number | null; left: string[] }> {
-  const child = spawn(process.execPath, [cliPath, 'verify', 'caffe2', '--backend', 'browser-wasm', '--no-evidence', '-q'], { cwd: repoRoot, stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [cliPath, 'verify', 'caffe2', '--backend', 'browser-wasm', '--no-evidence', '-q'],
+    { cwd: repoRoot, stdio: 'ignore' },
+  );
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   // Wait until the worker has a browser running.
   const pids = await waitFor(() => {
@@ -52,7 +67,7 @@ async function interrupted(signal: NodeJS.Signals): Promise<{ code: number | nul
   expect(pids, 'a browser worker started').toBeDefined();
   child.kill(signal);
   const code = await exited;
-  const left = await waitFor(() => (alive(pids!).length === 0 ? [] : undefined), 60_000) ?? alive(pids!);
+  const left = (await waitFor(() => (alive(pids!).length === 0 ? [] : undefined), 60_000)) ?? alive(pids!);
   return { code, left };
 }
 

@@ -11,10 +11,31 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './helpers/cli.js';
 
-interface FuzzCase { index: number; seedModel: string; mutation: string; detail: string; model: Uint8Array; files: unknown[] }
-interface Seed { id: string; bytes: Uint8Array; testData: unknown[] }
-interface Inspected { stage: string; outcome: 'ok' | 'refused' | 'crash'; kind: string; message?: string; prepared?: { target: { id: string } } }
-interface Verified { outcome: 'result' | 'crash'; status: string; reason: string }
+interface FuzzCase {
+  index: number;
+  seedModel: string;
+  mutation: string;
+  detail: string;
+  model: Uint8Array;
+  files: unknown[];
+}
+interface Seed {
+  id: string;
+  bytes: Uint8Array;
+  testData: unknown[];
+}
+interface Inspected {
+  stage: string;
+  outcome: 'ok' | 'refused' | 'crash';
+  kind: string;
+  message?: string;
+  prepared?: { target: { id: string } };
+}
+interface Verified {
+  outcome: 'result' | 'crash';
+  status: string;
+  reason: string;
+}
 interface FuzzApi {
   loadSeeds(): Seed[];
   makeCase(seeds: Seed[], seed: number, index: number): FuzzCase;
@@ -23,7 +44,10 @@ interface FuzzApi {
   verifyCases(prepared: unknown[], options?: { timeoutMs?: number }): Promise<Map<string, Verified>>;
   resultKind(r: Verified): string;
   rng(seed: number): () => number;
-  MUTATIONS: Record<string, (r: () => number, s: Seed, seeds: Seed[]) => { detail: string; model: Uint8Array; files?: unknown[] } | null>;
+  MUTATIONS: Record<
+    string,
+    (r: () => number, s: Seed, seeds: Seed[]) => { detail: string; model: Uint8Array; files?: unknown[] } | null
+  >;
 }
 
 const SEED = 8;
@@ -45,7 +69,8 @@ beforeAll(async () => {
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
-  if (oldLimit === undefined) delete process.env.ONNX_WORKBENCH_MAX_ELEMENTS; else process.env.ONNX_WORKBENCH_MAX_ELEMENTS = oldLimit;
+  if (oldLimit === undefined) delete process.env.ONNX_WORKBENCH_MAX_ELEMENTS;
+  else process.env.ONNX_WORKBENCH_MAX_ELEMENTS = oldLimit;
 });
 
 describe('fuzz slice', () => {
@@ -81,7 +106,17 @@ describe('fuzz slice', () => {
     expect(results.size).toBe(prepared.length);
     for (const [id, res] of results) {
       expect(res.outcome, `${id}: ${res.reason}`).toBe('result');
-      expect(['pass', 'mismatch', 'load-error', 'run-error', 'no-reference', 'timeout', 'unsupported', 'input-error', 'nondeterministic']).toContain(res.status);
+      expect([
+        'pass',
+        'mismatch',
+        'load-error',
+        'run-error',
+        'no-reference',
+        'timeout',
+        'unsupported',
+        'input-error',
+        'nondeterministic',
+      ]).toContain(res.status);
     }
   }, 60_000);
 
@@ -95,8 +130,25 @@ describe('fuzz slice', () => {
   });
 
   it('every external-data variant that leaves the folder, or is missing or out of range, is refused', () => {
-    const mustRefuse = ['missing', 'dotdot', 'dotdot-passwd', 'absolute', 'absolute-inside', 'symlink-out', 'symlink-passwd', 'symlink-loop',
-      'offset-beyond', 'length-beyond', 'bad-offset', 'negative-length', 'no-location', 'directory', 'nul', 'length-short', 'backslash-dotdot'];
+    const mustRefuse = [
+      'missing',
+      'dotdot',
+      'dotdot-passwd',
+      'absolute',
+      'absolute-inside',
+      'symlink-out',
+      'symlink-passwd',
+      'symlink-loop',
+      'offset-beyond',
+      'length-beyond',
+      'bad-offset',
+      'negative-length',
+      'no-location',
+      'directory',
+      'nul',
+      'length-short',
+      'backslash-dotdot',
+    ];
     const mustLoad = ['valid', 'valid-offset', 'symlink-in'];
     const seen = new Set<string>();
     const r = fc.rng(SEED);
@@ -108,7 +160,14 @@ describe('fuzz slice', () => {
       const variant = out.detail.split(': ').pop()!;
       if (seen.has(variant)) continue;
       seen.add(variant);
-      const c: FuzzCase = { index: k, seedModel: s.id, mutation: 'external-data', detail: out.detail, model: out.model, files: out.files ?? [] };
+      const c: FuzzCase = {
+        index: k,
+        seedModel: s.id,
+        mutation: 'external-data',
+        detail: out.detail,
+        model: out.model,
+        files: out.files ?? [],
+      };
       const path = fc.materializeCase(c, join(dir, `ext-${variant}`));
       const res = fc.inspectCase(path);
       if (mustRefuse.includes(variant)) {

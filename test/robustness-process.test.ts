@@ -18,8 +18,12 @@ import { readEvidence, validateEvidence } from '../src/evidence/store.js';
 import { cliPath, repoRoot } from './helpers/cli.js';
 
 let root: string;
-beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'owb-robust-proc-')); });
-afterAll(() => { rmSync(root, { recursive: true, force: true }); });
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'owb-robust-proc-'));
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,14 +42,32 @@ function startVerify(args: string[]): Run {
   const marker = randomBytes(8).toString('hex');
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', OWB_ROBUSTNESS_MARK: marker };
   delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [cliPath, 'verify', ...args], { cwd: repoRoot, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath, 'verify', ...args], {
+    cwd: repoRoot,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const run: Run = {
-    child, marker, stderr: [], stdout: '',
+    child,
+    marker,
+    stderr: [],
+    stdout: '',
     done: new Promise((res) => child.on('close', (code, signal) => res({ code, signal }))),
-    onLine: (re) => new Promise((res) => {
-      const check = () => { const l = run.stderr.find((x) => re.test(x)); if (l !== undefined) { res(l); return true; } return false; };
-      if (!check()) child.stderr!.on('data', () => { check(); });
-    }),
+    onLine: (re) =>
+      new Promise((res) => {
+        const check = () => {
+          const l = run.stderr.find((x) => re.test(x));
+          if (l !== undefined) {
+            res(l);
+            return true;
+          }
+          return false;
+        };
+        if (!check())
+          child.stderr!.on('data', () => {
+            check();
+          });
+      }),
   };
   let buf = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
@@ -54,7 +76,9 @@ function startVerify(args: string[]): Run {
     buf = lines.pop()!;
     run.stderr.push(...lines);
   });
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => { run.stdout += d; });
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    run.stdout += d;
+  });
   return run;
 }
 
@@ -68,7 +92,9 @@ function markedProcesses(marker: string): { pid: number; cmd: string }[] {
       if (!env.includes(`OWB_ROBUSTNESS_MARK=${marker}`)) continue;
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'latin1').replace(/\0/g, ' ').trim();
       out.push({ pid: Number(entry), cmd });
-    } catch { /* gone, or not ours */ }
+    } catch {
+      /* gone, or not ours */
+    }
   }
   return out;
 }
@@ -76,20 +102,29 @@ function markedProcesses(marker: string): { pid: number; cmd: string }[] {
 /** Worker processes that are children of `ppid`, per ps. */
 function workerChildren(ppid: number): number[] {
   const ps = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' });
-  return ps.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => Number(f[1]) === ppid && f.slice(2).join(' ').includes('dist/isolation/worker.js')).map((f) => Number(f[0]));
+  return ps
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => Number(f[1]) === ppid && f.slice(2).join(' ').includes('dist/isolation/worker.js'))
+    .map((f) => Number(f[0]));
 }
 
 function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return !/^\d+ \(.*\) Z/.test(stat);
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 async function waitGone(marker: string, ms: number): Promise<{ pid: number; cmd: string }[]> {
   const until = Date.now() + ms;
   let left = markedProcesses(marker);
-  while (left.length && Date.now() < until) { await sleep(100); left = markedProcesses(marker); }
+  while (left.length && Date.now() < until) {
+    await sleep(100);
+    left = markedProcesses(marker);
+  }
   return left;
 }
 

@@ -5,7 +5,16 @@
  * Fixtures: test/fixtures/robustness/ (generate.py), plus models built here in a temp folder.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadModel } from '../src/onnx/model.js';
@@ -22,24 +31,55 @@ const FIX = join(repoRoot, 'test', 'fixtures', 'robustness');
 const MNIST = join(repoRoot, 'models', 'cntk', 'mnist-8', 'model.onnx');
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'owb-robust-')); });
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'owb-robust-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 // ---- building models -------------------------------------------------------------------------
 
 const F32 = 1;
 const vi = (name: string, dims: (number | string)[] = [4], elemType = F32) => ({
-  name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  name,
+  type: {
+    tensorType: {
+      elemType,
+      shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+    },
+  },
 });
-const floats = (name: string, values: number[], dims = [values.length]): TensorProto =>
-  ({ name, dims, dataType: F32, rawData: new Uint8Array(new Float32Array(values).buffer) });
-const node = (opType: string, input: string[], output: string[], attribute: object[] = []) => ({ opType, input, output, attribute });
+const floats = (name: string, values: number[], dims = [values.length]): TensorProto => ({
+  name,
+  dims,
+  dataType: F32,
+  rawData: new Uint8Array(new Float32Array(values).buffer),
+});
+const node = (opType: string, input: string[], output: string[], attribute: object[] = []) => ({
+  opType,
+  input,
+  output,
+  attribute,
+});
 
 /** y = x + w; `graph` overrides fields of the graph. */
-function modelBytes(graph: Partial<Record<keyof GraphProto, unknown>> = {}, extra: Record<string, unknown> = {}): Uint8Array {
+function modelBytes(
+  graph: Partial<Record<keyof GraphProto, unknown>> = {},
+  extra: Record<string, unknown> = {},
+): Uint8Array {
   return onnx.ModelProto.encode({
-    irVersion: 8, producerName: 'robustness-test', opsetImport: [{ domain: '', version: 13 }],
-    graph: { name: 'g', node: [node('Add', ['x', 'w'], ['y'])], input: [vi('x')], output: [vi('y')], initializer: [floats('w', [1, 2, 3, 4])], ...graph } as GraphProto,
+    irVersion: 8,
+    producerName: 'robustness-test',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'g',
+      node: [node('Add', ['x', 'w'], ['y'])],
+      input: [vi('x')],
+      output: [vi('y')],
+      initializer: [floats('w', [1, 2, 3, 4])],
+      ...graph,
+    } as GraphProto,
     ...extra,
   }).finish();
 }
@@ -61,8 +101,14 @@ function writeModel(bytes: Uint8Array, files: Record<string, Uint8Array | string
 const refused = expectRefused;
 
 const extTensor = (location: string | undefined, more: Record<string, string> = {}): TensorProto => ({
-  name: 'w', dims: [4], dataType: F32, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
-  externalData: [...(location !== undefined ? [{ key: 'location', value: location }] : []), ...Object.entries(more).map(([key, value]) => ({ key, value }))],
+  name: 'w',
+  dims: [4],
+  dataType: F32,
+  dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+  externalData: [
+    ...(location !== undefined ? [{ key: 'location', value: location }] : []),
+    ...Object.entries(more).map(([key, value]) => ({ key, value })),
+  ],
 });
 const W_BYTES = new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer);
 
@@ -74,7 +120,8 @@ describe('unreadable files', () => {
     const rand = Uint8Array.from({ length: 2048 }, (_, i) => (i * 7919 + 13) % 251);
     refused(() => loadModel(writeModel(rand)), dir);
     const mnist = readFileSync(MNIST);
-    for (const cut of [1, 100, mnist.length >> 1, mnist.length - 3]) refused(() => loadModel(writeModel(mnist.subarray(0, cut))), dir);
+    for (const cut of [1, 100, mnist.length >> 1, mnist.length - 3])
+      refused(() => loadModel(writeModel(mnist.subarray(0, cut))), dir);
     refused(() => loadModel(join(FIX, 'not-a-model.onnx')), 'not-a-model.onnx');
     refused(() => loadModel(join(FIX, 'no-graph.onnx')), 'no-graph.onnx');
   });
@@ -88,7 +135,9 @@ describe('tensor names', () => {
   });
 
   it('an optional input left out ("") is not dangling', () => {
-    const p = writeModel(modelBytes({ node: [node('Clip', ['x', '', 'w'], ['y'])], initializer: [floats('w', [1], [])] }));
+    const p = writeModel(
+      modelBytes({ node: [node('Clip', ['x', '', 'w'], ['y'])], initializer: [floats('w', [1], [])] }),
+    );
     expect(summarize(loadModel(p)).nodeCount).toBe(1);
   });
 
@@ -100,7 +149,9 @@ describe('tensor names', () => {
     p = writeModel(modelBytes({ input: [vi('x'), vi('x')] }));
     expect(refused(() => loadModel(p), p, 'duplicate-name').message).toMatch(/graph input 'x' is declared twice/);
     p = writeModel(modelBytes({ node: [node('Relu', ['w'], ['x']), node('Add', ['x', 'w'], ['y'])] }));
-    expect(refused(() => loadModel(p), p, 'duplicate-name').message).toMatch(/'x' is a graph input and also produced by node #0/);
+    expect(refused(() => loadModel(p), p, 'duplicate-name').message).toMatch(
+      /'x' is a graph input and also produced by node #0/,
+    );
   });
 
   it('an initializer that repeats a graph input name (a default value, IR < 4 style) is fine', () => {
@@ -115,39 +166,65 @@ describe('tensor names', () => {
 
   it('subgraphs may read names of enclosing graphs; undefined names are refused', () => {
     const branch = (name: string, reads: string) => ({
-      name, node: [node('Add', [reads, 'w'], [`${name}_y`])], output: [vi(`${name}_y`)],
+      name,
+      node: [node('Add', [reads, 'w'], [`${name}_y`])],
+      output: [vi(`${name}_y`)],
     });
-    const ifNode = (reads: string, elseReads: string) => node('If', ['cond'], ['y'], [
-      { name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: branch('then', reads) },
-      { name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: branch('else', elseReads) },
-    ]);
+    const ifNode = (reads: string, elseReads: string) =>
+      node(
+        'If',
+        ['cond'],
+        ['y'],
+        [
+          { name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: branch('then', reads) },
+          { name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: branch('else', elseReads) },
+        ],
+      );
     const cond = { name: 'cond', dims: [], dataType: 9, int32Data: [1] };
-    const graph = (reads: string, elseReads = 'x') => ({ node: [node('Relu', ['x'], ['r']), ifNode(reads, elseReads)], initializer: [floats('w', [1, 2, 3, 4]), cond] });
+    const graph = (reads: string, elseReads = 'x') => ({
+      node: [node('Relu', ['x'], ['r']), ifNode(reads, elseReads)],
+      initializer: [floats('w', [1, 2, 3, 4]), cond],
+    });
     const ok = writeModel(modelBytes(graph('r'))); // 'r' and 'w' come from the main graph
     expect(summarize(loadModel(ok)).opCounts['ai.onnx:If']).toBe(1);
     const bad = writeModel(modelBytes(graph('nowhere')));
-    expect(refused(() => loadModel(bad), bad, 'dangling-name').message).toMatch(/subgraph 'then_branch' of node #1 \(If\): node #0 \(Add\) reads 'nowhere'/);
+    expect(refused(() => loadModel(bad), bad, 'dangling-name').message).toMatch(
+      /subgraph 'then_branch' of node #1 \(If\): node #0 \(Add\) reads 'nowhere'/,
+    );
     // The outer name must exist in the enclosing graph: a later sibling subgraph's names do not count.
     const sibling = writeModel(modelBytes(graph('r', 'then_y')));
-    expect(refused(() => loadModel(sibling), sibling, 'dangling-name').message).toMatch(/subgraph 'else_branch'.*reads 'then_y'/);
+    expect(refused(() => loadModel(sibling), sibling, 'dangling-name').message).toMatch(
+      /subgraph 'else_branch'.*reads 'then_y'/,
+    );
   });
 
   it('a subgraph whose only use of an outer name creates a cycle through its node is refused', () => {
     const body = { name: 'b', node: [node('Identity', ['y'], ['o'])], output: [vi('o')] };
-    const p = writeModel(modelBytes({
-      node: [node('If', ['cond'], ['y'], [
-        { name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: body },
-        { name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: body },
-      ])],
-      initializer: [{ name: 'cond', dims: [], dataType: 9, int32Data: [1] }],
-    }));
+    const p = writeModel(
+      modelBytes({
+        node: [
+          node(
+            'If',
+            ['cond'],
+            ['y'],
+            [
+              { name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: body },
+              { name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: body },
+            ],
+          ),
+        ],
+        initializer: [{ name: 'cond', dims: [], dataType: 9, int32Data: [1] }],
+      }),
+    );
     refused(() => loadModel(p), p, 'cycle');
   });
 });
 
 describe('names and nesting that would garble messages or exhaust the stack', () => {
   it('a tensor name with control characters is refused, and shown escaped', () => {
-    const p = writeModel(modelBytes({ input: [vi('x\n\u001b[31m')], node: [node('Add', ['x\n\u001b[31m', 'w'], ['y'])] }));
+    const p = writeModel(
+      modelBytes({ input: [vi('x\n\u001b[31m')], node: [node('Add', ['x\n\u001b[31m', 'w'], ['y'])] }),
+    );
     const e = refused(() => loadModel(p), p, 'bad-name');
     expect(e.message).toContain("graph input 'x\\n\\u001b[31m' has control characters");
     expect(e.message).not.toMatch(/[\u0000-\u001f]/);
@@ -155,7 +232,16 @@ describe('names and nesting that would garble messages or exhaust the stack', ()
 
   it('subgraphs nested 1000 deep are refused with one line (no stack overflow)', () => {
     // Encoded by hand, innermost first: encoding nested messages recursively would itself overflow.
-    const varint = (n: number) => { const b: number[] = []; do { let x = n & 0x7f; n >>>= 7; if (n) x |= 0x80; b.push(x); } while (n); return b; };
+    const varint = (n: number) => {
+      const b: number[] = [];
+      do {
+        let x = n & 0x7f;
+        n >>>= 7;
+        if (n) x |= 0x80;
+        b.push(x);
+      } while (n);
+      return b;
+    };
     const cat = (...parts: (Uint8Array | number[])[]) => Buffer.concat(parts.map((x) => Uint8Array.from(x)));
     const field = (tag: number, bytes: Uint8Array) => cat([tag, ...varint(bytes.length)], bytes);
     const text = (s: string) => new TextEncoder().encode(s);
@@ -195,9 +281,40 @@ describe('declared sizes are checked before anything is allocated', () => {
     refused(() => loadModel(join(FIX, 'huge-initializer.onnx')), 'huge-initializer.onnx', 'tensor-too-large');
     const p = writeModel(modelBytes({ input: [vi('x', [1e12])] }));
     refused(() => loadModel(p), p, 'tensor-too-large');
-    const c = writeModel(modelBytes({ node: [node('Constant', [], ['w'], [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { name: 'c', dims: [65536, 65536, 4], dataType: F32 } }]), node('Add', ['x', 'w'], ['y'])], initializer: [] }));
-    expect(refused(() => loadModel(c), c, 'tensor-too-large').message).toMatch(/node #0 \(Constant\) attribute 'value'/);
-    const s = writeModel(modelBytes({ sparseInitializer: [{ dims: [1e6, 1e6], values: floats('sw', [1]), indices: { name: 'si', dims: [1], dataType: 7, int64Data: [0] } }] } as never));
+    const c = writeModel(
+      modelBytes({
+        node: [
+          node(
+            'Constant',
+            [],
+            ['w'],
+            [
+              {
+                name: 'value',
+                type: onnx.AttributeProto.AttributeType.TENSOR,
+                t: { name: 'c', dims: [65536, 65536, 4], dataType: F32 },
+              },
+            ],
+          ),
+          node('Add', ['x', 'w'], ['y']),
+        ],
+        initializer: [],
+      }),
+    );
+    expect(refused(() => loadModel(c), c, 'tensor-too-large').message).toMatch(
+      /node #0 \(Constant\) attribute 'value'/,
+    );
+    const s = writeModel(
+      modelBytes({
+        sparseInitializer: [
+          {
+            dims: [1e6, 1e6],
+            values: floats('sw', [1]),
+            indices: { name: 'si', dims: [1], dataType: 7, int64Data: [0] },
+          },
+        ],
+      } as never),
+    );
     refused(() => loadModel(s), s, 'tensor-too-large');
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
@@ -210,7 +327,8 @@ describe('declared sizes are checked before anything is allocated', () => {
     try {
       expect(refused(() => loadModel(p), p, 'tensor-too-large').message).toMatch(/over the limit of 3/);
     } finally {
-      if (old === undefined) delete process.env.ONNX_WORKBENCH_MAX_ELEMENTS; else process.env.ONNX_WORKBENCH_MAX_ELEMENTS = old;
+      if (old === undefined) delete process.env.ONNX_WORKBENCH_MAX_ELEMENTS;
+      else process.env.ONNX_WORKBENCH_MAX_ELEMENTS = old;
     }
     expect(loadModel(p).path).toBe(p);
     const m = loadModel(p);
@@ -222,7 +340,9 @@ describe('declared sizes are checked before anything is allocated', () => {
     let p = writeModel(modelBytes({ initializer: [{ ...floats('w', [1, 2, 3, 4]), dims: [-4] }] }));
     refused(() => loadModel(p), p, 'invalid-dim');
     p = writeModel(modelBytes({ initializer: [{ ...floats('w', [1, 2, 3, 4]), dims: [5] }] }));
-    expect(refused(() => loadModel(p), p, 'data-size-mismatch').message).toMatch(/16 bytes of raw data but its shape and type \(5 × float32\) need 20/);
+    expect(refused(() => loadModel(p), p, 'data-size-mismatch').message).toMatch(
+      /16 bytes of raw data but its shape and type \(5 × float32\) need 20/,
+    );
     p = writeModel(modelBytes({ initializer: [{ name: 'w', dims: [4], dataType: F32, floatData: [1, 2, 3] }] }));
     expect(refused(() => loadModel(p), p, 'data-size-mismatch').message).toMatch(/3 float_data values for 4 float32/);
     p = writeModel(modelBytes({ initializer: [{ name: 'w', dims: [4], dataType: 7, rawData: W_BYTES }] }));
@@ -232,7 +352,9 @@ describe('declared sizes are checked before anything is allocated', () => {
   });
 
   it('an empty tensor (a zero dim) with no data is fine', () => {
-    const p = writeModel(modelBytes({ node: [node('Relu', ['x'], ['y'])], initializer: [{ name: 'e', dims: [0, 1e12], dataType: F32 }] }));
+    const p = writeModel(
+      modelBytes({ node: [node('Relu', ['x'], ['y'])], initializer: [{ name: 'e', dims: [0, 1e12], dataType: F32 }] }),
+    );
     expect(summarize(loadModel(p)).parameterCount).toBe(0);
   });
 });
@@ -248,7 +370,9 @@ describe('external data', () => {
 
   it("'../../etc/passwd' is refused (fixture and built here)", () => {
     const p = join(FIX, 'external-dotdot', 'model.onnx');
-    expect(refused(() => loadModel(p), p, 'external-data').message).toMatch(/'\.\.\/\.\.\/etc\/passwd' leaves the model's folder/);
+    expect(refused(() => loadModel(p), p, 'external-data').message).toMatch(
+      /'\.\.\/\.\.\/etc\/passwd' leaves the model's folder/,
+    );
     const q = writeModel(modelBytes({ initializer: [extTensor('../../etc/passwd')] }));
     refused(() => loadModel(q), q, 'external-data');
     const r = writeModel(modelBytes({ initializer: [extTensor('sub/../../outside.bin')] }));
@@ -272,7 +396,9 @@ describe('external data', () => {
 
   it('a missing file, a directory, a missing location are refused', () => {
     const p = join(FIX, 'external-missing', 'model.onnx');
-    expect(refused(() => loadModel(p), p, 'external-data').message).toMatch(/'weights\.bin' not found next to the model/);
+    expect(refused(() => loadModel(p), p, 'external-data').message).toMatch(
+      /'weights\.bin' not found next to the model/,
+    );
     const q = writeModel(modelBytes({ initializer: [extTensor('sub')] }), { 'sub/x': 'x' });
     expect(refused(() => loadModel(q), q, 'external-data').message).toMatch(/not a regular file/);
     const r = writeModel(modelBytes({ initializer: [extTensor(undefined)] }));
@@ -322,9 +448,15 @@ describe('test data that does not fit the model', () => {
     expect(prepareTarget(target()).referenceKind).toBe('user');
   });
   it('wrong element type, wrong shape, an object array in an .npz', () => {
-    expect(() => prepareTarget(target(), { inputs: join(FIX, 'wrong-dtype') })).toThrow(/input 'x' is int64 but the graph expects float32/);
-    expect(() => prepareTarget(target(), { inputs: join(FIX, 'wrong-shape') })).toThrow(/input 'x' has shape \[2, 4\] but the graph expects \[1, 4\]/);
-    expect(() => prepareTarget(target(), { inputs: join(FIX, 'object.npz') })).toThrow(/object arrays are not supported/);
+    expect(() => prepareTarget(target(), { inputs: join(FIX, 'wrong-dtype') })).toThrow(
+      /input 'x' is int64 but the graph expects float32/,
+    );
+    expect(() => prepareTarget(target(), { inputs: join(FIX, 'wrong-shape') })).toThrow(
+      /input 'x' has shape \[2, 4\] but the graph expects \[1, 4\]/,
+    );
+    expect(() => prepareTarget(target(), { inputs: join(FIX, 'object.npz') })).toThrow(
+      /object arrays are not supported/,
+    );
     for (const inputs of ['wrong-dtype', 'wrong-shape', 'object.npz']) {
       refused(() => prepareTarget(target(), { inputs: join(FIX, inputs) }), '');
     }
@@ -332,7 +464,10 @@ describe('test data that does not fit the model', () => {
   it('test data declaring 1e12 elements is refused before allocating', () => {
     const d = join(dir, 'huge-data');
     cpSync(join(FIX, 'add'), d, { recursive: true });
-    writeFileSync(join(d, 'test_data_set_0', 'input_0.pb'), onnx.TensorProto.encode({ name: 'x', dims: [1e6, 1e6], dataType: F32 }).finish());
+    writeFileSync(
+      join(d, 'test_data_set_0', 'input_0.pb'),
+      onnx.TensorProto.encode({ name: 'x', dims: [1e6, 1e6], dataType: F32 }).finish(),
+    );
     expect(() => prepareTarget({ id: 'huge', modelPath: join(d, 'model.onnx') })).toThrow(/over the limit/);
   });
 });
@@ -346,11 +481,16 @@ describe('the bundled models', () => {
     for (const e of entries) {
       const m = loadModel(e.modelPath);
       const problems = modelProblems(m.proto);
-      expect(problems.filter((p) => p.severity !== 'warning'), e.manifest.id).toEqual([]);
+      expect(
+        problems.filter((p) => p.severity !== 'warning'),
+        e.manifest.id,
+      ).toEqual([]);
       warnings.push(...problems.filter((p) => p.severity === 'warning').map((p) => `${e.manifest.id}: ${p.message}`));
     }
     // A real export may declare what the checker warns about: paddle2onnx wrote -1 for an unknown output dim.
-    expect(warnings).toEqual(["paddlepaddle/PP_OCR_v2_cls: graph output 'save_infer_model/scale_0.tmp_1' declares an invalid dimension -1"]);
+    expect(warnings).toEqual([
+      "paddlepaddle/PP_OCR_v2_cls: graph output 'save_infer_model/scale_0.tmp_1' declares an invalid dimension -1",
+    ]);
     expect(performance.now() - t0).toBeLessThan(15_000);
   });
 });
@@ -387,7 +527,8 @@ describe('the CLI', () => {
     const truncated = writeModel(readFileSync(MNIST).subarray(0, 5000));
     const results = await Promise.all([
       ...bad.map(([f]) => runCli(['inspect', join(FIX, f)])),
-      runCli(['inspect', empty]), runCli(['inspect', truncated]),
+      runCli(['inspect', empty]),
+      runCli(['inspect', truncated]),
     ]);
     bad.forEach(([, re], i) => expectOneLine(results[i]!, re));
     expectOneLine(results[bad.length]!, /empty file/);

@@ -18,17 +18,28 @@ function steps(runMs: number[], fail?: { create?: boolean; runAt?: number }) {
   return {
     calls,
     s: {
-      create: async () => { calls.push('create'); if (fail?.create) throw new Error('no session'); return 'S'; },
+      create: async () => {
+        calls.push('create');
+        if (fail?.create) throw new Error('no session');
+        return 'S';
+      },
       run: async () => {
         const n = i++;
         calls.push(`run${n}`);
         if (fail?.runAt === n) throw 42; // a bare number, as onnxruntime-web's WASM can throw
         const until = performance.now() + (runMs[n] ?? runMs[runMs.length - 1]!);
-        while (performance.now() < until) { /* busy */ }
+        while (performance.now() < until) {
+          /* busy */
+        }
         return n;
       },
-      read: async (first: number) => { calls.push('read'); return first; },
-      release: async () => { calls.push('release'); },
+      read: async (first: number) => {
+        calls.push('read');
+        return first;
+      },
+      release: async () => {
+        calls.push('release');
+      },
     },
   };
 }
@@ -52,7 +63,9 @@ describe('measureLoop', () => {
   });
 
   it('says which stage failed and always releases the session', async () => {
-    const load = await measureLoop(steps([1], { create: true }).s, { warmup: 0, iterations: 1 }).catch((e: unknown) => e);
+    const load = await measureLoop(steps([1], { create: true }).s, { warmup: 0, iterations: 1 }).catch(
+      (e: unknown) => e,
+    );
     expect(load).toBeInstanceOf(LoopStageError);
     expect((load as LoopStageError).stage).toBe('load');
     const t = steps([1], { runAt: 2 });
@@ -71,7 +84,10 @@ describe('the tolerance policy', () => {
     expect(toleranceBetween(p, 'webgpu', 'cpu')).toEqual({ atol: 1e-3, rtol: 1e-2 });
     expect(toleranceBetween(p, 'wasm', 'cpu')).toEqual({ atol: 1e-5, rtol: 1e-4 });
     expect(toleranceBetween(p, 'webgpu', 'cpu', { atol: 0.5 })).toEqual({ atol: 0.5, rtol: 1e-2 });
-    expect(toleranceFor({ ...p, backendTolerance: { webgpu: { atol: 1e-6, rtol: 1e-6 } } }, 'webgpu')).toEqual({ atol: 1e-6, rtol: 1e-6 });
+    expect(toleranceFor({ ...p, backendTolerance: { webgpu: { atol: 1e-6, rtol: 1e-6 } } }, 'webgpu')).toEqual({
+      atol: 1e-6,
+      rtol: 1e-6,
+    });
   });
 });
 
@@ -85,20 +101,42 @@ describe('failures', () => {
     expect(isSuspectFailure(new BackendStageError('run', 'Got invalid dimensions'))).toBe(true);
     expect(isSuspectFailure(new BackendStageError('timeout', 'no answer'))).toBe(true);
     expect(isSuspectFailure(new BackendStageError('load', 'the cpu worker was killed by SIGSEGV'))).toBe(true);
-    expect(isSuspectFailure(new BackendStageError('load', 'webgpu: failed to compile shader for node Conv_3'))).toBe(true);
-    expect(isSuspectFailure(new BackendStageError('load', 'Load model from memory failed:Protobuf parsing failed.'))).toBe(false);
-    expect(isSuspectFailure(new BackendStageError('load', '/onnxruntime_src/onnxruntime/core/graph/model.cc:191 onnxruntime::Model::Model(onnx::ModelProto&&, ...) Unknown model file format version.'))).toBe(false);
-    expect(isSuspectFailure(new BackendStageError('load', '[ONNXRuntimeError] : 9 : NOT_IMPLEMENTED : Could not find an implementation for AveragePool(1) node with name \'\''))).toBe(false);
+    expect(isSuspectFailure(new BackendStageError('load', 'webgpu: failed to compile shader for node Conv_3'))).toBe(
+      true,
+    );
+    expect(
+      isSuspectFailure(new BackendStageError('load', 'Load model from memory failed:Protobuf parsing failed.')),
+    ).toBe(false);
+    expect(
+      isSuspectFailure(
+        new BackendStageError(
+          'load',
+          '/onnxruntime_src/onnxruntime/core/graph/model.cc:191 onnxruntime::Model::Model(onnx::ModelProto&&, ...) Unknown model file format version.',
+        ),
+      ),
+    ).toBe(false);
+    expect(
+      isSuspectFailure(
+        new BackendStageError(
+          'load',
+          "[ONNXRuntimeError] : 9 : NOT_IMPLEMENTED : Could not find an implementation for AveragePool(1) node with name ''",
+        ),
+      ),
+    ).toBe(false);
   });
 });
 
 describe('unsafe graph names', () => {
   const vi = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }] } } } });
   const model = (inputs: string[], outputs: string[], node: { opType: string; input: string[]; output: string[] }[]) =>
-    onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }], graph: { name: 'g', node, input: inputs.map(vi), output: outputs.map(vi) } }).finish();
+    onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 13 }],
+      graph: { name: 'g', node, input: inputs.map(vi), output: outputs.map(vi) },
+    }).finish();
   const t: Tensor = { dtype: 'float32', dims: [1], data: new Float32Array([1]) };
 
-  it('are Object.prototype\'s names', () => {
+  it("are Object.prototype's names", () => {
     for (const n of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) expect(isUnsafeName(n)).toBe(true);
     for (const n of ['x', 'input_0', 'proto']) expect(isUnsafeName(n)).toBe(false);
   });
@@ -110,13 +148,19 @@ describe('unsafe graph names', () => {
   });
 
   it('are moved behind Identity nodes, and the outputs mapped back', () => {
-    const bytes = model(['__proto__'], ['constructor'], [{ opType: 'Relu', input: ['__proto__'], output: ['constructor'] }]);
+    const bytes = model(
+      ['__proto__'],
+      ['constructor'],
+      [{ opType: 'Relu', input: ['__proto__'], output: ['constructor'] }],
+    );
     const io = runtimeIo(bytes, new Map([['__proto__', t]]));
     const g = onnx.ModelProto.decode(io.bytes).graph!;
     expect(g.input!.map((v) => v.name)).toEqual(['owb_input_0']);
     expect(g.output!.map((v) => v.name)).toEqual(['owb_output_0']);
     expect(g.node!.map((n) => `${n.opType}(${n.input!.join(',')})->${n.output!.join(',')}`)).toEqual([
-      'Identity(owb_input_0)->__proto__', 'Relu(__proto__)->constructor', 'Identity(constructor)->owb_output_0',
+      'Identity(owb_input_0)->__proto__',
+      'Relu(__proto__)->constructor',
+      'Identity(constructor)->owb_output_0',
     ]);
     expect([...io.feeds.keys()]).toEqual(['owb_input_0']);
     expect([...io.restore(new Map([['owb_output_0', t]])).keys()]).toEqual(['constructor']);

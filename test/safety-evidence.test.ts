@@ -8,10 +8,29 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EvidenceWriteError, makeRecord, nodeIo, probeEvidenceDir, readEvidence, writeRecord, type EvidenceRecord, type WriteIo } from '../src/evidence/store.js';
+import {
+  EvidenceWriteError,
+  makeRecord,
+  nodeIo,
+  probeEvidenceDir,
+  readEvidence,
+  writeRecord,
+  type EvidenceRecord,
+  type WriteIo,
+} from '../src/evidence/store.js';
 import { aggregateEvidence } from '../src/evidence/aggregate.js';
 import { latestResults } from '../src/report/data.js';
 import { catalogProblems, loadCatalog, resolveTargets, setCatalogProblemHandler } from '../src/models/catalog.js';
@@ -22,28 +41,53 @@ import { repoRoot, runCli } from './helpers/cli.js';
 import { expectRefused } from './helpers/errors.js';
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'owb-safety-ev-')); });
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'owb-safety-ev-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const sha = (c: string) => c.repeat(64);
 function result(model: string, status: ModelResult['status'], s = 'a', extra: Partial<ModelResult> = {}): ModelResult {
   return {
-    model, path: `/x/${model}`, sha256: sha(s), producerName: 'CNTK', producerVersion: '1', framework: 'cntk',
-    backend: 'cpu', adapter: { kind: 'cpu' }, status, meetsExpectation: status === 'pass', referenceKind: 'exporter',
-    referenceSource: 'test', tolerance: { atol: 1e-4, rtol: 1e-3 }, ...extra,
+    model,
+    path: `/x/${model}`,
+    sha256: sha(s),
+    producerName: 'CNTK',
+    producerVersion: '1',
+    framework: 'cntk',
+    backend: 'cpu',
+    adapter: { kind: 'cpu' },
+    status,
+    meetsExpectation: status === 'pass',
+    referenceKind: 'exporter',
+    referenceSource: 'test',
+    tolerance: { atol: 1e-4, rtol: 1e-3 },
+    ...extra,
   };
 }
-const record = (results: ModelResult[], createdAt?: string): EvidenceRecord => ({ ...makeRecord('verify', machineInfo(), [], results), ...(createdAt ? { createdAt } : {}) });
+const record = (results: ModelResult[], createdAt?: string): EvidenceRecord => ({
+  ...makeRecord('verify', machineInfo(), [], results),
+  ...(createdAt ? { createdAt } : {}),
+});
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
 
 describe('evidence writes: every byte or nothing', () => {
   it('a short write that makes no progress: temp file removed, nothing renamed, the path named', () => {
     const d = join(dir, 'short');
     let calls = 0;
-    const io: WriteIo = { ...nodeIo, writeSync: (fd, b, o, l) => (++calls === 1 ? nodeIo.writeSync(fd, b, o, Math.min(l, 100)) : 0) };
+    const io: WriteIo = {
+      ...nodeIo,
+      writeSync: (fd, b, o, l) => (++calls === 1 ? nodeIo.writeSync(fd, b, o, Math.min(l, 100)) : 0),
+    };
     const r = record([result('cntk/a', 'pass')]);
     let thrown: unknown;
-    try { writeRecord(d, r, io); } catch (e) { thrown = e; }
+    try {
+      writeRecord(d, r, io);
+    } catch (e) {
+      thrown = e;
+    }
     expect(thrown).toBeInstanceOf(EvidenceWriteError);
     expect((thrown as EvidenceWriteError).exitCode).toBe(2);
     expect((thrown as Error).message).toContain(join(d, `${r.id}.json`));
@@ -61,20 +105,45 @@ describe('evidence writes: every byte or nothing', () => {
 
   it('ENOSPC in the middle, or a failing fsync: the cause is named and nothing is left', () => {
     for (const io of [
-      { ...nodeIo, writeSync: (fd: number, b: Uint8Array, o: number, l: number) => { if (o > 0) throw enospc(); return nodeIo.writeSync(fd, b, o, Math.min(l, 50)); } },
-      { ...nodeIo, fsyncSync: () => { throw Object.assign(new Error('EIO'), { code: 'EIO' }); } },
+      {
+        ...nodeIo,
+        writeSync: (fd: number, b: Uint8Array, o: number, l: number) => {
+          if (o > 0) throw enospc();
+          return nodeIo.writeSync(fd, b, o, Math.min(l, 50));
+        },
+      },
+      {
+        ...nodeIo,
+        fsyncSync: () => {
+          throw Object.assign(new Error('EIO'), { code: 'EIO' });
+        },
+      },
     ]) {
       const d = mkdtempSync(join(dir, 'fail-'));
-      expect(() => writeRecord(d, record([result('cntk/a', 'pass')]), io)).toThrow(/no space left on the device|input\/output error/);
+      expect(() => writeRecord(d, record([result('cntk/a', 'pass')]), io)).toThrow(
+        /no space left on the device|input\/output error/,
+      );
       expect(readdirSync(d)).toEqual([]);
     }
   });
 
   it('the probe names a read-only file system, a full disk, or a file in the way', () => {
-    const rofs: WriteIo = { ...nodeIo, openSync: (() => { throw Object.assign(new Error('EROFS'), { code: 'EROFS' }); }) as WriteIo['openSync'] };
+    const rofs: WriteIo = {
+      ...nodeIo,
+      openSync: (() => {
+        throw Object.assign(new Error('EROFS'), { code: 'EROFS' });
+      }) as WriteIo['openSync'],
+    };
     const d = join(dir, 'probe');
-    expect(() => probeEvidenceDir(d, rofs)).toThrow(new RegExp(`evidence folder ${d} is not writable: read-only file system`));
-    const full: WriteIo = { ...nodeIo, writeSync: () => { throw enospc(); } };
+    expect(() => probeEvidenceDir(d, rofs)).toThrow(
+      new RegExp(`evidence folder ${d} is not writable: read-only file system`),
+    );
+    const full: WriteIo = {
+      ...nodeIo,
+      writeSync: () => {
+        throw enospc();
+      },
+    };
     expect(() => probeEvidenceDir(d, full)).toThrow(/no space left on the device/);
     expect(readdirSync(d)).toEqual([]);
     const file = join(dir, 'a-file');
@@ -89,7 +158,15 @@ describe('evidence writes: every byte or nothing', () => {
 const canMount = (() => {
   if (process.getuid?.() !== 0) return false;
   const d = mkdtempSync(join(tmpdir(), 'owb-mount-probe-'));
-  try { execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', d], { stdio: 'ignore' }); execFileSync('umount', [d]); return true; } catch { return false; } finally { rmSync(d, { recursive: true, force: true }); }
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', d], { stdio: 'ignore' });
+    execFileSync('umount', [d]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 })();
 
 describe.runIf(canMount)('a real full or read-only evidence folder (tmpfs, as root)', () => {
@@ -100,11 +177,24 @@ describe.runIf(canMount)('a real full or read-only evidence folder (tmpfs, as ro
     mounts.push(d);
     return d;
   };
-  afterAll(() => { for (const d of mounts) { try { execFileSync('umount', [d]); } catch { /* already */ } rmSync(d, { recursive: true, force: true }); } });
+  afterAll(() => {
+    for (const d of mounts) {
+      try {
+        execFileSync('umount', [d]);
+      } catch {
+        /* already */
+      }
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
 
   it('full before the run: refused before any model runs, exit 2, folder and cause named', async () => {
     const d = mount('size=64k');
-    try { writeFileSync(join(d, 'filler'), Buffer.alloc(128 * 1024)); } catch { /* filled up */ }
+    try {
+      writeFileSync(join(d, 'filler'), Buffer.alloc(128 * 1024));
+    } catch {
+      /* filled up */
+    }
     const r = await runCli(['verify', 'cntk/mnist-8', '--evidence-dir', d]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`evidence folder ${d} is not writable: no space left on the device`));
@@ -125,7 +215,9 @@ describe.runIf(canMount)('a real full or read-only evidence folder (tmpfs, as ro
     expect(r.code, r.stderr).toBe(2);
     expect(r.stdout).toMatch(/of 35 pass; .*0 unexpected results/); // the results, printed before the error
     expect(r.stdout).not.toMatch(/evidence:/);
-    expect(r.stderr.trim().split('\n').pop()).toMatch(new RegExp(`cannot write the evidence record ${d}/.*\\.json: no space left on the device`));
+    expect(r.stderr.trim().split('\n').pop()).toMatch(
+      new RegExp(`cannot write the evidence record ${d}/.*\\.json: no space left on the device`),
+    );
     expect(readdirSync(d)).toEqual([]);
   });
 });
@@ -133,7 +225,11 @@ describe.runIf(canMount)('a real full or read-only evidence folder (tmpfs, as ro
 describe('reading commands refuse a folder that does not exist', () => {
   it('evidence list, refresh and report: exit 2, one line; the last report is kept', async () => {
     const missing = join(dir, 'evidnece');
-    for (const args of [['evidence', 'list', '--dir', missing], ['evidence', 'show', 'x', '--dir', missing], ['refresh', '--evidence-dir', missing]]) {
+    for (const args of [
+      ['evidence', 'list', '--dir', missing],
+      ['evidence', 'show', 'x', '--dir', missing],
+      ['refresh', '--evidence-dir', missing],
+    ]) {
       const r = await runCli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -157,7 +253,10 @@ describe('report --out never deletes what the workbench did not write', () => {
     const project = join(dir, 'project');
     mkdirSync(project);
     writeFileSync(join(project, 'thesis.tex'), 'years of work');
-    for (const [out, cwd] of [['.', project], [ev, repoRoot]] as const) {
+    for (const [out, cwd] of [
+      ['.', project],
+      [ev, repoRoot],
+    ] as const) {
       const r = await runCli(['report', '--evidence-dir', ev, '--out', out], { cwd });
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/not an earlier onnx-workbench report/);
@@ -181,8 +280,22 @@ describe('evidence plausibility and order', () => {
   it('a future-dated or impossible record is skipped by name; an unknown sha256 for a known model is warned about', () => {
     const d = join(dir, 'implausible');
     const future = writeRecord(d, record([result('cntk/a', 'pass')], '2099-01-01T00:00:00.000Z'));
-    const impossible = writeRecord(d, record([result('cntk/b', 'pass', 'b', { comparison: { ok: false, outputs: [], missing: [] } as never })]));
-    const stats = writeRecord(d, record([result('cntk/c', 'pass', 'c', { latency: { sessionCreateMs: 1, firstRunMs: 1, stats: { n: 3, min: 5, mean: 4, p50: 3, p90: 6, p99: 6, max: 6, stdev: 1 } } as never })]));
+    const impossible = writeRecord(
+      d,
+      record([result('cntk/b', 'pass', 'b', { comparison: { ok: false, outputs: [], missing: [] } as never })]),
+    );
+    const stats = writeRecord(
+      d,
+      record([
+        result('cntk/c', 'pass', 'c', {
+          latency: {
+            sessionCreateMs: 1,
+            firstRunMs: 1,
+            stats: { n: 3, min: 5, mean: 4, p50: 3, p90: 6, p99: 6, max: 6, stdev: 1 },
+          } as never,
+        }),
+      ]),
+    );
     const fine = writeRecord(d, record([result('cntk/mnist-8', 'pass', 'e')]));
     const read = readEvidence(d, { knownModels: new Map([['cntk/mnist-8', sha('f')]]) });
     expect(read.records).toHaveLength(1);
@@ -190,7 +303,9 @@ describe('evidence plausibility and order', () => {
     expect(why.get(future)).toMatch(/in the future/);
     expect(why.get(impossible)).toMatch(/cntk\/b .*pass but its comparison failed/);
     expect(why.get(stats)).toMatch(/latency p50 3 below min 5/);
-    expect(read.warnings).toEqual([{ file: fine, reason: expect.stringMatching(/known model with a sha256 that is not its own/) }]);
+    expect(read.warnings).toEqual([
+      { file: fine, reason: expect.stringMatching(/known model with a sha256 that is not its own/) },
+    ]);
   });
 
   it('a record dated ahead of its writing cannot hide a later real result', async () => {
@@ -221,7 +336,10 @@ describe('manifest trust', () => {
   it('a manifest.json beside a user-named model is ignored with a warning; --manifest trusts one', () => {
     const d = copy('mnist-copy');
     const m = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-    writeFileSync(join(d, 'manifest.json'), JSON.stringify({ ...m, framework: 'mxnet', tolerance: { atol: 1e30, rtol: 1e30 } }));
+    writeFileSync(
+      join(d, 'manifest.json'),
+      JSON.stringify({ ...m, framework: 'mxnet', tolerance: { atol: 1e30, rtol: 1e30 } }),
+    );
     for (const name of [d, join(d, 'model.onnx')]) {
       const [t] = resolveTargets([name]);
       expect(t!.manifest).toBeUndefined();
@@ -241,7 +359,9 @@ describe('manifest trust', () => {
     const m = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(d, 'manifest.json'), JSON.stringify({ ...m, sha256: sha('0') }));
     const [t] = resolveTargets([d], undefined, { manifest: join(d, 'manifest.json') });
-    expect(expectRefused(() => prepareTarget(t!), join(d, 'model.onnx')).message).toMatch(/differs from its manifest's/);
+    expect(expectRefused(() => prepareTarget(t!), join(d, 'model.onnx')).message).toMatch(
+      /differs from its manifest's/,
+    );
   });
 
   it('a bundled model named by its path is the catalog entry (trusted)', () => {

@@ -21,22 +21,43 @@ import { repoRoot, runCli } from './helpers/cli.js';
 import { expectRefused } from './helpers/errors.js';
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'owb-safety-files-')); });
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'owb-safety-files-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const F32 = 1;
 const INT64 = 7;
-const vi = (name: string, dims: number[] = [4]) => ({ name, type: { tensorType: { elemType: F32, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+const vi = (name: string, dims: number[] = [4]) => ({
+  name,
+  type: { tensorType: { elemType: F32, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+});
 const f32 = (values: number[]) => new Uint8Array(new Float32Array(values).buffer);
 const external = (name: string, location: string, dims: number[], more: Record<string, string> = {}): TensorProto => ({
-  name, dims, dataType: F32, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+  name,
+  dims,
+  dataType: F32,
+  dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
   externalData: [{ key: 'location', value: location }, ...Object.entries(more).map(([key, value]) => ({ key, value }))],
 });
 
-function modelBytes(graph: Partial<Record<keyof GraphProto, unknown>>, extra: Record<string, unknown> = {}): Uint8Array {
+function modelBytes(
+  graph: Partial<Record<keyof GraphProto, unknown>>,
+  extra: Record<string, unknown> = {},
+): Uint8Array {
   return onnx.ModelProto.encode({
-    irVersion: 8, producerName: 'safety-test', opsetImport: [{ domain: '', version: 13 }],
-    graph: { name: 'g', node: [{ opType: 'Add', input: ['x', 'w'], output: ['y'] }], input: [vi('x')], output: [vi('y')], ...graph } as GraphProto,
+    irVersion: 8,
+    producerName: 'safety-test',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'g',
+      node: [{ opType: 'Add', input: ['x', 'w'], output: ['y'] }],
+      input: [vi('x')],
+      output: [vi('y')],
+      ...graph,
+    } as GraphProto,
     ...extra,
   }).finish();
 }
@@ -81,7 +102,9 @@ describe('safe reads: a regular file under a limit, or one line at once', () => 
   it('refuses a file over the size limit before reading it', () => {
     const p = join(dir, 'big.bin');
     writeFileSync(p, Buffer.alloc(4096));
-    expect(expectRefused(() => safeReadFile(p, { maxBytes: 1000 }), p).message).toMatch(/4096 bytes, over the limit of 1000/);
+    expect(expectRefused(() => safeReadFile(p, { maxBytes: 1000 }), p).message).toMatch(
+      /4096 bytes, over the limit of 1000/,
+    );
     expect(safeReadFile(p).length).toBe(4096);
   });
 
@@ -111,7 +134,12 @@ describe('safe reads: a regular file under a limit, or one line at once', () => 
     const set = join(dir, 'set-fifo', 'test_data_set_0');
     mkdirSync(set, { recursive: true });
     execFileSync('mkfifo', [join(set, 'input_0.pb')]);
-    expect(expectRefused(() => loadTestDataSet(set, [{ name: 'x', elemType: 'float32', shape: [4] }], []), join(set, 'input_0.pb')).message).toMatch(/FIFO/);
+    expect(
+      expectRefused(
+        () => loadTestDataSet(set, [{ name: 'x', elemType: 'float32', shape: [4] }], []),
+        join(set, 'input_0.pb'),
+      ).message,
+    ).toMatch(/FIFO/);
   });
 });
 
@@ -123,11 +151,20 @@ describe('.npz limits from the zip directory', () => {
     // Patch the central directory's uncompressed size (offset 24 of the 0x02014b50 header).
     const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
     let cd = -1;
-    for (let i = zip.length - 22; i >= 0; i--) if (view.getUint32(i, true) === 0x02014b50) { cd = i; break; }
+    for (let i = zip.length - 22; i >= 0; i--)
+      if (view.getUint32(i, true) === 0x02014b50) {
+        cd = i;
+        break;
+      }
     expect(cd).toBeGreaterThan(0);
     view.setUint32(cd + 24, 0xfffffff0, true);
-    expect(expectRefused(() => parseNpz(zip, 'bomb.npz'), 'bomb.npz').message).toMatch(/declares 4294967280 bytes uncompressed, over the limit/);
-    expect(expectRefused(() => parseNpz(zipSync({ 'a.npy': arr, 'b.npy': arr }), 'two.npz', arr.length + 10), 'two.npz').message).toMatch(/together/);
+    expect(expectRefused(() => parseNpz(zip, 'bomb.npz'), 'bomb.npz').message).toMatch(
+      /declares 4294967280 bytes uncompressed, over the limit/,
+    );
+    expect(
+      expectRefused(() => parseNpz(zipSync({ 'a.npy': arr, 'b.npy': arr }), 'two.npz', arr.length + 10), 'two.npz')
+        .message,
+    ).toMatch(/together/);
   });
 
   it('members that are not arrays are skipped unread (a corrupt one does not stop the read)', () => {
@@ -136,7 +173,11 @@ describe('.npz limits from the zip directory', () => {
     // Corrupt the deflate stream of notes.txt: inflating it would fail.
     const name = new TextEncoder().encode('notes.txt');
     let at = -1;
-    for (let i = 0; i < zip.length - name.length; i++) if (zip[i] === 0x50 && zip[i + 1] === 0x4b && zip[i + 2] === 3 && name.every((b, k) => zip[i + 30 + k] === b)) { at = i; break; }
+    for (let i = 0; i < zip.length - name.length; i++)
+      if (zip[i] === 0x50 && zip[i + 1] === 0x4b && zip[i + 2] === 3 && name.every((b, k) => zip[i + 30 + k] === b)) {
+        at = i;
+        break;
+      }
     expect(at).toBeGreaterThanOrEqual(0);
     zip.fill(0xff, at + 30 + name.length, at + 30 + name.length + 8);
     const out = parseNpz(zip, 'mixed.npz');
@@ -146,25 +187,56 @@ describe('.npz limits from the zip directory', () => {
 
 describe('the whole model is validated', () => {
   it('a function body with a dangling name is refused, naming the function', () => {
-    const p = writeModel(modelBytes({ initializer: [{ name: 'w', dims: [4], dataType: F32, rawData: f32([1, 2, 3, 4]) }] }, {
-      functions: [{ name: 'f', domain: 'local', input: ['a'], output: ['b'], node: [{ opType: 'Relu', input: ['nowhere'], output: ['b'] }], opsetImport: [{ domain: '', version: 13 }] }],
-    }));
+    const p = writeModel(
+      modelBytes(
+        { initializer: [{ name: 'w', dims: [4], dataType: F32, rawData: f32([1, 2, 3, 4]) }] },
+        {
+          functions: [
+            {
+              name: 'f',
+              domain: 'local',
+              input: ['a'],
+              output: ['b'],
+              node: [{ opType: 'Relu', input: ['nowhere'], output: ['b'] }],
+              opsetImport: [{ domain: '', version: 13 }],
+            },
+          ],
+        },
+      ),
+    );
     expect(expectRefused(() => loadModel(p), p, 'dangling-name').message).toMatch(/function #0 'local\.f'.*'nowhere'/);
   });
 
   it('training_info graphs are checked, their external data included', () => {
-    const p = writeModel(modelBytes({ initializer: [{ name: 'w', dims: [4], dataType: F32, rawData: f32([1, 2, 3, 4]) }] }, {
-      trainingInfo: [{ initialization: { name: 'init', node: [], initializer: [external('t', '../../etc/passwd', [4])], output: [{ name: 't' }] } }],
-    }));
+    const p = writeModel(
+      modelBytes(
+        { initializer: [{ name: 'w', dims: [4], dataType: F32, rawData: f32([1, 2, 3, 4]) }] },
+        {
+          trainingInfo: [
+            {
+              initialization: {
+                name: 'init',
+                node: [],
+                initializer: [external('t', '../../etc/passwd', [4])],
+                output: [{ name: 't' }],
+              },
+            },
+          ],
+        },
+      ),
+    );
     expect(expectRefused(() => loadModel(p), p, 'external-data').message).toMatch(/leaves the model's folder/);
   });
 
   it('sparse initializers: indices out of the dense shape, or of the wrong type or shape, are refused', () => {
-    const sparse = (indices: TensorProto, dims = [4]) => modelBytes({
-      sparseInitializer: [{ values: { name: 'w', dims: [2], dataType: F32, rawData: f32([5, 6]) }, indices, dims }],
-    });
+    const sparse = (indices: TensorProto, dims = [4]) =>
+      modelBytes({
+        sparseInitializer: [{ values: { name: 'w', dims: [2], dataType: F32, rawData: f32([5, 6]) }, indices, dims }],
+      });
     const out = writeModel(sparse({ name: 'i', dims: [2], dataType: INT64, int64Data: [1, 9] }));
-    expect(expectRefused(() => loadModel(out), out, 'sparse').message).toMatch(/index 9 .* outside the dense shape \[4\]/);
+    expect(expectRefused(() => loadModel(out), out, 'sparse').message).toMatch(
+      /index 9 .* outside the dense shape \[4\]/,
+    );
     const type = writeModel(sparse({ name: 'i', dims: [2], dataType: 6, int32Data: [0, 1] }));
     expectRefused(() => loadModel(type), type, 'sparse');
     const shape = writeModel(sparse({ name: 'i', dims: [3], dataType: INT64, int64Data: [0, 1, 2] }));
@@ -190,9 +262,16 @@ describe('external data: resolved in the model folder, inlined into runBytes', (
   });
 
   it('a sparse initializer with external values: inlined and run; one escaping the folder is refused', async () => {
-    const bytes = (location: string) => modelBytes({
-      sparseInitializer: [{ values: external('w', location, [2]), indices: { name: 'wi', dims: [2], dataType: INT64, int64Data: [0, 3] }, dims: [4] }],
-    });
+    const bytes = (location: string) =>
+      modelBytes({
+        sparseInitializer: [
+          {
+            values: external('w', location, [2]),
+            indices: { name: 'wi', dims: [2], dataType: INT64, int64Data: [0, 3] },
+            dims: [4],
+          },
+        ],
+      });
     const p = writeModel(bytes('v.bin'), { 'v.bin': f32([10, 20]) });
     const m = loadModel(p);
     expect(m.inlinedTensors).toBe(1);
@@ -200,21 +279,41 @@ describe('external data: resolved in the model folder, inlined into runBytes', (
     const secret = join(dir, 'secret.bin');
     writeFileSync(secret, f32([7, 7]));
     const out = writeModel(bytes('../secret.bin'));
-    expect(expectRefused(() => loadModel(out), out, 'external-data').message).toMatch(/tensor 'w'.*leaves the model's folder/);
+    expect(expectRefused(() => loadModel(out), out, 'external-data').message).toMatch(
+      /tensor 'w'.*leaves the model's folder/,
+    );
     const linked = writeModel(bytes('v.bin'));
     symlinkSync(secret, join(linked, '..', 'v.bin'));
-    expect(expectRefused(() => loadModel(linked), linked, 'external-data').message).toMatch(/outside the model's folder/);
+    expect(expectRefused(() => loadModel(linked), linked, 'external-data').message).toMatch(
+      /outside the model's folder/,
+    );
   });
 
   it("a function's default attribute (a field the bundled schema does not know) is reached too", () => {
-    const fn = onnx.FunctionProto.encode({ name: 'f', domain: 'local', input: ['a'], output: ['a'], opsetImport: [{ domain: '', version: 13 }] }).finish();
-    const attr = onnx.AttributeProto.encode({ name: 'k', type: onnx.AttributeProto.AttributeType.TENSOR, t: external('k', '../k.bin', [1]) }).finish();
+    const fn = onnx.FunctionProto.encode({
+      name: 'f',
+      domain: 'local',
+      input: ['a'],
+      output: ['a'],
+      opsetImport: [{ domain: '', version: 13 }],
+    }).finish();
+    const attr = onnx.AttributeProto.encode({
+      name: 'k',
+      type: onnx.AttributeProto.AttributeType.TENSOR,
+      t: external('k', '../k.bin', [1]),
+    }).finish();
     // FunctionProto.attribute_proto is field 11 (ONNX 1.15); ModelProto.functions is field 25.
     const withAttr = Buffer.concat([fn, Buffer.from([(11 << 3) | 2, attr.length]), attr]);
-    const model = Buffer.concat([modelBytes({ initializer: [{ name: 'w', dims: [4], dataType: F32, rawData: f32([1, 2, 3, 4]) }] }), Buffer.from([(25 << 3) | 2, 1, withAttr.length]), withAttr]);
+    const model = Buffer.concat([
+      modelBytes({ initializer: [{ name: 'w', dims: [4], dataType: F32, rawData: f32([1, 2, 3, 4]) }] }),
+      Buffer.from([(25 << 3) | 2, 1, withAttr.length]),
+      withAttr,
+    ]);
     expect(withAttr.length).toBeLessThan(128);
     const p = writeModel(model);
-    expect(expectRefused(() => loadModel(p), p).message).toMatch(/tensor 'k'.*'\.\.\/k\.bin' leaves the model's folder/);
+    expect(expectRefused(() => loadModel(p), p).message).toMatch(
+      /tensor 'k'.*'\.\.\/k\.bin' leaves the model's folder/,
+    );
   });
 
   it('the model file itself is what sha256 hashes; a model without external data runs its own bytes', () => {

@@ -21,14 +21,18 @@ import { extractTestDataSets, UnsafeArchiveError } from '../src/zoo/tar.js';
 import { InputError } from '../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'owb-safety-serve-'));
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function post(base: string, body: unknown): Promise<{ status: number; body: string }> {
   const url = new URL('/api/results', base);
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
       let text = '';
-      res.on('data', (c) => { text += c; });
+      res.on('data', (c) => {
+        text += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     });
     req.on('error', reject);
@@ -39,14 +43,24 @@ function post(base: string, body: unknown): Promise<{ status: number; body: stri
 describe('serve judges only results the model can produce', () => {
   const evidenceDir = join(dir, 'evidence');
   let handle: ServeHandle;
-  beforeAll(async () => { handle = await startServe({ evidenceDir, port: 0, targets: resolveTargets(['cntk/mnist-8']) }); });
-  afterAll(async () => { await handle?.close(); });
+  beforeAll(async () => {
+    handle = await startServe({ evidenceDir, port: 0, targets: resolveTargets(['cntk/mnist-8']) });
+  });
+  afterAll(async () => {
+    await handle?.close();
+  });
   const records = () => (existsSync(evidenceDir) ? readdirSync(evidenceDir).filter((f) => f.endsWith('.json')) : []);
 
   const honest = () => {
     const m = handle.models[0]!;
     return {
-      index: 0, sha256: m.model.sha256, backend: 'webgpu', userAgent: 'test', sessionCreateMs: 1, firstRunMs: 1, timesMs: [1, 1],
+      index: 0,
+      sha256: m.model.sha256,
+      backend: 'webgpu',
+      userAgent: 'test',
+      sessionCreateMs: 1,
+      firstRunMs: 1,
+      timesMs: [1, 1],
       adapter: { vendor: 'acme', architecture: 'rdna9', description: 'Acme GPU' },
       outputs: [...m.reference!].map(([name, t]) => encodeTensor(name, t)),
     };
@@ -91,13 +105,18 @@ describe('serve judges only results the model can produce', () => {
 
 describe('serve --host ::1', () => {
   it('prints a bracketed URL and answers requests on it', async () => {
-    const handle = await startServe({ evidenceDir: join(dir, 'ev6'), host: '::1', port: 0, targets: resolveTargets(['cntk/mnist-8']) });
+    const handle = await startServe({
+      evidenceDir: join(dir, 'ev6'),
+      host: '::1',
+      port: 0,
+      targets: resolveTargets(['cntk/mnist-8']),
+    });
     try {
       expect(handle.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
       expect(new URL(handle.url).hostname).toBe('[::1]');
       const r = await fetch(`${handle.url}/api/models`);
       expect(r.status).toBe(200);
-      expect((await r.json() as unknown[]).length).toBe(1);
+      expect(((await r.json()) as unknown[]).length).toBe(1);
       expect((await fetch(`${handle.url}/`)).status).toBe(200);
     } finally {
       await handle.close();
@@ -122,15 +141,24 @@ describe('zoo pull limits', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(async () => { server.closeAllConnections(); await new Promise<void>((r) => server.close(() => r())); });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
 
   it('a transfer with no data for the stall timeout stops with one line naming the URL', async () => {
     for (const path of ['/stall', '/silent']) {
       const dest = join(dir, `stalled${path.slice(1)}.onnx`);
       let e: unknown;
-      try { await downloadVerified({ url: `${origin}${path}`, dest, sha256: 'a'.repeat(64), size: 1000, stallMs: 300 }); } catch (x) { e = x; }
+      try {
+        await downloadVerified({ url: `${origin}${path}`, dest, sha256: 'a'.repeat(64), size: 1000, stallMs: 300 });
+      } catch (x) {
+        e = x;
+      }
       expect(e).toBeInstanceOf(InputError);
-      expect((e as Error).message).toMatch(new RegExp(`^download of ${origin}${path} stalled: no data for 0.3 s at .*; run the command again to resume$`));
+      expect((e as Error).message).toMatch(
+        new RegExp(`^download of ${origin}${path} stalled: no data for 0.3 s at .*; run the command again to resume$`),
+      );
     }
   });
 
@@ -147,8 +175,11 @@ describe('zoo pull limits', () => {
 
   it('only test_data_set_N/input_K.pb and output_K.pb are extracted', async () => {
     const a = await archive({
-      'model/test_data_set_0/input_0.pb': 'in', 'model/test_data_set_0/output_0.pb': 'out',
-      'model/test_data_set_0/notes.txt': 'no', 'model/test_data_set_0/deep/input_1.pb': 'no', 'model/model.onnx': 'no',
+      'model/test_data_set_0/input_0.pb': 'in',
+      'model/test_data_set_0/output_0.pb': 'out',
+      'model/test_data_set_0/notes.txt': 'no',
+      'model/test_data_set_0/deep/input_1.pb': 'no',
+      'model/model.onnx': 'no',
     });
     const dest = join(dir, 'extracted');
     expect(await extractTestDataSets(a, dest)).toEqual(['test_data_set_0']);
@@ -157,10 +188,17 @@ describe('zoo pull limits', () => {
   });
 
   it('test data declaring more than the cap is refused before it is written, and nothing is kept', async () => {
-    const a = await archive({ 'm/test_data_set_0/input_0.pb': Buffer.alloc(3000), 'm/test_data_set_1/input_0.pb': Buffer.alloc(3000) });
+    const a = await archive({
+      'm/test_data_set_0/input_0.pb': Buffer.alloc(3000),
+      'm/test_data_set_1/input_0.pb': Buffer.alloc(3000),
+    });
     const dest = join(dir, 'capped');
     let e: unknown;
-    try { await extractTestDataSets(a, dest, { maxBytes: 4000 }); } catch (x) { e = x; }
+    try {
+      await extractTestDataSets(a, dest, { maxBytes: 4000 });
+    } catch (x) {
+      e = x;
+    }
     expect(e).toBeInstanceOf(UnsafeArchiveError);
     expect((e as Error).message).toMatch(/declares more than 4000 bytes/);
     expect(readdirSync(dest)).toEqual([]);

@@ -5,10 +5,21 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputError } from '../src/errors.js';
 import {
-  CATEGORIES, CRITERIA, CRITERIA_BY_CATEGORY, type Category, type FrameworksFile, type RegistryFile,
+  CATEGORIES,
+  CRITERIA,
+  CRITERIA_BY_CATEGORY,
+  type Category,
+  type FrameworksFile,
+  type RegistryFile,
 } from '../src/scorecard/model.js';
 import {
-  dataDir, loadFrameworks, loadRegistry, loadScorecardData, parseDigitizedCsv, parseFrameworks, parseRegistry,
+  dataDir,
+  loadFrameworks,
+  loadRegistry,
+  loadScorecardData,
+  parseDigitizedCsv,
+  parseFrameworks,
+  parseRegistry,
   type ScorecardData,
 } from '../src/scorecard/data.js';
 import { computeScorecard, mean, type FrameworkScore, type Scorecard } from '../src/scorecard/scores.js';
@@ -41,13 +52,36 @@ const PUBLISHED: Record<string, [number, number, number, number]> = {
 
 /** The article's overall chart: tiers drawn around the logos (null: below all tiers). */
 const ARTICLE_TIERS: Record<string, 1 | 2 | 3 | null> = {
-  MXNet: 1, PyTorch: 1, TensorFlow: 1,
-  Caffe2: 2, CNTK: 2, Chainer: 2,
-  Caffe: 3, PaddlePaddle: 3, BigDL: 3, Theano: 3,
-  Torch: null, DL4J: null, Neon: null,
+  MXNet: 1,
+  PyTorch: 1,
+  TensorFlow: 1,
+  Caffe2: 2,
+  CNTK: 2,
+  Chainer: 2,
+  Caffe: 3,
+  PaddlePaddle: 3,
+  BigDL: 3,
+  Theano: 3,
+  Torch: null,
+  DL4J: null,
+  Neon: null,
 };
 
-const IDS = ['tensorflow', 'pytorch', 'mxnet', 'cntk', 'caffe2', 'chainer', 'caffe', 'paddlepaddle', 'bigdl', 'theano', 'torch', 'dl4j', 'neon'];
+const IDS = [
+  'tensorflow',
+  'pytorch',
+  'mxnet',
+  'cntk',
+  'caffe2',
+  'chainer',
+  'caffe',
+  'paddlepaddle',
+  'bigdl',
+  'theano',
+  'torch',
+  'dl4j',
+  'neon',
+];
 const CATEGORY_INDEX: Record<Category, 0 | 1 | 2> = { support_community: 0, api_internals: 1, platform: 2 };
 /** Category charts: every recomputed category score agrees within 0.7 (plus float noise). */
 const CATEGORY_TOLERANCE = 0.7 + 1e-9;
@@ -73,7 +107,11 @@ const byId = (card: Scorecard, id: string): FrameworkScore => {
 
 function inputError(fn: () => unknown): string {
   let thrown: unknown;
-  try { fn(); } catch (e) { thrown = e; }
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
   expect(thrown).toBeInstanceOf(InputError);
   const msg = (thrown as Error).message;
   expect(msg).not.toContain('\n');
@@ -89,7 +127,9 @@ beforeAll(() => {
   corrected = computeScorecard({ view: 'corrected', data });
   tmp = mkdtempSync(join(tmpdir(), 'owb-scorecard-'));
 });
-afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 describe('data files', () => {
   it('frameworks.json lists the 13 frameworks of the article with the CSV names and article tiers', () => {
@@ -123,7 +163,10 @@ describe('data files', () => {
   });
 
   it('the three numerics slots the article could not determine are NA', () => {
-    const na = Object.values(data.published).filter((p) => p.criteria.numerics.value === null).map((p) => p.name).sort();
+    const na = Object.values(data.published)
+      .filter((p) => p.criteria.numerics.value === null)
+      .map((p) => p.name)
+      .sort();
     expect(na).toEqual(['Caffe', 'Caffe2', 'PaddlePaddle']);
   });
 });
@@ -154,7 +197,9 @@ describe('as-published recomputation', () => {
   it('does NOT reproduce Chainer and Theano overall as labelled', () => {
     for (const name of SWAPPED) {
       const f = byName(asPublished, name);
-      expect(Math.abs(f.overall.score! - PUBLISHED[name]![3]), name).toBeGreaterThan(f.overall.uncertainty + OVERALL_MARGIN);
+      expect(Math.abs(f.overall.score! - PUBLISHED[name]![3]), name).toBeGreaterThan(
+        f.overall.uncertainty + OVERALL_MARGIN,
+      );
       expect(f.overall.withinUncertainty).toBe(false);
     }
   });
@@ -174,14 +219,18 @@ describe('corrected view', () => {
   it('reproduces Chainer and Theano overall within the reading uncertainty', () => {
     for (const name of SWAPPED) {
       const f = byName(corrected, name);
-      expect(Math.abs(f.overall.score! - PUBLISHED[name]![3]), name).toBeLessThanOrEqual(f.overall.uncertainty + OVERALL_MARGIN);
+      expect(Math.abs(f.overall.score! - PUBLISHED[name]![3]), name).toBeLessThanOrEqual(
+        f.overall.uncertainty + OVERALL_MARGIN,
+      );
       expect(f.overall.withinUncertainty).toBe(true);
     }
   });
 
   it('swaps exactly the Platform criteria and Platform category scores of Chainer and Theano', () => {
     for (const f of corrected.frameworks) {
-      const other = SWAPPED.has(f.name) ? byName(asPublished, f.name === 'Chainer' ? 'Theano' : 'Chainer') : byName(asPublished, f.name);
+      const other = SWAPPED.has(f.name)
+        ? byName(asPublished, f.name === 'Chainer' ? 'Theano' : 'Chainer')
+        : byName(asPublished, f.name);
       const same = byName(asPublished, f.name);
       for (const k of CRITERIA) {
         const fromPlatform = (CRITERIA_BY_CATEGORY.platform as readonly string[]).includes(k);
@@ -195,7 +244,8 @@ describe('corrected view', () => {
 
   it('keeps every category within 0.7 and every overall within its uncertainty for all 13', () => {
     for (const f of corrected.frameworks) {
-      for (const c of CATEGORIES) expect(Math.abs(f.categories[c].difference!), `${f.name} ${c}`).toBeLessThanOrEqual(CATEGORY_TOLERANCE);
+      for (const c of CATEGORIES)
+        expect(Math.abs(f.categories[c].difference!), `${f.name} ${c}`).toBeLessThanOrEqual(CATEGORY_TOLERANCE);
       expect(Math.abs(f.overall.difference!), f.name).toBeLessThanOrEqual(f.overall.uncertainty + OVERALL_MARGIN);
     }
   });
@@ -233,9 +283,15 @@ describe('NA handling', () => {
       const api = f.categories.api_internals;
       expect(api.na).toEqual(['numerics']);
       expect(api.counted).toBe(2);
-      expect(api.score).toBeCloseTo((f.criteria.symbolic_dynamic_autograd.value! + f.criteria.ootb_nn_ops.value!) / 2, 12);
+      expect(api.score).toBeCloseTo(
+        (f.criteria.symbolic_dynamic_autograd.value! + f.criteria.ootb_nn_ops.value!) / 2,
+        12,
+      );
       // not the mean with NA counted as 0
-      expect(api.score).not.toBeCloseTo((f.criteria.symbolic_dynamic_autograd.value! + f.criteria.ootb_nn_ops.value!) / 3, 3);
+      expect(api.score).not.toBeCloseTo(
+        (f.criteria.symbolic_dynamic_autograd.value! + f.criteria.ootb_nn_ops.value!) / 3,
+        3,
+      );
     }
   });
 
@@ -244,9 +300,15 @@ describe('NA handling', () => {
     const one = computeScorecard({ data, overrides: { tensorflow: { numerics: null } } });
     const api = byId(one, 'tensorflow').categories.api_internals;
     expect(api.na).toEqual(['numerics']);
-    expect(api.score).toBeCloseTo((tf.criteria.symbolic_dynamic_autograd.value! + tf.criteria.ootb_nn_ops.value!) / 2, 12);
+    expect(api.score).toBeCloseTo(
+      (tf.criteria.symbolic_dynamic_autograd.value! + tf.criteria.ootb_nn_ops.value!) / 2,
+      12,
+    );
 
-    const all = computeScorecard({ data, overrides: { neon: { symbolic_dynamic_autograd: null, numerics: null, ootb_nn_ops: null } } });
+    const all = computeScorecard({
+      data,
+      overrides: { neon: { symbolic_dynamic_autograd: null, numerics: null, ootb_nn_ops: null } },
+    });
     const neon = byId(all, 'neon');
     expect(neon.categories.api_internals.score).toBeNull();
     expect(neon.overall.score).toBeNull();
@@ -284,12 +346,14 @@ describe('tiers', () => {
     }
     expect(tierFor(rule, 0)).toBeNull();
     expect(tierFor(rule, null)).toBeNull();
-    expect(() => deriveTierRule([
-      { name: 'a', articleTier: 1, publishedOverall: 70 },
-      { name: 'b', articleTier: 2, publishedOverall: 75 },
-      { name: 'c', articleTier: 3, publishedOverall: 50 },
-      { name: 'd', articleTier: null, publishedOverall: 40 },
-    ])).toThrow(InputError);
+    expect(() =>
+      deriveTierRule([
+        { name: 'a', articleTier: 1, publishedOverall: 70 },
+        { name: 'b', articleTier: 2, publishedOverall: 75 },
+        { name: 'c', articleTier: 3, publishedOverall: 50 },
+        { name: 'd', articleTier: null, publishedOverall: 40 },
+      ]),
+    ).toThrow(InputError);
   });
 
   it('ranks are 1 + the number of frameworks with a higher overall, and frameworks come in rank order', () => {
@@ -317,14 +381,20 @@ describe('overrides', () => {
     expect(tf.overall.score! - base.overall.score!).toBeCloseTo((after - before) / counted / 3, 10);
     expect(tf.categories.support_community.score).toBe(base.categories.support_community.score);
     expect(tf.baseline).toEqual({
-      categories: { support_community: base.categories.support_community.score, api_internals: base.categories.api_internals.score, platform: base.categories.platform.score },
+      categories: {
+        support_community: base.categories.support_community.score,
+        api_internals: base.categories.api_internals.score,
+        platform: base.categories.platform.score,
+      },
       overall: base.overall.score,
       rank: base.rank,
       tier: base.tier,
     });
     expect(card.overrides).toEqual([{ framework: 'tensorflow', criterion: 'onnx_support', from: before, to: after }]);
     // rank moves past every framework the new overall now beats
-    const passed = corrected.frameworks.filter((o) => o.id !== 'tensorflow' && o.overall.score! > base.overall.score! && o.overall.score! < tf.overall.score!).length;
+    const passed = corrected.frameworks.filter(
+      (o) => o.id !== 'tensorflow' && o.overall.score! > base.overall.score! && o.overall.score! < tf.overall.score!,
+    ).length;
     expect(tf.rank).toBe(base.rank! - passed);
     expect(tf.tier).toBe(tierFor(card.tierRule, tf.overall.score));
     // other frameworks keep their scores
@@ -335,12 +405,16 @@ describe('overrides', () => {
     const neon = byId(corrected, 'neon');
     expect(neon.tier).toBeNull();
     const card = computeScorecard({
-      view: 'corrected', data,
+      view: 'corrected',
+      data,
       overrides: { neon: { scalability: 100, languages: 100, os_support: 100, aws_support: 100, onnx_support: 100 } },
     });
     const after = byId(card, 'neon');
     expect(after.categories.platform.score).toBe(100);
-    expect(after.overall.score).toBeCloseTo((neon.categories.support_community.score! + neon.categories.api_internals.score! + 100) / 3, 10);
+    expect(after.overall.score).toBeCloseTo(
+      (neon.categories.support_community.score! + neon.categories.api_internals.score! + 100) / 3,
+      10,
+    );
     expect(after.tier).toBe(tierFor(card.tierRule, after.overall.score));
     expect(after.tier).not.toBeNull();
     expect(after.baseline!.tier).toBeNull();
@@ -355,9 +429,13 @@ describe('overrides', () => {
 
   it('rejects unknown frameworks, unknown criteria and out-of-range values', () => {
     expect(inputError(() => computeScorecard({ data, overrides: { keras: { onnx_support: 100 } } }))).toMatch(/keras/);
-    expect(inputError(() => computeScorecard({ data, overrides: { pytorch: { onnx: 100 } as never } }))).toMatch(/onnx/);
+    expect(inputError(() => computeScorecard({ data, overrides: { pytorch: { onnx: 100 } as never } }))).toMatch(
+      /onnx/,
+    );
     expect(inputError(() => computeScorecard({ data, overrides: { pytorch: { onnx_support: 101 } } }))).toMatch(/101/);
-    expect(inputError(() => computeScorecard({ data, overrides: { pytorch: { onnx_support: Number.NaN } } }))).toMatch(/NaN/);
+    expect(inputError(() => computeScorecard({ data, overrides: { pytorch: { onnx_support: Number.NaN } } }))).toMatch(
+      /NaN/,
+    );
   });
 });
 
@@ -407,7 +485,9 @@ describe('schema checks', () => {
     const lines = text.split('\r\n');
     const withBad = [...lines];
     withBad[2] = withBad[2]!.replace(',90.0,', ',ninety,');
-    expect(inputError(() => parseDigitizedCsv(withBad.join('\r\n'), fw, 'scores.csv'))).toMatch(/scores\.csv: line 3: .*value/);
+    expect(inputError(() => parseDigitizedCsv(withBad.join('\r\n'), fw, 'scores.csv'))).toMatch(
+      /scores\.csv: line 3: .*value/,
+    );
     const withoutRow = lines.filter((_, i) => i !== 5);
     expect(inputError(() => parseDigitizedCsv(withoutRow.join('\r\n'), fw, 'scores.csv'))).toMatch(/TensorFlow lacks/);
     const duplicated = [...lines.slice(0, 3), lines[2]!, ...lines.slice(3)];
@@ -419,7 +499,8 @@ describe('schema checks', () => {
   });
 
   it('run when the data is loaded: a broken file in a data folder fails the load in one line', () => {
-    for (const f of ['scores-digitized.csv', 'frameworks.json', 'onnx-registry.json']) copyFileSync(join(dataDir(), f), join(tmp, f));
+    for (const f of ['scores-digitized.csv', 'frameworks.json', 'onnx-registry.json'])
+      copyFileSync(join(dataDir(), f), join(tmp, f));
     expect(loadRegistry(tmp).frameworks).toHaveLength(13);
     const reg = JSON.parse(readFileSync(join(tmp, 'onnx-registry.json'), 'utf8')) as RegistryFile;
     reg.frameworks[3]!.status.value = 'dead' as never;
@@ -432,7 +513,9 @@ describe('schema checks', () => {
 
 describe('ONNX registry', () => {
   let registry: RegistryFile;
-  beforeAll(() => { registry = loadRegistry(); });
+  beforeAll(() => {
+    registry = loadRegistry();
+  });
 
   it('has one entry per framework', () => {
     expect(registry.frameworks.map((e) => e.id).sort()).toEqual([...IDS].sort());
@@ -444,7 +527,13 @@ describe('ONNX registry', () => {
     for (const e of registry.frameworks) {
       for (const side of ['export', 'import'] as const) {
         const s = e[side] as unknown as Record<string, unknown> & { sources?: Record<string, string[]> };
-        for (const k of ['level', 'mechanism', 'since', 'maintainer', ...(side === 'export' ? ['producerNames'] : [])]) {
+        for (const k of [
+          'level',
+          'mechanism',
+          'since',
+          'maintainer',
+          ...(side === 'export' ? ['producerNames'] : []),
+        ]) {
           if (!claimed(s[k])) continue;
           checked++;
           const urls = s.sources?.[k] ?? [];
@@ -506,7 +595,17 @@ describe('formats', () => {
     const [header, ...rows] = records.map((r) => r.fields);
     expect(rows).toHaveLength(13);
     const col = (name: string): number => header!.indexOf(name);
-    for (const c of ['view', 'id', 'overall', 'overall_published', 'overall_uncertainty', 'platform', 'platform_published', 'source']) expect(col(c), c).toBeGreaterThanOrEqual(0);
+    for (const c of [
+      'view',
+      'id',
+      'overall',
+      'overall_published',
+      'overall_uncertainty',
+      'platform',
+      'platform_published',
+      'source',
+    ])
+      expect(col(c), c).toBeGreaterThanOrEqual(0);
     for (const r of rows) {
       const f = byId(asPublished, r[col('id')]!);
       expect(Number(r[col('overall')])).toBeCloseTo(f.overall.score!, 2);

@@ -17,14 +17,26 @@ const evidenceDir = join(dir, 'evidence');
 let handle: ServeHandle;
 let browser: Browser;
 
-const jsonFiles = () => { try { return readdirSync(evidenceDir).filter((f) => f.endsWith('.json')); } catch { return []; } };
+const jsonFiles = () => {
+  try {
+    return readdirSync(evidenceDir).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+};
 
-function post(path: string, body: string | Buffer, contentType = 'application/json'): Promise<{ status: number; body: string }> {
+function post(
+  path: string,
+  body: string | Buffer,
+  contentType = 'application/json',
+): Promise<{ status: number; body: string }> {
   const url = new URL(path, handle.url);
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', headers: { 'Content-Type': contentType } }, (res) => {
       let text = '';
-      res.on('data', (c) => { text += c; });
+      res.on('data', (c) => {
+        text += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     });
     req.on('error', reject);
@@ -34,12 +46,24 @@ function post(path: string, body: string | Buffer, contentType = 'application/js
 
 beforeAll(async () => {
   handle = await startServe({
-    evidenceDir, port: 0, maxBodyBytes: 4 * 1024 * 1024,
+    evidenceDir,
+    port: 0,
+    maxBodyBytes: 4 * 1024 * 1024,
     targets: resolveTargets(['cntk/mnist-8', 'tensorflow/keras-dense-tf2onnx', 'caffe2/light-squeezenet']),
   });
   browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
+    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--enable-unsafe-webgpu',
+      '--use-webgpu-adapter=swiftshader',
+    ],
   });
 });
 
@@ -59,8 +83,16 @@ describe('serve', () => {
     await page.check('input[data-id="cntk/mnist-8"]');
     await page.check('input[data-id="tensorflow/keras-dense-tf2onnx"]');
     await page.click('#run');
-    await page.waitForFunction(() => document.querySelectorAll('#results tbody tr').length >= 4, null, { timeout: 540_000 });
-    const rows = await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => ({ model: (tr as HTMLElement).dataset.model, backend: (tr as HTMLElement).dataset.backend, status: (tr as HTMLElement).dataset.status })));
+    await page.waitForFunction(() => document.querySelectorAll('#results tbody tr').length >= 4, null, {
+      timeout: 540_000,
+    });
+    const rows = await page.$$eval('#results tbody tr', (trs) =>
+      trs.map((tr) => ({
+        model: (tr as HTMLElement).dataset.model,
+        backend: (tr as HTMLElement).dataset.backend,
+        status: (tr as HTMLElement).dataset.status,
+      })),
+    );
     expect(rows).toHaveLength(4);
     for (const r of rows) expect(r.status, `${r.model} ${r.backend}`).toBe('pass');
     expect(errors).toEqual([]);
@@ -86,17 +118,37 @@ describe('serve', () => {
     expect((await post('/api/results', JSON.stringify({ index: 0 }))).status).toBe(400);
     expect((await post('/api/results', 'x', 'text/plain')).status).toBe(415);
     expect((await post('/api/results', Buffer.alloc(5 * 1024 * 1024, 32))).status).toBe(413);
-    const wrongSha = { index: 0, sha256: 'f'.repeat(64), backend: 'wasm', userAgent: 'test', error: { stage: 'load', message: 'x' } };
+    const wrongSha = {
+      index: 0,
+      sha256: 'f'.repeat(64),
+      backend: 'wasm',
+      userAgent: 'test',
+      error: { stage: 'load', message: 'x' },
+    };
     expect((await post('/api/results', JSON.stringify(wrongSha))).status).toBe(409);
     expect((await post('/api/results', JSON.stringify({ ...wrongSha, index: 99 }))).status).toBe(404);
     const goodSha = handle.models[0]!.model.sha256;
-    const badOutput = { index: 0, sha256: goodSha, backend: 'wasm', userAgent: 'test', sessionCreateMs: 1, firstRunMs: 1, timesMs: [1], outputs: [{ name: 'y', dtype: 'float32', dims: [1000000], data: 'AAAA' }] };
+    const badOutput = {
+      index: 0,
+      sha256: goodSha,
+      backend: 'wasm',
+      userAgent: 'test',
+      sessionCreateMs: 1,
+      firstRunMs: 1,
+      timesMs: [1],
+      outputs: [{ name: 'y', dtype: 'float32', dims: [1000000], data: 'AAAA' }],
+    };
     expect((await post('/api/results', JSON.stringify(badOutput))).status).toBe(422); // 'y' is not an output of mnist-8
     expect(jsonFiles().length).toBe(before);
   });
 
   it('serves nothing outside its folders', async () => {
-    for (const p of ['/../package.json', '/%2e%2e/package.json', '/report/../../package.json', '/ort/../package.json']) {
+    for (const p of [
+      '/../package.json',
+      '/%2e%2e/package.json',
+      '/report/../../package.json',
+      '/ort/../package.json',
+    ]) {
       const res = await fetch(new URL(p, handle.url).href.replace(/\/%2e%2e\//, '/%2e%2e/'));
       expect([403, 404], p).toContain(res.status);
     }

@@ -11,7 +11,12 @@ import { discoverCases } from '../src/suite/discover.js';
 import type { VerifyRun } from '../src/verify/verify.js';
 
 const env = { ORT_DISABLE_TELEMETRY: '1' };
-const RUNTIME: Record<string, string> = { wasm: 'onnxruntime-web', webgpu: 'onnxruntime-node', 'browser-wasm': 'onnxruntime-web', 'browser-webgpu': 'onnxruntime-web' };
+const RUNTIME: Record<string, string> = {
+  wasm: 'onnxruntime-web',
+  webgpu: 'onnxruntime-node',
+  'browser-wasm': 'onnxruntime-web',
+  'browser-webgpu': 'onnxruntime-web',
+};
 
 describe.each([
   ['wasm', Infinity],
@@ -21,13 +26,18 @@ describe.each([
 ] as const)('the suite slice on %s', (backend, perStatus) => {
   it('every case one result; backend-independent statuses hold; unsupported names the runtime', async () => {
     const root = makeSliceRoot(undefined, perStatus);
-    const r = await runCli(['verify', root, '--backend', backend, '--json', '--no-evidence', '--iterations', '1', '--warmup', '0'], { env, timeoutMs: 900_000 });
+    const r = await runCli(
+      ['verify', root, '--backend', backend, '--json', '--no-evidence', '--iterations', '1', '--warmup', '0'],
+      { env, timeoutMs: 900_000 },
+    );
     const run = parseJsonOutput<VerifyRun>(r);
     const status = run.backends.find((b) => b.id === backend)!;
     // An unavailable backend is a failure here, with its reason and fix: never a silent skip.
     expect(status.available, `${backend}: ${status.reason} (fix: ${status.fix})`).toBe(true);
     expect(r.code, r.stderr).toBe(1);
-    const ids = discoverCases(root).cases.map((c) => c.id).sort();
+    const ids = discoverCases(root)
+      .cases.map((c) => c.id)
+      .sort();
     expect(run.results.map((x) => x.model).sort()).toEqual(ids);
     const by = new Map(run.results.map((x) => [x.model, x]));
     expect(by.get('fixtures/broken-model')!.status).toBe('input-error');

@@ -42,9 +42,14 @@ describe('TensorProto of every element type', () => {
   });
 
   it('reads raw_data for packed and minifloat types, and refuses a wrong byte count', () => {
-    const { tensor } = decodeTensorProtoBytes(proto({ dataType: 22, dims: [3], rawData: new Uint8Array([0x7f, 0x08]) }), 'int4');
+    const { tensor } = decodeTensorProtoBytes(
+      proto({ dataType: 22, dims: [3], rawData: new Uint8Array([0x7f, 0x08]) }),
+      'int4',
+    );
     expect([...toFloat64(tensor)]).toEqual([-1, 7, -8]);
-    expect(() => decodeTensorProtoBytes(proto({ dataType: 22, dims: [3], rawData: new Uint8Array([1]) }), 'short int4')).toThrow(/1 bytes of data for 3 int4 elements \(expected 2\)/);
+    expect(() =>
+      decodeTensorProtoBytes(proto({ dataType: 22, dims: [3], rawData: new Uint8Array([1]) }), 'short int4'),
+    ).toThrow(/1 bytes of data for 3 int4 elements \(expected 2\)/);
   });
 
   it('strings round-trip through string_data and compare exactly', () => {
@@ -58,23 +63,42 @@ describe('TensorProto of every element type', () => {
   });
 
   it('a count that does not fit the shape is an input error naming the field', () => {
-    expect(() => decodeTensorProtoBytes(proto({ dataType: 16, dims: [3], int32Data: [1] }), 'f.pb')).toThrow(/f\.pb: int32_data has 1 values for shape \[3\] \(3 bfloat16 elements\)/);
+    expect(() => decodeTensorProtoBytes(proto({ dataType: 16, dims: [3], int32Data: [1] }), 'f.pb')).toThrow(
+      /f\.pb: int32_data has 1 values for shape \[3\] \(3 bfloat16 elements\)/,
+    );
   });
 });
 
 describe('SequenceProto, MapProto, OptionalProto', () => {
-  const tensor = (v: number[]): Value => ({ kind: 'tensor', tensor: { dtype: 'float32', dims: [v.length], data: Float32Array.from(v) } });
+  const tensor = (v: number[]): Value => ({
+    kind: 'tensor',
+    tensor: { dtype: 'float32', dims: [v.length], data: Float32Array.from(v) },
+  });
 
   it('round-trips nested values and reads them by the declared type', () => {
     const seqType = { kind: 'sequence', elem: { kind: 'tensor', elemType: 'float32' } } as const;
     const seq: Value = { kind: 'sequence', items: [tensor([1, 2]), tensor([3])] };
     expect(decodeValueBytes(encodeValue('s', seq, encodeTensorProto), seqType, 's').value).toEqual(seq);
     const opt: Value = { kind: 'optional', value: seq };
-    expect(decodeValueBytes(encodeValue('o', opt, encodeTensorProto), { kind: 'optional', elem: seqType }, 'o').value).toEqual(opt);
+    expect(
+      decodeValueBytes(encodeValue('o', opt, encodeTensorProto), { kind: 'optional', elem: seqType }, 'o').value,
+    ).toEqual(opt);
     const empty: Value = { kind: 'optional', value: null };
-    expect(decodeValueBytes(encodeValue('e', empty, encodeTensorProto), { kind: 'optional', elem: { kind: 'tensor', elemType: 'int32' } }, 'e').value).toEqual(empty);
+    expect(
+      decodeValueBytes(
+        encodeValue('e', empty, encodeTensorProto),
+        { kind: 'optional', elem: { kind: 'tensor', elemType: 'int32' } },
+        'e',
+      ).value,
+    ).toEqual(empty);
     const map: Value = { kind: 'map', keys: [1n, 5n], values: [tensor([1]), tensor([2])] };
-    expect(decodeValueBytes(encodeValue('m', map, encodeTensorProto), { kind: 'map', keyType: 'int64', value: { kind: 'tensor', elemType: 'float32' } }, 'm').value).toEqual(map);
+    expect(
+      decodeValueBytes(
+        encodeValue('m', map, encodeTensorProto),
+        { kind: 'map', keyType: 'int64', value: { kind: 'tensor', elemType: 'float32' } },
+        'm',
+      ).value,
+    ).toEqual(map);
   });
 
   it('reads the backend test data sets that hold sequences and optionals (not as TensorProto)', () => {
@@ -82,12 +106,27 @@ describe('SequenceProto, MapProto, OptionalProto', () => {
     const load = (name: string) => {
       const model = loadModel(join(NODE_ROOT, name, 'model.onnx'));
       const s = summarize(model);
-      return loadTestDataSet(join(NODE_ROOT, name, 'test_data_set_0'), s.inputs, s.outputs, modelPortTypes(model.proto));
+      return loadTestDataSet(
+        join(NODE_ROOT, name, 'test_data_set_0'),
+        s.inputs,
+        s.outputs,
+        modelPortTypes(model.proto),
+      );
     };
     const seq = load('test_identity_sequence').values!.inputs.get('x')!;
     expect(seq.kind).toBe('sequence');
-    expect((seq as Extract<Value, { kind: 'sequence' }>).items.map((i) => (i as Extract<Value, { kind: 'tensor' }>).tensor.dims)).toEqual([[1, 1, 2, 2], [1, 1, 2, 2]]);
-    expect(load('test_optional_has_element_empty').values!.inputs.get('optional_input')).toEqual({ kind: 'optional', value: null });
+    expect(
+      (seq as Extract<Value, { kind: 'sequence' }>).items.map(
+        (i) => (i as Extract<Value, { kind: 'tensor' }>).tensor.dims,
+      ),
+    ).toEqual([
+      [1, 1, 2, 2],
+      [1, 1, 2, 2],
+    ]);
+    expect(load('test_optional_has_element_empty').values!.inputs.get('optional_input')).toEqual({
+      kind: 'optional',
+      value: null,
+    });
     // An optional holding a tensor is fed as the tensor.
     expect(load('test_optional_get_element').inputs.get('optional_input')!.dims).toEqual([4]);
     const str = load('test_strnormalizer_export_monday_casesensintive_lower');
@@ -99,33 +138,50 @@ describe('SequenceProto, MapProto, OptionalProto', () => {
   it('a file whose message does not fit the declared type is an input error naming the file', () => {
     requireTestData();
     const file = join(NODE_ROOT, 'test_identity_sequence', 'test_data_set_0', 'input_0.pb');
-    expect(() => decodeValueBytes(readFileSync(file), { kind: 'tensor', elemType: 'float32' }, file)).toThrow(InputError);
+    expect(() => decodeValueBytes(readFileSync(file), { kind: 'tensor', elemType: 'float32' }, file)).toThrow(
+      InputError,
+    );
     const tensorFile = join(NODE_ROOT, 'test_abs', 'test_data_set_0', 'input_0.pb');
-    expect(() => decodeValueBytes(readFileSync(tensorFile), { kind: 'sequence', elem: { kind: 'tensor', elemType: 'float32' } }, tensorFile)).toThrow(new RegExp(`${tensorFile.replace(/[/.]/g, '\\$&')}: `));
+    expect(() =>
+      decodeValueBytes(
+        readFileSync(tensorFile),
+        { kind: 'sequence', elem: { kind: 'tensor', elemType: 'float32' } },
+        tensorFile,
+      ),
+    ).toThrow(new RegExp(`${tensorFile.replace(/[/.]/g, '\\$&')}: `));
   });
 });
 
 describe("what onnxruntime's JavaScript APIs pass (checked against the installed runtimes)", () => {
   const runtimes = ['onnxruntime-node', 'onnxruntime-web'] as const;
-  type Ort = typeof import('onnxruntime-common') & { InferenceSession: { create(b: Uint8Array): Promise<import('onnxruntime-common').InferenceSession> } };
+  type Ort = typeof import('onnxruntime-common') & {
+    InferenceSession: { create(b: Uint8Array): Promise<import('onnxruntime-common').InferenceSession> };
+  };
   const load = async (rt: string) => (await import(rt)) as Ort;
 
-  it.each(runtimes)('%s refuses bfloat16 models and sequence feeds, and takes an optional input as a tensor', async (rt) => {
-    requireTestData();
-    const ort = await load(rt);
-    const bytes = (c: string) => readFileSync(join(NODE_ROOT, c, 'model.onnx'));
-    await expect(ort.InferenceSession.create(bytes('test_cast_FLOAT_to_BFLOAT16'))).rejects.toThrow(/nsupported data type: 16/);
-    const seq = await ort.InferenceSession.create(bytes('test_identity_sequence'));
-    await expect(seq.run({})).rejects.toThrow(/missing in 'feeds'/);
-    const opt = await ort.InferenceSession.create(bytes('test_optional_get_element'));
-    const out = await opt.run({ optional_input: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4]), [4]) });
-    expect([...(out.output!.data as Float32Array)]).toEqual([1, 2, 3, 4]);
-  });
+  it.each(runtimes)(
+    '%s refuses bfloat16 models and sequence feeds, and takes an optional input as a tensor',
+    async (rt) => {
+      requireTestData();
+      const ort = await load(rt);
+      const bytes = (c: string) => readFileSync(join(NODE_ROOT, c, 'model.onnx'));
+      await expect(ort.InferenceSession.create(bytes('test_cast_FLOAT_to_BFLOAT16'))).rejects.toThrow(
+        /nsupported data type: 16/,
+      );
+      const seq = await ort.InferenceSession.create(bytes('test_identity_sequence'));
+      await expect(seq.run({})).rejects.toThrow(/missing in 'feeds'/);
+      const opt = await ort.InferenceSession.create(bytes('test_optional_get_element'));
+      const out = await opt.run({ optional_input: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4]), [4]) });
+      expect([...(out.output!.data as Float32Array)]).toEqual([1, 2, 3, 4]);
+    },
+  );
 
   it('names the unsupported type and the runtime', () => {
     requireTestData();
     const types = modelPortTypes(loadModel(join(NODE_ROOT, 'test_identity_sequence', 'model.onnx')).proto);
-    expect(unsupportedReason(findUnsupported(types)!, 'onnxruntime-node')).toBe("sequence inputs are not supported by onnxruntime-node's API (input 'x': seq(tensor(float32)))");
+    expect(unsupportedReason(findUnsupported(types)!, 'onnxruntime-node')).toBe(
+      "sequence inputs are not supported by onnxruntime-node's API (input 'x': seq(tensor(float32)))",
+    );
     expect(findUnsupported(modelPortTypes(loadModel(join(NODE_ROOT, 'test_abs', 'model.onnx')).proto))).toBeUndefined();
   });
 });

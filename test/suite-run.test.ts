@@ -30,7 +30,10 @@ function expectedStatus(id: string): string {
 describe('verify <root> on cpu: a slice across every status', () => {
   it('every case is one result with its status; exit 1; the record says suite, ops, data sets', async () => {
     const evidenceDir = mkdtempSync(join(tmpdir(), 'owb-suite-ev-'));
-    const r = await runCli(['verify', root, '--json', '--evidence-dir', evidenceDir, '--iterations', '1', '--warmup', '0'], { env, timeoutMs: 300_000 });
+    const r = await runCli(
+      ['verify', root, '--json', '--evidence-dir', evidenceDir, '--iterations', '1', '--warmup', '0'],
+      { env, timeoutMs: 300_000 },
+    );
     expect(r.code, r.stderr).toBe(1);
     const run = parseJsonOutput<VerifyRun & { evidence: string }>(r);
     const ids = discoverCases(root).cases.map((c) => c.id);
@@ -43,9 +46,13 @@ describe('verify <root> on cpu: a slice across every status', () => {
     expect(by.get('fixtures/multi-set-bad')!.reason).toMatch(/\(test_data_set_2\): y: 60\/60 elements/);
     expect(by.get('fixtures/multi-set-bad')!.setResults!.map((s) => s.ok)).toEqual([true, true, false]);
     // input-error: one line naming the file.
-    expect(by.get('fixtures/broken-data')!.reason).toMatch(new RegExp(`^${join(root, 'fixtures/broken-data/test_data_set_0/output_0.pb')}: not a TensorProto`));
+    expect(by.get('fixtures/broken-data')!.reason).toMatch(
+      new RegExp(`^${join(root, 'fixtures/broken-data/test_data_set_0/output_0.pb')}: not a TensorProto`),
+    );
     expect(by.get('fixtures/broken-model')!.reason).toMatch(/broken-model\/model\.onnx: /);
-    expect(by.get('node/test_identity_sequence')!.reason).toBe("sequence inputs are not supported by onnxruntime-node's API (input 'x': seq(tensor(float32)))");
+    expect(by.get('node/test_identity_sequence')!.reason).toBe(
+      "sequence inputs are not supported by onnxruntime-node's API (input 'x': seq(tensor(float32)))",
+    );
     expect(by.get('node/test_bernoulli')!.reason).toMatch(/values in \{0, 1\}/);
     expect(by.get('node/test_dft')!.toleranceRule).toMatch(/^DFT: /);
     // Progress is for terminals: nothing on stderr in a pipe but the skipped folder.
@@ -55,14 +62,23 @@ describe('verify <root> on cpu: a slice across every status', () => {
     expect(record.results.every((x) => x.suite === root)).toBe(true);
     expect(record.results.find((x) => x.model === 'node/test_abs')!.ops).toEqual(['ai.onnx:Abs']);
     // The records' conformance view.
-    const c = await runCli(['conformance', '--from-evidence', '--evidence-dir', evidenceDir, '--format', 'json'], { env });
+    const c = await runCli(['conformance', '--from-evidence', '--evidence-dir', evidenceDir, '--format', 'json'], {
+      env,
+    });
     expect(c.code, c.stderr).toBe(0);
     const conf = parseJsonOutput<{ backends: { backend: string; cases: number; counts: Record<string, number> }[] }>(c);
-    expect(conf.backends[0]).toMatchObject({ backend: 'cpu', cases: ids.length, counts: { 'input-error': 2, unsupported: SLICE.unsupported!.length } });
+    expect(conf.backends[0]).toMatchObject({
+      backend: 'cpu',
+      cases: ids.length,
+      counts: { 'input-error': 2, unsupported: SLICE.unsupported!.length },
+    });
   });
 
   it('exit 0 when all is as expected; 2 when nothing matches or nothing could be run', async () => {
-    const ok = await runCli(['verify', root, '--filter', 'test_abs,multi-set-ok', '--no-evidence'], { env, timeoutMs: 120_000 });
+    const ok = await runCli(['verify', root, '--filter', 'test_abs,multi-set-ok', '--no-evidence'], {
+      env,
+      timeoutMs: 120_000,
+    });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/suite: 2 cases, 2 results \(2 pass\); 4 test data sets compared/);
     const none = await runCli(['verify', root, '--filter', 'no_such_case', '--no-evidence'], { env });
@@ -76,7 +92,10 @@ describe('verify <root> on cpu: a slice across every status', () => {
   });
 
   it('a bundled model with a manifest says how many data sets it compared', async () => {
-    const r = await runCli(['verify', 'cntk/mnist-8', '--json', '--no-evidence', '--iterations', '1'], { env, timeoutMs: 120_000 });
+    const r = await runCli(['verify', 'cntk/mnist-8', '--json', '--no-evidence', '--iterations', '1'], {
+      env,
+      timeoutMs: 120_000,
+    });
     const run = parseJsonOutput<VerifyRun>(r);
     const sets = readdirSync(join(repoRoot, 'models/cntk/mnist-8')).filter((f) => /^test_data_set_\d+$/.test(f)).length;
     expect(sets).toBeGreaterThan(0);
@@ -87,7 +106,10 @@ describe('verify <root> on cpu: a slice across every status', () => {
 describe('the whole node root on cpu', () => {
   it('every one of the cases is a result; none lost to another case', async () => {
     const cases = discoverCases(NODE_ROOT).cases;
-    const r = await runCli(['verify', NODE_ROOT, '--json', '--no-evidence', '--iterations', '1', '--warmup', '0', '--duration', '0'], { env, timeoutMs: 900_000 });
+    const r = await runCli(
+      ['verify', NODE_ROOT, '--json', '--no-evidence', '--iterations', '1', '--warmup', '0', '--duration', '0'],
+      { env, timeoutMs: 900_000 },
+    );
     expect([0, 1]).toContain(r.code);
     const run = parseJsonOutput<VerifyRun>(r);
     expect(run.results.length).toBe(cases.length);
@@ -98,24 +120,41 @@ describe('the whole node root on cpu', () => {
     expect(count('unsupported')).toBeGreaterThan(20);
     expect(count('nondeterministic')).toBeGreaterThanOrEqual(6);
     expect(count('input-error')).toBe(0);
-    for (const x of run.results.filter((y) => y.status === 'unsupported')) expect(x.reason).toMatch(/are not supported by onnxruntime-node's API \((input|output) '/);
+    for (const x of run.results.filter((y) => y.status === 'unsupported'))
+      expect(x.reason).toMatch(/are not supported by onnxruntime-node's API \((input|output) '/);
   });
 });
 
 describe('Ctrl-C in a suite run', () => {
   it('keeps the finished results, marked partial (exit 130)', async () => {
     const evidenceDir = mkdtempSync(join(tmpdir(), 'owb-suite-int-'));
-    const child = spawn(process.execPath, [cliPath, 'verify', NODE_ROOT, '--json', '--evidence-dir', evidenceDir, '--iterations', '1', '--warmup', '0'], {
-      cwd: repoRoot, env: { ...process.env, ...env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [cliPath, 'verify', NODE_ROOT, '--json', '--evidence-dir', evidenceDir, '--iterations', '1', '--warmup', '0'],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, ...env, NODE_OPTIONS: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
     // Interrupt once the backend worker runs (results are then being made), whatever the machine's speed.
     for (;;) {
-      const kids = (() => { try { return execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }); } catch { return ''; } })();
+      const kids = (() => {
+        try {
+          return execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' });
+        } catch {
+          return '';
+        }
+      })();
       if (kids.trim()) break;
       await new Promise((res) => setTimeout(res, 100));
     }

@@ -37,7 +37,10 @@ describe('case discovery', () => {
     const d = discoverCases(root);
     expect(d.cases.map((c) => c.id)).toEqual(['deep/er/test_c', 'node/test_a', 'node/test_b', 'node/test_npz']);
     expect(d.cases.find((c) => c.id === 'node/test_b')!.modelPath).toBe(join(root, 'node/test_b/b.onnx'));
-    expect(d.skipped.map((s) => [s.id, s.reason.split(':')[0]])).toEqual([['node/two', '2 .onnx files (a.onnx, b.onnx)'], ['real/test_big', 'no model here']]);
+    expect(d.skipped.map((s) => [s.id, s.reason.split(':')[0]])).toEqual([
+      ['node/two', '2 .onnx files (a.onnx, b.onnx)'],
+      ['real/test_big', 'no model here'],
+    ]);
     expect(isSuiteRoot(root)).toBe(true);
     expect(isSuiteRoot(join(root, 'node/test_a'))).toBe(false);
   });
@@ -45,7 +48,11 @@ describe('case discovery', () => {
   it('--filter: globs match the id or its last segment; plain text is a substring; commas are alternatives', () => {
     const root = tree();
     expect(discoverCases(root, 'test_a*').cases.map((c) => c.id)).toEqual(['node/test_a']);
-    expect(discoverCases(root, 'node/*').cases.map((c) => c.id)).toEqual(['node/test_a', 'node/test_b', 'node/test_npz']);
+    expect(discoverCases(root, 'node/*').cases.map((c) => c.id)).toEqual([
+      'node/test_a',
+      'node/test_b',
+      'node/test_npz',
+    ]);
     expect(discoverCases(root, '**/test_c').cases.map((c) => c.id)).toEqual(['deep/er/test_c']);
     expect(discoverCases(root, 'npz,test_b').cases.map((c) => c.id)).toEqual(['node/test_b', 'node/test_npz']);
     expect(filterMatcher('test_?')('node/test_a')).toBe(true);
@@ -60,10 +67,15 @@ describe('case discovery', () => {
 });
 
 // The checker takes Maps (names are the model's: a Map keeps `__proto__` a name); the cases read best as objects.
-const check = (g: Parameters<typeof checkRandomOutputs>[0], feeds: Record<string, Tensor>, outputs: Record<string, Tensor>, ref: ReadonlyMap<string, Tensor>) =>
-  checkRandomOutputs(g, new Map(Object.entries(feeds)), new Map(Object.entries(outputs)), ref);
+const check = (
+  g: Parameters<typeof checkRandomOutputs>[0],
+  feeds: Record<string, Tensor>,
+  outputs: Record<string, Tensor>,
+  ref: ReadonlyMap<string, Tensor>,
+) => checkRandomOutputs(g, new Map(Object.entries(feeds)), new Map(Object.entries(outputs)), ref);
 const f32 = (v: number[], dims = [v.length]): Tensor => ({ dtype: 'float32', dims, data: Float32Array.from(v) });
-const graphOf = (opType: string, inputs: string[], outputs: string[], attribute: unknown[] = []) => ({ node: [{ opType, input: inputs, output: outputs, attribute }] }) as never;
+const graphOf = (opType: string, inputs: string[], outputs: string[], attribute: unknown[] = []) =>
+  ({ node: [{ opType, input: inputs, output: outputs, attribute }] }) as never;
 
 describe('random ops: checked, not compared element by element', () => {
   it('Bernoulli: only 0 and 1', () => {
@@ -80,7 +92,10 @@ describe('random ops: checked, not compared element by element', () => {
   it('Dropout in training mode: each element 0 or the input scaled by 1/(1 - ratio); the mask agrees', () => {
     const g = graphOf('Dropout', ['x', 'r', 't'], ['y', 'mask']);
     const feeds = { x: f32([1, 2, 3, 4]), r: f32([0.5], []) };
-    const ref = new Map([['y', f32([0, 4, 6, 0])], ['mask', { dtype: 'bool', dims: [4], data: Uint8Array.from([0, 1, 1, 0]) } as Tensor]]);
+    const ref = new Map([
+      ['y', f32([0, 4, 6, 0])],
+      ['mask', { dtype: 'bool', dims: [4], data: Uint8Array.from([0, 1, 1, 0]) } as Tensor],
+    ]);
     const mask = (m: number[]): Tensor => ({ dtype: 'bool', dims: [4], data: Uint8Array.from(m) });
     expect(check(g, feeds, { y: f32([2, 0, 6, 8]), mask: mask([1, 0, 1, 1]) }, ref).ok).toBe(true);
     expect(check(g, feeds, { y: f32([2, 0, 3, 8]), mask: mask([1, 0, 1, 1]) }, ref).problem).toMatch(/element 2 is 3/);
@@ -90,15 +105,27 @@ describe('random ops: checked, not compared element by element', () => {
   });
 
   it('RandomUniform within [low, high]; Multinomial gives class indices', () => {
-    const u = graphOf('RandomUniformLike', ['x'], ['y'], [{ name: 'low', f: -1 }, { name: 'high', f: 1 }]);
+    const u = graphOf(
+      'RandomUniformLike',
+      ['x'],
+      ['y'],
+      [
+        { name: 'low', f: -1 },
+        { name: 'high', f: 1 },
+      ],
+    );
     const ref = new Map([['y', f32([0, 0])]]);
     expect(check(u, {}, { y: f32([-0.5, 0.9]) }, ref).ok).toBe(true);
     expect(check(u, {}, { y: f32([-0.5, 1.5]) }, ref).problem).toMatch(/outside \[-1, 1\]/);
     const m = graphOf('Multinomial', ['p'], ['y']);
     const iref = new Map([['y', { dtype: 'int32', dims: [1, 3], data: Int32Array.from([0, 1, 2]) } as Tensor]]);
     const feeds = { p: f32([0.1, 0.2, 0.7], [1, 3]) };
-    expect(check(m, feeds, { y: { dtype: 'int32', dims: [1, 3], data: Int32Array.from([2, 2, 1]) } }, iref).ok).toBe(true);
-    expect(check(m, feeds, { y: { dtype: 'int32', dims: [1, 3], data: Int32Array.from([2, 3, 1]) } }, iref).ok).toBe(false);
+    expect(check(m, feeds, { y: { dtype: 'int32', dims: [1, 3], data: Int32Array.from([2, 2, 1]) } }, iref).ok).toBe(
+      true,
+    );
+    expect(check(m, feeds, { y: { dtype: 'int32', dims: [1, 3], data: Int32Array.from([2, 3, 1]) } }, iref).ok).toBe(
+      false,
+    );
   });
 });
 
@@ -115,7 +142,9 @@ describe('progress', () => {
   it('case n/N, rate and ETA', () => {
     expect(progressText(10, 100, 5000)).toBe('case 10/100  2.0/s  ETA 45s');
     expect(progressText(0, 100, 0)).toBe('case 0/100  0.0/s  ETA ?');
-    expect(progressText(100, 1000, 10_000, 'cpu node/test_abs')).toBe('case 100/1000  10/s  ETA 1m30s  cpu node/test_abs');
+    expect(progressText(100, 1000, 10_000, 'cpu node/test_abs')).toBe(
+      'case 100/1000  10/s  ETA 1m30s  cpu node/test_abs',
+    );
   });
 
   it('draws only on a terminal; nothing at all in a pipe', () => {
@@ -133,22 +162,52 @@ describe('progress', () => {
 });
 
 describe('conformance view', () => {
-  const r = (backend: ModelResult['backend'], model: string, status: ModelResult['status'], ops: string[] = ['ai.onnx:Abs']): ModelResult => ({
-    model, path: '', sha256: '', producerName: '', producerVersion: '', backend, adapter: { kind: 'cpu' }, status,
-    meetsExpectation: status === 'pass', referenceKind: 'user', referenceSource: '', tolerance: { atol: 0, rtol: 0 }, suite: '/r', ops,
+  const r = (
+    backend: ModelResult['backend'],
+    model: string,
+    status: ModelResult['status'],
+    ops: string[] = ['ai.onnx:Abs'],
+  ): ModelResult => ({
+    model,
+    path: '',
+    sha256: '',
+    producerName: '',
+    producerVersion: '',
+    backend,
+    adapter: { kind: 'cpu' },
+    status,
+    meetsExpectation: status === 'pass',
+    referenceKind: 'user',
+    referenceSource: '',
+    tolerance: { atol: 0, rtol: 0 },
+    suite: '/r',
+    ops,
   });
 
   it('counts by status per backend; lists what passes on cpu and fails elsewhere, with the ops', () => {
     const results = [
-      r('cpu', 'a', 'pass'), r('cpu', 'b', 'pass', ['ai.onnx:Cast']), r('cpu', 'c', 'mismatch'), r('cpu', 'd', 'nondeterministic', ['ai.onnx:Bernoulli']),
-      r('wasm', 'a', 'pass'), r('wasm', 'b', 'run-error', ['ai.onnx:Cast']), r('wasm', 'c', 'mismatch'), r('wasm', 'd', 'mismatch', ['ai.onnx:Bernoulli']),
+      r('cpu', 'a', 'pass'),
+      r('cpu', 'b', 'pass', ['ai.onnx:Cast']),
+      r('cpu', 'c', 'mismatch'),
+      r('cpu', 'd', 'nondeterministic', ['ai.onnx:Bernoulli']),
+      r('wasm', 'a', 'pass'),
+      r('wasm', 'b', 'run-error', ['ai.onnx:Cast']),
+      r('wasm', 'c', 'mismatch'),
+      r('wasm', 'd', 'mismatch', ['ai.onnx:Bernoulli']),
     ];
     const c = computeConformance(results);
     expect(c.backends.map((b) => [b.backend, b.counts])).toEqual([
-      ['cpu', { pass: 2, mismatch: 1, nondeterministic: 1 }], ['wasm', { pass: 1, 'run-error': 1, mismatch: 2 }],
+      ['cpu', { pass: 2, mismatch: 1, nondeterministic: 1 }],
+      ['wasm', { pass: 1, 'run-error': 1, mismatch: 2 }],
     ]);
-    expect(c.gaps[0]!.cases.map((k) => [k.id, k.status])).toEqual([['b', 'run-error'], ['d', 'mismatch']]);
-    expect(c.gaps[0]!.ops).toEqual([{ op: 'Bernoulli', failing: 1, passingOnCpu: 1 }, { op: 'Cast', failing: 1, passingOnCpu: 1 }]);
+    expect(c.gaps[0]!.cases.map((k) => [k.id, k.status])).toEqual([
+      ['b', 'run-error'],
+      ['d', 'mismatch'],
+    ]);
+    expect(c.gaps[0]!.ops).toEqual([
+      { op: 'Bernoulli', failing: 1, passingOnCpu: 1 },
+      { op: 'Cast', failing: 1, passingOnCpu: 1 },
+    ]);
     expect(renderConformance(c, 'markdown')).toMatch(/### Pass on cpu, not on wasm \(2\)/);
     expect(JSON.parse(renderConformance(c, 'json')).gaps[0].backend).toBe('wasm');
     expect(renderConformance(c, 'table')).toMatch(/wasm: 2 cases pass on cpu and not on wasm/);

@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import { onnx } from '../src/onnx/proto.js';
 import { decodeTensorProtoBytes, encodeTensorProto, tensorFromProto } from '../src/tensor/tensorProto.js';
 import { encodeNpy, encodeNpz, parseNpy, parseNpz } from '../src/tensor/npy.js';
-import { floatToHalf, halfToFloat, toFloat64, checkAllocatable, elementCount, type Tensor } from '../src/tensor/tensor.js';
+import {
+  floatToHalf,
+  halfToFloat,
+  toFloat64,
+  checkAllocatable,
+  elementCount,
+  type Tensor,
+} from '../src/tensor/tensor.js';
 import { InputError } from '../src/errors.js';
 import type { DType } from '../src/onnx/dtypes.js';
 
@@ -17,7 +24,11 @@ function pb(fields: Record<string, unknown>): Uint8Array {
 
 function expectInputError(fn: () => unknown, pattern: RegExp): void {
   let thrown: unknown;
-  try { fn(); } catch (e) { thrown = e; }
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
   expect(thrown).toBeInstanceOf(InputError);
   expect((thrown as Error).message).toMatch(pattern);
   expect((thrown as Error).message).not.toContain('\n');
@@ -33,7 +44,12 @@ describe('TensorProto decoding', () => {
   });
 
   it('float32 from raw_data at an odd byte offset (alignment does not matter)', () => {
-    const bytes = pb({ name: 'y', dims: [3], dataType: 1, rawData: new Uint8Array(new Float32Array([1, 2, 3]).buffer) });
+    const bytes = pb({
+      name: 'y',
+      dims: [3],
+      dataType: 1,
+      rawData: new Uint8Array(new Float32Array([1, 2, 3]).buffer),
+    });
     const shifted = new Uint8Array(bytes.length + 1);
     shifted.set(bytes, 1);
     const { tensor } = decodeTensorProtoBytes(shifted.subarray(1), 'shifted');
@@ -41,7 +57,10 @@ describe('TensorProto decoding', () => {
   });
 
   it('float32 from float_data', () => {
-    const { name, tensor } = decodeTensorProtoBytes(pb({ name: 'f', dims: [2, 2], dataType: 1, floatData: [0.5, -1, 3, 1e30] }), 'f');
+    const { name, tensor } = decodeTensorProtoBytes(
+      pb({ name: 'f', dims: [2, 2], dataType: 1, floatData: [0.5, -1, 3, 1e30] }),
+      'f',
+    );
     expect(name).toBe('f');
     expect(tensor.dims).toEqual([2, 2]);
     expect(tensor.data).toBeInstanceOf(Float32Array);
@@ -57,7 +76,10 @@ describe('TensorProto decoding', () => {
   });
 
   it('int64 from int64_data built here', () => {
-    const { tensor } = decodeTensorProtoBytes(pb({ dims: [3], dataType: 7, int64Data: ['9007199254740993', '-5', '0'] }), 'i64');
+    const { tensor } = decodeTensorProtoBytes(
+      pb({ dims: [3], dataType: 7, int64Data: ['9007199254740993', '-5', '0'] }),
+      'i64',
+    );
     expect(Array.from(tensor.data as BigInt64Array)).toEqual([9007199254740993n, -5n, 0n]);
   });
 
@@ -68,7 +90,10 @@ describe('TensorProto decoding', () => {
   });
 
   it('uint64 from uint64_data', () => {
-    const { tensor } = decodeTensorProtoBytes(pb({ dims: [2], dataType: 13, uint64Data: ['18446744073709551615', '1'] }), 'u64');
+    const { tensor } = decodeTensorProtoBytes(
+      pb({ dims: [2], dataType: 13, uint64Data: ['18446744073709551615', '1'] }),
+      'u64',
+    );
     expect(tensor.dtype).toBe('uint64');
     expect(Array.from(tensor.data as BigUint64Array)).toEqual([2n ** 64n - 1n, 1n]);
   });
@@ -84,7 +109,10 @@ describe('TensorProto decoding', () => {
 
   it('float16 from raw_data', () => {
     const bits = new Uint16Array([0x3c00, 0xc000, 0x7c00, 0x0001]);
-    const { tensor } = decodeTensorProtoBytes(pb({ dims: [4], dataType: 10, rawData: new Uint8Array(bits.buffer) }), 'f16raw');
+    const { tensor } = decodeTensorProtoBytes(
+      pb({ dims: [4], dataType: 10, rawData: new Uint8Array(bits.buffer) }),
+      'f16raw',
+    );
     expect(Array.from(toFloat64(tensor))).toEqual([1, -2, Infinity, 2 ** -24]);
   });
 
@@ -92,7 +120,10 @@ describe('TensorProto decoding', () => {
     const a = decodeTensorProtoBytes(pb({ dims: [3], dataType: 11, doubleData: [0.1, -1e300, 5e-324] }), 'f64').tensor;
     expect(a.dtype).toBe('float64');
     expect(Array.from(a.data as Float64Array)).toEqual([0.1, -1e300, 5e-324]);
-    const b = decodeTensorProtoBytes(pb({ dims: [1], dataType: 11, rawData: new Uint8Array(new Float64Array([Math.PI]).buffer) }), 'f64raw').tensor;
+    const b = decodeTensorProtoBytes(
+      pb({ dims: [1], dataType: 11, rawData: new Uint8Array(new Float64Array([Math.PI]).buffer) }),
+      'f64raw',
+    ).tensor;
     expect((b.data as Float64Array)[0]).toBe(Math.PI);
   });
 
@@ -105,7 +136,10 @@ describe('TensorProto decoding', () => {
       [6, 'int32', [-(2 ** 31), 2 ** 31 - 1], Int32Array],
     ];
     for (const [code, dtype, values, ctor] of cases) {
-      const { tensor } = decodeTensorProtoBytes(pb({ dims: [values.length], dataType: code, int32Data: values }), dtype);
+      const { tensor } = decodeTensorProtoBytes(
+        pb({ dims: [values.length], dataType: code, int32Data: values }),
+        dtype,
+      );
       expect(tensor.dtype).toBe(dtype);
       expect(tensor.data).toBeInstanceOf(ctor);
       expect(Array.from(tensor.data as ArrayLike<number>)).toEqual(values);
@@ -113,9 +147,15 @@ describe('TensorProto decoding', () => {
   });
 
   it('int8 and int16 from raw_data', () => {
-    const i8 = decodeTensorProtoBytes(pb({ dims: [3], dataType: 3, rawData: new Uint8Array(new Int8Array([-5, 0, 7]).buffer) }), 'i8').tensor;
+    const i8 = decodeTensorProtoBytes(
+      pb({ dims: [3], dataType: 3, rawData: new Uint8Array(new Int8Array([-5, 0, 7]).buffer) }),
+      'i8',
+    ).tensor;
     expect(Array.from(i8.data as Int8Array)).toEqual([-5, 0, 7]);
-    const i16 = decodeTensorProtoBytes(pb({ dims: [2], dataType: 5, rawData: new Uint8Array(new Int16Array([-300, 300]).buffer) }), 'i16').tensor;
+    const i16 = decodeTensorProtoBytes(
+      pb({ dims: [2], dataType: 5, rawData: new Uint8Array(new Int16Array([-300, 300]).buffer) }),
+      'i16',
+    ).tensor;
     expect(Array.from(i16.data as Int16Array)).toEqual([-300, 300]);
   });
 
@@ -129,7 +169,10 @@ describe('TensorProto decoding', () => {
     const a = decodeTensorProtoBytes(pb({ dims: [3], dataType: 9, int32Data: [1, 0, 1] }), 'bool').tensor;
     expect(a.dtype).toBe('bool');
     expect(Array.from(a.data as Uint8Array)).toEqual([1, 0, 1]);
-    const b = decodeTensorProtoBytes(pb({ dims: [2, 1], dataType: 9, rawData: Uint8Array.from([0, 1]) }), 'boolraw').tensor;
+    const b = decodeTensorProtoBytes(
+      pb({ dims: [2, 1], dataType: 9, rawData: Uint8Array.from([0, 1]) }),
+      'boolraw',
+    ).tensor;
     expect(b.dims).toEqual([2, 1]);
     expect(Array.from(b.data as Uint8Array)).toEqual([0, 1]);
   });
@@ -144,42 +187,82 @@ describe('TensorProto decoding', () => {
   });
 
   it('reads the bundled mnist-8 test data', () => {
-    const inp = decodeTensorProtoBytes(readFileSync('models/cntk/mnist-8/test_data_set_0/input_0.pb'), 'input_0.pb').tensor;
+    const inp = decodeTensorProtoBytes(
+      readFileSync('models/cntk/mnist-8/test_data_set_0/input_0.pb'),
+      'input_0.pb',
+    ).tensor;
     expect(inp.dtype).toBe('float32');
     expect(inp.dims).toEqual([1, 1, 28, 28]);
-    const out = decodeTensorProtoBytes(readFileSync('models/cntk/mnist-8/test_data_set_0/output_0.pb'), 'output_0.pb').tensor;
+    const out = decodeTensorProtoBytes(
+      readFileSync('models/cntk/mnist-8/test_data_set_0/output_0.pb'),
+      'output_0.pb',
+    ).tensor;
     expect(out.dims).toEqual([1, 10]);
     expect(Array.from(out.data as Float32Array).every(Number.isFinite)).toBe(true);
   });
 
   it('refuses a float_data count that does not match dims', () => {
-    expectInputError(() => decodeTensorProtoBytes(pb({ dims: [2, 3], dataType: 1, floatData: [1, 2, 3, 4, 5] }), 'bad-count.pb'), /^bad-count\.pb: float_data has 5 values for shape \[2, 3\]/);
-    expectInputError(() => decodeTensorProtoBytes(pb({ dims: [2], dataType: 1 }), 'no-data.pb'), /no-data\.pb: float_data has 0 values/);
-    expectInputError(() => decodeTensorProtoBytes(pb({ dims: [2], dataType: 7, int64Data: [1, 2, 3] }), 'i64.pb'), /int64_data has 3 values/);
+    expectInputError(
+      () => decodeTensorProtoBytes(pb({ dims: [2, 3], dataType: 1, floatData: [1, 2, 3, 4, 5] }), 'bad-count.pb'),
+      /^bad-count\.pb: float_data has 5 values for shape \[2, 3\]/,
+    );
+    expectInputError(
+      () => decodeTensorProtoBytes(pb({ dims: [2], dataType: 1 }), 'no-data.pb'),
+      /no-data\.pb: float_data has 0 values/,
+    );
+    expectInputError(
+      () => decodeTensorProtoBytes(pb({ dims: [2], dataType: 7, int64Data: [1, 2, 3] }), 'i64.pb'),
+      /int64_data has 3 values/,
+    );
   });
 
   it('refuses raw_data of the wrong length', () => {
-    expectInputError(() => decodeTensorProtoBytes(pb({ dims: [3], dataType: 1, rawData: new Uint8Array(8) }), 'short.pb'), /short\.pb: 8 bytes of data for 3 float32 elements \(expected 12\)/);
+    expectInputError(
+      () => decodeTensorProtoBytes(pb({ dims: [3], dataType: 1, rawData: new Uint8Array(8) }), 'short.pb'),
+      /short\.pb: 8 bytes of data for 3 float32 elements \(expected 12\)/,
+    );
   });
 
   it('refuses element types it cannot hold, by name (string, bfloat16, float8 are read: test/suite-data.test.ts)', () => {
-    expect(decodeTensorProtoBytes(pb({ dims: [1], dataType: 8, stringData: [new Uint8Array([65])] }), 's.pb').tensor.data).toEqual(['A']);
-    expectInputError(() => decodeTensorProtoBytes(pb({ dims: [1], dataType: 99, rawData: new Uint8Array(1) }), 'u.pb'), /type\(99\)/);
+    expect(
+      decodeTensorProtoBytes(pb({ dims: [1], dataType: 8, stringData: [new Uint8Array([65])] }), 's.pb').tensor.data,
+    ).toEqual(['A']);
+    expectInputError(
+      () => decodeTensorProtoBytes(pb({ dims: [1], dataType: 99, rawData: new Uint8Array(1) }), 'u.pb'),
+      /type\(99\)/,
+    );
     expectInputError(() => decodeTensorProtoBytes(pb({ dims: [1] }), 'undef.pb'), /undefined/);
   });
 
   it('refuses external data', () => {
-    expectInputError(() => tensorFromProto(onnx.TensorProto.fromObject({
-      name: 'w', dims: [4], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }],
-    }), 'ext'), /ext: tensor data is stored externally/);
+    expectInputError(
+      () =>
+        tensorFromProto(
+          onnx.TensorProto.fromObject({
+            name: 'w',
+            dims: [4],
+            dataType: 1,
+            dataLocation: 1,
+            externalData: [{ key: 'location', value: 'w.bin' }],
+          }),
+          'ext',
+        ),
+      /ext: tensor data is stored externally/,
+    );
   });
 
   it('refuses bytes that are not a TensorProto', () => {
-    expectInputError(() => decodeTensorProtoBytes(Uint8Array.from([0xff, 0xff, 0xff, 0xff]), 'junk.pb'), /^junk\.pb: not a TensorProto/);
+    expectInputError(
+      () => decodeTensorProtoBytes(Uint8Array.from([0xff, 0xff, 0xff, 0xff]), 'junk.pb'),
+      /^junk\.pb: not a TensorProto/,
+    );
   });
 
   it('refuses a declared shape over the element limit before allocating', () => {
-    expectInputError(() => decodeTensorProtoBytes(pb({ dims: [1e6, 1e6], dataType: 1 }), 'huge.pb'), /huge\.pb: shape \[1000000, 1000000\] has 1000000000000 elements, over the limit/);
+    expectInputError(
+      () => decodeTensorProtoBytes(pb({ dims: [1e6, 1e6], dataType: 1 }), 'huge.pb'),
+      /huge\.pb: shape \[1000000, 1000000\] has 1000000000000 elements, over the limit/,
+    );
     expectInputError(() => checkAllocatable([-1, 2], 'neg'), /invalid dimension -1/);
     expect(elementCount([])).toBe(1);
   });
@@ -187,7 +270,10 @@ describe('TensorProto decoding', () => {
 
 describe('TensorProto encode/decode round trip', () => {
   const samples: { name: string; tensor: Tensor }[] = [
-    { name: 'f32', tensor: { dtype: 'float32', dims: [2, 3], data: new Float32Array([1, -2, 3.5, NaN, Infinity, -0]) } },
+    {
+      name: 'f32',
+      tensor: { dtype: 'float32', dims: [2, 3], data: new Float32Array([1, -2, 3.5, NaN, Infinity, -0]) },
+    },
     { name: 'f64', tensor: { dtype: 'float64', dims: [2], data: new Float64Array([Math.E, -1e-300]) } },
     { name: 'f16', tensor: { dtype: 'float16', dims: [3], data: new Uint16Array([0x3c00, 0x7e00, 0x8001]) } },
     { name: 'i8', tensor: { dtype: 'int8', dims: [2], data: new Int8Array([-128, 127]) } },
@@ -196,7 +282,10 @@ describe('TensorProto encode/decode round trip', () => {
     { name: 'u16', tensor: { dtype: 'uint16', dims: [1], data: new Uint16Array([65535]) } },
     { name: 'i32', tensor: { dtype: 'int32', dims: [2], data: new Int32Array([-(2 ** 31), 42]) } },
     { name: 'u32', tensor: { dtype: 'uint32', dims: [1], data: new Uint32Array([2 ** 32 - 1]) } },
-    { name: 'i64', tensor: { dtype: 'int64', dims: [2], data: new BigInt64Array([2n ** 63n - 1n, -(2n ** 53n) - 1n]) } },
+    {
+      name: 'i64',
+      tensor: { dtype: 'int64', dims: [2], data: new BigInt64Array([2n ** 63n - 1n, -(2n ** 53n) - 1n]) },
+    },
     { name: 'u64', tensor: { dtype: 'uint64', dims: [1], data: new BigUint64Array([2n ** 64n - 1n]) } },
     { name: 'bool', tensor: { dtype: 'bool', dims: [2, 2], data: new Uint8Array([1, 0, 0, 1]) } },
     { name: 'scalar', tensor: { dtype: 'float32', dims: [], data: new Float32Array([9]) } },
@@ -208,7 +297,9 @@ describe('TensorProto encode/decode round trip', () => {
       expect(back.tensor.dtype).toBe(tensor.dtype);
       expect(back.tensor.dims).toEqual(tensor.dims);
       expect(back.tensor.data.constructor).toBe(tensor.data.constructor);
-      expect(Array.from(back.tensor.data as ArrayLike<number | bigint>)).toEqual(Array.from(tensor.data as ArrayLike<number | bigint>));
+      expect(Array.from(back.tensor.data as ArrayLike<number | bigint>)).toEqual(
+        Array.from(tensor.data as ArrayLike<number | bigint>),
+      );
     });
   }
 
@@ -258,22 +349,37 @@ describe('.npy and .npz written by numpy', () => {
   });
 
   it('refuses a Fortran-order 2x3 array', () => {
-    expectInputError(() => parseNpy(fixture('fortran_2x3.npy'), 'fortran_2x3.npy'), /^fortran_2x3\.npy: Fortran-order arrays are not supported/);
+    expectInputError(
+      () => parseNpy(fixture('fortran_2x3.npy'), 'fortran_2x3.npy'),
+      /^fortran_2x3\.npy: Fortran-order arrays are not supported/,
+    );
   });
 
   it('refuses an object array saved with allow_pickle', () => {
-    expectInputError(() => parseNpy(fixture('object.npy'), 'object.npy'), /^object\.npy: object arrays are not supported/);
+    expectInputError(
+      () => parseNpy(fixture('object.npy'), 'object.npy'),
+      /^object\.npy: object arrays are not supported/,
+    );
   });
 
   it('refuses a big-endian >f4 array', () => {
-    expectInputError(() => parseNpy(fixture('bigendian_f4.npy'), 'bigendian_f4.npy'), /^bigendian_f4\.npy: big-endian arrays are not supported/);
+    expectInputError(
+      () => parseNpy(fixture('bigendian_f4.npy'), 'bigendian_f4.npy'),
+      /^bigendian_f4\.npy: big-endian arrays are not supported/,
+    );
   });
 
   it('refuses bad magic, a truncated header and truncated data', () => {
-    expectInputError(() => parseNpy(new TextEncoder().encode('not numpy at all'), 'x.npy'), /x\.npy: not a \.npy array/);
+    expectInputError(
+      () => parseNpy(new TextEncoder().encode('not numpy at all'), 'x.npy'),
+      /x\.npy: not a \.npy array/,
+    );
     const good = fixture('f32_2x3.npy');
     expectInputError(() => parseNpy(good.subarray(0, 40), 'h.npy'), /h\.npy: truncated \.npy header/);
-    expectInputError(() => parseNpy(good.subarray(0, good.length - 4), 'd.npy'), /d\.npy: 20 bytes of data for 6 float32 elements/);
+    expectInputError(
+      () => parseNpy(good.subarray(0, good.length - 4), 'd.npy'),
+      /d\.npy: 20 bytes of data for 6 float32 elements/,
+    );
   });
 
   it('reads an npz with two arrays (stored and compressed)', () => {
@@ -320,7 +426,9 @@ describe('encodeNpy / encodeNpz round trip', () => {
       const back = parseNpy(bytes, 'rt');
       expect(back.dtype).toBe(t.dtype);
       expect(back.dims).toEqual(t.dims);
-      expect(Array.from(back.data as ArrayLike<number | bigint>)).toEqual(Array.from(t.data as ArrayLike<number | bigint>));
+      expect(Array.from(back.data as ArrayLike<number | bigint>)).toEqual(
+        Array.from(t.data as ArrayLike<number | bigint>),
+      );
     }
   });
 
@@ -346,12 +454,17 @@ describe('encodeNpy / encodeNpz round trip', () => {
 describe('float16 conversion', () => {
   it('known values', () => {
     const cases: [number, number][] = [
-      [0, 0x0000], [1, 0x3c00], [-2, 0xc000], [0.5, 0x3800], [65504, 0x7bff],
+      [0, 0x0000],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [0.5, 0x3800],
+      [65504, 0x7bff],
       [2 ** -14, 0x0400], // smallest normal
       [2 ** -24, 0x0001], // smallest subnormal
       [2 ** -15, 0x0200], // a subnormal
       [1023 * 2 ** -24, 0x03ff], // largest subnormal
-      [Infinity, 0x7c00], [-Infinity, 0xfc00],
+      [Infinity, 0x7c00],
+      [-Infinity, 0xfc00],
     ];
     for (const [value, bits] of cases) {
       expect(floatToHalf(value), `floatToHalf(${value})`).toBe(bits);
@@ -395,7 +508,10 @@ describe('float16 conversion', () => {
     for (let bits = 0; bits < 0x10000; bits++) {
       const v = halfToFloat(bits);
       const isNaN = (bits & 0x7c00) === 0x7c00 && (bits & 0x3ff) !== 0;
-      if (isNaN) { if (!Number.isNaN(v) || !Number.isNaN(halfToFloat(floatToHalf(v)))) bad.push(bits.toString(16)); continue; }
+      if (isNaN) {
+        if (!Number.isNaN(v) || !Number.isNaN(halfToFloat(floatToHalf(v)))) bad.push(bits.toString(16));
+        continue;
+      }
       if (floatToHalf(v) !== bits) bad.push(bits.toString(16));
     }
     expect(bad.slice(0, 10)).toEqual([]);

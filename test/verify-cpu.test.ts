@@ -3,7 +3,16 @@
  * The backend runs in a worker forked from dist/isolation/worker.js: build before running.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveTargets, type Target } from '../src/models/catalog.js';
@@ -18,11 +27,18 @@ import type { Tensor } from '../src/tensor/tensor.js';
 const PLAN = { warmup: 0, iterations: 2, maxDurationMs: 200 };
 
 let tmp: string;
-beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'owb-verify-')); });
-afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'owb-verify-'));
+});
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 /** A copy of mnist-8 in its own folder with a test_data_set_0 built by `edit` from the bundled one. */
-function mnistCopy(name: string, edit: (input: Tensor, output: Tensor) => { input: Tensor; output: Tensor; inputName?: string }): string {
+function mnistCopy(
+  name: string,
+  edit: (input: Tensor, output: Tensor) => { input: Tensor; output: Tensor; inputName?: string },
+): string {
   const dir = join(tmp, name);
   const set = join(dir, 'test_data_set_0');
   mkdirSync(set, { recursive: true });
@@ -43,7 +59,13 @@ function oneTarget(name: string): Target {
 }
 
 describe('verify on cpu: bundled models', () => {
-  const ids = ['cntk/mnist-8', 'caffe2/light-squeezenet', 'tensorflow/keras-dense-tf2onnx', 'pytorch/fresh-gru', 'pytorch/pytorch-converted/test_AvgPool1d'];
+  const ids = [
+    'cntk/mnist-8',
+    'caffe2/light-squeezenet',
+    'tensorflow/keras-dense-tf2onnx',
+    'pytorch/fresh-gru',
+    'pytorch/pytorch-converted/test_AvgPool1d',
+  ];
   let prepared: PreparedModel[];
   let run: VerifyRun;
   const result = (id: string): ModelResult => {
@@ -77,7 +99,12 @@ describe('verify on cpu: bundled models', () => {
   it('reports the cpu backend as available', () => {
     expect(run.backends).toHaveLength(1);
     expect(run.backends[0]).toMatchObject({ id: 'cpu', available: true });
-    expect(run.backends[0]!.description).toMatchObject({ backend: 'cpu', runtime: 'onnxruntime-node', executionProvider: 'cpu', adapter: { kind: 'cpu' } });
+    expect(run.backends[0]!.description).toMatchObject({
+      backend: 'cpu',
+      runtime: 'onnxruntime-node',
+      executionProvider: 'cpu',
+      adapter: { kind: 'cpu' },
+    });
     expect(run.results).toHaveLength(ids.length);
   });
 
@@ -121,7 +148,9 @@ describe('verify on cpu: bundled models', () => {
 
   describe('evidence', () => {
     let dir: string;
-    beforeAll(() => { dir = join(tmp, 'evidence'); });
+    beforeAll(() => {
+      dir = join(tmp, 'evidence');
+    });
 
     it('writeRecord + readEvidence round trip', () => {
       const record = makeRecord('verify', run.machine, run.backends, run.results);
@@ -146,7 +175,9 @@ describe('verify on cpu: bundled models', () => {
       const record = makeRecord('verify', run.machine, run.backends, run.results) as unknown as Record<string, unknown>;
       const { machine: _m, ...noMachine } = record;
       expect(() => validateEvidence(noMachine, 'r.json')).toThrow(InputError);
-      expect(() => validateEvidence(noMachine, 'r.json')).toThrow(/^r\.json: does not match the evidence schema: .*machine/);
+      expect(() => validateEvidence(noMachine, 'r.json')).toThrow(
+        /^r\.json: does not match the evidence schema: .*machine/,
+      );
       const badResult = { ...record, results: [{ ...run.results[0]!, sha256: undefined }] };
       expect(() => validateEvidence(JSON.parse(JSON.stringify(badResult)))).toThrow(/sha256/);
       const badStatus = { ...record, results: [{ ...run.results[0]!, status: 'great' }] };
@@ -156,7 +187,10 @@ describe('verify on cpu: bundled models', () => {
 
     it('writeRecord refuses an invalid record and leaves nothing behind', () => {
       const d = join(tmp, 'evidence-invalid');
-      const record = { ...makeRecord('verify', run.machine, run.backends, run.results), kind: 'nonsense' } as unknown as EvidenceRecord;
+      const record = {
+        ...makeRecord('verify', run.machine, run.backends, run.results),
+        kind: 'nonsense',
+      } as unknown as EvidenceRecord;
       expect(() => writeRecord(d, record)).toThrow(InputError);
       expect(existsSync(d) ? readdirSync(d) : []).toEqual([]);
     });
@@ -174,7 +208,11 @@ describe('verify on cpu: bundled models', () => {
       writeFileSync(join(d, 'notes.txt'), 'not evidence');
       const { records, rejected } = readEvidence(d);
       expect(records.map((r) => join(d, `${r.id}.json`)).sort()).toEqual([good1, good2].sort());
-      expect(rejected.map((r) => r.file).sort()).toEqual([join(d, '0000-junk.json'), join(d, '5555-wrong-shape.json'), join(d, 'zzzz-empty.json')]);
+      expect(rejected.map((r) => r.file).sort()).toEqual([
+        join(d, '0000-junk.json'),
+        join(d, '5555-wrong-shape.json'),
+        join(d, 'zzzz-empty.json'),
+      ]);
       for (const r of rejected) {
         expect(r.reason.length).toBeGreaterThan(0);
         expect(r.reason).not.toContain('\n');
@@ -228,12 +266,18 @@ describe('verify on cpu: models outside the repository', () => {
 
   it('test data of the wrong element type is refused by prepareTarget', () => {
     const path = mnistCopy('mnist-int64-input', (input, output) => ({
-      input: { dtype: 'int64', dims: input.dims, data: BigInt64Array.from(input.data as Float32Array, (v) => BigInt(Math.round(v))) },
+      input: {
+        dtype: 'int64',
+        dims: input.dims,
+        data: BigInt64Array.from(input.data as Float32Array, (v) => BigInt(Math.round(v))),
+      },
       output,
     }));
     const target = oneTarget(path);
     expect(() => prepareTarget(target)).toThrow(InputError);
-    expect(() => prepareTarget(target)).toThrow(/int64.*(but the graph expects |but the graph declares tensor\()float32/);
+    expect(() => prepareTarget(target)).toThrow(
+      /int64.*(but the graph expects |but the graph declares tensor\()float32/,
+    );
   });
 
   it('test data of the wrong shape is refused by prepareTarget', () => {
@@ -241,12 +285,17 @@ describe('verify on cpu: models outside the repository', () => {
       input: { dtype: 'float32', dims: [1, 1, 28, 27], data: (input.data as Float32Array).slice(0, 28 * 27) },
       output,
     }));
-    expect(() => prepareTarget(oneTarget(path))).toThrow(/input 'Input3' has shape \[1, 1, 28, 27\] but the graph expects \[1, 1, 28, 28\]/);
+    expect(() => prepareTarget(oneTarget(path))).toThrow(
+      /input 'Input3' has shape \[1, 1, 28, 27\] but the graph expects \[1, 1, 28, 28\]/,
+    );
   });
 
   it('test data for an input the graph does not have is refused', () => {
     const path = mnistCopy('mnist-extra', (input, output) => ({ input, output }));
-    writeFileSync(join(path, '..', 'test_data_set_0', 'input_1.pb'), encodeTensorProto('Bogus', { dtype: 'float32', dims: [1], data: new Float32Array(1) }));
+    writeFileSync(
+      join(path, '..', 'test_data_set_0', 'input_1.pb'),
+      encodeTensorProto('Bogus', { dtype: 'float32', dims: [1], data: new Float32Array(1) }),
+    );
     expect(() => prepareTarget(oneTarget(path))).toThrow(InputError);
   });
 
@@ -298,14 +347,20 @@ describe('verify on cpu: models outside the repository', () => {
       const npz = join(tmp, 'keras-copy', 'wrong-keys.npz');
       writeFileSync(npz, encodeNpz({ x: arrays.get('input')!, y: arrays.get('output')!, z: arrays.get('output')! }));
       expect(() => prepareTarget(oneTarget(modelPath), { inputs: npz })).toThrow(InputError);
-      expect(() => prepareTarget(oneTarget(modelPath), { inputs: npz })).toThrow(/no array for graph input\(s\) main_input_input \(keys: x, y, z\)/);
+      expect(() => prepareTarget(oneTarget(modelPath), { inputs: npz })).toThrow(
+        /no array for graph input\(s\) main_input_input \(keys: x, y, z\)/,
+      );
     });
 
     it('missing --inputs data and unsupported data files are refused', () => {
-      expect(() => prepareTarget(oneTarget(modelPath), { inputs: join(tmp, 'nope.npz') })).toThrow(/nope\.npz: test data not found/);
+      expect(() => prepareTarget(oneTarget(modelPath), { inputs: join(tmp, 'nope.npz') })).toThrow(
+        /nope\.npz: test data not found/,
+      );
       const txt = join(tmp, 'keras-copy', 'data.txt');
       writeFileSync(txt, '1 2 3');
-      expect(() => prepareTarget(oneTarget(modelPath), { inputs: txt })).toThrow(/must be an \.npz file or a test_data_set_N folder/);
+      expect(() => prepareTarget(oneTarget(modelPath), { inputs: txt })).toThrow(
+        /must be an \.npz file or a test_data_set_N folder/,
+      );
     });
 
     it('without data, inputs are generated with symbolic dims from --dim', () => {
@@ -314,7 +369,9 @@ describe('verify on cpu: models outside the repository', () => {
       expect(p.reference).toBeNull();
       expect(p.referenceSource).toMatch(/seeded random \(seed 5\)/);
       const again = prepareTarget(oneTarget(modelPath), { dims: { unk__6: 3 }, seed: 5 });
-      expect(Array.from(again.feeds.get('main_input_input')!.data as Float32Array)).toEqual(Array.from(p.feeds.get('main_input_input')!.data as Float32Array));
+      expect(Array.from(again.feeds.get('main_input_input')!.data as Float32Array)).toEqual(
+        Array.from(p.feeds.get('main_input_input')!.data as Float32Array),
+      );
     });
   });
 });
@@ -331,7 +388,10 @@ describe('expectations and tolerances', () => {
   });
 
   it('toleranceFor: manifest, per-backend override, WebGPU floor, run override', () => {
-    const p = { tolerance: { atol: 1e-5, rtol: 1e-4 }, backendTolerance: { wasm: { atol: 0.5, rtol: 0.5 } } } as unknown as PreparedModel;
+    const p = {
+      tolerance: { atol: 1e-5, rtol: 1e-4 },
+      backendTolerance: { wasm: { atol: 0.5, rtol: 0.5 } },
+    } as unknown as PreparedModel;
     expect(toleranceFor(p, 'cpu')).toEqual({ atol: 1e-5, rtol: 1e-4 });
     expect(toleranceFor(p, 'wasm')).toEqual({ atol: 0.5, rtol: 0.5 });
     expect(toleranceFor(p, 'webgpu')).toEqual({ atol: 1e-3, rtol: 1e-2 });

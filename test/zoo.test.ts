@@ -29,7 +29,13 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 // ---------------------------------------------------------------- tar fixtures
 
-interface TarItem { name: string; data?: Buffer; type?: string; linkname?: string; pax?: Record<string, string> }
+interface TarItem {
+  name: string;
+  data?: Buffer;
+  type?: string;
+  linkname?: string;
+  pax?: Record<string, string>;
+}
 
 function tarHeader(name: string, size: number, type: string, linkname = ''): Buffer {
   const h = Buffer.alloc(512);
@@ -77,8 +83,18 @@ function tarGz(items: TarItem[]): Buffer {
 
 // ---------------------------------------------------------------- server
 
-interface Route { body: Buffer; noRange?: boolean; truncateOnce?: boolean; contentType?: string }
-interface Seen { method: string; path: string; range?: string; status?: number }
+interface Route {
+  body: Buffer;
+  noRange?: boolean;
+  truncateOnce?: boolean;
+  contentType?: string;
+}
+interface Seen {
+  method: string;
+  path: string;
+  range?: string;
+  status?: number;
+}
 
 const model = readFileSync(join(MNIST, 'model.onnx'));
 const input0 = readFileSync(join(MNIST, 'test_data_set_0', 'input_0.pb'));
@@ -100,7 +116,9 @@ const evilTar = tarGz([
   { name: 'mnist/test_data_set_0/input_0.pb', data: input0 },
   { name: 'mnist/test_data_set_0/../../../escaped.pb', data: output0 },
 ]);
-const lfsPointer = Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha(model)}\nsize ${model.length}\n`);
+const lfsPointer = Buffer.from(
+  `version https://git-lfs.github.com/spec/v1\noid sha256:${sha(model)}\nsize ${model.length}\n`,
+);
 
 const routes = new Map<string, Route>();
 const seen: Seen[] = [];
@@ -110,7 +128,11 @@ let work = '';
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://x');
-  const record: Seen = { method: req.method ?? 'GET', path: url.pathname, ...(req.headers.range ? { range: req.headers.range } : {}) };
+  const record: Seen = {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    ...(req.headers.range ? { range: req.headers.range } : {}),
+  };
   seen.push(record);
   const reply = (status: number, headers: Record<string, string | number>, body?: Buffer) => {
     record.status = status;
@@ -122,13 +144,27 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     return;
   }
   const route = routes.get(url.pathname);
-  if (!route) { reply(404, { 'Content-Type': 'text/plain' }, Buffer.from('not found')); return; }
+  if (!route) {
+    reply(404, { 'Content-Type': 'text/plain' }, Buffer.from('not found'));
+    return;
+  }
   const body = route.body;
   const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
   if (m && !route.noRange) {
     const start = Number(m[1]);
-    if (start >= body.length) { reply(416, { 'Content-Range': `bytes */${body.length}` }); return; }
-    reply(206, { 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}`, 'Content-Length': body.length - start, 'Accept-Ranges': 'bytes' }, body.subarray(start));
+    if (start >= body.length) {
+      reply(416, { 'Content-Range': `bytes */${body.length}` });
+      return;
+    }
+    reply(
+      206,
+      {
+        'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}`,
+        'Content-Length': body.length - start,
+        'Accept-Ranges': 'bytes',
+      },
+      body.subarray(start),
+    );
     return;
   }
   if (route.truncateOnce) {
@@ -138,7 +174,15 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => res.socket?.destroy(), 20));
     return;
   }
-  reply(200, { 'Content-Length': body.length, 'Content-Type': route.contentType ?? 'application/octet-stream', ...(route.noRange ? {} : { 'Accept-Ranges': 'bytes' }) }, body);
+  reply(
+    200,
+    {
+      'Content-Length': body.length,
+      'Content-Type': route.contentType ?? 'application/octet-stream',
+      ...(route.noRange ? {} : { 'Accept-Ranges': 'bytes' }),
+    },
+    body,
+  );
 }
 
 const file = (path: string, body: Buffer) => ({ path, sha256: sha(body), size: body.length });
@@ -146,11 +190,25 @@ const file = (path: string, body: Buffer) => ({ path, sha256: sha(body), size: b
 /** The curated-style list the server's files belong to. */
 function curatedList(): unknown[] {
   return [
-    { name: 'mnist-8', framework: 'cntk', onnx: file('validated/mnist/model/mnist-8.onnx', model), tar_gz: file('validated/mnist/model/mnist-8.tar.gz', mnistTar) },
+    {
+      name: 'mnist-8',
+      framework: 'cntk',
+      onnx: file('validated/mnist/model/mnist-8.onnx', model),
+      tar_gz: file('validated/mnist/model/mnist-8.tar.gz', mnistTar),
+    },
     // served corrupted: same size, one byte flipped, so only the sha256 can tell
     { name: 'corrupt-8', framework: 'cntk', onnx: { ...file('validated/corrupt/corrupt-8.onnx', model) } },
-    { name: 'evil-8', framework: 'cntk', onnx: file('validated/evil/evil-8.onnx', model), tar_gz: file('validated/evil/evil-8.tar.gz', evilTar) },
-    { name: 'labelled-pytorch-8', framework: 'pytorch', onnx: file('validated/mislabelled/labelled-pytorch-8.onnx', model) },
+    {
+      name: 'evil-8',
+      framework: 'cntk',
+      onnx: file('validated/evil/evil-8.onnx', model),
+      tar_gz: file('validated/evil/evil-8.tar.gz', evilTar),
+    },
+    {
+      name: 'labelled-pytorch-8',
+      framework: 'pytorch',
+      onnx: file('validated/mislabelled/labelled-pytorch-8.onnx', model),
+    },
     { name: 'resume-8', framework: 'cntk', onnx: file('validated/resume/resume-8.onnx', model) },
     { name: 'norange-8', framework: 'cntk', onnx: file('validated/norange/norange-8.onnx', model) },
     { name: 'cut-8', framework: 'cntk', onnx: file('validated/cut/cut-8.onnx', model) },
@@ -176,17 +234,39 @@ beforeAll(async () => {
   serve('validated/lfs/lfs-8.onnx', lfsPointer, { contentType: 'text/plain' });
   const list = curatedList();
   serve('curated.json', Buffer.from(JSON.stringify(list)), { contentType: 'application/json' });
-  serve('ONNX_HUB_MANIFEST.json', Buffer.from(JSON.stringify([
-    {
-      model: 'MNIST', model_path: 'validated/mnist/model/mnist-8.onnx', onnx_version: '1.3', opset_version: 8,
-      metadata: {
-        model_sha: sha(model), model_bytes: model.length, tags: ['vision', 'classification', 'mnist'],
-        io_ports: { inputs: [{ name: 'Input3', shape: [1, 1, 28, 28], type: 'tensor(float)' }], outputs: [{ name: 'Plus214_Output_0', shape: [1, 10], type: 'tensor(float)' }] },
-        model_with_data_path: 'validated/mnist/model/mnist-8.tar.gz', model_with_data_sha: sha(mnistTar), model_with_data_bytes: mnistTar.length,
-      },
-    },
-    { model: 'No checksum', model_path: 'validated/x/x-1.onnx', onnx_version: '1.0', opset_version: 1, metadata: { tags: [] } },
-  ])), { contentType: 'application/json' });
+  serve(
+    'ONNX_HUB_MANIFEST.json',
+    Buffer.from(
+      JSON.stringify([
+        {
+          model: 'MNIST',
+          model_path: 'validated/mnist/model/mnist-8.onnx',
+          onnx_version: '1.3',
+          opset_version: 8,
+          metadata: {
+            model_sha: sha(model),
+            model_bytes: model.length,
+            tags: ['vision', 'classification', 'mnist'],
+            io_ports: {
+              inputs: [{ name: 'Input3', shape: [1, 1, 28, 28], type: 'tensor(float)' }],
+              outputs: [{ name: 'Plus214_Output_0', shape: [1, 10], type: 'tensor(float)' }],
+            },
+            model_with_data_path: 'validated/mnist/model/mnist-8.tar.gz',
+            model_with_data_sha: sha(mnistTar),
+            model_with_data_bytes: mnistTar.length,
+          },
+        },
+        {
+          model: 'No checksum',
+          model_path: 'validated/x/x-1.onnx',
+          onnx_version: '1.0',
+          opset_version: 1,
+          metadata: { tags: [] },
+        },
+      ]),
+    ),
+    { contentType: 'application/json' },
+  );
   server = createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -221,11 +301,14 @@ const rejection = async (p: Promise<unknown>): Promise<Error> => {
  * (not `node -e`: backend workers are forked with the parent's execArgv).
  */
 function cliArgs(args: string[]): string[] {
-  if (readFileSync(join(ROOT, 'src', 'cli.ts'), 'utf8').includes('registerZooCommand')) return [join(ROOT, 'dist', 'cli.js'), ...args];
+  if (readFileSync(join(ROOT, 'src', 'cli.ts'), 'utf8').includes('registerZooCommand'))
+    return [join(ROOT, 'dist', 'cli.js'), ...args];
   const runner = join(work, 'zoo-cli.mjs');
   if (!existsSync(runner)) {
     const url = (...p: string[]) => JSON.stringify(pathToFileURL(join(ROOT, ...p)).href);
-    writeFileSync(runner, `
+    writeFileSync(
+      runner,
+      `
 import { Command, CommanderError } from ${url('node_modules', 'commander', 'esm.mjs')};
 import { registerZooCommand } from ${url('dist', 'commands', 'zoo.js')};
 import { WorkbenchError, errorLine } from ${url('dist', 'errors.js')};
@@ -237,17 +320,30 @@ catch (e) {
   process.stderr.write('onnx-workbench: ' + errorLine(e) + '\\n');
   process.exitCode = e instanceof WorkbenchError ? e.exitCode : 2;
 }
-`);
+`,
+    );
   }
   return [runner, ...args];
 }
 
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, cliArgs(args), { cwd: ROOT, env: { ...process.env, ...env }, timeout: 540_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 99) : 0;
-      done({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      cliArgs(args),
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 540_000, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 99
+          : 0;
+        done({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -264,7 +360,12 @@ describe('zoo list sources', () => {
   });
 
   it('rejects a malformed curated list in one line', () => {
-    expect(() => parseCurated([{ name: 'x', framework: 'cntk', onnx: { path: '../x.onnx', sha256: 'a'.repeat(64), size: 1 } }], 'l.json')).toThrow(/unsafe path/);
+    expect(() =>
+      parseCurated(
+        [{ name: 'x', framework: 'cntk', onnx: { path: '../x.onnx', sha256: 'a'.repeat(64), size: 1 } }],
+        'l.json',
+      ),
+    ).toThrow(/unsafe path/);
     expect(() => parseCurated([{ name: 'x' }], 'l.json')).toThrow(InputError);
   });
 
@@ -272,7 +373,13 @@ describe('zoo list sources', () => {
     const { entries: hub, skipped } = await loadHubIndex(`${origin}/ONNX_HUB_MANIFEST.json`);
     expect(skipped).toBe(1);
     expect(hub).toHaveLength(1);
-    expect(hub[0]).toMatchObject({ name: 'mnist-8', model: 'MNIST', opset: 8, origin: 'hub', tarGz: { size: mnistTar.length } });
+    expect(hub[0]).toMatchObject({
+      name: 'mnist-8',
+      model: 'MNIST',
+      opset: 8,
+      origin: 'hub',
+      tarGz: { size: mnistTar.length },
+    });
     expect(hub[0]!.framework).toBeUndefined();
   });
 
@@ -286,9 +393,17 @@ describe('zoo pull', () => {
     const cache = newCache();
     const messages: string[] = [];
     const progress: number[] = [];
-    const r = await pullEntry(entry('mnist-8'), { cacheDir: cache, baseUrl: origin, onMessage: (l) => messages.push(l), onProgress: (p) => progress.push(p.received) });
+    const r = await pullEntry(entry('mnist-8'), {
+      cacheDir: cache,
+      baseUrl: origin,
+      onMessage: (l) => messages.push(l),
+      onProgress: (p) => progress.push(p.received),
+    });
     expect(r.alreadyPulled).toBe(false);
-    expect(r.downloads.map((d) => [d.file, d.outcome])).toEqual([['model.onnx', 'downloaded'], ['mnist-8.tar.gz', 'downloaded']]);
+    expect(r.downloads.map((d) => [d.file, d.outcome])).toEqual([
+      ['model.onnx', 'downloaded'],
+      ['mnist-8.tar.gz', 'downloaded'],
+    ]);
     expect(r.testSets).toEqual(['test_data_set_0', 'test_data_set_1']);
     expect(progress.at(-1)).toBe(mnistTar.length);
     expect(r.producer).toMatchObject({ verdict: 'match', producerName: 'CNTK', producerVersion: '2.5.1' });
@@ -299,7 +414,12 @@ describe('zoo pull', () => {
     expect(sha(readFileSync(join(dir, 'test_data_set_0', 'output_0.pb')))).toBe(sha(output0));
     const m = readManifest(join(dir, 'manifest.json'));
     expect(m).toMatchObject({
-      id: 'zoo/mnist-8', framework: 'cntk', expectedProducer: 'CNTK', file: 'model.onnx', sha256: sha(model), licence: 'Apache-2.0',
+      id: 'zoo/mnist-8',
+      framework: 'cntk',
+      expectedProducer: 'CNTK',
+      file: 'model.onnx',
+      sha256: sha(model),
+      licence: 'Apache-2.0',
       source: { repository: 'onnx/models', commit: 'main', path: 'validated/mnist/model/mnist-8.onnx' },
       dataSource: { repository: 'onnx/models', commit: 'main', path: 'validated/mnist/model/mnist-8.tar.gz' },
       reference: { kind: 'exporter', format: 'test_data_set', path: 'test_data_set_0' },
@@ -319,7 +439,9 @@ describe('zoo pull', () => {
     const e = await rejection(pullEntry(entry('corrupt-8'), { cacheDir: cache, baseUrl: origin }));
     expect(e).toBeInstanceOf(IntegrityError);
     expect((e as InputError).exitCode).toBe(2);
-    expect(e.message).toMatch(/^model\.onnx: sha256 [0-9a-f]{16}… does not match the expected [0-9a-f]{16}… \(from http:\/\/127\.0\.0\.1:\d+\/validated\/corrupt\/corrupt-8\.onnx\); deleted the download$/);
+    expect(e.message).toMatch(
+      /^model\.onnx: sha256 [0-9a-f]{16}… does not match the expected [0-9a-f]{16}… \(from http:\/\/127\.0\.0\.1:\d+\/validated\/corrupt\/corrupt-8\.onnx\); deleted the download$/,
+    );
     expect(e.message).not.toContain('\n');
     const dir = join(cache, 'corrupt-8');
     expect(existsSync(join(dir, 'model.onnx'))).toBe(false);
@@ -335,10 +457,16 @@ describe('zoo pull', () => {
     const half = 10_000;
     writeFileSync(join(dir, 'model.onnx.part'), model.subarray(0, half));
     const messages: string[] = [];
-    const r = await pullEntry(entry('resume-8'), { cacheDir: cache, baseUrl: origin, onMessage: (l) => messages.push(l) });
+    const r = await pullEntry(entry('resume-8'), {
+      cacheDir: cache,
+      baseUrl: origin,
+      onMessage: (l) => messages.push(l),
+    });
     expect(r.downloads[0]).toMatchObject({ outcome: 'resumed', transferred: model.length - half });
     const req = seen.filter((s) => s.path === '/validated/resume/resume-8.onnx');
-    expect(req).toEqual([{ method: 'GET', path: '/validated/resume/resume-8.onnx', range: `bytes=${half}-`, status: 206 }]);
+    expect(req).toEqual([
+      { method: 'GET', path: '/validated/resume/resume-8.onnx', range: `bytes=${half}-`, status: 206 },
+    ]);
     expect(messages.some((l) => /resuming at/.test(l))).toBe(true);
     expect(sha(readFileSync(join(dir, 'model.onnx')))).toBe(sha(model));
     expect(existsSync(join(dir, 'model.onnx.part'))).toBe(false);
@@ -350,7 +478,11 @@ describe('zoo pull', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'model.onnx.part'), model.subarray(0, 5000));
     const messages: string[] = [];
-    const r = await pullEntry(entry('norange-8'), { cacheDir: cache, baseUrl: origin, onMessage: (l) => messages.push(l) });
+    const r = await pullEntry(entry('norange-8'), {
+      cacheDir: cache,
+      baseUrl: origin,
+      onMessage: (l) => messages.push(l),
+    });
     expect(r.downloads[0]).toMatchObject({ outcome: 'downloaded', transferred: model.length });
     expect(messages.join('\n')).toMatch(/does not resume downloads/);
     expect(sha(readFileSync(join(dir, 'model.onnx')))).toBe(sha(model));
@@ -360,7 +492,9 @@ describe('zoo pull', () => {
     const cache = newCache();
     const e = await rejection(pullEntry(entry('cut-8'), { cacheDir: cache, baseUrl: origin }));
     expect(e).toBeInstanceOf(InputError);
-    expect(e.message).toMatch(/^download of http:\/\/127\.0\.0\.1:\d+\/validated\/cut\/cut-8\.onnx stopped at .* of 25\.8 KiB \(.*\); run the command again to resume$/);
+    expect(e.message).toMatch(
+      /^download of http:\/\/127\.0\.0\.1:\d+\/validated\/cut\/cut-8\.onnx stopped at .* of 25\.8 KiB \(.*\); run the command again to resume$/,
+    );
     const part = join(cache, 'cut-8', 'model.onnx.part');
     expect(existsSync(part)).toBe(true);
     expect(existsSync(join(cache, 'cut-8', 'model.onnx'))).toBe(false);
@@ -368,7 +502,10 @@ describe('zoo pull', () => {
     expect(kept).toBeGreaterThan(0);
     const r = await pullEntry(entry('cut-8'), { cacheDir: cache, baseUrl: origin });
     expect(r.downloads[0]!.outcome).toBe('resumed');
-    expect(seen.filter((s) => s.path === '/validated/cut/cut-8.onnx').at(-1)).toMatchObject({ range: `bytes=${kept}-`, status: 206 });
+    expect(seen.filter((s) => s.path === '/validated/cut/cut-8.onnx').at(-1)).toMatchObject({
+      range: `bytes=${kept}-`,
+      status: 206,
+    });
     expect(sha(readFileSync(join(cache, 'cut-8', 'model.onnx')))).toBe(sha(model));
   });
 
@@ -392,7 +529,9 @@ describe('zoo pull', () => {
     const cache = newCache();
     const e = await rejection(pullEntry(entry('evil-8'), { cacheDir: cache, baseUrl: origin }));
     expect(e).toBeInstanceOf(UnsafeArchiveError);
-    expect(e.message).toMatch(/refused: entry 'mnist\/test_data_set_0\/\.\.\/\.\.\/\.\.\/escaped\.pb' has a '\.\.' component; nothing extracted$/);
+    expect(e.message).toMatch(
+      /refused: entry 'mnist\/test_data_set_0\/\.\.\/\.\.\/\.\.\/escaped\.pb' has a '\.\.' component; nothing extracted$/,
+    );
     expect(existsSync(join(cache, 'evil-8', 'test_data_set_0'))).toBe(false);
     expect(existsSync(join(cache, 'evil-8', 'manifest.json'))).toBe(false);
     expect(readdirSync(join(cache, 'evil-8')).filter((f) => f.startsWith('.extract-'))).toEqual([]);
@@ -403,9 +542,15 @@ describe('zoo pull', () => {
   it('warns about a producer that does not fit the framework, and records it in the manifest', async () => {
     const cache = newCache();
     const messages: string[] = [];
-    const r = await pullEntry(entry('labelled-pytorch-8'), { cacheDir: cache, baseUrl: origin, onMessage: (l) => messages.push(l) });
+    const r = await pullEntry(entry('labelled-pytorch-8'), {
+      cacheDir: cache,
+      baseUrl: origin,
+      onMessage: (l) => messages.push(l),
+    });
     expect(r.producer).toMatchObject({ verdict: 'mismatch', producerName: 'CNTK' });
-    expect(messages).toEqual(["labelled-pytorch-8: warning: producer_name is 'CNTK', but pytorch exports carry 'pytorch': the zoo's 'pytorch' label is not confirmed by the file"]);
+    expect(messages).toEqual([
+      "labelled-pytorch-8: warning: producer_name is 'CNTK', but pytorch exports carry 'pytorch': the zoo's 'pytorch' label is not confirmed by the file",
+    ]);
     expect(r.manifest.expectedProducer).toBe('pytorch'); // so every verify run repeats the warning
     expect(r.manifest.notes).toMatch(/Producer mismatch: producer_name is 'CNTK'/);
     expect(r.manifest.reference).toMatchObject({ kind: 'none', format: 'none' });
@@ -428,15 +573,28 @@ describe('zoo pull', () => {
     const cache = newCache();
     const e = await rejection(pullEntry(entry('mnist-8'), { cacheDir: cache, baseUrl: `http://127.0.0.1:${port}` }));
     expect(e).toBeInstanceOf(InputError);
-    expect(e.message).toBe(`cannot download http://127.0.0.1:${port}/validated/mnist/model/mnist-8.onnx: network unreachable (connection refused by 127.0.0.1:${port}; offline?)`);
+    expect(e.message).toBe(
+      `cannot download http://127.0.0.1:${port}/validated/mnist/model/mnist-8.onnx: network unreachable (connection refused by 127.0.0.1:${port}; offline?)`,
+    );
     expect(readdirSync(cache)).toEqual([]); // no empty model folder left behind
   });
 
   it('describes DNS failures and timeouts as offline too', () => {
-    const dns = new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND github.com'), { code: 'ENOTFOUND', hostname: 'github.com' }) });
-    expect(describeNetworkError('https://github.com/x', dns)).toBe('cannot download https://github.com/x: network unreachable (cannot resolve github.com; offline?)');
-    const slow = new TypeError('fetch failed', { cause: Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }) });
-    expect(describeNetworkError('https://github.com/x', slow)).toMatch(/network unreachable \(no answer from github\.com \(timed out\); offline\?\)$/);
+    const dns = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('getaddrinfo ENOTFOUND github.com'), {
+        code: 'ENOTFOUND',
+        hostname: 'github.com',
+      }),
+    });
+    expect(describeNetworkError('https://github.com/x', dns)).toBe(
+      'cannot download https://github.com/x: network unreachable (cannot resolve github.com; offline?)',
+    );
+    const slow = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
+    });
+    expect(describeNetworkError('https://github.com/x', slow)).toMatch(
+      /network unreachable \(no answer from github\.com \(timed out\); offline\?\)$/,
+    );
   });
 
   it('re-downloads a cached file that no longer matches', async () => {
@@ -444,7 +602,13 @@ describe('zoo pull', () => {
     mkdirSync(join(work, 'tampered'), { recursive: true });
     writeFileSync(dest, corruptModel);
     const messages: string[] = [];
-    const r = await downloadVerified({ url: `${origin}/validated/mnist/model/mnist-8.onnx`, dest, sha256: sha(model), size: model.length, onMessage: (l) => messages.push(l) });
+    const r = await downloadVerified({
+      url: `${origin}/validated/mnist/model/mnist-8.onnx`,
+      dest,
+      sha256: sha(model),
+      size: model.length,
+      onMessage: (l) => messages.push(l),
+    });
     expect(r.outcome).toBe('downloaded');
     expect(messages[0]).toMatch(/cached copy does not match/);
     expect(sha(readFileSync(dest))).toBe(sha(model));
@@ -467,10 +631,18 @@ describe('tar extraction safety', () => {
   it.each([
     ['a top-level ../ entry', [{ name: '../test_data_set_0/x.pb', data: input0 }], /has a '\.\.' component/],
     ['an absolute path', [{ name: '/tmp/test_data_set_0/x.pb', data: input0 }], /has an absolute path/],
-    ['a symbolic link', [{ name: 'm/test_data_set_0/input_0.pb', type: '2', linkname: '/etc/passwd' }], /is a symbolic link to '\/etc\/passwd'/],
+    [
+      'a symbolic link',
+      [{ name: 'm/test_data_set_0/input_0.pb', type: '2', linkname: '/etc/passwd' }],
+      /is a symbolic link to '\/etc\/passwd'/,
+    ],
     ['a hard link', [{ name: 'm/test_data_set_0/input_0.pb', type: '1', linkname: 'm/model.onnx' }], /is a hard link/],
     ['a device', [{ name: 'm/test_data_set_0/dev', type: '3' }], /not a regular file or folder/],
-    ['a pax path escaping', [{ name: 'ok', data: input0, pax: { path: 'm/test_data_set_0/../../x.pb' } }], /'\.\.' component/],
+    [
+      'a pax path escaping',
+      [{ name: 'ok', data: input0, pax: { path: 'm/test_data_set_0/../../x.pb' } }],
+      /'\.\.' component/,
+    ],
   ])('refuses %s', async (_what, items, why) => {
     const r = await extract([{ name: 'm/test_data_set_0/output_0.pb', data: output0 }, ...(items as TarItem[])]);
     expect(r.error).toBeInstanceOf(UnsafeArchiveError);
@@ -489,14 +661,21 @@ describe('tar extraction safety', () => {
   it('reports a truncated or non-gzip archive in one line', async () => {
     const dir = mkdtempSync(join(work, 'tar-'));
     const cut = join(dir, 'cut.tar.gz');
-    writeFileSync(cut, gzipSync(Buffer.concat([tarHeader('m/test_data_set_0/input_0.pb', 5000, '0'), Buffer.alloc(100)])));
+    writeFileSync(
+      cut,
+      gzipSync(Buffer.concat([tarHeader('m/test_data_set_0/input_0.pb', 5000, '0'), Buffer.alloc(100)])),
+    );
     await expect(extractTestDataSets(cut, join(dir, 'o1'))).rejects.toThrow(/cut\.tar\.gz: truncated tar archive/);
     const junk = join(dir, 'junk.tar.gz');
     writeFileSync(junk, 'not gzip at all');
-    await expect(extractTestDataSets(junk, join(dir, 'o2'))).rejects.toThrow(/^\S*junk\.tar\.gz: not a tar or tar\.gz archive$/);
+    await expect(extractTestDataSets(junk, join(dir, 'o2'))).rejects.toThrow(
+      /^\S*junk\.tar\.gz: not a tar or tar\.gz archive$/,
+    );
     const badGzip = join(dir, 'bad-gzip.tar.gz'); // gzip magic, then garbage
     writeFileSync(badGzip, Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), Buffer.alloc(600, 0x55)]));
-    await expect(extractTestDataSets(badGzip, join(dir, 'o3'))).rejects.toThrow(/bad-gzip\.tar\.gz: cannot read the archive \(zlib: [^\n]+\)$/);
+    await expect(extractTestDataSets(badGzip, join(dir, 'o3'))).rejects.toThrow(
+      /bad-gzip\.tar\.gz: cannot read the archive \(zlib: [^\n]+\)$/,
+    );
     const cutGzip = join(dir, 'cut-gzip.tar.gz'); // a whole archive, its gzip stream cut short
     writeFileSync(cutGzip, mnistTar.subarray(0, mnistTar.length >> 1));
     await expect(extractTestDataSets(cutGzip, join(dir, 'o4'))).rejects.toThrow(/cut-gzip\.tar\.gz: /);
@@ -510,7 +689,9 @@ describe('tar extraction safety', () => {
     writeFileSync(join(src, 'test_data_set_0', 'input_0.pb'), input0);
     writeFileSync(join(src, 'test_data_set_0', 'output_0.pb'), output0);
     const archive = join(dir, 'sys.tar.gz');
-    const ok = await new Promise<boolean>((done) => execFile('tar', ['-czf', archive, '-C', join(dir, 'src'), 'mnist'], (err) => done(!err)));
+    const ok = await new Promise<boolean>((done) =>
+      execFile('tar', ['-czf', archive, '-C', join(dir, 'src'), 'mnist'], (err) => done(!err)),
+    );
     if (!ok) return; // no tar on this machine
     expect(await extractTestDataSets(archive, join(dir, 'out'))).toEqual(['test_data_set_0']);
     expect(sha(readFileSync(join(dir, 'out', 'test_data_set_0', 'input_0.pb')))).toBe(sha(input0));
@@ -543,7 +724,15 @@ describe('zoo CLI', () => {
     // the bundled list's mnist-8 is the same file (same sha256 and size), so it counts as pulled
     expect(text.stdout).toMatch(/mnist-8 +cntk +8 +25\.8 KiB +26\.1 KiB +yes/);
     expect(text.stdout).toMatch(/16 models, 1 pulled into/);
-    const hub = await runCli(['zoo', 'list', '--manifest', `${origin}/ONNX_HUB_MANIFEST.json`, '--cache-dir', cache, '--json']);
+    const hub = await runCli([
+      'zoo',
+      'list',
+      '--manifest',
+      `${origin}/ONNX_HUB_MANIFEST.json`,
+      '--cache-dir',
+      cache,
+      '--json',
+    ]);
     expect(hub.code).toBe(0);
     expect(JSON.parse(hub.stdout)).toHaveLength(1);
     expect(hub.stderr).toMatch(/1 entries without a usable path, sha256 and size left out/);
@@ -551,12 +740,27 @@ describe('zoo CLI', () => {
 
   it('zoo pull: progress on stderr; a corrupted file exits 2 with one line and leaves no final file', async () => {
     const cache = newCache();
-    const ok = await runCli(['zoo', 'pull', 'mnist-8', '--curated', curatedPath, '--cache-dir', cache], { ONNX_WORKBENCH_ZOO_URL: origin });
+    const ok = await runCli(['zoo', 'pull', 'mnist-8', '--curated', curatedPath, '--cache-dir', cache], {
+      ONNX_WORKBENCH_ZOO_URL: origin,
+    });
     expect(ok.code).toBe(0);
     expect(ok.stderr).toMatch(/mnist-8: model\.onnx 25\.8 KiB \/ 25\.8 KiB \(100%\)/);
-    expect(ok.stdout.trim()).toBe(`mnist-8: pulled, 2 test sets, producer 'CNTK' as expected -> ${join(cache, 'mnist-8')}`);
+    expect(ok.stdout.trim()).toBe(
+      `mnist-8: pulled, 2 test sets, producer 'CNTK' as expected -> ${join(cache, 'mnist-8')}`,
+    );
 
-    const bad = await runCli(['zoo', 'pull', 'corrupt-8', '-q', '--curated', curatedPath, '--cache-dir', cache, '--base-url', origin]);
+    const bad = await runCli([
+      'zoo',
+      'pull',
+      'corrupt-8',
+      '-q',
+      '--curated',
+      curatedPath,
+      '--cache-dir',
+      cache,
+      '--base-url',
+      origin,
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/^onnx-workbench: model\.onnx: sha256 .* does not match .*; deleted the download\n$/);
@@ -569,10 +773,34 @@ describe('zoo CLI', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const off = await runCli(['zoo', 'pull', 'mnist-8', '-q', '--curated', curatedPath, '--cache-dir', cache, '--base-url', `http://127.0.0.1:${port}`]);
+    const off = await runCli([
+      'zoo',
+      'pull',
+      'mnist-8',
+      '-q',
+      '--curated',
+      curatedPath,
+      '--cache-dir',
+      cache,
+      '--base-url',
+      `http://127.0.0.1:${port}`,
+    ]);
     expect(off.code).toBe(2);
-    expect(off.stderr).toBe(`onnx-workbench: cannot download http://127.0.0.1:${port}/validated/mnist/model/mnist-8.onnx: network unreachable (connection refused by 127.0.0.1:${port}; offline?)\n`);
-    const nine = await runCli(['zoo', 'pull', 'mnist-8', '-q', '--curated', curatedPath, '--cache-dir', cache, '--base-url', 'http://127.0.0.1:9']);
+    expect(off.stderr).toBe(
+      `onnx-workbench: cannot download http://127.0.0.1:${port}/validated/mnist/model/mnist-8.onnx: network unreachable (connection refused by 127.0.0.1:${port}; offline?)\n`,
+    );
+    const nine = await runCli([
+      'zoo',
+      'pull',
+      'mnist-8',
+      '-q',
+      '--curated',
+      curatedPath,
+      '--cache-dir',
+      cache,
+      '--base-url',
+      'http://127.0.0.1:9',
+    ]);
     expect(nine.code).toBe(2);
     expect(nine.stderr.trim().split('\n')).toHaveLength(1);
     expect(nine.stderr).toMatch(/^onnx-workbench: cannot download http:\/\/127\.0\.0\.1:9\/.*: fetch refuses port 9/);
@@ -581,18 +809,62 @@ describe('zoo CLI', () => {
   it('zoo verify pulls what is missing and passes on the cpu backend, writing evidence', async () => {
     const cache = newCache();
     const evidence = join(work, 'evidence');
-    const r = await runCli(['zoo', 'verify', 'mnist-8', '--backend', 'cpu', '--json', '--iterations', '2', '--curated', curatedPath, '--cache-dir', cache, '--base-url', origin, '--evidence-dir', evidence]);
+    const r = await runCli([
+      'zoo',
+      'verify',
+      'mnist-8',
+      '--backend',
+      'cpu',
+      '--json',
+      '--iterations',
+      '2',
+      '--curated',
+      curatedPath,
+      '--cache-dir',
+      cache,
+      '--base-url',
+      origin,
+      '--evidence-dir',
+      evidence,
+    ]);
     expect(r.stderr).toMatch(/\[1\/1\] cpu zoo\/mnist-8: pass/);
     expect(r.code).toBe(0);
-    const run = JSON.parse(r.stdout) as { ok: boolean; evidence: string; results: { model: string; status: string; referenceKind: string; framework: string; producerName: string; warnings?: string[] }[] };
+    const run = JSON.parse(r.stdout) as {
+      ok: boolean;
+      evidence: string;
+      results: {
+        model: string;
+        status: string;
+        referenceKind: string;
+        framework: string;
+        producerName: string;
+        warnings?: string[];
+      }[];
+    };
     expect(run.ok).toBe(true);
     expect(run.results).toHaveLength(1);
-    expect(run.results[0]).toMatchObject({ model: 'zoo/mnist-8', status: 'pass', referenceKind: 'exporter', framework: 'cntk', producerName: 'CNTK' });
+    expect(run.results[0]).toMatchObject({
+      model: 'zoo/mnist-8',
+      status: 'pass',
+      referenceKind: 'exporter',
+      framework: 'cntk',
+      producerName: 'CNTK',
+    });
     expect(run.results[0]!.warnings ?? []).toEqual([]);
     expect(existsSync(run.evidence)).toBe(true);
     expect(isPulled(cache, entry('mnist-8'))).toBe(true);
 
-    const table = await runCli(['zoo', 'verify', '--no-evidence', '--iterations', '1', '--curated', curatedPath, '--cache-dir', cache]);
+    const table = await runCli([
+      'zoo',
+      'verify',
+      '--no-evidence',
+      '--iterations',
+      '1',
+      '--curated',
+      curatedPath,
+      '--cache-dir',
+      cache,
+    ]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/zoo\/mnist-8/);
     expect(table.stdout).toMatch(/All 1 results as expected\./);

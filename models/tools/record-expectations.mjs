@@ -8,7 +8,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const run = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const versions = Object.fromEntries(run.backends.filter((b) => b.description).map((b) => [b.id, `${b.description.runtime} ${b.description.runtimeVersion}`]));
+const versions = Object.fromEntries(
+  run.backends
+    .filter((b) => b.description)
+    .map((b) => [b.id, `${b.description.runtime} ${b.description.runtimeVersion}`]),
+);
 let changed = 0;
 for (const r of run.results) {
   if (r.backend !== 'cpu' || r.status !== 'load-error' || !r.path) continue;

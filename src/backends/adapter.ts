@@ -6,7 +6,8 @@
 import type { AdapterInfo } from './types.js';
 
 /** Adapter or driver strings that mean a software (CPU) implementation of WebGPU or Vulkan. */
-export const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|\blvp\b|softpipe|microsoft basic render|\bwarp\b|\bcpu\b/i;
+export const SOFTWARE_ADAPTER =
+  /swiftshader|llvmpipe|lavapipe|\blvp\b|softpipe|microsoft basic render|\bwarp\b|\bcpu\b/i;
 
 /** The label of a software adapter, wherever latency is shown. */
 export const SOFTWARE_LABEL = 'software (not GPU)';
@@ -31,13 +32,16 @@ export function isSoftwareName(text: string): boolean {
 /** `software` for SwiftShader/CPU adapters (or when SwiftShader was forced), else `hardware`. */
 export function classifyAdapter(info: PageAdapterInfo, swiftshaderForced: boolean): AdapterInfo['kind'] {
   if (swiftshaderForced || info.isFallbackAdapter === true) return 'software';
-  return isSoftwareName([info.vendor, info.architecture, info.device, info.description].join(' ')) ? 'software' : 'hardware';
+  return isSoftwareName([info.vendor, info.architecture, info.device, info.description].join(' '))
+    ? 'software'
+    : 'hardware';
 }
 
 /** The adapter as results record it; Chromium often leaves `description` empty, so one is built. */
 export function describeAdapter(info: PageAdapterInfo, kind: AdapterInfo['kind']): AdapterInfo {
   const named = [info.vendor, info.architecture, info.device].filter(Boolean).join(' ') || 'unnamed adapter';
-  const description = info.description || (kind === 'software' ? `${named} (software WebGPU in Chromium, on the CPU)` : named);
+  const description =
+    info.description || (kind === 'software' ? `${named} (software WebGPU in Chromium, on the CPU)` : named);
   return { kind, vendor: info.vendor, architecture: info.architecture, device: info.device, description };
 }
 
@@ -51,28 +55,45 @@ export function adapterLabel(a: AdapterInfo): string {
 /** What a page's WebGPU probe found: the adapter, or why there is none. */
 export type AdapterProbe = { ok: true; adapter: PageAdapterInfo } | { ok: false; reason: string };
 
-interface GpuAdapterLike { info?: Record<string, unknown>; isFallbackAdapter?: unknown; features?: Iterable<string> }
+interface GpuAdapterLike {
+  info?: Record<string, unknown>;
+  isFallbackAdapter?: unknown;
+  features?: Iterable<string>;
+}
 
 /** What an adapter says of itself (GPUAdapterInfo, the fallback flag, features), as plain data. */
 export function readAdapterInfo(adapter: GpuAdapterLike): PageAdapterInfo {
   const i = adapter.info ?? {};
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
-  const fallback = typeof i.isFallbackAdapter === 'boolean' ? i.isFallbackAdapter
-    : typeof adapter.isFallbackAdapter === 'boolean' ? adapter.isFallbackAdapter : null;
+  const fallback =
+    typeof i.isFallbackAdapter === 'boolean'
+      ? i.isFallbackAdapter
+      : typeof adapter.isFallbackAdapter === 'boolean'
+        ? adapter.isFallbackAdapter
+        : null;
   return {
-    vendor: str(i.vendor), architecture: str(i.architecture), device: str(i.device), description: str(i.description),
-    isFallbackAdapter: fallback, features: Array.from(adapter.features ?? []).sort(),
+    vendor: str(i.vendor),
+    architecture: str(i.architecture),
+    device: str(i.device),
+    description: str(i.description),
+    isFallbackAdapter: fallback,
+    features: Array.from(adapter.features ?? []).sort(),
   };
 }
 
 /** The one WebGPU probe (runs in a page): `navigator.gpu.requestAdapter()` and what the adapter says. */
-export async function probeWebGpuAdapter(gpu: { requestAdapter(): Promise<unknown> } | undefined): Promise<AdapterProbe> {
+export async function probeWebGpuAdapter(
+  gpu: { requestAdapter(): Promise<unknown> } | undefined,
+): Promise<AdapterProbe> {
   if (!gpu) return { ok: false, reason: 'navigator.gpu is not available (WebGPU is disabled in this browser)' };
   let adapter: unknown;
   try {
     adapter = await gpu.requestAdapter();
   } catch (e) {
-    return { ok: false, reason: `navigator.gpu.requestAdapter() failed: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      ok: false,
+      reason: `navigator.gpu.requestAdapter() failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
   if (!adapter) return { ok: false, reason: 'navigator.gpu.requestAdapter() returned no adapter' };
   return { ok: true, adapter: readAdapterInfo(adapter as GpuAdapterLike) };

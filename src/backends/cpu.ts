@@ -17,13 +17,20 @@ export function createCpuBackend(title: string): Backend {
         await loadOrtNode();
         return { available: true };
       } catch (e) {
-        return unavailableBecause('onnxruntime-node', e, 'run npm ci (package.json allowScripts skips its CUDA download)');
+        return unavailableBecause(
+          'onnxruntime-node',
+          e,
+          'run npm ci (package.json allowScripts skips its CUDA download)',
+        );
       }
     },
     async describe(): Promise<BackendDescription> {
       return {
-        backend: 'cpu', runtime: 'onnxruntime-node', runtimeVersion: installedVersion('onnxruntime-node'),
-        executionProvider: 'cpu', adapter: { kind: 'cpu', description: `${process.arch} CPU` },
+        backend: 'cpu',
+        runtime: 'onnxruntime-node',
+        runtimeVersion: installedVersion('onnxruntime-node'),
+        executionProvider: 'cpu',
+        adapter: { kind: 'cpu', description: `${process.arch} CPU` },
       };
     },
     async measure(model, feeds, plan, options) {

@@ -7,7 +7,14 @@
  * (a 4 GiB address space) and one protobuf holds at most 2 GiB: a larger model is refused with that
  * reason before anything is read.
  */
-import { BackendStageError, type Backend, type BackendId, type RunMeasurement, type RunPlan, type SessionOptions } from './types.js';
+import {
+  BackendStageError,
+  type Backend,
+  type BackendId,
+  type RunMeasurement,
+  type RunPlan,
+  type SessionOptions,
+} from './types.js';
 import { withUnchangedFiles, type FileSource } from '../onnx/fileModel.js';
 import { loadModel } from '../onnx/model.js';
 import { errorLine } from '../errors.js';
@@ -25,19 +32,31 @@ const gib = (n: number) => `${(n / 1024 ** 3).toFixed(2)} GiB`;
 export function tooLargeFor(backend: BackendId, files: FileSource): string | undefined {
   if (READS_FILES.has(backend)) return undefined;
   if (files.totalBytes <= WASM_MODEL_LIMIT_BYTES) return undefined;
-  return `the model with its external data is ${gib(files.totalBytes)}: onnxruntime-web takes it as one buffer in wasm32 memory `
-    + `(4 GiB address space, at most 2 GiB for the model), so it cannot fit; not tried (run it on cpu)`;
+  return (
+    `the model with its external data is ${gib(files.totalBytes)}: onnxruntime-web takes it as one buffer in wasm32 memory ` +
+    `(4 GiB address space, at most 2 GiB for the model), so it cannot fit; not tried (run it on cpu)`
+  );
 }
 
 export async function measureFromFiles(
-  backend: BackendId, b: Backend, path: string, files: FileSource, feeds: ReadonlyMap<string, Tensor>, plan: RunPlan, options: SessionOptions,
+  backend: BackendId,
+  b: Backend,
+  path: string,
+  files: FileSource,
+  feeds: ReadonlyMap<string, Tensor>,
+  plan: RunPlan,
+  options: SessionOptions,
 ): Promise<RunMeasurement> {
   const refusal = tooLargeFor(backend, files);
   if (refusal) throw new BackendStageError('load', refusal);
   if (READS_FILES.has(backend)) return b.measure({ path, bytes: new Uint8Array(0), files }, feeds, plan, options);
   let bytes: Uint8Array;
   try {
-    const loaded = await withUnchangedFiles(files, async () => loadModel(path), async () => {});
+    const loaded = await withUnchangedFiles(
+      files,
+      async () => loadModel(path),
+      async () => {},
+    );
     bytes = loaded.runBytes;
   } catch (e) {
     throw new BackendStageError('load', errorLine(e));

@@ -40,8 +40,10 @@ export function runtimeIo(bytes: Uint8Array, feeds: ReadonlyMap<string, Tensor>)
   const graph = proto.graph;
   if (!graph) return untouched;
   const taken = new Set<string>([
-    ...(graph.input ?? []).map((v) => v.name ?? ''), ...(graph.output ?? []).map((v) => v.name ?? ''),
-    ...(graph.initializer ?? []).map((t) => t.name ?? ''), ...(graph.node ?? []).flatMap((n) => n.output ?? []),
+    ...(graph.input ?? []).map((v) => v.name ?? ''),
+    ...(graph.output ?? []).map((v) => v.name ?? ''),
+    ...(graph.initializer ?? []).map((t) => t.name ?? ''),
+    ...(graph.node ?? []).flatMap((n) => n.output ?? []),
   ]);
   const fresh = (base: string) => {
     let i = 0;

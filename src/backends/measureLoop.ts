@@ -40,7 +40,10 @@ export interface LoopResult<O> {
 
 /** A failure inside the loop, with the stage it happened in (session creation or a run). */
 export class LoopStageError extends Error {
-  constructor(readonly stage: 'load' | 'run', readonly original: unknown) {
+  constructor(
+    readonly stage: 'load' | 'run',
+    readonly original: unknown,
+  ) {
     super(loopErrorMessage(original));
     this.name = 'LoopStageError';
   }
@@ -49,7 +52,8 @@ export class LoopStageError extends Error {
 /** A message for anything a runtime throws (onnxruntime-web can throw a bare number from C++). */
 export function loopErrorMessage(e: unknown): string {
   if (e instanceof Error) return e.message || e.name || String(e);
-  if (typeof e === 'number') return `the runtime threw a bare number (${e}): an uncaught C++ exception inside the WASM module`;
+  if (typeof e === 'number')
+    return `the runtime threw a bare number (${e}): an uncaught C++ exception inside the WASM module`;
   if (e && typeof e === 'object' && 'message' in e) return String((e as { message: unknown }).message);
   return String(e);
 }

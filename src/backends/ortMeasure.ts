@@ -35,33 +35,46 @@ export async function fromOrt(t: OrtTensor): Promise<Tensor> {
 /** Feeds for onnxruntime: an object without a prototype, so no name can reach Object.prototype. */
 export function ortFeeds(ort: OrtModule, feeds: ReadonlyMap<string, Tensor>): InferenceSession.FeedsType {
   const out = Object.create(null) as Record<string, OrtTensor>;
-  for (const [name, t] of feeds) Object.defineProperty(out, name, { value: toOrt(ort, t), enumerable: true, writable: true, configurable: true });
+  for (const [name, t] of feeds)
+    Object.defineProperty(out, name, { value: toOrt(ort, t), enumerable: true, writable: true, configurable: true });
   return out;
 }
 
 /** The session's outputs, by the names the session declares, read with hasOwn (never through a prototype). */
-export async function outputsFromOrt(session: InferenceSession, result: InferenceSession.OnnxValueMapType): Promise<TensorMap> {
+export async function outputsFromOrt(
+  session: InferenceSession,
+  result: InferenceSession.OnnxValueMapType,
+): Promise<TensorMap> {
   const outputs: TensorMap = new Map();
   for (const name of session.outputNames) {
-    if (!Object.prototype.hasOwnProperty.call(result, name)) throw new Error(`onnxruntime returned no value for output ${name}`);
+    if (!Object.prototype.hasOwnProperty.call(result, name))
+      throw new Error(`onnxruntime returned no value for output ${name}`);
     outputs.set(name, await fromOrt(result[name] as OrtTensor));
   }
   return outputs;
 }
 
 function stageMessage(e: LoopStageError): string {
-  const line = e.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ').slice(0, 2000);
+  const line = e.message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ')
+    .slice(0, 2000);
   return addressSpaceProblem(line) ?? line;
 }
 
 export async function measureWithOrt(
-  ort: OrtModule, model: ModelInput, feeds: ReadonlyMap<string, Tensor>, plan: RunPlan,
+  ort: OrtModule,
+  model: ModelInput,
+  feeds: ReadonlyMap<string, Tensor>,
+  plan: RunPlan,
   sessionOptions: InferenceSession.SessionOptions,
 ): Promise<RunMeasurement> {
   // A verbose session log (asked for to read node placements) would also make every run log at
   // verbose level: slower runs and a log that buries the placements. Runs log at warning level.
-  const runOptions: InferenceSession.RunOptions = sessionOptions.logSeverityLevel !== undefined && sessionOptions.logSeverityLevel < 2
-    ? { logSeverityLevel: 2 } : {};
+  const runOptions: InferenceSession.RunOptions =
+    sessionOptions.logSeverityLevel !== undefined && sessionOptions.logSeverityLevel < 2 ? { logSeverityLevel: 2 } : {};
   // The worker may have run other models: reset its peak RSS so the peak is this model's (Linux).
   const perModelPeak = resetPeakRss('self');
   const files = model.files;
@@ -70,16 +83,24 @@ export async function measureWithOrt(
   const io = files ? { bytes: model.bytes, feeds, restore: (o: TensorMap) => o } : runtimeIo(model.bytes, feeds);
   let inputs: InferenceSession.FeedsType | undefined;
   try {
-    const r = await measureLoop<InferenceSession, InferenceSession.OnnxValueMapType, TensorMap>({
-      // From the validated bytes, or (a large model) from its path between the checks that its files
-      // are the validated ones: onnxruntime-node then resolves external data in the model's folder.
-      create: () => (files
-        ? withUnchangedFiles(files, () => ort.InferenceSession.create(model.path, sessionOptions), (s) => s.release())
-        : ort.InferenceSession.create(io.bytes, sessionOptions)),
-      run: (session) => session.run((inputs ??= ortFeeds(ort, io.feeds)), runOptions),
-      read: (first, session) => outputsFromOrt(session, first),
-      release: (session) => session.release(),
-    }, plan);
+    const r = await measureLoop<InferenceSession, InferenceSession.OnnxValueMapType, TensorMap>(
+      {
+        // From the validated bytes, or (a large model) from its path between the checks that its files
+        // are the validated ones: onnxruntime-node then resolves external data in the model's folder.
+        create: () =>
+          files
+            ? withUnchangedFiles(
+                files,
+                () => ort.InferenceSession.create(model.path, sessionOptions),
+                (s) => s.release(),
+              )
+            : ort.InferenceSession.create(io.bytes, sessionOptions),
+        run: (session) => session.run((inputs ??= ortFeeds(ort, io.feeds)), runOptions),
+        read: (first, session) => outputsFromOrt(session, first),
+        release: (session) => session.release(),
+      },
+      plan,
+    );
     const peakRssBytes = (perModelPeak ? peakRss('self') : undefined) ?? process.resourceUsage().maxRSS * 1024;
     return { ...r, outputs: io.restore(r.outputs), peakRssBytes };
   } catch (e) {

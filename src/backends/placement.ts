@@ -29,7 +29,11 @@ const LOG_PREFIX = /^.*?VerifyEachNodeIsAssignedToAnEp\]\s?/;
 export function parsePlacement(log: string): Placement | undefined {
   const lines = log.split('\n');
   let start = -1;
-  for (let i = lines.length - 1; i >= 0; i--) if (HEADER.test(lines[i]!)) { start = i; break; }
+  for (let i = lines.length - 1; i >= 0; i--)
+    if (HEADER.test(lines[i]!)) {
+      start = i;
+      break;
+    }
   if (start < 0) return undefined;
   const groups: PlacementGroup[] = [];
   for (let i = start + 1; i < lines.length; i++) {
@@ -39,7 +43,10 @@ export function parsePlacement(log: string): Placement | undefined {
     const all = ALL.exec(body);
     if (all) return { groups: [{ executionProvider: all[1]!, nodes: Number(all[2]), ops: [] }], allOnOne: true };
     const some = SOME.exec(body);
-    if (some) { groups.push({ executionProvider: some[1]!, nodes: Number(some[2]), ops: [] }); continue; }
+    if (some) {
+      groups.push({ executionProvider: some[1]!, nodes: Number(some[2]), ops: [] });
+      continue;
+    }
     if (SEVERITY.exec(line)?.[1] !== 'V') continue; // e.g. the warning after a split block: "Some nodes were not assigned ..."
     const op = body.trim();
     if (op && groups.length) groups[groups.length - 1]!.ops.push(op);
@@ -49,5 +56,10 @@ export function parsePlacement(log: string): Placement | undefined {
 
 export function describePlacement(p: Placement | undefined): string {
   if (!p) return 'not reported by this runtime';
-  return p.groups.map((g) => `${g.nodes} node(s) on ${g.executionProvider}${g.ops.length && !p.allOnOne ? ` (${[...new Set(g.ops.map((o) => o.split(' ')[0]))].slice(0, 8).join(', ')})` : ''}`).join('; ');
+  return p.groups
+    .map(
+      (g) =>
+        `${g.nodes} node(s) on ${g.executionProvider}${g.ops.length && !p.allOnOne ? ` (${[...new Set(g.ops.map((o) => o.split(' ')[0]))].slice(0, 8).join(', ')})` : ''}`,
+    )
+    .join('; ');
 }

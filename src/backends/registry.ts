@@ -33,24 +33,42 @@ const TITLES: Record<BackendId, string> = {
 const none = (): WorkerEnv => ({});
 
 const DESCRIPTORS: Record<BackendId, BackendDescriptor> = {
-  cpu: { id: 'cpu', title: TITLES.cpu, workerEnv: none, create: async () => (await import('./cpu.js')).createCpuBackend(TITLES.cpu) },
-  wasm: { id: 'wasm', title: TITLES.wasm, workerEnv: none, create: async () => (await import('./wasm.js')).createWasmBackend(TITLES.wasm) },
+  cpu: {
+    id: 'cpu',
+    title: TITLES.cpu,
+    workerEnv: none,
+    create: async () => (await import('./cpu.js')).createCpuBackend(TITLES.cpu),
+  },
+  wasm: {
+    id: 'wasm',
+    title: TITLES.wasm,
+    workerEnv: none,
+    create: async () => (await import('./wasm.js')).createWasmBackend(TITLES.wasm),
+  },
   webgpu: {
-    id: 'webgpu', title: TITLES.webgpu,
+    id: 'webgpu',
+    title: TITLES.webgpu,
     // Dawn reads the Vulkan driver choice from the environment when it starts: the worker must be born with it.
     workerEnv: () => chooseVulkanDriver().env,
     create: async () => (await import('./webgpu.js')).createWebgpuBackend(TITLES.webgpu),
   },
   'browser-wasm': {
-    id: 'browser-wasm', title: TITLES['browser-wasm'], workerEnv: none,
-    create: async () => (await import('./browser/backend.js')).createBrowserBackend('browser-wasm', TITLES['browser-wasm']),
+    id: 'browser-wasm',
+    title: TITLES['browser-wasm'],
+    workerEnv: none,
+    create: async () =>
+      (await import('./browser/backend.js')).createBrowserBackend('browser-wasm', TITLES['browser-wasm']),
   },
   'browser-webgpu': {
-    id: 'browser-webgpu', title: TITLES['browser-webgpu'],
+    id: 'browser-webgpu',
+    title: TITLES['browser-webgpu'],
     // A replacement keeps the adapter the first worker found (no hardware probe when it fell back to SwiftShader).
-    workerEnv: (earlier): WorkerEnv => (earlier?.details?.webgpuAdapterFlag === 'swiftshader' && !process.env.ONNX_WORKBENCH_WEBGPU_ADAPTER
-      ? { ONNX_WORKBENCH_WEBGPU_ADAPTER: 'swiftshader' } : {}),
-    create: async () => (await import('./browser/backend.js')).createBrowserBackend('browser-webgpu', TITLES['browser-webgpu']),
+    workerEnv: (earlier): WorkerEnv =>
+      earlier?.details?.webgpuAdapterFlag === 'swiftshader' && !process.env.ONNX_WORKBENCH_WEBGPU_ADAPTER
+        ? { ONNX_WORKBENCH_WEBGPU_ADAPTER: 'swiftshader' }
+        : {},
+    create: async () =>
+      (await import('./browser/backend.js')).createBrowserBackend('browser-webgpu', TITLES['browser-webgpu']),
   },
 };
 

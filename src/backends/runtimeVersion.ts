@@ -9,7 +9,9 @@ const require = createRequire(import.meta.url);
 export function installedVersion(name: string): string {
   try {
     return (require(`${name}/package.json`) as { version: string }).version;
-  } catch { /* hidden by an exports map: walk up from the entry point */ }
+  } catch {
+    /* hidden by an exports map: walk up from the entry point */
+  }
   try {
     let dir = dirname(require.resolve(name));
     for (let i = 0; i < 6; i++, dir = dirname(dir)) {
@@ -18,6 +20,8 @@ export function installedVersion(name: string): string {
       const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
       if (pkg.name === name && pkg.version) return pkg.version;
     }
-  } catch { /* not installed */ }
+  } catch {
+    /* not installed */
+  }
   return 'unknown';
 }

@@ -107,7 +107,10 @@ export type FailureStage = 'load' | 'run' | 'timeout';
 
 /** The failure stage, so a result can say load-error vs run-error vs timeout. */
 export class BackendStageError extends Error {
-  constructor(readonly stage: FailureStage, message: string) {
+  constructor(
+    readonly stage: FailureStage,
+    message: string,
+  ) {
     super(message);
     this.name = 'BackendStageError';
   }
@@ -131,7 +134,12 @@ export interface Backend {
    * Create a session for the model bytes, run `feeds` once (first run), then warm-up and timed
    * runs (backends/measureLoop.ts). Throws BackendStageError('load' | 'run' | 'timeout', reason).
    */
-  measure(model: ModelInput, feeds: ReadonlyMap<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement>;
+  measure(
+    model: ModelInput,
+    feeds: ReadonlyMap<string, Tensor>,
+    plan: RunPlan,
+    options: SessionOptions,
+  ): Promise<RunMeasurement>;
   /** Release browsers, servers, sessions. */
   close(): Promise<void>;
 }

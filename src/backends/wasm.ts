@@ -5,7 +5,9 @@ import { installedVersion } from './runtimeVersion.js';
 import { unavailableBecause } from './loadFailure.js';
 import { startupModelBytes } from './startupModel.js';
 
-interface OrtWeb extends OrtModule { env: { wasm: { numThreads?: number; simd?: boolean } } }
+interface OrtWeb extends OrtModule {
+  env: { wasm: { numThreads?: number; simd?: boolean } };
+}
 
 async function loadOrtWeb(): Promise<OrtWeb> {
   return (await import('onnxruntime-web')) as never;
@@ -30,8 +32,11 @@ export function createWasmBackend(title: string): Backend {
     },
     async describe(): Promise<BackendDescription> {
       return {
-        backend: 'wasm', runtime: 'onnxruntime-web', runtimeVersion: installedVersion('onnxruntime-web'),
-        executionProvider: 'wasm', adapter: { kind: 'cpu', description: 'WebAssembly (SIMD) on the host CPU' },
+        backend: 'wasm',
+        runtime: 'onnxruntime-web',
+        runtimeVersion: installedVersion('onnxruntime-web'),
+        executionProvider: 'wasm',
+        adapter: { kind: 'cpu', description: 'WebAssembly (SIMD) on the host CPU' },
         details: { threads },
       };
     },

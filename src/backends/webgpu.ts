@@ -15,8 +15,11 @@ export function createWebgpuBackend(title: string): Backend {
     },
     async describe(): Promise<BackendDescription> {
       return {
-        backend: 'webgpu', runtime: 'onnxruntime-node', runtimeVersion: installedVersion('onnxruntime-node'),
-        executionProvider: 'webgpu', adapter: choice.adapter,
+        backend: 'webgpu',
+        runtime: 'onnxruntime-node',
+        runtimeVersion: installedVersion('onnxruntime-node'),
+        executionProvider: 'webgpu',
+        adapter: choice.adapter,
       };
     },
     async measure(model, feeds, plan, options) {

@@ -81,8 +81,13 @@ export function benchRow(r: ModelResult, work?: FlopEstimate): BenchRow {
   const stats = r.latency?.stats ?? null;
   const flops = work?.flops ?? 'unknown';
   return {
-    model: r.model, backend: r.backend, adapter: r.adapter, adapterLabel: adapterLabel(r.adapter),
-    status: r.status, meetsExpectation: r.meetsExpectation, ...(r.reason ? { reason: r.reason } : {}),
+    model: r.model,
+    backend: r.backend,
+    adapter: r.adapter,
+    adapterLabel: adapterLabel(r.adapter),
+    status: r.status,
+    meetsExpectation: r.meetsExpectation,
+    ...(r.reason ? { reason: r.reason } : {}),
     sessionCreateMs: r.latency?.sessionCreateMs ?? null,
     firstRunMs: r.latency?.firstRunMs ?? null,
     stats,
@@ -103,10 +108,16 @@ export async function bench(models: PreparedModel[], options: BenchOptions): Pro
   for (const [i, p] of models.entries()) {
     if (options.signal?.aborted) break;
     const run = await verify([p], {
-      backends: options.backends, plan, ...(options.threads ? { threads: options.threads } : {}),
-      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}),
+      backends: options.backends,
+      plan,
+      ...(options.threads ? { threads: options.threads } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
       onEvent: (e) => {
-        if (e.type === 'backend') { if (i === 0) options.onEvent?.(e); return; }
+        if (e.type === 'backend') {
+          if (i === 0) options.onEvent?.(e);
+          return;
+        }
         // One verify call per model: renumber its progress over the whole run.
         options.onEvent?.({ ...e, index: i * e.total + e.index, total: models.length * e.total });
       },
@@ -126,10 +137,22 @@ export async function bench(models: PreparedModel[], options: BenchOptions): Pro
         if (options.signal?.aborted) break;
         // Observe shapes only for models that ran somewhere.
         const ran = results.some((r) => r.model === p.target.id && r.latency);
-        const runner: ShapeRunner | undefined = cpu ? async (bytes, feeds) => (await cpu.measure(
-          { path: p.model.path, bytes }, feeds, { warmup: 0, iterations: 0 }, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {},
-        )).outputs : undefined;
-        const estimate = await estimateFlops(ran && runner ? runProto(p.model) : p.model.proto, ran ? p.feeds : undefined, runner ? { runner } : {});
+        const runner: ShapeRunner | undefined = cpu
+          ? async (bytes, feeds) =>
+              (
+                await cpu.measure(
+                  { path: p.model.path, bytes },
+                  feeds,
+                  { warmup: 0, iterations: 0 },
+                  options.timeoutMs ? { timeoutMs: options.timeoutMs } : {},
+                )
+              ).outputs
+          : undefined;
+        const estimate = await estimateFlops(
+          ran && runner ? runProto(p.model) : p.model.proto,
+          ran ? p.feeds : undefined,
+          runner ? { runner } : {},
+        );
         work[p.target.id] = estimate;
         options.onEvent?.({ type: 'work', model: p.target.id, estimate });
       }
@@ -138,9 +161,15 @@ export async function bench(models: PreparedModel[], options: BenchOptions): Pro
     }
   }
   return {
-    startedAt, finishedAt: new Date().toISOString(), machine: machine ?? machineInfo(), plan,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: machine ?? machineInfo(),
+    plan,
     ...(options.threads ? { threads: options.threads } : {}),
-    backends: backends ?? [], results, rows: results.map((r) => benchRow(r, work[r.model])), work,
+    backends: backends ?? [],
+    results,
+    rows: results.map((r) => benchRow(r, work[r.model])),
+    work,
     ok: ok && !options.signal?.aborted,
   };
 }

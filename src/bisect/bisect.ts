@@ -123,13 +123,18 @@ export interface BisectOptions {
 function initializerDiff(a: ModelProto, b: ModelProto): string[] {
   const enc = (t: unknown) => Buffer.from(onnx.TensorProto.encode(t as never).finish()).toString('base64');
   const bMap = new Map((b.graph?.initializer ?? []).map((t) => [t.name, enc(t)]));
-  return (a.graph?.initializer ?? []).filter((t) => bMap.has(t.name) && bMap.get(t.name) !== enc(t)).map((t) => t.name ?? '');
+  return (a.graph?.initializer ?? [])
+    .filter((t) => bMap.has(t.name) && bMap.get(t.name) !== enc(t))
+    .map((t) => t.name ?? '');
 }
 
 /** Start isolated backends for the two sides, bisect, close them. */
 export async function bisect(prepared: PreparedModel, options: BisectOptions): Promise<BisectReport> {
   if (options.extractDir) checkExtractDir(options.extractDir); // before any backend starts
-  const set = await startBackends([...new Set<BackendId>([options.backend, options.against])], options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
+  const set = await startBackends(
+    [...new Set<BackendId>([options.backend, options.against])],
+    options.timeoutMs ? { timeoutMs: options.timeoutMs } : {},
+  );
   try {
     return await bisectWith(prepared, set, options);
   } finally {
@@ -141,7 +146,11 @@ export async function bisect(prepared: PreparedModel, options: BisectOptions): P
  * Bisect on started backends. The tolerance is verify's policy for the pair (the manifest's, per
  * backend, with the WebGPU floor), overridden by `options.tolerance`.
  */
-export async function bisectWith(prepared: PreparedModel, set: BackendSet, options: BisectOptions): Promise<BisectReport> {
+export async function bisectWith(
+  prepared: PreparedModel,
+  set: BackendSet,
+  options: BisectOptions,
+): Promise<BisectReport> {
   const tolerance = toleranceBetween(prepared, options.backend, options.against, options.tolerance);
   // Bisect edits the graph (intermediates exposed, re-encoded): it needs the model in memory.
   const a: LoadedModel = isFileModel(prepared.model) ? loadModel(prepared.model.path) : prepared.model;
@@ -149,10 +158,13 @@ export async function bisectWith(prepared: PreparedModel, set: BackendSet, optio
   const graph = a.proto.graph!;
   if (options.againstModel) {
     const names = (m: LoadedModel) => (m.proto.graph?.node ?? []).map((n) => `${n.opType}`).join(',');
-    if (names(a) !== names(b)) throw new InputError(`${options.againstModel}: not the same graph as ${a.path} (different node lists)`);
+    if (names(a) !== names(b))
+      throw new InputError(`${options.againstModel}: not the same graph as ${a.path} (different node lists)`);
   }
   {
-    for (const s of set.statuses) if (!s.available) throw new WorkbenchError(`backend ${s.id} is not available: ${s.reason}${s.fix ? ` (fix: ${s.fix})` : ''}`, 2);
+    for (const s of set.statuses)
+      if (!s.available)
+        throw new WorkbenchError(`backend ${s.id} is not available: ${s.reason}${s.fix ? ` (fix: ${s.fix})` : ''}`, 2);
     const backendOf = (id: BackendId): Backend => {
       const found = set.backends.get(id);
       if (!found) throw new WorkbenchError(`backend ${id} was not started`, 2);
@@ -160,9 +172,14 @@ export async function bisectWith(prepared: PreparedModel, set: BackendSet, optio
     };
     const run = async (backend: BackendId, path: string, bytes: Uint8Array): Promise<TensorMap> => {
       try {
-        const m = await backendOf(backend).measure({ path, bytes }, prepared.feeds, { warmup: 0, iterations: 0 }, {
-          ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-        });
+        const m = await backendOf(backend).measure(
+          { path, bytes },
+          prepared.feeds,
+          { warmup: 0, iterations: 0 },
+          {
+            ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+          },
+        );
         return m.outputs;
       } catch (e) {
         const why = e instanceof BackendStageError ? `${e.stage}: ${e.message}` : (e as Error).message;
@@ -181,8 +198,15 @@ export async function bisectWith(prepared: PreparedModel, set: BackendSet, optio
         if (!x || !y) continue;
         const c: TensorComparison = compareTensors(output, x, y, tolerance);
         const e: NodeError = {
-          index, node: node.name || '(unnamed)', opType: node.opType ?? '?', output, ok: c.ok,
-          maxAbsError: c.maxAbsError, maxRelError: c.maxRelError, mismatches: c.mismatches, elements: c.elements,
+          index,
+          node: node.name || '(unnamed)',
+          opType: node.opType ?? '?',
+          output,
+          ok: c.ok,
+          maxAbsError: c.maxAbsError,
+          maxRelError: c.maxRelError,
+          mismatches: c.mismatches,
+          elements: c.elements,
           ...(c.problem ? { problem: c.problem } : {}),
         };
         nodes.push(e);
@@ -208,13 +232,20 @@ export async function bisectWith(prepared: PreparedModel, set: BackendSet, optio
     }
     const finals = (graph.output ?? []).map((o) => o.name ?? '');
     const finalOutputsDiffer = finals.some((name) => {
-      const x = outA.get(name), y = outB.get(name);
+      const x = outA.get(name),
+        y = outB.get(name);
       return x && y ? !compareTensors(name, x, y, tolerance).ok : false;
     });
     const report: BisectReport = {
-      model: prepared.target.id, backend: options.backend, against: options.against,
+      model: prepared.target.id,
+      backend: options.backend,
+      against: options.against,
       ...(options.againstModel ? { againstModel: options.againstModel } : {}),
-      tolerance, compared: nodes.length, nodes, ...(firstDivergent ? { firstDivergent } : {}), path,
+      tolerance,
+      compared: nodes.length,
+      nodes,
+      ...(firstDivergent ? { firstDivergent } : {}),
+      path,
       differingInitializers: options.againstModel ? initializerDiff(a.proto, b.proto) : [],
       finalOutputsDiffer,
     };
@@ -222,8 +253,18 @@ export async function bisectWith(prepared: PreparedModel, set: BackendSet, optio
     const protoA = runProto(a);
     const protoB = b === a ? protoA : runProto(b);
     // Values as each side saw them: node outputs from its run, graph inputs from the feeds.
-    const sideValue = (out: TensorMap) => (name: string): Tensor | undefined => out.get(name) ?? prepared.feeds.get(name);
-    report.divergentNode = describeNode(protoA, protoB, firstDivergent.index, sideValue(outA), sideValue(outB), tolerance);
+    const sideValue =
+      (out: TensorMap) =>
+      (name: string): Tensor | undefined =>
+        out.get(name) ?? prepared.feeds.get(name);
+    report.divergentNode = describeNode(
+      protoA,
+      protoB,
+      firstDivergent.index,
+      sideValue(outA),
+      sideValue(outB),
+      tolerance,
+    );
     if (options.extractDir) {
       try {
         // The node of the file under test, fed what the reference side computed, expecting the reference side's outputs.
@@ -231,16 +272,31 @@ export async function bisectWith(prepared: PreparedModel, set: BackendSet, optio
         const checks: ExtractedCheck[] = [];
         for (const id of [...new Set([options.backend, options.against])]) {
           try {
-            const m = await backendOf(id).measure({ path: join(options.extractDir, 'model.onnx'), bytes: x.model }, new Map(x.inputs), { warmup: 0, iterations: 0 }, {
-              ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-            });
+            const m = await backendOf(id).measure(
+              { path: join(options.extractDir, 'model.onnx'), bytes: x.model },
+              new Map(x.inputs),
+              { warmup: 0, iterations: 0 },
+              {
+                ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+              },
+            );
             const c = compareOutputs(m.outputs, new Map(x.outputs), tolerance);
             checks.push({
-              backend: id, ok: c.ok, maxAbsError: Math.max(0, ...c.outputs.map((o) => o.maxAbsError)),
-              mismatches: c.outputs.reduce((n, o) => n + o.mismatches, 0), elements: c.outputs.reduce((n, o) => n + o.elements, 0),
+              backend: id,
+              ok: c.ok,
+              maxAbsError: Math.max(0, ...c.outputs.map((o) => o.maxAbsError)),
+              mismatches: c.outputs.reduce((n, o) => n + o.mismatches, 0),
+              elements: c.outputs.reduce((n, o) => n + o.elements, 0),
             });
           } catch (e) {
-            checks.push({ backend: id, ok: false, maxAbsError: Number.NaN, mismatches: 0, elements: 0, error: e instanceof BackendStageError ? `${e.stage}: ${e.message}` : errorLine(e) });
+            checks.push({
+              backend: id,
+              ok: false,
+              maxAbsError: Number.NaN,
+              mismatches: 0,
+              elements: 0,
+              error: e instanceof BackendStageError ? `${e.stage}: ${e.message}` : errorLine(e),
+            });
           }
         }
         const tol = `--atol ${tolerance.atol} --rtol ${tolerance.rtol}`;
@@ -249,8 +305,25 @@ export async function bisectWith(prepared: PreparedModel, set: BackendSet, optio
           reproduce: `onnx-workbench verify ${dir} --backend ${options.backend} ${tol}`,
           ...(options.againstModel ? {} : { pass: `onnx-workbench verify ${dir} --backend ${options.against} ${tol}` }),
         };
-        const files = writeExtraction(options.extractDir, x, extractionReadme({ report, commands, checks, inputs: x.inputs.map(([n]) => n), initializers: x.initializers }));
-        report.extracted = { dir: options.extractDir, files, inputs: x.inputs.map(([n]) => n), initializers: x.initializers, commands, checks };
+        const files = writeExtraction(
+          options.extractDir,
+          x,
+          extractionReadme({
+            report,
+            commands,
+            checks,
+            inputs: x.inputs.map(([n]) => n),
+            initializers: x.initializers,
+          }),
+        );
+        report.extracted = {
+          dir: options.extractDir,
+          files,
+          inputs: x.inputs.map(([n]) => n),
+          initializers: x.initializers,
+          commands,
+          checks,
+        };
       } catch (e) {
         report.extractError = errorLine(e);
       }
@@ -260,39 +333,73 @@ export async function bisectWith(prepared: PreparedModel, set: BackendSet, optio
 }
 
 /** The node's domain, opset and attributes, and each input compared between the two sides. */
-function describeNode(protoA: ModelProto, protoB: ModelProto, index: number, valueA: (n: string) => Tensor | undefined, valueB: (n: string) => Tensor | undefined, tolerance: Tolerance): DivergentNode {
+function describeNode(
+  protoA: ModelProto,
+  protoB: ModelProto,
+  index: number,
+  valueA: (n: string) => Tensor | undefined,
+  valueB: (n: string) => Tensor | undefined,
+  tolerance: Tolerance,
+): DivergentNode {
   const graph = protoA.graph!;
   const node = graph.node![index]!;
   const producers = new Map<string, string>();
-  (graph.node ?? []).forEach((n, i) => { for (const o of n.output ?? []) if (o) producers.set(o, `#${i} ${n.name || '(unnamed)'} (${n.opType})`); });
+  (graph.node ?? []).forEach((n, i) => {
+    for (const o of n.output ?? []) if (o) producers.set(o, `#${i} ${n.name || '(unnamed)'} (${n.opType})`);
+  });
   const initA = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
   const initB = new Map((protoB.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
   const feeds = new Set((graph.input ?? []).map((i) => i.name ?? ''));
   const inputs: InputDrift[] = [];
   for (const name of node.input ?? []) {
     if (!name || inputs.some((x) => x.name === name)) continue;
-    const ia = initA.get(name), ib = initB.get(name);
-    const source = ia ? 'initializer' : producers.get(name) ?? (feeds.has(name) ? 'graph input' : 'unknown');
+    const ia = initA.get(name),
+      ib = initB.get(name);
+    const source = ia ? 'initializer' : (producers.get(name) ?? (feeds.has(name) ? 'graph input' : 'unknown'));
     let x: Tensor | undefined, y: Tensor | undefined;
     try {
       x = ia ? tensorFromProto(ia, name) : valueA(name);
       y = ib ? tensorFromProto(ib, name) : ia ? x : valueB(name);
-    } catch { /* an initializer of a type the workbench cannot hold: shown without a comparison */ }
+    } catch {
+      /* an initializer of a type the workbench cannot hold: shown without a comparison */
+    }
     if (!x || !y) {
-      inputs.push({ name, source, ok: true, maxAbsError: Number.NaN, maxRelError: Number.NaN, mismatches: 0, elements: 0, problem: 'not compared (no value on one side)' });
+      inputs.push({
+        name,
+        source,
+        ok: true,
+        maxAbsError: Number.NaN,
+        maxRelError: Number.NaN,
+        mismatches: 0,
+        elements: 0,
+        problem: 'not compared (no value on one side)',
+      });
       continue;
     }
     const c = compareTensors(name, x, y, tolerance);
     inputs.push({
-      name, source, dtype: y.dtype, shape: y.dims, ok: c.ok, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError,
-      mismatches: c.mismatches, elements: c.elements, ...(c.problem ? { problem: c.problem } : {}),
+      name,
+      source,
+      dtype: y.dtype,
+      shape: y.dims,
+      ok: c.ok,
+      maxAbsError: c.maxAbsError,
+      maxRelError: c.maxRelError,
+      mismatches: c.mismatches,
+      elements: c.elements,
+      ...(c.problem ? { problem: c.problem } : {}),
     });
   }
   const opset = nodeOpset(protoA, node);
   return {
-    index, node: node.name || '(unnamed)', opType: node.opType ?? '?', domain: opset.domain,
+    index,
+    node: node.name || '(unnamed)',
+    opType: node.opType ?? '?',
+    domain: opset.domain,
     ...(opset.version !== undefined ? { opset: opset.version } : {}),
-    attributes: nodeAttributes(node), inputs, outputs: (node.output ?? []).filter(Boolean),
+    attributes: nodeAttributes(node),
+    inputs,
+    outputs: (node.output ?? []).filter(Boolean),
   };
 }
 

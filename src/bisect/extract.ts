@@ -27,7 +27,9 @@ export interface ExtractedNode {
 function valueInfo(name: string, t: Tensor): ValueInfoProto {
   return onnx.ValueInfoProto.create({
     name,
-    type: { tensorType: { elemType: codeFromDType(t.dtype as DType), shape: { dim: t.dims.map((d) => ({ dimValue: d })) } } },
+    type: {
+      tensorType: { elemType: codeFromDType(t.dtype as DType), shape: { dim: t.dims.map((d) => ({ dimValue: d })) } },
+    },
   });
 }
 
@@ -35,7 +37,11 @@ function valueInfo(name: string, t: Tensor): ValueInfoProto {
  * Cut node `index` out of `proto` (the graph as it runs, external data inlined). `value(name)` gives
  * the reference side's value of any tensor that is not an initializer (graph inputs and node outputs).
  */
-export function extractNode(proto: ModelProto, index: number, value: (name: string) => Tensor | undefined): ExtractedNode {
+export function extractNode(
+  proto: ModelProto,
+  index: number,
+  value: (name: string) => Tensor | undefined,
+): ExtractedNode {
   const graph = proto.graph!;
   const node = graph.node?.[index];
   if (!node) throw new WorkbenchError(`no node #${index} in the graph`, 2);
@@ -51,7 +57,10 @@ export function extractNode(proto: ModelProto, index: number, value: (name: stri
     if (!name || seen.has(name)) continue;
     seen.add(name);
     const init = inits.get(name);
-    if (init) { initializers.push(init); continue; }
+    if (init) {
+      initializers.push(init);
+      continue;
+    }
     const t = value(name);
     if (!t) throw new WorkbenchError(`cannot extract ${label}: no value was computed for its input '${name}'`, 1);
     inputs.push([name, t]);
@@ -60,13 +69,21 @@ export function extractNode(proto: ModelProto, index: number, value: (name: stri
   for (const name of node.output ?? []) {
     if (!name) continue;
     const t = value(name);
-    if (!t) throw new WorkbenchError(`cannot extract ${label}: the reference side produced no value for its output '${name}'`, 1);
+    if (!t)
+      throw new WorkbenchError(
+        `cannot extract ${label}: the reference side produced no value for its output '${name}'`,
+        1,
+      );
     outputs.push([name, t]);
   }
   const model = onnx.ModelProto.create({
-    irVersion: proto.irVersion, producerName: 'onnx-workbench bisect --extract', producerVersion: proto.producerVersion ?? '',
+    irVersion: proto.irVersion,
+    producerName: 'onnx-workbench bisect --extract',
+    producerVersion: proto.producerVersion ?? '',
     opsetImport: proto.opsetImport ?? [],
-    ...((proto as { functions?: unknown[] }).functions?.length ? { functions: (proto as { functions?: unknown[] }).functions } : {}),
+    ...((proto as { functions?: unknown[] }).functions?.length
+      ? { functions: (proto as { functions?: unknown[] }).functions }
+      : {}),
     graph: {
       name: `${node.opType ?? 'node'}_extracted`,
       node: [node],
@@ -75,15 +92,26 @@ export function extractNode(proto: ModelProto, index: number, value: (name: stri
       output: outputs.map(([n, t]) => valueInfo(n, t)),
     },
   } as never);
-  return { model: onnx.ModelProto.encode(model).finish(), inputs, outputs, initializers: initializers.map((t) => t.name ?? '') };
+  return {
+    model: onnx.ModelProto.encode(model).finish(),
+    inputs,
+    outputs,
+    initializers: initializers.map((t) => t.name ?? ''),
+  };
 }
 
 /** Refuse a folder that exists and is not empty (an extraction never overwrites the user's files). */
 export function checkExtractDir(dir: string): void {
   let st;
-  try { st = statSync(dir); } catch { return; }
-  if (!st.isDirectory()) throw new InputError(`${dir}: exists and is not a folder; --extract needs a new or empty folder`);
-  if (readdirSync(dir).length) throw new InputError(`${dir}: folder is not empty; --extract writes only into a new or empty folder`);
+  try {
+    st = statSync(dir);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory())
+    throw new InputError(`${dir}: exists and is not a folder; --extract needs a new or empty folder`);
+  if (readdirSync(dir).length)
+    throw new InputError(`${dir}: folder is not empty; --extract writes only into a new or empty folder`);
 }
 
 /** Write `model.onnx`, `test_data_set_0/input_K.pb` and `output_K.pb`, and a README.md with `readme`. */
@@ -136,9 +164,14 @@ export function extractionReadme(f: ReadmeFacts): string {
     `- attributes: ${d.attributes.length ? d.attributes.map((a) => `\`${a.name}=${attr(a.value)}\``).join(', ') : '(none)'}`,
     `- output \`${fd.output}\`: max abs error ${num(fd.maxAbsError)}, ${fd.mismatches}/${fd.elements} elements beyond tolerance${fd.problem ? ` (${fd.problem})` : ''}`,
     `- inputs (how far they already differed between the two sides):`,
-    ...d.inputs.map((i) => `  - \`${i.name}\` (${i.source}${i.dtype ? `, ${i.dtype} [${(i.shape ?? []).join(', ')}]` : ''}): max abs error ${num(i.maxAbsError)}, ${i.mismatches}/${i.elements} beyond tolerance`),
+    ...d.inputs.map(
+      (i) =>
+        `  - \`${i.name}\` (${i.source}${i.dtype ? `, ${i.dtype} [${(i.shape ?? []).join(', ')}]` : ''}): max abs error ${num(i.maxAbsError)}, ${i.mismatches}/${i.elements} beyond tolerance`,
+    ),
     '',
-    'Files: `model.onnx` (the node alone; the model\'s opset imports; ' + (f.initializers.length ? `initializers ${f.initializers.map((n) => `\`${n}\``).join(', ')}` : 'no initializers') + '),',
+    "Files: `model.onnx` (the node alone; the model's opset imports; " +
+      (f.initializers.length ? `initializers ${f.initializers.map((n) => `\`${n}\``).join(', ')}` : 'no initializers') +
+      '),',
     `\`test_data_set_0/input_K.pb\` (graph inputs ${f.inputs.map((n) => `\`${n}\``).join(', ') || '(none)'}: the values ${r.against} computed for them),`,
     `\`test_data_set_0/output_K.pb\` (${r.against}'s outputs of the node).`,
     '',
@@ -148,7 +181,10 @@ export function extractionReadme(f: ReadmeFacts): string {
     ...(f.commands.pass ? ['', 'Compare (passes):', '', '    ' + f.commands.pass] : []),
     '',
     'When it was extracted, the node alone gave:',
-    ...f.checks.map((c) => `- ${c.backend}: ${c.error ? `failed (${c.error})` : c.ok ? 'matches' : `differs, max abs error ${num(c.maxAbsError)}, ${c.mismatches}/${c.elements} elements beyond tolerance`}`),
+    ...f.checks.map(
+      (c) =>
+        `- ${c.backend}: ${c.error ? `failed (${c.error})` : c.ok ? 'matches' : `differs, max abs error ${num(c.maxAbsError)}, ${c.mismatches}/${c.elements} elements beyond tolerance`}`,
+    ),
     '',
   ].join('\n');
 }

@@ -3,9 +3,12 @@ import { addBackendOption, type BackendOptionValues } from './args/backends.js';
 import { jsonText } from '../format/terminal.js';
 
 export function registerBackendsCommand(program: Command): void {
-  addBackendOption(program
-    .command('backends')
-    .description('list the backends: available or not, why, how to fix, runtime versions and adapter'), 'all')
+  addBackendOption(
+    program
+      .command('backends')
+      .description('list the backends: available or not, why, how to fix, runtime versions and adapter'),
+    'all',
+  )
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean } & BackendOptionValues) => {
       const { startBackends } = await import('../isolation/pool.js');
@@ -13,7 +16,10 @@ export function registerBackendsCommand(program: Command): void {
       const set = await startBackends(parseBackends(opts.backend), { timeoutMs: 120_000 });
       await set.close();
       const statuses = set.statuses;
-      if (opts.json) { console.log(jsonText(statuses, null, 2)); return; }
+      if (opts.json) {
+        console.log(jsonText(statuses, null, 2));
+        return;
+      }
       const { backendsTable } = await import('../format/verify.js');
       console.log(backendsTable(statuses));
     });

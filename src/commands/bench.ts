@@ -6,7 +6,17 @@ import { addEvidenceOptions } from './args/evidence.js';
 import { InputError } from '../errors.js';
 import type { RunPlan } from '../backends/types.js';
 import { SOFTWARE_LABEL } from '../backends/adapter.js';
-import { addModelInputOptions, checkBackends, explicitBackends, prepareModels, resultLine, runInterruptibly, probeEvidence, trySaveEvidence, type ModelInputOptions } from './runSupport.js';
+import {
+  addModelInputOptions,
+  checkBackends,
+  explicitBackends,
+  prepareModels,
+  resultLine,
+  runInterruptibly,
+  probeEvidence,
+  trySaveEvidence,
+  type ModelInputOptions,
+} from './runSupport.js';
 import { jsonText } from '../format/terminal.js';
 
 interface BenchCliOptions extends ModelInputOptions {
@@ -28,44 +38,67 @@ interface BenchCliOptions extends ModelInputOptions {
 export function registerBenchCommand(program: Command): void {
   const cmd = program
     .command('bench')
-    .description('measure latency (min, mean, median with 95% CI, p90, p99, max, stdev), session start-up, first run, peak memory, throughput and GFLOP/s per model and backend')
-    .argument('[models...]', 'bundled ids or groups (cntk/mnist-8, mnist-8, caffe2), or .onnx paths; default: all bundled models');
+    .description(
+      'measure latency (min, mean, median with 95% CI, p90, p99, max, stdev), session start-up, first run, peak memory, throughput and GFLOP/s per model and backend',
+    )
+    .argument(
+      '[models...]',
+      'bundled ids or groups (cntk/mnist-8, mnist-8, caffe2), or .onnx paths; default: all bundled models',
+    );
   addBackendOption(cmd, 'cpu');
   addTimingOptions(cmd, {
     iterations: 'timed runs (no time limit); default: up to 100 runs within 10 s',
     duration: 'time budget for warm-up and timed runs per model and backend (as many runs as fit, at least one)',
   });
-  addModelInputOptions(cmd
-    .option('--json', 'print the whole run as JSON on stdout')
-    .option('--csv', 'print one CSV row per model and backend on stdout (same as --format csv)')
-    .addOption(new Option('--format <format>', 'output: table (sized to the terminal), markdown (pasteable), json or csv').choices(['table', 'markdown', 'json', 'csv']).default('table')))
-    .option('--no-flops', 'skip the FLOP estimate (it may run each model once more on the cpu backend)');
+  addModelInputOptions(
+    cmd
+      .option('--json', 'print the whole run as JSON on stdout')
+      .option('--csv', 'print one CSV row per model and backend on stdout (same as --format csv)')
+      .addOption(
+        new Option('--format <format>', 'output: table (sized to the terminal), markdown (pasteable), json or csv')
+          .choices(['table', 'markdown', 'json', 'csv'])
+          .default('table'),
+      ),
+  ).option('--no-flops', 'skip the FLOP estimate (it may run each model once more on the cpu backend)');
   addEvidenceOptions(cmd)
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (names: string[], opts: BenchCliOptions) => {
       const backends = parseBackends(opts.backend);
       if (opts.json && opts.csv) throw new InputError('--json and --csv exclude each other');
-      if ((opts.json || opts.csv) && opts.format !== 'table') throw new InputError('give --format or --json/--csv, not both');
+      if ((opts.json || opts.csv) && opts.format !== 'table')
+        throw new InputError('give --format or --json/--csv, not both');
       if (opts.format === 'json') opts.json = true;
       if (opts.format === 'csv') opts.csv = true;
-      if (opts.iterations !== undefined && opts.duration !== undefined) throw new InputError('give either --iterations or --duration, not both');
+      if (opts.iterations !== undefined && opts.duration !== undefined)
+        throw new InputError('give either --iterations or --duration, not both');
       const { DEFAULT_BENCH_PLAN, UNBOUNDED_ITERATIONS, bench } = await import('../bench/bench.js');
-      const plan: RunPlan = opts.iterations !== undefined ? { warmup: opts.warmup, iterations: opts.iterations }
-        : opts.duration !== undefined ? { warmup: opts.warmup, iterations: UNBOUNDED_ITERATIONS, maxDurationMs: opts.duration * 1000 }
-          : { ...DEFAULT_BENCH_PLAN, warmup: opts.warmup };
+      const plan: RunPlan =
+        opts.iterations !== undefined
+          ? { warmup: opts.warmup, iterations: opts.iterations }
+          : opts.duration !== undefined
+            ? { warmup: opts.warmup, iterations: UNBOUNDED_ITERATIONS, maxDurationMs: opts.duration * 1000 }
+            : { ...DEFAULT_BENCH_PLAN, warmup: opts.warmup };
       const prepared = await prepareModels(names, opts, 'bench');
       await probeEvidence(opts);
-      const run = await runInterruptibly((signal) => bench(prepared, {
-        backends, plan, timeoutMs: opts.timeout * 1000, flops: opts.flops, signal,
-        ...(opts.threads ? { threads: opts.threads } : {}),
-        onEvent: (e) => {
-          if (e.type === 'result' && !opts.quiet) {
-            const s = e.result.latency?.stats;
-            const sw = e.result.adapter.kind === 'software' ? ` [${SOFTWARE_LABEL}]` : '';
-            process.stderr.write(resultLine(e, `${s ? ` median ${s.p50.toPrecision(3)} ms over ${s.n} run(s)` : ''}${sw}`));
-          }
-        },
-      }));
+      const run = await runInterruptibly((signal) =>
+        bench(prepared, {
+          backends,
+          plan,
+          timeoutMs: opts.timeout * 1000,
+          flops: opts.flops,
+          signal,
+          ...(opts.threads ? { threads: opts.threads } : {}),
+          onEvent: (e) => {
+            if (e.type === 'result' && !opts.quiet) {
+              const s = e.result.latency?.stats;
+              const sw = e.result.adapter.kind === 'software' ? ` [${SOFTWARE_LABEL}]` : '';
+              process.stderr.write(
+                resultLine(e, `${s ? ` median ${s.p50.toPrecision(3)} ms over ${s.n} run(s)` : ''}${sw}`),
+              );
+            }
+          },
+        }),
+      );
       if (!run) return;
       const allThere = checkBackends(run, explicitBackends(opts.backend));
       const { path: evidencePath, error: evidenceError } = await trySaveEvidence('bench', run, opts);

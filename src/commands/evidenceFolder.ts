@@ -12,7 +12,9 @@ export async function knownModelShas(): Promise<Map<string, string>> {
   try {
     const { loadCurated } = await import('../zoo/catalog.js');
     for (const z of loadCurated()) known.set(`zoo/${z.name}`, z.onnx.sha256);
-  } catch { /* the curated list is bundled; without it only the catalog is known */ }
+  } catch {
+    /* the curated list is bundled; without it only the catalog is known */
+  }
   return known;
 }
 

@@ -3,9 +3,17 @@ import type { Command } from 'commander';
 export function registerFrameworksCommand(program: Command): void {
   program
     .command('frameworks')
-    .description("the article's 13 frameworks with their ONNX export and import (level, mechanism), producer_name, status today and what was verified here (evidence level, exports, exporter version, backends), each claim with a source")
-    .option('--json', 'machine-readable output: the registry with every source URL, its fingerprints and what was verified here')
-    .option('--evidence-dir <dir>', 'evidence directory (default ./evidence or $ONNX_WORKBENCH_EVIDENCE; the shipped snapshot when it holds none)')
+    .description(
+      "the article's 13 frameworks with their ONNX export and import (level, mechanism), producer_name, status today and what was verified here (evidence level, exports, exporter version, backends), each claim with a source",
+    )
+    .option(
+      '--json',
+      'machine-readable output: the registry with every source URL, its fingerprints and what was verified here',
+    )
+    .option(
+      '--evidence-dir <dir>',
+      'evidence directory (default ./evidence or $ONNX_WORKBENCH_EVIDENCE; the shipped snapshot when it holds none)',
+    )
     .action(async (opts: { json?: boolean; evidenceDir?: string }) => {
       const { loadFrameworks, loadRegistry } = await import('../scorecard/data.js');
       const { formatRegistryJson, formatRegistryTable } = await import('../format/frameworks.js');
@@ -18,11 +26,15 @@ export function registerFrameworksCommand(program: Command): void {
       const dir = opts.evidenceDir ?? defaultEvidenceDir();
       const { records, source } = await scoringEvidence(dir, namedEvidenceDir(opts.evidenceDir));
       const byFramework = gradeEvidence(records, knownExports(), userFrameworkOf(registry));
-      const from = source.kind === 'shipped'
-        ? `the SHIPPED snapshot ${source.path} (made ${source.createdAt?.slice(0, 10)} on ${source.machine})`
-        : `${records.length} record(s) in ${source.path}`;
+      const from =
+        source.kind === 'shipped'
+          ? `the SHIPPED snapshot ${source.path} (made ${source.createdAt?.slice(0, 10)} on ${source.machine})`
+          : `${records.length} record(s) in ${source.path}`;
       const verified = { byFramework, from };
-      if (opts.json) { console.log(formatRegistryJson(registry, verified)); return; }
+      if (opts.json) {
+        console.log(formatRegistryJson(registry, verified));
+        return;
+      }
       console.log(formatRegistryTable(registry, loadFrameworks().frameworks, verified));
     });
 }

@@ -4,14 +4,23 @@ import { jsonText } from '../format/terminal.js';
 export function registerInspectCommand(program: Command): void {
   program
     .command('inspect')
-    .description('describe an ONNX model: exporter (by fingerprint), producer, IR version, opsets, inputs/outputs, ops, parameters (a group or a folder of several: one row each)')
-    .argument('<model>', 'an .onnx file, a folder holding one, a bundled model id, or a group/folder of several (caffe2, models/pytorch)')
+    .description(
+      'describe an ONNX model: exporter (by fingerprint), producer, IR version, opsets, inputs/outputs, ops, parameters (a group or a folder of several: one row each)',
+    )
+    .argument(
+      '<model>',
+      'an .onnx file, a folder holding one, a bundled model id, or a group/folder of several (caffe2, models/pytorch)',
+    )
     .option('--json', 'machine-readable output (an array for several models)')
-    .addHelpText('after', '\nExamples:\n  onnx-workbench inspect cntk/mnist-8\n  onnx-workbench inspect path/to/model.onnx --json\n  onnx-workbench inspect caffe2          # one row per model of the group')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  onnx-workbench inspect cntk/mnist-8\n  onnx-workbench inspect path/to/model.onnx --json\n  onnx-workbench inspect caffe2          # one row per model of the group',
+    )
     .option('--show <what>', "'nodes': every node with its inputs and outputs (in file order)")
-    .option('--attrs', 'with --show nodes: each node\'s attributes too')
+    .option('--attrs', "with --show nodes: each node's attributes too")
     .action(async (model: string, opts: { json?: boolean; show?: string; attrs?: boolean }) => {
-      if (opts.show !== undefined && opts.show !== 'nodes') throw new (await import('../errors.js')).InputError(`--show takes 'nodes', got '${opts.show}'`);
+      if (opts.show !== undefined && opts.show !== 'nodes')
+        throw new (await import('../errors.js')).InputError(`--show takes 'nodes', got '${opts.show}'`);
       const { openModel } = await import('../onnx/openModel.js');
       const { summarize } = await import('../onnx/inspect.js');
       const { resolveTargets } = await import('../models/catalog.js');
@@ -26,14 +35,26 @@ export function registerInspectCommand(program: Command): void {
         if (opts.show === 'nodes') {
           const { listNodes } = await import('../onnx/attributes.js');
           const nodes = listNodes(opened.proto);
-          if (opts.json) { console.log(jsonText(nodes.map((n) => (opts.attrs ? n : { ...n, attributes: undefined })), null, 2)); return; }
+          if (opts.json) {
+            console.log(
+              jsonText(
+                nodes.map((n) => (opts.attrs ? n : { ...n, attributes: undefined })),
+                null,
+                2,
+              ),
+            );
+            return;
+          }
           const { renderNodes } = await import('../format/nodes.js');
           const { terminalWidth, safeText } = await import('../format/terminal.js');
           console.log(`${safeText(s.path)}: ${nodes.length} nodes`);
           console.log(renderNodes(nodes, terminalWidth(), Boolean(opts.attrs)));
           return;
         }
-        if (opts.json) { console.log(jsonText({ ...s, exporter }, null, 2)); return; }
+        if (opts.json) {
+          console.log(jsonText({ ...s, exporter }, null, 2));
+          return;
+        }
         const { renderInspect } = await import('../format/inspect.js');
         console.log(renderInspect(s, describeExporter(exporter)));
         return;
@@ -42,14 +63,21 @@ export function registerInspectCommand(program: Command): void {
       const rows = [];
       const failed: Array<{ id: string; error: string }> = [];
       for (const t of targets) {
-        try { rows.push({ id: t.id, summary: summarize(openModel(t.modelPath)) }); } catch (e) { failed.push({ id: t.id, error: errorLine(e) }); }
+        try {
+          rows.push({ id: t.id, summary: summarize(openModel(t.modelPath)) });
+        } catch (e) {
+          failed.push({ id: t.id, error: errorLine(e) });
+        }
       }
-      if (opts.json) { console.log(jsonText([...rows.map((r) => r.summary), ...failed], null, 2)); }
-      else {
+      if (opts.json) {
+        console.log(jsonText([...rows.map((r) => r.summary), ...failed], null, 2));
+      } else {
         const { inspectTable } = await import('../format/inspect.js');
         const { safeText } = await import('../format/terminal.js');
         console.log(inspectTable(rows));
-        console.log(`${targets.length} models under '${safeText(model)}'${failed.length ? `, ${failed.length} unreadable` : ''}; inspect one for its inputs, outputs and ops: onnx-workbench inspect ${safeText(targets[0]!.id)}`);
+        console.log(
+          `${targets.length} models under '${safeText(model)}'${failed.length ? `, ${failed.length} unreadable` : ''}; inspect one for its inputs, outputs and ops: onnx-workbench inspect ${safeText(targets[0]!.id)}`,
+        );
         for (const f of failed) process.stderr.write(`${safeText(f.id)}: ${safeText(f.error)}\n`);
       }
       if (failed.length) process.exitCode = 1;

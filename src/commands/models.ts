@@ -9,7 +9,16 @@ export function registerModelsCommand(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const { loadCatalog } = await import('../models/catalog.js');
       const entries = loadCatalog();
-      if (opts.json) { console.log(jsonText(entries.map((e) => e.manifest), null, 2)); return; }
+      if (opts.json) {
+        console.log(
+          jsonText(
+            entries.map((e) => e.manifest),
+            null,
+            2,
+          ),
+        );
+        return;
+      }
       const { modelsTable } = await import('../format/models.js');
       console.log(modelsTable(entries.map((e) => e.manifest)));
       console.log(`${entries.length} models`);

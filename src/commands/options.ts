@@ -3,9 +3,13 @@ import { InputError } from '../errors.js';
 import { BACKEND_IDS, isBackendId, type BackendId } from '../backends/types.js';
 
 export function parseBackends(value: string): BackendId[] {
-  const parts = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.includes('all')) return [...BACKEND_IDS];
-  for (const p of parts) if (!isBackendId(p)) throw new InputError(`unknown backend '${p}' (choose from ${BACKEND_IDS.join(', ')}, or all)`);
+  for (const p of parts)
+    if (!isBackendId(p)) throw new InputError(`unknown backend '${p}' (choose from ${BACKEND_IDS.join(', ')}, or all)`);
   if (parts.length === 0) throw new InputError('no backend named');
   return parts as BackendId[];
 }

@@ -5,17 +5,36 @@ import { addTimeoutOption } from './args/timing.js';
 import { InputError } from '../errors.js';
 import { jsonText } from '../format/terminal.js';
 
-interface PathCliOptions { from?: string; backend: string; to?: string; model?: string; inputs?: string; json?: boolean; timeout: number; quiet?: boolean }
+interface PathCliOptions {
+  from?: string;
+  backend: string;
+  to?: string;
+  model?: string;
+  inputs?: string;
+  json?: boolean;
+  timeout: number;
+  quiet?: boolean;
+}
 
 export function registerPathCommand(program: Command): void {
   const cmd = program
     .command('path')
-    .description('prototype-to-deploy verdict: exporter known? model? loads on the target? matches the exporter and cpu? how fast? which EP runs the nodes?')
-    .option('--from <framework>', 'the framework you prototype in (pytorch, cntk, caffe2, tensorflow, mxnet, ...); with --model, inferred from the file\'s exporter fingerprint when omitted (--from overrides)');
+    .description(
+      'prototype-to-deploy verdict: exporter known? model? loads on the target? matches the exporter and cpu? how fast? which EP runs the nodes?',
+    )
+    .option(
+      '--from <framework>',
+      "the framework you prototype in (pytorch, cntk, caffe2, tensorflow, mxnet, ...); with --model, inferred from the file's exporter fingerprint when omitted (--from overrides)",
+    );
   addBackendOption(cmd, 'all', ['--to']);
-  addTimeoutOption(cmd
-    .option('--model <file>', 'your own export instead of the bundled ones (checked against --from by its exporter fingerprint)')
-    .option('--inputs <path>', 'reference data for --model: an .npz or a test_data_set folder'))
+  addTimeoutOption(
+    cmd
+      .option(
+        '--model <file>',
+        'your own export instead of the bundled ones (checked against --from by its exporter fingerprint)',
+      )
+      .option('--inputs <path>', 'reference data for --model: an .npz or a test_data_set folder'),
+  )
     .option('--json', 'machine-readable output')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (opts: PathCliOptions) => {
@@ -32,8 +51,13 @@ export function registerPathCommand(program: Command): void {
         throw new InputError(`--from: no framework '${opts.from}' in the capability registry (choose from ${known})`);
       }
       const report = await checkPath({
-        from, fromInferred: opts.from === undefined, to, claim, timeoutMs: opts.timeout * 1000,
-        ...(opts.model ? { model: opts.model } : {}), ...(opts.inputs ? { inputs: opts.inputs } : {}),
+        from,
+        fromInferred: opts.from === undefined,
+        to,
+        claim,
+        timeoutMs: opts.timeout * 1000,
+        ...(opts.model ? { model: opts.model } : {}),
+        ...(opts.inputs ? { inputs: opts.inputs } : {}),
         ...(opts.quiet ? {} : { onProgress: (l: string) => process.stderr.write(`${l}\n`) }),
       });
       if (opts.json) console.log(jsonText(report, null, 1));

@@ -2,12 +2,19 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-interface ReportOptions { out: string; evidenceDir?: string; policy: string; open?: boolean }
+interface ReportOptions {
+  out: string;
+  evidenceDir?: string;
+  policy: string;
+  open?: boolean;
+}
 
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('write a self-contained static HTML report (scorecards, evidence matrix, latency, provenance) from the evidence records')
+    .description(
+      'write a self-contained static HTML report (scorecards, evidence matrix, latency, provenance) from the evidence records',
+    )
     .option('--out <dir>', 'output folder', 'report')
     .option('--evidence-dir <dir>', 'evidence directory (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
     .option('--policy <policy>', 'refresh policy for the refreshed scorecard: strict or documented', 'strict')
@@ -21,24 +28,41 @@ export function registerReportCommand(program: Command): void {
       const { refreshScores } = await import('../scorecard/refresh.js');
       const { generateReport } = await import('../report/generate.js');
       const { InputError } = await import('../errors.js');
-      if (opts.policy !== 'strict' && opts.policy !== 'documented') throw new InputError(`unknown policy '${opts.policy}' (strict or documented)`);
+      if (opts.policy !== 'strict' && opts.policy !== 'documented')
+        throw new InputError(`unknown policy '${opts.policy}' (strict or documented)`);
       const dir = opts.evidenceDir ?? defaultEvidenceDir();
       const { records, files, source } = await scoringEvidence(dir, namedEvidenceDir(opts.evidenceDir));
-      if (source.kind === 'shipped') process.stderr.write(`no evidence records in ${dir}: the report uses the shipped snapshot ${source.path} (made ${source.createdAt?.slice(0, 10)} on ${source.machine})\n`);
+      if (source.kind === 'shipped')
+        process.stderr.write(
+          `no evidence records in ${dir}: the report uses the shipped snapshot ${source.path} (made ${source.createdAt?.slice(0, 10)} on ${source.machine})\n`,
+        );
       const registry = loadRegistry();
       const result = await generateReport({
-        outDir: resolve(opts.out), records, recordFiles: files, catalog: loadCatalog(), registry,
+        outDir: resolve(opts.out),
+        records,
+        recordFiles: files,
+        catalog: loadCatalog(),
+        registry,
         scorecards: {
           published: computeScorecard({ view: 'as-published' }),
           corrected: computeScorecard({ view: 'corrected' }),
-          refreshed: refreshScores(records, { policy: opts.policy, view: 'corrected', registry, evidenceSource: source }),
+          refreshed: refreshScores(records, {
+            policy: opts.policy,
+            view: 'corrected',
+            registry,
+            evidenceSource: source,
+          }),
         },
       });
-      console.log(`report: ${result.index} (${records.length} evidence record(s) from ${source.kind === 'shipped' ? `the shipped snapshot ${source.path}` : dir})`);
+      console.log(
+        `report: ${result.index} (${records.length} evidence record(s) from ${source.kind === 'shipped' ? `the shipped snapshot ${source.path}` : dir})`,
+      );
       if (opts.open) {
         const { spawn } = await import('node:child_process');
         const child = spawn('xdg-open', [pathToFileURL(result.index).href], { stdio: 'ignore', detached: true });
-        child.on('error', () => process.stderr.write(`cannot open a browser (xdg-open missing); open ${pathToFileURL(result.index).href}\n`));
+        child.on('error', () =>
+          process.stderr.write(`cannot open a browser (xdg-open missing); open ${pathToFileURL(result.index).href}\n`),
+        );
         child.unref();
       }
     });

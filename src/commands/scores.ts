@@ -10,11 +10,20 @@ interface ScoresOptions {
 export function registerScoresCommand(program: Command): void {
   program
     .command('scores')
-    .description("the 2018 article's scorecard recomputed from its digitized charts: category and overall scores beside the published ones, tiers; corrected view by default (as refresh and report)")
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'markdown', 'json', 'csv']).default('table'))
+    .description(
+      "the 2018 article's scorecard recomputed from its digitized charts: category and overall scores beside the published ones, tiers; corrected view by default (as refresh and report)",
+    )
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['table', 'markdown', 'json', 'csv']).default('table'),
+    )
     .addOption(new Option('--json', 'same as --format json').conflicts('format'))
     .addOption(new Option('--as-published', 'the charts as labelled in the article').conflicts('corrected'))
-    .addOption(new Option('--corrected', "Chainer's and Theano's Platform values swapped back, the source labels them the wrong way round (default)"))
+    .addOption(
+      new Option(
+        '--corrected',
+        "Chainer's and Theano's Platform values swapped back, the source labels them the wrong way round (default)",
+      ),
+    )
     .action(async (opts: ScoresOptions) => {
       const { computeScorecard } = await import('../scorecard/scores.js');
       const { formatScorecard, parseScoreFormat } = await import('../format/scorecard.js');

@@ -15,4 +15,5 @@ export async function scoringEvidence(dir: string, named: boolean): Promise<Evid
 }
 
 /** Whether the user named the folder (an option or the environment variable). */
-export const namedEvidenceDir = (option: string | undefined): boolean => option !== undefined || process.env.ONNX_WORKBENCH_EVIDENCE !== undefined;
+export const namedEvidenceDir = (option: string | undefined): boolean =>
+  option !== undefined || process.env.ONNX_WORKBENCH_EVIDENCE !== undefined;

@@ -2,12 +2,20 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { parseInteger } from './options.js';
 
-interface ServeCliOptions { port: number; host: string; evidenceDir?: string; reportDir: string; maxBody: number }
+interface ServeCliOptions {
+  port: number;
+  host: string;
+  evidenceDir?: string;
+  reportDir: string;
+  maxBody: number;
+}
 
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('serve a runner page: verify the bundled models in your own browser (WASM, WebGPU); results come back as evidence')
+    .description(
+      'serve a runner page: verify the bundled models in your own browser (WASM, WebGPU); results come back as evidence',
+    )
     .option('--port <n>', 'port (0: any free port)', parseInteger('--port'), 8787)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--evidence-dir <dir>', 'where posted results are stored (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
@@ -22,13 +30,21 @@ export function registerServeCommand(program: Command): void {
       if (warning) process.stderr.write(`${warning}\n`);
       const evidenceDir = opts.evidenceDir ?? defaultEvidenceDir();
       const handle = await startServe({
-        host: opts.host, port: opts.port, evidenceDir, reportDir: resolve(opts.reportDir), maxBodyBytes: opts.maxBody,
+        host: opts.host,
+        port: opts.port,
+        evidenceDir,
+        reportDir: resolve(opts.reportDir),
+        maxBodyBytes: opts.maxBody,
         targets: [...resolveTargets([]), ...zooServedTargets()],
         onRecord: (file, r) => process.stderr.write(`${r.backend} ${r.model}: ${r.status} -> ${file}\n`),
       });
-      console.log(`serving ${handle.models.length} models at ${handle.url}/index.html (evidence -> ${evidenceDir}); Ctrl-C to stop`);
+      console.log(
+        `serving ${handle.models.length} models at ${handle.url}/index.html (evidence -> ${evidenceDir}); Ctrl-C to stop`,
+      );
       await new Promise<void>((done) => {
-        const stop = () => { void handle.close().then(done); };
+        const stop = () => {
+          void handle.close().then(done);
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });

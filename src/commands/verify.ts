@@ -1,21 +1,46 @@
 import type { Command } from 'commander';
 import { parseBackends } from './options.js';
-import { addModelInputOptions, addVerifyFormatOption, addVerifyRunOptions, executeVerify, prepareModels, type ModelInputOptions, type VerifyRunOptions } from './runSupport.js';
+import {
+  addModelInputOptions,
+  addVerifyFormatOption,
+  addVerifyRunOptions,
+  executeVerify,
+  prepareModels,
+  type ModelInputOptions,
+  type VerifyRunOptions,
+} from './runSupport.js';
 
 type VerifyCliOptions = VerifyRunOptions & ModelInputOptions & { filter?: string };
 
 export function registerVerifyCommand(program: Command): void {
-  addVerifyFormatOption(addVerifyRunOptions(addModelInputOptions(program
-    .command('verify')
-    .description('run models on backends, compare outputs with the exporter\'s reference and across backends, time them')
-    .argument('[models...]', 'bundled ids or groups (cntk/mnist-8, mnist-8, caffe2), .onnx paths, or a test data root (every case below it: a folder with a .onnx and test_data_set_*)'),
-  'reference data for a model file: an .npz or a test_data_set_N folder')))
-    .option('--filter <patterns>', 'with a test data root: only cases whose id matches (comma-separated; * ? ** globs, else a substring)')
+  addVerifyFormatOption(
+    addVerifyRunOptions(
+      addModelInputOptions(
+        program
+          .command('verify')
+          .description(
+            "run models on backends, compare outputs with the exporter's reference and across backends, time them",
+          )
+          .argument(
+            '[models...]',
+            'bundled ids or groups (cntk/mnist-8, mnist-8, caffe2), .onnx paths, or a test data root (every case below it: a folder with a .onnx and test_data_set_*)',
+          ),
+        'reference data for a model file: an .npz or a test_data_set_N folder',
+      ),
+    ),
+  )
+    .option(
+      '--filter <patterns>',
+      'with a test data root: only cases whose id matches (comma-separated; * ? ** globs, else a substring)',
+    )
     .action(async (names: string[], opts: VerifyCliOptions) => {
       parseBackends(opts.backend); // a typo is a usage error before any model is read
       const { prepareSuiteRoots } = await import('../suite/command.js');
       const suite = prepareSuiteRoots(names, opts);
-      if (suite) { await executeVerify(suite.prepared, opts, suite.extras); return; }
+      if (suite) {
+        await executeVerify(suite.prepared, opts, suite.extras);
+        return;
+      }
       await executeVerify(await prepareModels(names, opts, 'verify'), opts);
     });
 }

@@ -25,7 +25,10 @@ export interface ComparisonPolicy extends Tolerance {
  * kept, and `rtol` with its atol kept; null where no finite value passes (a NaN or infinity differs,
  * or a zero reference with a larger error).
  */
-export interface PassingTolerance { atol: number | null; rtol: number | null }
+export interface PassingTolerance {
+  atol: number | null;
+  rtol: number | null;
+}
 
 export interface TopKAgreement {
   /** Fraction of rows whose argmax agrees. */
@@ -78,7 +81,7 @@ function isScoreVector(dims: readonly number[], dtype: string): boolean {
 
 function topIndices(values: Float64Array, start: number, len: number, k: number): number[] {
   const idx = Array.from({ length: len }, (_, i) => i);
-  idx.sort((i, j) => (values[start + j]! - values[start + i]!) || i - j);
+  idx.sort((i, j) => values[start + j]! - values[start + i]! || i - j);
   return idx.slice(0, Math.min(k, len));
 }
 
@@ -106,20 +109,40 @@ function statOf(values: Float64Array, stat: Exclude<ErrorStat, 'elemwise'>): num
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export function compareTensors(name: string, actual: Tensor, reference: Tensor, policy: ComparisonPolicy): TensorComparison {
+export function compareTensors(
+  name: string,
+  actual: Tensor,
+  reference: Tensor,
+  policy: ComparisonPolicy,
+): TensorComparison {
   const tolerance: Tolerance = { atol: policy.atol, rtol: policy.rtol };
   const stat = policy.stat && policy.stat !== 'elemwise' ? policy.stat : undefined;
   const base = {
-    name, dtype: actual.dtype, referenceDtype: reference.dtype, shape: actual.dims, referenceShape: reference.dims,
-    elements: reference.data.length, tolerance,
+    name,
+    dtype: actual.dtype,
+    referenceDtype: reference.dtype,
+    shape: actual.dims,
+    referenceShape: reference.dims,
+    elements: reference.data.length,
+    tolerance,
   };
   const fail = (problem: string): TensorComparison => ({
-    ...base, ok: false, problem, mismatches: reference.data.length, maxAbsError: Number.NaN, maxRelError: Number.NaN,
-    meanAbsError: Number.NaN, nonFiniteMismatches: 0, cosineSimilarity: null,
+    ...base,
+    ok: false,
+    problem,
+    mismatches: reference.data.length,
+    maxAbsError: Number.NaN,
+    maxRelError: Number.NaN,
+    meanAbsError: Number.NaN,
+    nonFiniteMismatches: 0,
+    cosineSimilarity: null,
   });
   // Scalars are sometimes stored as [1] or [] by different exporters: allow rank differences of size-1 axes.
   const squeeze = (d: readonly number[]) => d.filter((x) => x !== 1);
-  if (actual.data.length !== reference.data.length || (!sameShape(actual.dims, reference.dims) && !sameShape(squeeze(actual.dims), squeeze(reference.dims)))) {
+  if (
+    actual.data.length !== reference.data.length ||
+    (!sameShape(actual.dims, reference.dims) && !sameShape(squeeze(actual.dims), squeeze(reference.dims)))
+  ) {
     return fail(`shape [${actual.dims.join(', ')}] differs from the reference [${reference.dims.join(', ')}]`);
   }
   const boolish = (t: string) => t === 'bool' || t === 'uint8';
@@ -128,43 +151,80 @@ export function compareTensors(name: string, actual: Tensor, reference: Tensor, 
   }
   if (reference.dtype === 'string') {
     // Strings compare exactly, element by element.
-    const x = actual.data as string[], y = reference.data as string[];
+    const x = actual.data as string[],
+      y = reference.data as string[];
     let mismatches = 0;
     for (let i = 0; i < y.length; i++) if (x[i] !== y[i]) mismatches++;
     const first = y.findIndex((v, i) => x[i] !== v);
-    return { ...base, ok: mismatches === 0, ...(mismatches ? { problem: `${mismatches}/${y.length} strings differ (first at ${first}: ${JSON.stringify(x[first])} vs ${JSON.stringify(y[first])})` } : {}), mismatches, maxAbsError: 0, maxRelError: 0, meanAbsError: 0, nonFiniteMismatches: 0, cosineSimilarity: null };
+    return {
+      ...base,
+      ok: mismatches === 0,
+      ...(mismatches
+        ? {
+            problem: `${mismatches}/${y.length} strings differ (first at ${first}: ${JSON.stringify(x[first])} vs ${JSON.stringify(y[first])})`,
+          }
+        : {}),
+      mismatches,
+      maxAbsError: 0,
+      maxRelError: 0,
+      meanAbsError: 0,
+      nonFiniteMismatches: 0,
+      cosineSimilarity: null,
+    };
   }
   const a = toFloat64(actual);
   const b = toFloat64(reference);
   const { atol, rtol } = tolerance;
-  let mismatches = 0, nonFinite = 0, maxAbs = 0, maxRel = 0, sumAbs = 0, finiteCount = 0;
-  let dot = 0, na = 0, nb = 0, maxAt = 0, needAtol = 0;
+  let mismatches = 0,
+    nonFinite = 0,
+    maxAbs = 0,
+    maxRel = 0,
+    sumAbs = 0,
+    finiteCount = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0,
+    maxAt = 0,
+    needAtol = 0;
   // The rtol that would have passed at this atol (elementwise), and the errors a statistic needs.
   let needRtol = 0;
   const absErrors = stat ? new Float64Array(b.length) : undefined;
   const relErrors = stat ? new Float64Array(b.length) : undefined;
   for (let i = 0; i < b.length; i++) {
-    const x = a[i]!, y = b[i]!;
+    const x = a[i]!,
+      y = b[i]!;
     if (!Number.isFinite(x) || !Number.isFinite(y)) {
       const same = (Number.isNaN(x) && Number.isNaN(y)) || x === y;
-      if (!same) { mismatches++; nonFinite++; }
+      if (!same) {
+        mismatches++;
+        nonFinite++;
+      }
       continue;
     }
     const diff = Math.abs(x - y);
     finiteCount++;
     sumAbs += diff;
-    if (diff > maxAbs) { maxAbs = diff; maxAt = i; }
+    if (diff > maxAbs) {
+      maxAbs = diff;
+      maxAt = i;
+    }
     const need = diff - rtol * Math.abs(y);
     if (need > needAtol) needAtol = need;
     const rel = diff / Math.max(Math.abs(y), Number.MIN_VALUE);
     if (diff > 0 && rel > maxRel) maxRel = rel;
     if (diff > atol + rtol * Math.abs(y)) mismatches++;
     if (diff > atol) needRtol = Math.max(needRtol, y === 0 ? Number.POSITIVE_INFINITY : (diff - atol) / Math.abs(y));
-    if (absErrors && relErrors) { absErrors[finiteCount - 1] = diff; relErrors[finiteCount - 1] = y === 0 ? (diff === 0 ? 0 : Number.POSITIVE_INFINITY) : diff / Math.abs(y); }
-    dot += x * y; na += x * x; nb += y * y;
+    if (absErrors && relErrors) {
+      absErrors[finiteCount - 1] = diff;
+      relErrors[finiteCount - 1] = y === 0 ? (diff === 0 ? 0 : Number.POSITIVE_INFINITY) : diff / Math.abs(y);
+    }
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
   }
   let ok = mismatches === 0;
-  let passAtol = needAtol, passRtol = needRtol;
+  let passAtol = needAtol,
+    passRtol = needRtol;
   let statResult: TensorComparison['stat'];
   if (stat && absErrors && relErrors) {
     const absError = statOf(absErrors.subarray(0, finiteCount), stat);
@@ -175,9 +235,11 @@ export function compareTensors(name: string, actual: Tensor, reference: Tensor, 
     passRtol = relError;
   }
   const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
-  const passingTolerance: PassingTolerance | undefined = ok ? undefined : nonFinite > 0
-    ? { atol: null, rtol: null }
-    : { atol: finiteOrNull(Math.max(passAtol, 0)), rtol: finiteOrNull(passRtol) };
+  const passingTolerance: PassingTolerance | undefined = ok
+    ? undefined
+    : nonFinite > 0
+      ? { atol: null, rtol: null }
+      : { atol: finiteOrNull(Math.max(passAtol, 0)), rtol: finiteOrNull(passRtol) };
   const cos = na === 0 && nb === 0 ? 1 : na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
   return {
     ...base,
@@ -208,14 +270,19 @@ export interface OutputsComparison {
  * and/or rtol for named outputs (the rest of the policy applies to the others).
  */
 export function compareOutputs(
-  actual: ReadonlyMap<string, Tensor>, reference: ReadonlyMap<string, Tensor>, tolerance: ComparisonPolicy,
+  actual: ReadonlyMap<string, Tensor>,
+  reference: ReadonlyMap<string, Tensor>,
+  tolerance: ComparisonPolicy,
   perOutput?: ReadonlyMap<string, Partial<Tolerance>>,
 ): OutputsComparison {
   const outputs: TensorComparison[] = [];
   const missing: string[] = [];
   for (const [name, ref] of reference) {
     const got = actual.get(name);
-    if (!got) { missing.push(name); continue; }
+    if (!got) {
+      missing.push(name);
+      continue;
+    }
     const own = perOutput?.get(name);
     outputs.push(compareTensors(name, got, ref, own ? { ...tolerance, ...own } : tolerance));
   }
@@ -226,11 +293,28 @@ export function compareOutputs(
 export function describeMismatch(c: OutputsComparison): string {
   if (c.missing.length) return `outputs missing: ${c.missing.join(', ')}`;
   const bad = c.outputs.filter((o) => !o.ok);
-  const up = (x: number | null) => (x === null ? 'none' : x === 0 ? '0' : String(Number((Math.ceil(x / 10 ** (Math.floor(Math.log10(x)) - 2) - 1e-9) * 10 ** (Math.floor(Math.log10(x)) - 2)).toPrecision(3))));
-  const passing = (p: PassingTolerance | undefined) => (p ? `; passes at atol ${up(p.atol)} or rtol ${up(p.rtol)}` : '');
-  return bad.map((o) => o.problem
-    ? `${o.name}: ${o.problem}`
-    : o.stat
-      ? `${o.name}: ${o.stat.name} abs error ${o.stat.absError.toExponential(2)} and ${o.stat.name} rel error ${o.stat.relError.toExponential(2)} beyond atol ${o.tolerance.atol} / rtol ${o.tolerance.rtol}${passing(o.passingTolerance)}`
-      : `${o.name}: ${o.mismatches}/${o.elements} elements beyond atol ${o.tolerance.atol} + rtol ${o.tolerance.rtol}, max abs error ${o.maxAbsError.toExponential(2)}${passing(o.passingTolerance)}`).join('; ');
+  const up = (x: number | null) =>
+    x === null
+      ? 'none'
+      : x === 0
+        ? '0'
+        : String(
+            Number(
+              (
+                Math.ceil(x / 10 ** (Math.floor(Math.log10(x)) - 2) - 1e-9) *
+                10 ** (Math.floor(Math.log10(x)) - 2)
+              ).toPrecision(3),
+            ),
+          );
+  const passing = (p: PassingTolerance | undefined) =>
+    p ? `; passes at atol ${up(p.atol)} or rtol ${up(p.rtol)}` : '';
+  return bad
+    .map((o) =>
+      o.problem
+        ? `${o.name}: ${o.problem}`
+        : o.stat
+          ? `${o.name}: ${o.stat.name} abs error ${o.stat.absError.toExponential(2)} and ${o.stat.name} rel error ${o.stat.relError.toExponential(2)} beyond atol ${o.tolerance.atol} / rtol ${o.tolerance.rtol}${passing(o.passingTolerance)}`
+          : `${o.name}: ${o.mismatches}/${o.elements} elements beyond atol ${o.tolerance.atol} + rtol ${o.tolerance.rtol}, max abs error ${o.maxAbsError.toExponential(2)}${passing(o.passingTolerance)}`,
+    )
+    .join('; ');
 }

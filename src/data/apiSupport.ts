@@ -14,7 +14,21 @@ import { describeValueType, type Value, type ValueType } from '../tensor/valuePr
 
 /** Element types both JavaScript APIs accept in a Tensor. */
 export const API_TENSOR_TYPES: ReadonlySet<string> = new Set([
-  'float32', 'float64', 'float16', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'string', 'int4', 'uint4',
+  'float32',
+  'float64',
+  'float16',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'bool',
+  'string',
+  'int4',
+  'uint4',
 ]);
 
 /** What the API cannot pass, without the runtime's name: "sequence inputs", "bfloat16 tensors", ... */
@@ -36,21 +50,37 @@ function tensorElem(t: ValueType): string | undefined {
   return undefined;
 }
 
-function check(role: 'input' | 'output', name: string, type: ValueType, value: Value | undefined): UnsupportedType | undefined {
-  if (type.kind === 'tensor' && (type.elemType === 'undefined' || API_TENSOR_TYPES.has(type.elemType))) return undefined; // the common case, cheaply
+function check(
+  role: 'input' | 'output',
+  name: string,
+  type: ValueType,
+  value: Value | undefined,
+): UnsupportedType | undefined {
+  if (type.kind === 'tensor' && (type.elemType === 'undefined' || API_TENSOR_TYPES.has(type.elemType)))
+    return undefined; // the common case, cheaply
   const port = `${role} '${name}': ${describeValueType(type)}`;
   const inner = type.kind === 'optional' ? type.elem : type;
-  if (inner.kind === 'sequence' || inner.kind === 'map' || inner.kind === 'sparse_tensor' || inner.kind === 'optional') {
+  if (
+    inner.kind === 'sequence' ||
+    inner.kind === 'map' ||
+    inner.kind === 'sparse_tensor' ||
+    inner.kind === 'optional'
+  ) {
     return { what: `${inner.kind.replace('_', ' ')} ${role}s`, port };
   }
   const elem = tensorElem(type);
-  if (elem !== undefined && elem !== 'undefined' && !API_TENSOR_TYPES.has(elem)) return { what: `${elem} tensors`, port };
-  if (type.kind === 'optional' && value?.kind === 'optional' && value.value === null) return { what: `empty optional ${role}s`, port };
+  if (elem !== undefined && elem !== 'undefined' && !API_TENSOR_TYPES.has(elem))
+    return { what: `${elem} tensors`, port };
+  if (type.kind === 'optional' && value?.kind === 'optional' && value.value === null)
+    return { what: `empty optional ${role}s`, port };
   return undefined;
 }
 
 /** The first port (inputs, then outputs) whose type or data the JavaScript API cannot pass, if any. */
-export function findUnsupported(types: ModelPortTypes, values?: { inputs: Map<string, Value>; outputs: Map<string, Value> }): UnsupportedType | undefined {
+export function findUnsupported(
+  types: ModelPortTypes,
+  values?: { inputs: Map<string, Value>; outputs: Map<string, Value> },
+): UnsupportedType | undefined {
   for (const p of types.inputs) {
     const u = check('input', p.name, p.type, values?.inputs.get(p.name));
     if (u) return u;

@@ -2,7 +2,10 @@
 import type { ModelProto } from '../onnx/proto.js';
 import { valueTypeFromProto, type ValueType } from '../tensor/valueProto.js';
 
-export interface PortType { name: string; type: ValueType }
+export interface PortType {
+  name: string;
+  type: ValueType;
+}
 
 export interface ModelPortTypes {
   /** Graph inputs that are not initializers (what a caller feeds), in graph order. */
@@ -14,7 +17,9 @@ export function modelPortTypes(model: ModelProto): ModelPortTypes {
   const graph = model.graph;
   const inits = new Set((graph?.initializer ?? []).map((i) => i.name));
   return {
-    inputs: (graph?.input ?? []).filter((i) => !inits.has(i.name)).map((v) => ({ name: v.name ?? '', type: valueTypeFromProto(v.type) })),
+    inputs: (graph?.input ?? [])
+      .filter((i) => !inits.has(i.name))
+      .map((v) => ({ name: v.name ?? '', type: valueTypeFromProto(v.type) })),
     outputs: (graph?.output ?? []).map((v) => ({ name: v.name ?? '', type: valueTypeFromProto(v.type) })),
   };
 }

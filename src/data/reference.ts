@@ -38,17 +38,27 @@ function typeOf(port: PortInfo, types: PortType[] | undefined): ValueType {
  * Values named in the file where the name is a graph port, else matched by position. Each file is
  * decoded as the message its port's type calls for (TensorProto, SequenceProto, MapProto, OptionalProto).
  */
-function assignNames(files: string[], ports: PortInfo[], types: PortType[] | undefined, what: string): Map<string, Value> {
+function assignNames(
+  files: string[],
+  ports: PortInfo[],
+  types: PortType[] | undefined,
+  what: string,
+): Map<string, Value> {
   const out = new Map<string, Value>();
   const byName = new Map(ports.map((p) => [p.name, p]));
   files.forEach((file, k) => {
     const bytes = readBytes(file);
     const positional = ports[k];
-    let decoded = decodeValueBytes(bytes, positional ? typeOf(positional, types) : { kind: 'tensor', elemType: 'undefined' }, file);
+    let decoded = decodeValueBytes(
+      bytes,
+      positional ? typeOf(positional, types) : { kind: 'tensor', elemType: 'undefined' },
+      file,
+    );
     const named = decoded.name ? byName.get(decoded.name) : undefined;
     if (named && named !== positional) decoded = decodeValueBytes(bytes, typeOf(named, types), file);
     const target = named?.name ?? positional?.name;
-    if (!target) throw new InputError(`${file}: ${what} ${k} has no matching graph ${what} (the graph has ${ports.length})`);
+    if (!target)
+      throw new InputError(`${file}: ${what} ${k} has no matching graph ${what} (the graph has ${ports.length})`);
     if (out.has(target)) throw new InputError(`${file}: a second value for graph ${what} '${target}'`);
     out.set(target, decoded.value);
   });
@@ -87,10 +97,16 @@ export function findTestDataSets(dir: string): string[] {
 }
 
 /** An ONNX test set folder. Inputs may be absent (then `inputs` is empty and must be generated). */
-export function loadTestDataSet(dir: string, inputs: PortInfo[], outputs: PortInfo[], types?: ModelPortTypes): ReferenceData {
+export function loadTestDataSet(
+  dir: string,
+  inputs: PortInfo[],
+  outputs: PortInfo[],
+  types?: ModelPortTypes,
+): ReferenceData {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${dir}: test data set folder not found`);
   const { input: inputFiles, output: outputFiles } = numberedFiles(dir);
-  if (inputFiles.length === 0 && outputFiles.length === 0) throw new InputError(`${dir}: no input_N.pb or output_N.pb files`);
+  if (inputFiles.length === 0 && outputFiles.length === 0)
+    throw new InputError(`${dir}: no input_N.pb or output_N.pb files`);
   const inValues = assignNames(inputFiles, inputs, types?.inputs, 'input');
   const outValues = assignNames(outputFiles, outputs, types?.outputs, 'output');
   return {
@@ -106,8 +122,11 @@ export function loadTestDataSet(dir: string, inputs: PortInfo[], outputs: PortIn
  * (graph name -> key).
  */
 export function loadNpz(
-  path: string, inputs: PortInfo[], outputs: PortInfo[],
-  inputMap: Record<string, string> = {}, outputMap: Record<string, string> = {},
+  path: string,
+  inputs: PortInfo[],
+  outputs: PortInfo[],
+  inputMap: Record<string, string> = {},
+  outputMap: Record<string, string> = {},
 ): ReferenceData {
   const arrays = parseNpz(readBytes(path), path);
   const take = (ports: PortInfo[], map: Record<string, string>, role: string): Map<string, Tensor> => {
@@ -116,7 +135,10 @@ export function loadNpz(
       const key = map[p.name] ?? (arrays.has(p.name) ? p.name : undefined);
       if (key === undefined) continue;
       const t = arrays.get(key);
-      if (!t) throw new InputError(`${path}: no array '${key}' for graph ${role} '${p.name}' (keys: ${[...arrays.keys()].join(', ')})`);
+      if (!t)
+        throw new InputError(
+          `${path}: no array '${key}' for graph ${role} '${p.name}' (keys: ${[...arrays.keys()].join(', ')})`,
+        );
       out.set(p.name, t);
     }
     return out;
@@ -125,7 +147,9 @@ export function loadNpz(
   const outs = take(outputs, outputMap, 'output');
   if (ins.size < inputs.length) {
     const missing = inputs.filter((p) => !ins.has(p.name)).map((p) => p.name);
-    throw new InputError(`${path}: no array for graph input(s) ${missing.join(', ')} (keys: ${[...arrays.keys()].join(', ')}); map them in the manifest or name the arrays after the inputs`);
+    throw new InputError(
+      `${path}: no array for graph input(s) ${missing.join(', ')} (keys: ${[...arrays.keys()].join(', ')}); map them in the manifest or name the arrays after the inputs`,
+    );
   }
   return { inputs: ins, outputs: outs.size ? outs : null, source: basename(path) };
 }
@@ -147,15 +171,20 @@ export type InputRecipe = { kind: 'arange' } | { kind: 'random'; seed: number };
 /** Concrete dims for a port: symbolic dims from `dimValues`, else 1. */
 export function concreteDims(port: PortInfo, dimValues: Record<string, number> = {}): number[] {
   if (!port.shape) throw new InputError(`input '${port.name}' has no declared shape; provide input data`);
-  return port.shape.map((d) => (typeof d === 'number' ? d : dimValues[d] ?? 1));
+  return port.shape.map((d) => (typeof d === 'number' ? d : (dimValues[d] ?? 1)));
 }
 
 /** Make inputs: `arange` gives arange(n)/n (the ONNX light-model convention), `random` a seeded uniform fill. */
-export function generateInputs(ports: PortInfo[], recipe: InputRecipe, dimValues: Record<string, number> = {}): Map<string, Tensor> {
+export function generateInputs(
+  ports: PortInfo[],
+  recipe: InputRecipe,
+  dimValues: Record<string, number> = {},
+): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   const rand = seededRandom(recipe.kind === 'random' ? recipe.seed : 0);
   for (const port of ports) {
-    if (!isSupportedDType(port.elemType) || !isPlainNumericDType(port.elemType)) throw new InputError(`input '${port.name}': cannot generate ${port.elemType} data`);
+    if (!isSupportedDType(port.elemType) || !isPlainNumericDType(port.elemType))
+      throw new InputError(`input '${port.name}': cannot generate ${port.elemType} data`);
     const dtype: DType = port.elemType;
     const dims = concreteDims(port, dimValues);
     const n = checkAllocatable(dims, `input '${port.name}'`);
@@ -163,12 +192,24 @@ export function generateInputs(ports: PortInfo[], recipe: InputRecipe, dimValues
     for (let i = 0; i < n; i++) {
       const v = recipe.kind === 'arange' ? i / n : rand();
       switch (dtype) {
-        case 'float32': case 'float64': (data as Float32Array)[i] = v; break;
-        case 'float16': (data as Uint16Array)[i] = floatToHalf(v); break;
-        case 'bool': (data as Uint8Array)[i] = v < 0.5 ? 0 : 1; break;
-        case 'int64': (data as BigInt64Array)[i] = BigInt(Math.floor(v * 10)); break;
-        case 'uint64': (data as BigUint64Array)[i] = BigInt(Math.floor(v * 10)); break;
-        default: (data as Int32Array)[i] = Math.floor(v * 10);
+        case 'float32':
+        case 'float64':
+          (data as Float32Array)[i] = v;
+          break;
+        case 'float16':
+          (data as Uint16Array)[i] = floatToHalf(v);
+          break;
+        case 'bool':
+          (data as Uint8Array)[i] = v < 0.5 ? 0 : 1;
+          break;
+        case 'int64':
+          (data as BigInt64Array)[i] = BigInt(Math.floor(v * 10));
+          break;
+        case 'uint64':
+          (data as BigUint64Array)[i] = BigInt(Math.floor(v * 10));
+          break;
+        default:
+          (data as Int32Array)[i] = Math.floor(v * 10);
       }
     }
     out.set(port.name, { dtype, dims, data });
@@ -180,7 +221,10 @@ export function generateInputs(ports: PortInfo[], recipe: InputRecipe, dimValues
 export function checkFeeds(feeds: Map<string, Tensor>, ports: PortInfo[], what: string): void {
   const names = new Set(ports.map((p) => p.name));
   for (const name of feeds.keys()) {
-    if (!names.has(name)) throw new InputError(`${what}: data for '${name}', which is not a graph input (inputs: ${[...names].join(', ')})`);
+    if (!names.has(name))
+      throw new InputError(
+        `${what}: data for '${name}', which is not a graph input (inputs: ${[...names].join(', ')})`,
+      );
   }
   for (const port of ports) {
     const t = feeds.get(port.name);
@@ -190,8 +234,12 @@ export function checkFeeds(feeds: Map<string, Tensor>, ports: PortInfo[], what: 
       throw new InputError(`${what}: input '${port.name}' is ${t.dtype} but the graph expects ${port.elemType}`);
     }
     if (port.shape) {
-      const ok = port.shape.length === t.dims.length && port.shape.every((d, i) => typeof d !== 'number' || d === t.dims[i]);
-      if (!ok) throw new InputError(`${what}: input '${port.name}' has shape ${shapeString(t.dims)} but the graph expects ${shapeString(port.shape)}`);
+      const ok =
+        port.shape.length === t.dims.length && port.shape.every((d, i) => typeof d !== 'number' || d === t.dims[i]);
+      if (!ok)
+        throw new InputError(
+          `${what}: input '${port.name}' has shape ${shapeString(t.dims)} but the graph expects ${shapeString(port.shape)}`,
+        );
     }
   }
 }

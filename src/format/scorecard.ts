@@ -21,14 +21,19 @@ export function parseScoreFormat(value: string): ScoreFormat {
   throw new InputError(`unknown format '${value}' (choose from ${SCORE_FORMATS.join(', ')})`);
 }
 
-const SHORT: Readonly<Record<Category, string>> = { support_community: 'S&C', api_internals: 'API', platform: 'Platform' };
+const SHORT: Readonly<Record<Category, string>> = {
+  support_community: 'S&C',
+  api_internals: 'API',
+  platform: 'Platform',
+};
 
 export function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
 
-const num = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined ? '—' : v.toFixed(digits));
+const num = (v: number | null | undefined, digits = 1): string =>
+  v === null || v === undefined ? '—' : v.toFixed(digits);
 const signed = (v: number | null | undefined, digits = 1): string =>
   v === null || v === undefined ? '—' : `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(v).toFixed(digits)}`;
 const tierText = (t: Tier | null): string => (t === null ? '—' : String(t));
@@ -58,7 +63,12 @@ export function viewLine(view: string): string {
 /** The lines that state what the numbers are. */
 export function scorecardNotes(card: Scorecard): string[] {
   const a = card.source.article;
-  const rule = card.tierRule.boundaries.map((b) => `Tier ${b.tier} ≥ ${round(b.minOverall, 2)} (between ${b.between[0].name} ${b.between[0].overall} and ${b.between[1].name} ${b.between[1].overall})`).join('; ');
+  const rule = card.tierRule.boundaries
+    .map(
+      (b) =>
+        `Tier ${b.tier} ≥ ${round(b.minOverall, 2)} (between ${b.between[0].name} ${b.between[0].overall} and ${b.between[1].name} ${b.between[1].overall})`,
+    )
+    .join('; ');
   const correction = card.correction.applied
     ? `Correction applied: Chainer's and Theano's Platform criteria and Platform category scores are swapped. Why: ${card.correction.why}`
     : "Correction not applied: Chainer's and Theano's Platform values are as labelled in the source, which has them the wrong way round (see --corrected).";
@@ -71,7 +81,9 @@ export function scorecardNotes(card: Scorecard): string[] {
     correction,
   ];
   if (card.overrides.length) {
-    lines.push(`Overrides: ${card.overrides.map((o) => `${o.framework}.${o.criterion} ${num(o.from, 0)}→${num(o.to, 0)}`).join(', ')}`);
+    lines.push(
+      `Overrides: ${card.overrides.map((o) => `${o.framework}.${o.criterion} ${num(o.from, 0)}→${num(o.to, 0)}`).join(', ')}`,
+    );
   }
   lines.push('Cells: recomputed / published; * marks a difference larger than the reading uncertainty.');
   return lines;
@@ -80,7 +92,8 @@ export function scorecardNotes(card: Scorecard): string[] {
 /** `narrow`: recomputed values only (published ones marked * when beyond the reading uncertainty), for terminals under 100 columns. */
 function rows(card: Scorecard, narrow = false): string[][] {
   const withChange = card.overrides.length > 0;
-  const cell = (c: ScoreComparison) => (narrow ? `${num(c.score)}${c.withinUncertainty === false ? '*' : ''}` : pair(c));
+  const cell = (c: ScoreComparison) =>
+    narrow ? `${num(c.score)}${c.withinUncertainty === false ? '*' : ''}` : pair(c);
   return card.frameworks.map((f) => [
     String(f.rank ?? '—'),
     f.name,
@@ -94,16 +107,41 @@ function rows(card: Scorecard, narrow = false): string[][] {
 }
 
 function head(card: Scorecard, narrow = false): string[] {
-  return ['rank', 'framework', ...CATEGORIES.map((c) => SHORT[c]), ...(narrow ? ['overall', 'published'] : ['overall']), narrow ? 'Δ' : 'Δ overall', 'tier', narrow ? 'article' : 'article tier', ...(card.overrides.length ? ['change'] : [])];
+  return [
+    'rank',
+    'framework',
+    ...CATEGORIES.map((c) => SHORT[c]),
+    ...(narrow ? ['overall', 'published'] : ['overall']),
+    narrow ? 'Δ' : 'Δ overall',
+    'tier',
+    narrow ? 'article' : 'article tier',
+    ...(card.overrides.length ? ['change'] : []),
+  ];
 }
 
 export function formatTable(card: Scorecard, ctx: RenderContext = stdoutContext()): string {
   const narrow = ctx.width < 100;
   const h = head(card, narrow);
-  const columns: Column[] = h.map((header, i) => ({ header, ...(i === 1 ? { min: 10 } : {}), ...(header === 'change' ? { flex: true, note: true } : {}), ...(i > 1 ? { align: 'right' as const } : {}) }));
+  const columns: Column[] = h.map((header, i) => ({
+    header,
+    ...(i === 1 ? { min: 10 } : {}),
+    ...(header === 'change' ? { flex: true, note: true } : {}),
+    ...(i > 1 ? { align: 'right' as const } : {}),
+  }));
   const [first, ...notes] = scorecardNotes(card);
-  const rest = narrow ? [...notes.slice(0, -1), 'Cells: recomputed scores; * marks one whose published value differs by more than the reading uncertainty (published category values: a terminal of 100 columns or more, or --format markdown/csv).'] : notes;
-  return [...wrap(first!, ctx.width, '  '), '', renderTable(columns, rows(card, narrow), { width: ctx.width }), '', ...rest.flatMap((l) => wrap(l, ctx.width, '  '))].join('\n');
+  const rest = narrow
+    ? [
+        ...notes.slice(0, -1),
+        'Cells: recomputed scores; * marks one whose published value differs by more than the reading uncertainty (published category values: a terminal of 100 columns or more, or --format markdown/csv).',
+      ]
+    : notes;
+  return [
+    ...wrap(first!, ctx.width, '  '),
+    '',
+    renderTable(columns, rows(card, narrow), { width: ctx.width }),
+    '',
+    ...rest.flatMap((l) => wrap(l, ctx.width, '  ')),
+  ].join('\n');
 }
 
 export function formatMarkdown(card: Scorecard): string {
@@ -137,12 +175,26 @@ export function formatCsv(card: Scorecard): string {
   const n = (v: number | null): string => (v === null ? '' : String(round(v, 3)));
   const out = [csvLine(cols)];
   for (const f of card.frameworks) {
-    const row: Array<string | number | null> = [card.view, f.rank, f.id, f.name, f.tier, f.article.tier, f.article.rank];
+    const row: Array<string | number | null> = [
+      card.view,
+      f.rank,
+      f.id,
+      f.name,
+      f.tier,
+      f.article.tier,
+      f.article.rank,
+    ];
     for (const c of CATEGORIES) {
       const s = f.categories[c];
       row.push(n(s.score), n(s.published), n(s.uncertainty), n(s.difference), s.na.join(' '));
     }
-    row.push(n(f.overall.score), n(f.overall.published), n(f.overall.uncertainty), n(f.overall.difference), f.overall.withinUncertainty === null ? '' : String(f.overall.withinUncertainty));
+    row.push(
+      n(f.overall.score),
+      n(f.overall.published),
+      n(f.overall.uncertainty),
+      n(f.overall.difference),
+      f.overall.withinUncertainty === null ? '' : String(f.overall.withinUncertainty),
+    );
     if (withBaseline) row.push(n(f.baseline?.overall ?? null), f.baseline?.rank ?? null, f.baseline?.tier ?? null);
     row.push(card.source.article.url);
     out.push(csvLine(row));
@@ -152,9 +204,13 @@ export function formatCsv(card: Scorecard): string {
 
 export function formatScorecard(card: Scorecard, format: ScoreFormat): string {
   switch (format) {
-    case 'table': return formatTable(card);
-    case 'markdown': return formatMarkdown(card);
-    case 'json': return formatJson(card);
-    case 'csv': return formatCsv(card);
+    case 'table':
+      return formatTable(card);
+    case 'markdown':
+      return formatMarkdown(card);
+    case 'json':
+      return formatJson(card);
+    case 'csv':
+      return formatCsv(card);
   }
 }

@@ -38,7 +38,8 @@ const GAP = 2;
 function fitWidths(natural: number[], cellWidths: number[], columns: Column[], width: number): number[] {
   const widths = [...natural];
   const total = () => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
-  const floor = (i: number) => Math.min(natural[i]!, columns[i]!.min ?? Math.min(visibleLength(columns[i]!.header), 12));
+  const floor = (i: number) =>
+    Math.min(natural[i]!, columns[i]!.min ?? Math.min(visibleLength(columns[i]!.header), 12));
   // Note columns lose nothing when cut (their text moves below), then free-text columns, then any.
   const shrink = (eligible: (c: Column) => boolean) => {
     while (total() > width) {
@@ -65,7 +66,11 @@ function fitWidths(natural: number[], cellWidths: number[], columns: Column[], w
 }
 
 /** Lay a table out in `options.width` columns. */
-export function layoutTable(columns: Column[], rows: Array<Array<string | number | null | undefined>>, options: TableOptions): RenderedTable {
+export function layoutTable(
+  columns: Column[],
+  rows: Array<Array<string | number | null | undefined>>,
+  options: TableOptions,
+): RenderedTable {
   const cells = rows.map((r) => columns.map((_, i) => safeText(r[i] ?? '')));
   const heads = columns.map((c) => safeText(c.header));
   const cellWidths = columns.map((_, i) => Math.max(0, ...cells.map((r) => visibleLength(r[i]!))));
@@ -76,31 +81,45 @@ export function layoutTable(columns: Column[], rows: Array<Array<string | number
   const noted = new Map<string, number>();
   const pad = (s: string, i: number) => {
     const room = widths[i]! - visibleLength(s);
-    return columns[i]!.align === 'right' ? `${' '.repeat(Math.max(0, room))}${s}` : `${s}${' '.repeat(Math.max(0, room))}`;
+    return columns[i]!.align === 'right'
+      ? `${' '.repeat(Math.max(0, room))}${s}`
+      : `${s}${' '.repeat(Math.max(0, room))}`;
   };
   const joinLine = (parts: string[]) => parts.join(' '.repeat(GAP)).replace(/\s+$/, '');
   const lines = [joinLine(heads.map((h, i) => pad(cut(h, widths[i]!), i))), joinLine(widths.map((w) => '─'.repeat(w)))];
   cells.forEach((row, r) => {
-    lines.push(joinLine(row.map((text, i) => {
-      let shown = text;
-      if (visibleLength(text) > widths[i]!) {
-        if (columns[i]!.note) {
-          let n = noted.get(text);
-          if (n === undefined) { n = next++; noted.set(text, n); notes.push(`[${n}] ${text}`); }
-          const ref = `[${n}]`;
-          shown = visibleLength(ref) <= widths[i]! ? `${cut(text, widths[i]! - ref.length - 1)} ${ref}` : ref;
-          if (widths[i]! - ref.length - 1 < 6) shown = ref;
-        } else shown = cut(text, widths[i]!);
-      }
-      const colour = options.colour?.(r, i, text);
-      return paint(pad(shown, i), colour, Boolean(options.colourOn && colour));
-    })));
+    lines.push(
+      joinLine(
+        row.map((text, i) => {
+          let shown = text;
+          if (visibleLength(text) > widths[i]!) {
+            if (columns[i]!.note) {
+              let n = noted.get(text);
+              if (n === undefined) {
+                n = next++;
+                noted.set(text, n);
+                notes.push(`[${n}] ${text}`);
+              }
+              const ref = `[${n}]`;
+              shown = visibleLength(ref) <= widths[i]! ? `${cut(text, widths[i]! - ref.length - 1)} ${ref}` : ref;
+              if (widths[i]! - ref.length - 1 < 6) shown = ref;
+            } else shown = cut(text, widths[i]!);
+          }
+          const colour = options.colour?.(r, i, text);
+          return paint(pad(shown, i), colour, Boolean(options.colourOn && colour));
+        }),
+      ),
+    );
   });
   return { lines, notes: notes.flatMap((n) => wrap(n, options.width, '    ')) };
 }
 
 /** The table and its notes as one string. */
-export function renderTable(columns: Column[], rows: Array<Array<string | number | null | undefined>>, options: TableOptions): string {
+export function renderTable(
+  columns: Column[],
+  rows: Array<Array<string | number | null | undefined>>,
+  options: TableOptions,
+): string {
   const t = layoutTable(columns, rows, options);
   return [...t.lines, ...(t.notes.length ? ['', ...t.notes] : [])].join('\n');
 }

@@ -38,7 +38,10 @@ export function hasRawControl(s: string): boolean {
   return /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(s);
 }
 
-interface WidthSource { isTTY?: boolean; columns?: number }
+interface WidthSource {
+  isTTY?: boolean;
+  columns?: number;
+}
 
 /**
  * Columns to lay text out in: the terminal's width on a TTY, else $COLUMNS, else 80. Never below 40,
@@ -51,7 +54,10 @@ export function terminalWidth(stream: WidthSource = process.stdout, env: NodeJS.
 }
 
 /** Colour only on a terminal, never when NO_COLOR is set (no-color.org) or TERM is dumb. */
-export function colourEnabled(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+export function colourEnabled(
+  stream: { isTTY?: boolean } = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
   return Boolean(stream.isTTY) && env.TERM !== 'dumb';
@@ -67,7 +73,14 @@ export function paint(text: string, colour: Paint | undefined, on: boolean): str
 /** The colour of a status word: pass green, known or expected failures yellow, unexpected ones red. */
 export function statusColour(status: string, asExpected = true): Paint | undefined {
   if (status === 'pass' || status === 'ok' || status === 'yes') return 'green';
-  if (status === 'no-reference' || status === 'skipped' || status === 'unavailable' || status === 'skip' || status === 'warn') return asExpected ? 'yellow' : 'red';
+  if (
+    status === 'no-reference' ||
+    status === 'skipped' ||
+    status === 'unavailable' ||
+    status === 'skip' ||
+    status === 'warn'
+  )
+    return asExpected ? 'yellow' : 'red';
   return asExpected ? 'yellow' : 'red';
 }
 
@@ -95,7 +108,10 @@ export function wrap(text: string, width: number, indent = ''): string[] {
     const empty = line.trim() === '';
     const candidate = empty ? `${line}${w}` : `${line} ${w}`;
     if (visibleLength(candidate) <= width || empty) line = candidate;
-    else { lines.push(line); line = `${indent}${w}`; }
+    else {
+      lines.push(line);
+      line = `${indent}${w}`;
+    }
     while (visibleLength(line) > width) {
       const chars = [...line];
       lines.push(chars.slice(0, width).join(''));
@@ -122,5 +138,8 @@ export function stdoutContext(): RenderContext {
  * some terminals) or the bidirectional overrides; those become \\u escapes too (still the same JSON value).
  */
 export function jsonText(value: unknown, replacer: null = null, indent = 1): string {
-  return JSON.stringify(value, replacer, indent).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, replacer, indent).replace(
+    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`,
+  );
 }

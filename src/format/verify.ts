@@ -35,7 +35,10 @@ const isPass = (r: { status: string }) => r.status === 'pass';
 /** Failures first (unexpected before expected), then the rest in run order. */
 export function failuresFirst<T extends { status: string; meetsExpectation: boolean }>(rows: T[]): T[] {
   const rank = (r: T) => (r.status === 'pass' ? 3 : r.status === 'no-reference' ? 2 : r.meetsExpectation ? 1 : 0);
-  return rows.map((r, i) => ({ r, i })).sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i).map(({ r }) => r);
+  return rows
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i)
+    .map(({ r }) => r);
 }
 
 const statusText = (r: { status: string; meetsExpectation: boolean }) => r.status + (r.meetsExpectation ? '' : ' !');
@@ -44,11 +47,24 @@ const statusText = (r: { status: string; meetsExpectation: boolean }) => r.statu
  * The cause of a non-pass in a line. `recorded`: the manifest's recorded cause when the result was
  * expected (summaries); otherwise the classifier's short cause and fix (tables, one-line listings).
  */
-export function resultCause(r: { model: string; backend: string; status: string; meetsExpectation: boolean; reason?: string; expectedReason?: string }, recorded = false): string {
+export function resultCause(
+  r: {
+    model: string;
+    backend: string;
+    status: string;
+    meetsExpectation: boolean;
+    reason?: string;
+    expectedReason?: string;
+  },
+  recorded = false,
+): string {
   return causeText(r, recorded).replace('bisect <model> --backend <id>', `bisect ${r.model} --backend ${r.backend}`);
 }
 
-function causeText(r: { status: string; meetsExpectation: boolean; reason?: string; expectedReason?: string }, recorded: boolean): string {
+function causeText(
+  r: { status: string; meetsExpectation: boolean; reason?: string; expectedReason?: string },
+  recorded: boolean,
+): string {
   if (r.status === 'pass') return '';
   if (recorded && r.meetsExpectation && r.expectedReason) {
     const fix = r.status === 'no-reference' ? undefined : classifyFailure(r.reason ?? r.status, r.status).fix;
@@ -59,7 +75,8 @@ function causeText(r: { status: string; meetsExpectation: boolean; reason?: stri
 }
 
 function colourFor(ctx: RenderContext) {
-  return (status: string, asExpected: boolean, text: string) => paint(text, statusColour(status, asExpected), ctx.colour);
+  return (status: string, asExpected: boolean, text: string) =>
+    paint(text, statusColour(status, asExpected), ctx.colour);
 }
 
 /** A table of results (wide terminals) or one line per result (narrow ones), failures first. */
@@ -68,17 +85,35 @@ export function resultsTable(results: ModelResult[], ctx: RenderContext = stdout
   if (ctx.width < WIDE_TABLE_MIN) return resultLines(rows, ctx).join('\n');
   const vsCpu = rows.some((r) => r.againstCpu);
   const columns: Column[] = [
-    { header: 'model', flex: true, min: 24 }, { header: 'backend' }, { header: 'status' }, { header: 'expected' },
-    { header: 'max |err|', align: 'right' }, ...(vsCpu ? [{ header: 'vs cpu' }] : []), { header: 'p50', align: 'right' }, { header: 'first run', align: 'right' },
+    { header: 'model', flex: true, min: 24 },
+    { header: 'backend' },
+    { header: 'status' },
+    { header: 'expected' },
+    { header: 'max |err|', align: 'right' },
+    ...(vsCpu ? [{ header: 'vs cpu' }] : []),
+    { header: 'p50', align: 'right' },
+    { header: 'first run', align: 'right' },
     { header: 'cause', flex: true, note: true, min: 20 },
   ];
-  return renderTable(columns, rows.map((r) => [
-    r.model, r.backend + (r.adapter.kind === 'software' ? '*' : ''), statusText(r), r.expectedStatus && r.expectedStatus !== r.status ? r.expectedStatus : '', maxAbs(r),
-    ...(vsCpu ? [r.againstCpu ? (r.againstCpu.ok ? 'same' : 'differs') : '-'] : []), ms(r.latency?.stats?.p50), ms(r.latency?.firstRunMs), resultCause(r),
-  ]), {
-    width: ctx.width, colourOn: ctx.colour,
-    colour: (row, col) => (col === 2 ? statusColour(rows[row]!.status, rows[row]!.meetsExpectation) : undefined),
-  });
+  return renderTable(
+    columns,
+    rows.map((r) => [
+      r.model,
+      r.backend + (r.adapter.kind === 'software' ? '*' : ''),
+      statusText(r),
+      r.expectedStatus && r.expectedStatus !== r.status ? r.expectedStatus : '',
+      maxAbs(r),
+      ...(vsCpu ? [r.againstCpu ? (r.againstCpu.ok ? 'same' : 'differs') : '-'] : []),
+      ms(r.latency?.stats?.p50),
+      ms(r.latency?.firstRunMs),
+      resultCause(r),
+    ]),
+    {
+      width: ctx.width,
+      colourOn: ctx.colour,
+      colour: (row, col) => (col === 2 ? statusColour(rows[row]!.status, rows[row]!.meetsExpectation) : undefined),
+    },
+  );
 }
 
 /** One line per result: status, backend, model, p50, then the cause cut to what is left of the line. */
@@ -103,35 +138,61 @@ export function matrixTable(results: ModelResult[], ctx: RenderContext = stdoutC
   const software = new Set(results.filter((r) => r.adapter.kind === 'software').map((r) => r.backend));
   const models = [...new Set(failuresFirst(results).map((r) => r.model))];
   const cell = new Map(results.map((r) => [`${r.model}\u0000${r.backend}`, r]));
-  const columns: Column[] = [{ header: 'model', flex: true, min: 16 }, ...backends.map((b) => ({ header: b + (software.has(b) ? '*' : ''), min: 6 }))];
-  return renderTable(columns, models.map((m) => [m, ...backends.map((b) => { const r = cell.get(`${m}\u0000${b}`); return r ? statusText(r) : '-'; })]), {
-    width: ctx.width, colourOn: ctx.colour,
-    colour: (row, col) => {
-      if (col === 0) return undefined;
-      const r = cell.get(`${models[row]}\u0000${backends[col - 1]}`);
-      return r ? statusColour(r.status, r.meetsExpectation) : undefined;
+  const columns: Column[] = [
+    { header: 'model', flex: true, min: 16 },
+    ...backends.map((b) => ({ header: b + (software.has(b) ? '*' : ''), min: 6 })),
+  ];
+  return renderTable(
+    columns,
+    models.map((m) => [
+      m,
+      ...backends.map((b) => {
+        const r = cell.get(`${m}\u0000${b}`);
+        return r ? statusText(r) : '-';
+      }),
+    ]),
+    {
+      width: ctx.width,
+      colourOn: ctx.colour,
+      colour: (row, col) => {
+        if (col === 0) return undefined;
+        const r = cell.get(`${models[row]}\u0000${backends[col - 1]}`);
+        return r ? statusColour(r.status, r.meetsExpectation) : undefined;
+      },
     },
-  });
+  );
 }
 
 export function backendsTable(statuses: BackendStatus[], ctx: RenderContext = stdoutContext()): string {
   const columns: Column[] = [
-    { header: 'backend' }, { header: 'available' }, { header: 'runtime', flex: true }, { header: 'EP' },
-    { header: 'adapter' }, { header: 'detail / reason / fix', flex: true, note: true, min: 16 },
+    { header: 'backend' },
+    { header: 'available' },
+    { header: 'runtime', flex: true },
+    { header: 'EP' },
+    { header: 'adapter' },
+    { header: 'detail / reason / fix', flex: true, note: true, min: 16 },
   ];
   // The adapter's label ('software (not GPU)') is never cut: its details go to the last column,
   // which moves long text below the table as numbered notes.
-  return renderTable(columns, statuses.map((s) => {
-    const d = s.description;
-    return [
-      s.id, s.available ? 'yes' : 'no', d ? `${d.runtime} ${d.runtimeVersion}` : '-', d?.executionProvider ?? '-',
-      d ? adapterLabel(d.adapter) : '-',
-      s.available ? (d ? adapterDetail(d.adapter) : '') : `${s.reason ?? ''}${s.fix ? ` (fix: ${s.fix})` : ''}`,
-    ];
-  }), {
-    width: ctx.width, colourOn: ctx.colour,
-    colour: (row, col) => (col === 1 ? (statuses[row]!.available ? 'green' : 'yellow') : undefined),
-  });
+  return renderTable(
+    columns,
+    statuses.map((s) => {
+      const d = s.description;
+      return [
+        s.id,
+        s.available ? 'yes' : 'no',
+        d ? `${d.runtime} ${d.runtimeVersion}` : '-',
+        d?.executionProvider ?? '-',
+        d ? adapterLabel(d.adapter) : '-',
+        s.available ? (d ? adapterDetail(d.adapter) : '') : `${s.reason ?? ''}${s.fix ? ` (fix: ${s.fix})` : ''}`,
+      ];
+    }),
+    {
+      width: ctx.width,
+      colourOn: ctx.colour,
+      colour: (row, col) => (col === 1 ? (statuses[row]!.available ? 'green' : 'yellow') : undefined),
+    },
+  );
 }
 
 /** Counts of statuses per framework and backend. */
@@ -142,12 +203,34 @@ export function summaryTable(results: ModelResult[], ctx: RenderContext = stdout
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const present = new Set(results.map((r) => r.status as string));
-  const cols = ['pass', 'mismatch', 'load-error', 'run-error', 'timeout', 'no-reference', ...[...present].filter((s) => !['pass', 'mismatch', 'load-error', 'run-error', 'timeout', 'no-reference'].includes(s))].filter((s) => present.has(s));
-  const columns: Column[] = [{ header: 'framework', flex: true }, { header: 'backend' }, ...cols.map((c) => ({ header: c, align: 'right' as const })), { header: 'as expected', align: 'right' }];
-  const rows = [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([key, rs]) => {
-    const [fw, backend] = key.split('\u0000');
-    return [fw!, backend!, ...cols.map((c) => String(rs.filter((r) => r.status === c).length)), `${rs.filter((r) => r.meetsExpectation).length}/${rs.length}`];
-  });
+  const cols = [
+    'pass',
+    'mismatch',
+    'load-error',
+    'run-error',
+    'timeout',
+    'no-reference',
+    ...[...present].filter(
+      (s) => !['pass', 'mismatch', 'load-error', 'run-error', 'timeout', 'no-reference'].includes(s),
+    ),
+  ].filter((s) => present.has(s));
+  const columns: Column[] = [
+    { header: 'framework', flex: true },
+    { header: 'backend' },
+    ...cols.map((c) => ({ header: c, align: 'right' as const })),
+    { header: 'as expected', align: 'right' },
+  ];
+  const rows = [...groups]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, rs]) => {
+      const [fw, backend] = key.split('\u0000');
+      return [
+        fw!,
+        backend!,
+        ...cols.map((c) => String(rs.filter((r) => r.status === c).length)),
+        `${rs.filter((r) => r.meetsExpectation).length}/${rs.length}`,
+      ];
+    });
   return renderTable(columns, rows, { width: ctx.width });
 }
 
@@ -157,10 +240,15 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * The failures-first summary: every non-pass named, the unexpected ones first with a cause and a fix,
  * then the expected ones with the manifest's recorded cause, then one closing line.
  */
-export function failureSummary(results: Array<Pick<ModelResult, 'model' | 'backend' | 'status' | 'meetsExpectation' | 'reason' | 'expectedReason'>>, ctx: RenderContext): string[] {
+export function failureSummary(
+  results: Array<Pick<ModelResult, 'model' | 'backend' | 'status' | 'meetsExpectation' | 'reason' | 'expectedReason'>>,
+  ctx: RenderContext,
+): string[] {
   const lines: string[] = [];
   const unexpected = results.filter((r) => !r.meetsExpectation);
-  const known = results.filter((r) => r.meetsExpectation && r.status !== 'pass' && r.status !== 'no-reference' && r.status !== 'nondeterministic');
+  const known = results.filter(
+    (r) => r.meetsExpectation && r.status !== 'pass' && r.status !== 'no-reference' && r.status !== 'nondeterministic',
+  );
   const random = results.filter((r) => r.meetsExpectation && r.status === 'nondeterministic');
   const unchecked = results.filter((r) => r.meetsExpectation && r.status === 'no-reference');
   const paintStatus = colourFor(ctx);
@@ -190,18 +278,39 @@ export function failureSummary(results: Array<Pick<ModelResult, 'model' | 'backe
     lines.push(...grouped(unexpected));
   }
   if (known.length) {
-    lines.push(paintStatus('mismatch', true, `${plural(known.length, 'known failure')} (expected; the manifest's recorded cause):`));
+    lines.push(
+      paintStatus(
+        'mismatch',
+        true,
+        `${plural(known.length, 'known failure')} (expected; the manifest's recorded cause):`,
+      ),
+    );
     lines.push(...grouped(known));
   }
   if (random.length) {
-    lines.push(...wrap(`${plural(random.length, 'result')} with random ops (shape, type and value set checked, not element by element): ${random.map((r) => `${r.backend} ${safeText(r.model)}`).join(', ')}`, ctx.width, '  '));
+    lines.push(
+      ...wrap(
+        `${plural(random.length, 'result')} with random ops (shape, type and value set checked, not element by element): ${random.map((r) => `${r.backend} ${safeText(r.model)}`).join(', ')}`,
+        ctx.width,
+        '  ',
+      ),
+    );
   }
   if (unchecked.length) {
-    lines.push(...wrap(`${plural(unchecked.length, 'result')} without a reference (loads and runs, outputs unchecked): ${unchecked.map((r) => `${r.backend} ${safeText(r.model)}`).join(', ')}`, ctx.width, '  '));
+    lines.push(
+      ...wrap(
+        `${plural(unchecked.length, 'result')} without a reference (loads and runs, outputs unchecked): ${unchecked.map((r) => `${r.backend} ${safeText(r.model)}`).join(', ')}`,
+        ctx.width,
+        '  ',
+      ),
+    );
   }
   const pass = results.filter(isPass).length;
   const tail = `${pass} of ${results.length} pass; ${plural(known.length, 'known failure')}, ${plural(unexpected.length, 'unexpected result')}.`;
-  if (unexpected.length) lines.push(...wrap(`${tail} Not as expected (marked !).`, ctx.width, '  ').map((l) => paintStatus('mismatch', false, l)));
+  if (unexpected.length)
+    lines.push(
+      ...wrap(`${tail} Not as expected (marked !).`, ctx.width, '  ').map((l) => paintStatus('mismatch', false, l)),
+    );
   else lines.push(...wrap(`${tail} All ${results.length} results as expected.`, ctx.width, '  '));
   return lines;
 }
@@ -222,21 +331,46 @@ export function positionOf(i: number, shape: number[]): string {
 /** Polygraphy-style block for one output: what was compared, how far apart, what would have passed, PASS/FAIL. */
 export function outputBlock(o: TensorComparison, against: string, ctx: RenderContext): string[] {
   const verdict = paint(o.ok ? 'PASS' : 'FAIL', o.ok ? 'green' : 'red', ctx.colour);
-  const lines = [`  output ${safeText(o.name)} (${safeText(o.dtype)} [${o.shape.join(', ')}]) against ${against}: ${verdict}`];
+  const lines = [
+    `  output ${safeText(o.name)} (${safeText(o.dtype)} [${o.shape.join(', ')}]) against ${against}: ${verdict}`,
+  ];
   const kv = (k: string, v: string) => `    ${k.padEnd(20)} ${v}`;
   lines.push(kv('tolerance', `atol ${o.tolerance.atol}, rtol ${o.tolerance.rtol} (|a - b| <= atol + rtol * |b|)`));
   if (o.problem) {
     lines.push(kv('problem', safeText(o.problem)));
     return lines.flatMap((l) => wrap(l, ctx.width, '                         '));
   }
-  lines.push(kv('mismatches', `${o.mismatches} / ${o.elements} elements${o.nonFiniteMismatches ? ` (${o.nonFiniteMismatches} non-finite)` : ''}`));
-  lines.push(kv('max abs error', `${sci(o.maxAbsError)}${o.maxAbsIndex !== undefined ? ` at ${positionOf(o.maxAbsIndex, o.shape)}` : ''}`));
+  lines.push(
+    kv(
+      'mismatches',
+      `${o.mismatches} / ${o.elements} elements${o.nonFiniteMismatches ? ` (${o.nonFiniteMismatches} non-finite)` : ''}`,
+    ),
+  );
+  lines.push(
+    kv(
+      'max abs error',
+      `${sci(o.maxAbsError)}${o.maxAbsIndex !== undefined ? ` at ${positionOf(o.maxAbsIndex, o.shape)}` : ''}`,
+    ),
+  );
   lines.push(kv('max rel error', sci(o.maxRelError)));
   lines.push(kv('mean abs error', sci(o.meanAbsError)));
   lines.push(kv('cosine similarity', o.cosineSimilarity === null ? '-' : o.cosineSimilarity.toFixed(6)));
-  if (o.topK) lines.push(kv('top-1 / top-5', `${(o.topK.top1 * 100).toFixed(0)}% / ${(o.topK.top5 * 100).toFixed(0)}% of ${o.topK.rows} row(s)`));
+  if (o.topK)
+    lines.push(
+      kv(
+        'top-1 / top-5',
+        `${(o.topK.top1 * 100).toFixed(0)}% / ${(o.topK.top5 * 100).toFixed(0)}% of ${o.topK.rows} row(s)`,
+      ),
+    );
   if (o.passingAtol !== undefined) {
-    lines.push(kv('would pass at', o.passingAtol === null ? 'no atol (non-finite values differ)' : `atol ${sci(o.passingAtol)} (rtol ${o.tolerance.rtol})`));
+    lines.push(
+      kv(
+        'would pass at',
+        o.passingAtol === null
+          ? 'no atol (non-finite values differ)'
+          : `atol ${sci(o.passingAtol)} (rtol ${o.tolerance.rtol})`,
+      ),
+    );
   }
   return lines.flatMap((l) => wrap(l, ctx.width, '                         '));
 }
@@ -245,10 +379,26 @@ export function outputBlock(o: TensorComparison, against: string, ctx: RenderCon
 export function resultDetail(r: ModelResult, ctx: RenderContext = stdoutContext()): string {
   const paintStatus = colourFor(ctx);
   const head = `${safeText(r.model)} on ${r.backend}${r.adapter.kind === 'software' ? ' (software WebGPU, not GPU)' : ''}: `;
-  const lines = wrap(`${head}${r.status.toUpperCase()}${r.meetsExpectation ? '' : ' (not as expected)'}${r.expectedStatus ? `, expected ${r.expectedStatus}` : ''}`, ctx.width, '  ')
-    .map((l, i) => (i === 0 && l.startsWith(head) ? `${head}${paintStatus(r.status, r.meetsExpectation, l.slice(head.length, head.length + r.status.length))}${l.slice(head.length + r.status.length)}` : l));
-  lines.push(...wrap(`  producer ${safeText(r.producerName) || '(none)'} ${safeText(r.producerVersion)}; reference: ${safeText(r.referenceSource)} (${r.referenceKind})`, ctx.width, '    '));
-  if (r.latency) lines.push(`  session ${ms(r.latency.sessionCreateMs)}, first run ${ms(r.latency.firstRunMs)}${r.latency.stats ? `, p50 ${ms(r.latency.stats.p50)} over ${r.latency.stats.n} run(s)` : ''}`);
+  const lines = wrap(
+    `${head}${r.status.toUpperCase()}${r.meetsExpectation ? '' : ' (not as expected)'}${r.expectedStatus ? `, expected ${r.expectedStatus}` : ''}`,
+    ctx.width,
+    '  ',
+  ).map((l, i) =>
+    i === 0 && l.startsWith(head)
+      ? `${head}${paintStatus(r.status, r.meetsExpectation, l.slice(head.length, head.length + r.status.length))}${l.slice(head.length + r.status.length)}`
+      : l,
+  );
+  lines.push(
+    ...wrap(
+      `  producer ${safeText(r.producerName) || '(none)'} ${safeText(r.producerVersion)}; reference: ${safeText(r.referenceSource)} (${r.referenceKind})`,
+      ctx.width,
+      '    ',
+    ),
+  );
+  if (r.latency)
+    lines.push(
+      `  session ${ms(r.latency.sessionCreateMs)}, first run ${ms(r.latency.firstRunMs)}${r.latency.stats ? `, p50 ${ms(r.latency.stats.p50)} over ${r.latency.stats.n} run(s)` : ''}`,
+    );
   if (r.comparison) {
     for (const o of r.comparison.outputs) lines.push(...outputBlock(o, `the ${r.referenceKind} reference`, ctx));
     if (r.comparison.missing.length) lines.push(`  outputs missing: ${r.comparison.missing.map(safeText).join(', ')}`);
@@ -266,11 +416,14 @@ export function renderVerify(run: VerifyRun, ctx: RenderContext = stdoutContext(
   else lines.push(resultsTable(run.results, ctx));
   if (run.results.length > 1) {
     const frameworks = new Set(run.results.map((r) => r.framework ?? '(user model)'));
-    if (frameworks.size > 1 || backends.size > 1) lines.push('', 'Per framework and backend:', summaryTable(run.results, ctx));
+    if (frameworks.size > 1 || backends.size > 1)
+      lines.push('', 'Per framework and backend:', summaryTable(run.results, ctx));
   }
   lines.push('', ...failureSummary(run.results, ctx));
   if (run.results.some((r) => r.adapter.kind === 'software')) {
-    lines.push(...wrap('* software WebGPU adapter (SwiftShader on the CPU): its latency is not GPU latency.', ctx.width, '  '));
+    lines.push(
+      ...wrap('* software WebGPU adapter (SwiftShader on the CPU): its latency is not GPU latency.', ctx.width, '  '),
+    );
   }
   return lines.join('\n');
 }
@@ -282,17 +435,37 @@ export function verifyMarkdown(run: VerifyRun): string {
   const rows = failuresFirst(run.results);
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
-    lines.push(`| ${[r.model, r.backend, adapterLabel(r.adapter), r.meetsExpectation ? r.status : `**${r.status}** (not as expected)`, r.expectedStatus ?? '-', maxAbs(r),
-      r.againstCpu ? (r.againstCpu.ok ? 'same' : 'differs') : '-', ms(r.latency?.stats?.p50), ms(r.latency?.firstRunMs)].map(esc).join(' | ')} |`);
+    lines.push(
+      `| ${[
+        r.model,
+        r.backend,
+        adapterLabel(r.adapter),
+        r.meetsExpectation ? r.status : `**${r.status}** (not as expected)`,
+        r.expectedStatus ?? '-',
+        maxAbs(r),
+        r.againstCpu ? (r.againstCpu.ok ? 'same' : 'differs') : '-',
+        ms(r.latency?.stats?.p50),
+        ms(r.latency?.firstRunMs),
+      ]
+        .map(esc)
+        .join(' | ')} |`,
+    );
   }
   const bad = rows.filter((r) => r.status !== 'pass');
   if (bad.length) {
     lines.push('');
-    for (const r of bad) lines.push(`- ${r.meetsExpectation ? 'known' : '**unexpected**'}: ${esc(r.backend)} \`${esc(r.model)}\` ${r.status}: ${esc(resultCause(r, true))}`);
+    for (const r of bad)
+      lines.push(
+        `- ${r.meetsExpectation ? 'known' : '**unexpected**'}: ${esc(r.backend)} \`${esc(r.model)}\` ${r.status}: ${esc(resultCause(r, true))}`,
+      );
   }
   const known = rows.filter((r) => r.meetsExpectation && r.status !== 'pass' && r.status !== 'no-reference').length;
   const unexpected = rows.filter((r) => !r.meetsExpectation).length;
-  lines.push('', `${rows.filter((r) => r.status === 'pass').length} of ${rows.length} pass; ${plural(known, 'known failure')}, ${plural(unexpected, 'unexpected result')}.`);
-  if (rows.some((r) => r.adapter.kind === 'software')) lines.push('', 'software (not GPU): SwiftShader WebGPU on the CPU; its latency is not GPU latency.');
+  lines.push(
+    '',
+    `${rows.filter((r) => r.status === 'pass').length} of ${rows.length} pass; ${plural(known, 'known failure')}, ${plural(unexpected, 'unexpected result')}.`,
+  );
+  if (rows.some((r) => r.adapter.kind === 'software'))
+    lines.push('', 'software (not GPU): SwiftShader WebGPU on the CPU; its latency is not GPU latency.');
   return lines.join('\n');
 }

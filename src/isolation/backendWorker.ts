@@ -16,13 +16,21 @@ import type { WorkerReply, WorkerRequest } from './protocol.js';
 import { PLACEMENT_LOG_MARK } from '../backends/placement.js';
 
 export class WorkerFailure extends Error {
-  constructor(readonly kind: FailureStage | 'crash' | 'worker', message: string) {
+  constructor(
+    readonly kind: FailureStage | 'crash' | 'worker',
+    message: string,
+  ) {
     super(message);
     this.name = 'WorkerFailure';
   }
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; child: ChildProcess };
+type Pending = {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+  child: ChildProcess;
+};
 export type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 const live = new Set<WorkerProcess>();
@@ -30,7 +38,9 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => { for (const w of live) w.kill(); });
+  process.on('exit', () => {
+    for (const w of live) w.kill();
+  });
 }
 
 /**
@@ -47,7 +57,15 @@ function removeFolder(dir: string, attempt = 0): void {
     if (attempt < 5) setTimeout(() => removeFolder(dir, attempt + 1), 500 * (attempt + 1)).unref();
   }
 }
-process.on('exit', () => { for (const dir of leftovers) { try { rmSync(dir, { recursive: true, force: true }); } catch { /* left in the temp folder */ } } });
+process.on('exit', () => {
+  for (const dir of leftovers) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* left in the temp folder */
+    }
+  }
+});
 
 export function workerScript(): string {
   const path = join(packageRoot(), 'dist', 'isolation', 'worker.js');
@@ -71,7 +89,10 @@ export class WorkerProcess {
   /** How many processes this handle has started (the first, and each replacement). */
   starts = 0;
 
-  constructor(readonly backend: BackendId, private env: Record<string, string> = {}) {}
+  constructor(
+    readonly backend: BackendId,
+    private env: Record<string, string> = {},
+  ) {}
 
   /** Environment for the processes started from now on (a replacement's). */
   setEnv(env: Record<string, string>): void {
@@ -106,7 +127,8 @@ export class WorkerProcess {
       const lines = (this.partialLine + text).split('\n');
       this.partialLine = lines.pop()!.slice(-64 * 1024);
       for (const line of lines) {
-        if (line.includes(PLACEMENT_LOG_MARK) && this.placementLines.length < MAX_PLACEMENT_LINES) this.placementLines.push(line);
+        if (line.includes(PLACEMENT_LOG_MARK) && this.placementLines.length < MAX_PLACEMENT_LINES)
+          this.placementLines.push(line);
       }
     });
     child.on('message', (m: WorkerReply) => {
@@ -121,14 +143,26 @@ export class WorkerProcess {
       if (this.child === child) this.child = undefined;
       live.delete(this);
       removeFolder(home);
-      const why = signal ? `the ${this.backend} worker was killed by ${signal}` : `the ${this.backend} worker exited with code ${code}`;
+      const why = signal
+        ? `the ${this.backend} worker was killed by ${signal}`
+        : `the ${this.backend} worker exited with code ${code}`;
       // The last meaningful stderr line, without colour codes or onnxruntime's routine warnings.
-      const tail = this.stderrTail.replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n').filter((l) => l.trim() && !l.includes('[W:onnxruntime')).slice(-1)[0];
+      const tail = this.stderrTail
+        .replace(/\x1b\[[0-9;]*m/g, '')
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim() && !l.includes('[W:onnxruntime'))
+        .slice(-1)[0];
       // Only the requests sent to this child: a killed worker's exit can arrive after its successor took a request.
       for (const [id, p] of this.pending) {
         if (p.child !== child) continue;
         clearTimeout(p.timer);
-        p.reject(new WorkerFailure('crash', `${why} (native crash or abort in the runtime)${tail ? `: ${tail.slice(0, 300)}` : ''}`));
+        p.reject(
+          new WorkerFailure(
+            'crash',
+            `${why} (native crash or abort in the runtime)${tail ? `: ${tail.slice(0, 300)}` : ''}`,
+          ),
+        );
         this.pending.delete(id);
       }
     });
@@ -145,7 +179,10 @@ export class WorkerProcess {
 
   /** The node-placement lines onnxruntime logged since the last call (whole, however long the log). */
   takePlacementLog(): string {
-    const s = [...this.placementLines, ...(this.partialLine.includes(PLACEMENT_LOG_MARK) ? [this.partialLine] : [])].join('\n');
+    const s = [
+      ...this.placementLines,
+      ...(this.partialLine.includes(PLACEMENT_LOG_MARK) ? [this.partialLine] : []),
+    ].join('\n');
     this.placementLines = [];
     return s;
   }
@@ -157,7 +194,12 @@ export class WorkerProcess {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         this.kill();
-        reject(new WorkerFailure('timeout', `no answer from the ${this.backend} backend within ${Math.round(timeoutMs / 1000)} s; its worker was stopped`));
+        reject(
+          new WorkerFailure(
+            'timeout',
+            `no answer from the ${this.backend} backend within ${Math.round(timeoutMs / 1000)} s; its worker was stopped`,
+          ),
+        );
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, child });
       child.send({ ...req, id } as WorkerRequest);
@@ -170,7 +212,15 @@ export class WorkerProcess {
     if (!child || child.pid === undefined) return;
     this.child = undefined;
     live.delete(this);
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { try { child.kill('SIGKILL'); } catch { /* gone */ } }
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -178,13 +228,27 @@ export class WorkerProcess {
     const child = this.child;
     try {
       await this.call({ type: 'close' }, 15_000);
-    } catch { /* killed below */ }
+    } catch {
+      /* killed below */
+    }
     await new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const t = setTimeout(() => { this.kill(); resolve(); }, 5000);
-      child.once('exit', () => { clearTimeout(t); resolve(); });
+      const t = setTimeout(() => {
+        this.kill();
+        resolve();
+      }, 5000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
     });
-    if (child.pid !== undefined) { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* group already gone */ } }
+    if (child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* group already gone */
+      }
+    }
     this.child = undefined;
     live.delete(this);
   }

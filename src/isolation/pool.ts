@@ -33,7 +33,12 @@ export async function backendStatus(backend: Backend): Promise<BackendStatus> {
   try {
     return { id: backend.id, available: true, description: await backend.describe() };
   } catch (e) {
-    return { id: backend.id, available: false, reason: `the backend failed to start: ${errorLine(e)}`, fix: 'run onnx-workbench backends for details' };
+    return {
+      id: backend.id,
+      available: false,
+      reason: `the backend failed to start: ${errorLine(e)}`,
+      fix: 'run onnx-workbench backends for details',
+    };
   }
 }
 
@@ -47,7 +52,13 @@ export async function backendSetOf(list: Backend[]): Promise<BackendSet> {
     if (s.available) backends.set(b.id, b);
     else await b.close().catch(() => undefined);
   }
-  return { statuses, backends, close: async () => { await Promise.all([...backends.values()].map((b) => b.close().catch(() => undefined))); } };
+  return {
+    statuses,
+    backends,
+    close: async () => {
+      await Promise.all([...backends.values()].map((b) => b.close().catch(() => undefined)));
+    },
+  };
 }
 
 /** The backends as isolated WorkerBackends (the command process never builds a runtime). */
@@ -55,7 +66,9 @@ export function isolatedBackends(ids: readonly BackendId[], options: StartOption
   return ids.map((id) => {
     const d = backendDescriptor(id);
     return new WorkerBackend(id, d.title, {
-      env: d.workerEnv(), timeoutMs: options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS, isSuspect: isSuspectFailure,
+      env: d.workerEnv(),
+      timeoutMs: options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS,
+      isSuspect: isSuspectFailure,
       replacementEnv: (earlier) => ({ ...d.workerEnv(), ...d.workerEnv(earlier) }),
     });
   });

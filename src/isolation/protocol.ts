@@ -3,13 +3,28 @@
  * 'advanced' serialization: Maps and typed arrays cross as they are). Only src/isolation/ builds or
  * reads these: everything else holds a `Backend`.
  */
-import type { BackendDescription, ModelInput, RunMeasurement, RunPlan, SessionOptions, Availability, FailureStage } from '../backends/types.js';
+import type {
+  BackendDescription,
+  ModelInput,
+  RunMeasurement,
+  RunPlan,
+  SessionOptions,
+  Availability,
+  FailureStage,
+} from '../backends/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export type WorkerRequest =
   | { type: 'check'; id: number }
   | { type: 'describe'; id: number }
-  | { type: 'measure'; id: number; model: ModelInput; feeds: Map<string, Tensor>; plan: RunPlan; options: Omit<SessionOptions, 'timeoutMs'> }
+  | {
+      type: 'measure';
+      id: number;
+      model: ModelInput;
+      feeds: Map<string, Tensor>;
+      plan: RunPlan;
+      options: Omit<SessionOptions, 'timeoutMs'>;
+    }
   | { type: 'close'; id: number };
 
 export type WorkerReply =

@@ -23,13 +23,25 @@ async function handle(req: WorkerRequest): Promise<void> {
   try {
     const b = await getBackend();
     switch (req.type) {
-      case 'check': send({ type: 'reply', id: req.id, ok: true, value: await b.checkAvailable() }); break;
-      case 'describe': send({ type: 'reply', id: req.id, ok: true, value: await b.describe() }); break;
+      case 'check':
+        send({ type: 'reply', id: req.id, ok: true, value: await b.checkAvailable() });
+        break;
+      case 'describe':
+        send({ type: 'reply', id: req.id, ok: true, value: await b.describe() });
+        break;
       case 'measure': {
         // A large model: the runtime reads its files itself (checked before and after), or, for a
         // runtime that cannot, this worker loads them between the same checks (backends/fromFiles.ts).
         const value = req.model.files
-          ? await measureFromFiles(id as BackendId, b, req.model.path, req.model.files, req.feeds, req.plan, req.options)
+          ? await measureFromFiles(
+              id as BackendId,
+              b,
+              req.model.path,
+              req.model.files,
+              req.feeds,
+              req.plan,
+              req.options,
+            )
           : await b.measure(req.model, req.feeds, req.plan, req.options);
         send({ type: 'reply', id: req.id, ok: true, value });
         break;
@@ -48,7 +60,9 @@ async function handle(req: WorkerRequest): Promise<void> {
 
 // Requests are handled one at a time, in order.
 let chain: Promise<void> = Promise.resolve();
-process.on('message', (req: WorkerRequest) => { chain = chain.then(() => handle(req)); });
+process.on('message', (req: WorkerRequest) => {
+  chain = chain.then(() => handle(req));
+});
 process.on('disconnect', () => {
   void (backend?.close() ?? Promise.resolve()).finally(() => process.exit(0));
   setTimeout(() => process.exit(0), 5000).unref();

@@ -10,8 +10,16 @@
  * browser backends, a fresh Chromium and page), so no result depends on what ran before it.
  */
 import {
-  BackendStageError, type Availability, type Backend, type BackendDescription, type BackendId, type ModelInput,
-  type RunMeasurement, type RunPlan, type SessionOptions, type WorkerEnv,
+  BackendStageError,
+  type Availability,
+  type Backend,
+  type BackendDescription,
+  type BackendId,
+  type ModelInput,
+  type RunMeasurement,
+  type RunPlan,
+  type SessionOptions,
+  type WorkerEnv,
 } from '../backends/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { WorkerFailure, WorkerProcess } from './backendWorker.js';
@@ -24,7 +32,8 @@ export const DEFAULT_WORKER_TIMEOUT_MS = 600_000;
  * Every other failure (a run error, a timeout, a crash, a load error from a kernel or an EP) is
  * suspect and costs the runtime.
  */
-const MODEL_REFUSAL = /INVALID_PROTOBUF|INVALID_GRAPH|Could not find an implementation for|Unsupported model IR version|is not a registered function\/op|No Op registered for|No opset import for domain|opset \d+ is under development|protobuf parsing failed|onnxruntime::Model::Model\(/i;
+const MODEL_REFUSAL =
+  /INVALID_PROTOBUF|INVALID_GRAPH|Could not find an implementation for|Unsupported model IR version|is not a registered function\/op|No Op registered for|No opset import for domain|opset \d+ is under development|protobuf parsing failed|onnxruntime::Model::Model\(/i;
 
 export function isSuspectFailure(e: BackendStageError): boolean {
   if (e.stage !== 'load') return true;
@@ -53,7 +62,11 @@ export class WorkerBackend implements Backend {
   /** Workers replaced after a suspect failure. */
   recycled = 0;
 
-  constructor(readonly id: BackendId, readonly title: string, options: WorkerBackendOptions = {}) {
+  constructor(
+    readonly id: BackendId,
+    readonly title: string,
+    options: WorkerBackendOptions = {},
+  ) {
     this.env = options.env ?? {};
     this.replacementEnv = options.replacementEnv;
     this.worker = new WorkerProcess(id, this.env);
@@ -72,10 +85,16 @@ export class WorkerBackend implements Backend {
   }
 
   checkAvailable(): Promise<Availability> {
-    this.availability ??= this.worker.call<Availability>({ type: 'check' }, this.timeoutMs).catch((e: unknown): Availability => {
-      this.worker.kill();
-      return { available: false, reason: `the backend failed to start: ${(e as Error).message}`, fix: 'run onnx-workbench backends for details' };
-    });
+    this.availability ??= this.worker
+      .call<Availability>({ type: 'check' }, this.timeoutMs)
+      .catch((e: unknown): Availability => {
+        this.worker.kill();
+        return {
+          available: false,
+          reason: `the backend failed to start: ${(e as Error).message}`,
+          fix: 'run onnx-workbench backends for details',
+        };
+      });
     return this.availability;
   }
 
@@ -90,15 +109,27 @@ export class WorkerBackend implements Backend {
     }
   }
 
-  async measure(model: ModelInput, feeds: ReadonlyMap<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement> {
+  async measure(
+    model: ModelInput,
+    feeds: ReadonlyMap<string, Tensor>,
+    plan: RunPlan,
+    options: SessionOptions,
+  ): Promise<RunMeasurement> {
     const { timeoutMs, ...sessionOptions } = options;
     this.worker.takeStderr();
     this.worker.takePlacementLog();
     let m: RunMeasurement;
     try {
-      m = await this.worker.call<RunMeasurement>({
-        type: 'measure', model: { path: model.path, bytes: model.bytes, ...(model.files ? { files: model.files } : {}) }, feeds: new Map(feeds), plan, options: sessionOptions,
-      }, timeoutMs ?? this.timeoutMs);
+      m = await this.worker.call<RunMeasurement>(
+        {
+          type: 'measure',
+          model: { path: model.path, bytes: model.bytes, ...(model.files ? { files: model.files } : {}) },
+          feeds: new Map(feeds),
+          plan,
+          options: sessionOptions,
+        },
+        timeoutMs ?? this.timeoutMs,
+      );
     } catch (e) {
       const failure = toStageError(e);
       if (this.isSuspect(failure)) await this.recycle();
@@ -112,7 +143,8 @@ export class WorkerBackend implements Backend {
 
   /** Replace the runtime: stop the worker now; the next request starts a fresh one. */
   async recycle(): Promise<void> {
-    if (this.description && this.replacementEnv) this.worker.setEnv({ ...this.env, ...this.replacementEnv(this.description) });
+    if (this.description && this.replacementEnv)
+      this.worker.setEnv({ ...this.env, ...this.replacementEnv(this.description) });
     this.worker.kill();
     this.recycled++;
   }

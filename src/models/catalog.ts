@@ -35,13 +35,19 @@ function entryFor(manifestPath: string, root: string): CatalogEntry {
   return { manifest, dir, modelPath: join(dir, manifest.file) };
 }
 
-export interface CatalogProblem { file: string; reason: string }
+export interface CatalogProblem {
+  file: string;
+  reason: string;
+}
 
 let cache: { root: string; entries: CatalogEntry[]; problems: CatalogProblem[] } | undefined;
 
 /** Where catalog warnings go (stderr by default, once per catalog load); tests may replace it. */
-export let onCatalogProblem: (p: CatalogProblem) => void = (p) => process.stderr.write(`warning: skipped ${p.file}: ${p.reason}\n`);
-export function setCatalogProblemHandler(handler: (p: CatalogProblem) => void): void { onCatalogProblem = handler; }
+export let onCatalogProblem: (p: CatalogProblem) => void = (p) =>
+  process.stderr.write(`warning: skipped ${p.file}: ${p.reason}\n`);
+export function setCatalogProblemHandler(handler: (p: CatalogProblem) => void): void {
+  onCatalogProblem = handler;
+}
 
 /** All bundled models, sorted by id; a manifest that cannot be read or checked is skipped (see `catalogProblems`). */
 export function loadCatalog(root = modelsDir()): CatalogEntry[] {
@@ -87,10 +93,20 @@ export interface Target {
   notes?: string[];
 }
 
-const toTarget = (e: CatalogEntry): Target => ({ id: e.manifest.id, modelPath: e.modelPath, manifest: e.manifest, dir: e.dir, manifestSource: 'catalog' });
+const toTarget = (e: CatalogEntry): Target => ({
+  id: e.manifest.id,
+  modelPath: e.modelPath,
+  manifest: e.manifest,
+  dir: e.dir,
+  manifestSource: 'catalog',
+});
 
 function realOrSelf(p: string): string {
-  try { return realpathSync(p); } catch { return resolve(p); }
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
 }
 
 const untrusted = (path: string): string =>
@@ -117,29 +133,53 @@ export function resolveTargets(names: string[], root = modelsDir(), options: Res
   for (const name of names) {
     const clean = name.replace(/\/+$/, '');
     const exact = catalog.find((e) => e.manifest.id === clean);
-    if (exact) { out.push(toTarget(exact)); continue; }
+    if (exact) {
+      out.push(toTarget(exact));
+      continue;
+    }
     const group = catalog.filter((e) => e.manifest.id.startsWith(`${clean}/`));
-    if (group.length) { out.push(...group.map(toTarget)); continue; }
+    if (group.length) {
+      out.push(...group.map(toTarget));
+      continue;
+    }
     const byLast = catalog.filter((e) => e.manifest.id.split('/').pop() === clean);
-    if (byLast.length === 1) { out.push(toTarget(byLast[0]!)); continue; }
-    if (byLast.length > 1) throw new InputError(`'${name}' names several bundled models: ${byLast.map((e) => e.manifest.id).join(', ')}`);
-    if (!existsSync(name)) throw new InputError(`${name}: no bundled model of that name and no such file or directory (try: onnx-workbench models)`);
+    if (byLast.length === 1) {
+      out.push(toTarget(byLast[0]!));
+      continue;
+    }
+    if (byLast.length > 1)
+      throw new InputError(`'${name}' names several bundled models: ${byLast.map((e) => e.manifest.id).join(', ')}`);
+    if (!existsSync(name))
+      throw new InputError(
+        `${name}: no bundled model of that name and no such file or directory (try: onnx-workbench models)`,
+      );
     const abs = resolve(name);
     const real = realOrSelf(abs);
     const st = statSync(abs);
     // A path to a bundled model (its folder or its file) is that catalog entry.
     const bundled = st.isDirectory() ? byDir.get(real) : byModel.get(real);
-    if (bundled) { out.push(toTarget(bundled)); continue; }
+    if (bundled) {
+      out.push(toTarget(bundled));
+      continue;
+    }
     if (st.isDirectory()) {
       const inside = catalog.filter((e) => realOrSelf(e.dir).startsWith(real + sep));
       const hasModel = readdirSync(abs).some((f) => f.endsWith('.onnx'));
-      if (inside.length && !hasModel) { out.push(...inside.map(toTarget)); continue; }
+      if (inside.length && !hasModel) {
+        out.push(...inside.map(toTarget));
+        continue;
+      }
       if (!hasModel) {
         // A user's folder of model folders: each one a plain model; their manifests are not trusted.
         const below: string[] = [];
         findManifests(abs, below);
         if (below.length) {
-          for (const m of below) out.push({ id: relative(process.cwd(), resolve(m, '..')) || '.', modelPath: resolve(m, '..'), notes: [untrusted(m)] });
+          for (const m of below)
+            out.push({
+              id: relative(process.cwd(), resolve(m, '..')) || '.',
+              modelPath: resolve(m, '..'),
+              notes: [untrusted(m)],
+            });
           continue;
         }
       }

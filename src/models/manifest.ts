@@ -12,15 +12,43 @@ import { safeReadText } from '../util/safeRead.js';
  * `nondeterministic`: random ops (Bernoulli, Dropout in training, RandomUniform/Normal, Multinomial)
  * whose outputs no implementation reproduces: checked for shape, type and value set, not element by element.
  */
-export type Status = 'pass' | 'mismatch' | 'load-error' | 'run-error' | 'no-reference' | 'timeout' | 'unavailable' | 'input-error' | 'unsupported' | 'nondeterministic';
-export const STATUSES: Status[] = ['pass', 'mismatch', 'load-error', 'run-error', 'no-reference', 'timeout', 'unavailable', 'input-error', 'unsupported', 'nondeterministic'];
+export type Status =
+  | 'pass'
+  | 'mismatch'
+  | 'load-error'
+  | 'run-error'
+  | 'no-reference'
+  | 'timeout'
+  | 'unavailable'
+  | 'input-error'
+  | 'unsupported'
+  | 'nondeterministic';
+export const STATUSES: Status[] = [
+  'pass',
+  'mismatch',
+  'load-error',
+  'run-error',
+  'no-reference',
+  'timeout',
+  'unavailable',
+  'input-error',
+  'unsupported',
+  'nondeterministic',
+];
 
 /** Where the expected outputs came from. */
 export type ReferenceKind = 'exporter' | 'onnxruntime' | 'onnx-reference' | 'none';
 
-export interface Tolerance { atol: number; rtol: number }
+export interface Tolerance {
+  atol: number;
+  rtol: number;
+}
 
-export interface SourceRef { repository: string; commit: string; path: string }
+export interface SourceRef {
+  repository: string;
+  commit: string;
+  path: string;
+}
 
 export interface ModelManifest {
   /** Folder path below models/, e.g. `cntk/mnist-8`. */
@@ -64,7 +92,10 @@ export interface ModelManifest {
   notes?: string;
 }
 
-export interface Expectation { status: Status; reason?: string }
+export interface Expectation {
+  status: Status;
+  reason?: string;
+}
 
 export interface ExportProvenance {
   /** Version of the exporting framework or tool, or `unknown` (e.g. MXNet writes none into the file). */
@@ -111,7 +142,10 @@ export const manifestSchema: JSONSchemaType<ModelManifest> = {
     source: sourceSchema,
     dataSource: { ...sourceSchema, nullable: true },
     provenance: {
-      type: 'object', nullable: true, required: [], additionalProperties: false,
+      type: 'object',
+      nullable: true,
+      required: [],
+      additionalProperties: false,
       properties: {
         exporterVersion: { type: 'string', nullable: true },
         exported: { type: 'string', nullable: true, pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
@@ -137,8 +171,18 @@ export const manifestSchema: JSONSchemaType<ModelManifest> = {
       type: 'object',
       nullable: true,
       oneOf: [
-        { type: 'object', properties: { kind: { type: 'string', const: 'arange' } }, required: ['kind'], additionalProperties: false },
-        { type: 'object', properties: { kind: { type: 'string', const: 'random' }, seed: { type: 'integer' } }, required: ['kind', 'seed'], additionalProperties: false },
+        {
+          type: 'object',
+          properties: { kind: { type: 'string', const: 'arange' } },
+          required: ['kind'],
+          additionalProperties: false,
+        },
+        {
+          type: 'object',
+          properties: { kind: { type: 'string', const: 'random' }, seed: { type: 'integer' } },
+          required: ['kind', 'seed'],
+          additionalProperties: false,
+        },
       ],
     } as never,
     tolerance: toleranceSchema,
@@ -147,7 +191,19 @@ export const manifestSchema: JSONSchemaType<ModelManifest> = {
     backendExpected: { type: 'object', nullable: true, required: [], additionalProperties: expectationSchema },
     notes: { type: 'string', nullable: true },
   },
-  required: ['id', 'framework', 'exporter', 'expectedProducer', 'file', 'sha256', 'source', 'licence', 'reference', 'tolerance', 'expected'],
+  required: [
+    'id',
+    'framework',
+    'exporter',
+    'expectedProducer',
+    'file',
+    'sha256',
+    'source',
+    'licence',
+    'reference',
+    'tolerance',
+    'expected',
+  ],
   additionalProperties: false,
 };
 

@@ -8,11 +8,22 @@ import { elementTypeName } from './dtypes.js';
 type AttributeProto = NonNullable<NodeProto['attribute']>[number];
 
 /** A tensor attribute: its type and shape, with the values when there are few (Constant's scalars). */
-export interface TensorAttribute { tensor: string; dims: number[]; values?: (number | string)[] }
-export interface GraphAttribute { graph: string; nodes: number }
-export type AttributeValue = number | string | TensorAttribute | GraphAttribute | AttributeValue[] | { ref: string } | { type: string };
+export interface TensorAttribute {
+  tensor: string;
+  dims: number[];
+  values?: (number | string)[];
+}
+export interface GraphAttribute {
+  graph: string;
+  nodes: number;
+}
+export type AttributeValue =
+  number | string | TensorAttribute | GraphAttribute | AttributeValue[] | { ref: string } | { type: string };
 
-export interface NodeAttribute { name: string; value: AttributeValue }
+export interface NodeAttribute {
+  name: string;
+  value: AttributeValue;
+}
 
 const FEW = 8;
 const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? new Uint8Array()).toString('utf8');
@@ -32,9 +43,13 @@ function tensorValue(t: TensorProto): TensorAttribute {
     const view = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
     const code = t.dataType ?? 0;
     const read: Record<number, [number, (o: number) => number]> = {
-      1: [4, (o) => view.getFloat32(o, true)], 11: [8, (o) => view.getFloat64(o, true)],
-      6: [4, (o) => view.getInt32(o, true)], 7: [8, (o) => Number(view.getBigInt64(o, true))],
-      2: [1, (o) => view.getUint8(o)], 3: [1, (o) => view.getInt8(o)], 9: [1, (o) => view.getUint8(o)],
+      1: [4, (o) => view.getFloat32(o, true)],
+      11: [8, (o) => view.getFloat64(o, true)],
+      6: [4, (o) => view.getInt32(o, true)],
+      7: [8, (o) => Number(view.getBigInt64(o, true))],
+      2: [1, (o) => view.getUint8(o)],
+      3: [1, (o) => view.getInt8(o)],
+      9: [1, (o) => view.getUint8(o)],
     };
     const r = read[code];
     if (r && t.rawData.length === r[0] * n) values = Array.from({ length: n }, (_, i) => r[1](i * r[0]));
@@ -48,19 +63,33 @@ export function attributeValue(a: AttributeProto): AttributeValue {
   if (a.refAttrName) return { ref: a.refAttrName };
   const T = onnx.AttributeProto.AttributeType;
   switch (a.type) {
-    case T.FLOAT: return a.f ?? 0;
-    case T.INT: return toNumber(a.i);
-    case T.STRING: return text(a.s);
-    case T.TENSOR: return a.t ? tensorValue(a.t) : { tensor: 'undefined', dims: [] };
-    case T.GRAPH: return a.g ? graphValue(a.g) : { graph: '', nodes: 0 };
-    case T.FLOATS: return [...(a.floats ?? [])];
-    case T.INTS: return (a.ints ?? []).map(toNumber);
-    case T.STRINGS: return (a.strings ?? []).map(text);
-    case T.TENSORS: return (a.tensors ?? []).map(tensorValue);
-    case T.GRAPHS: return (a.graphs ?? []).map(graphValue);
-    case T.SPARSE_TENSOR: return { type: 'sparse_tensor' };
-    case T.TYPE_PROTO: case T.TYPE_PROTOS: return { type: 'type_proto' };
-    default: return { type: `attribute type ${a.type ?? 0}` };
+    case T.FLOAT:
+      return a.f ?? 0;
+    case T.INT:
+      return toNumber(a.i);
+    case T.STRING:
+      return text(a.s);
+    case T.TENSOR:
+      return a.t ? tensorValue(a.t) : { tensor: 'undefined', dims: [] };
+    case T.GRAPH:
+      return a.g ? graphValue(a.g) : { graph: '', nodes: 0 };
+    case T.FLOATS:
+      return [...(a.floats ?? [])];
+    case T.INTS:
+      return (a.ints ?? []).map(toNumber);
+    case T.STRINGS:
+      return (a.strings ?? []).map(text);
+    case T.TENSORS:
+      return (a.tensors ?? []).map(tensorValue);
+    case T.GRAPHS:
+      return (a.graphs ?? []).map(graphValue);
+    case T.SPARSE_TENSOR:
+      return { type: 'sparse_tensor' };
+    case T.TYPE_PROTO:
+    case T.TYPE_PROTOS:
+      return { type: 'type_proto' };
+    default:
+      return { type: `attribute type ${a.type ?? 0}` };
   }
 }
 
@@ -88,7 +117,12 @@ export interface NodeListing {
 
 export function listNodes(model: ModelProto): NodeListing[] {
   return (model.graph?.node ?? []).map((n, index) => ({
-    index, name: n.name ?? '', opType: n.opType ?? '', domain: n.domain || 'ai.onnx',
-    inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])], attributes: nodeAttributes(n),
+    index,
+    name: n.name ?? '',
+    opType: n.opType ?? '',
+    domain: n.domain || 'ai.onnx',
+    inputs: [...(n.input ?? [])],
+    outputs: [...(n.output ?? [])],
+    attributes: nodeAttributes(n),
   }));
 }

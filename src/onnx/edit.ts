@@ -20,7 +20,10 @@ export function intermediateNames(proto: ModelProto): { name: string; node: Node
  * Element types and shapes are left to onnxruntime's inference (a bare ValueInfo with a name).
  */
 export function exposeIntermediates(proto: ModelProto, names?: string[]): Uint8Array {
-  if (isLazy(proto)) throw new Error('exposeIntermediates: this model was read by streaming and holds no weights; load it with loadModel to edit it');
+  if (isLazy(proto))
+    throw new Error(
+      'exposeIntermediates: this model was read by streaming and holds no weights; load it with loadModel to edit it',
+    );
   const copy = onnx.ModelProto.decode(onnx.ModelProto.encode(proto).finish());
   const graph = copy.graph!;
   const existing = new Set((graph.output ?? []).map((o) => o.name));
@@ -30,7 +33,9 @@ export function exposeIntermediates(proto: ModelProto, names?: string[]): Uint8A
     if (existing.has(name)) continue;
     existing.add(name);
     const vi = known.get(name);
-    (graph.output ??= []).push(vi ? onnx.ValueInfoProto.create({ name, type: vi.type }) : onnx.ValueInfoProto.create({ name }));
+    (graph.output ??= []).push(
+      vi ? onnx.ValueInfoProto.create({ name, type: vi.type }) : onnx.ValueInfoProto.create({ name }),
+    );
   }
   return onnx.ModelProto.encode(copy).finish();
 }

@@ -49,9 +49,11 @@ export function quoteName(s: string, max = 120): string {
 }
 
 function parseCount(value: string, key: string, what: string): number {
-  if (!/^\s*\d+\s*$/.test(value)) throw new InputError(`${what}: external data ${key} '${quoteName(value, 40)}' is not a non-negative integer`);
+  if (!/^\s*\d+\s*$/.test(value))
+    throw new InputError(`${what}: external data ${key} '${quoteName(value, 40)}' is not a non-negative integer`);
   const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new InputError(`${what}: external data ${key} ${quoteName(value, 40)} is too large`);
+  if (!Number.isSafeInteger(n))
+    throw new InputError(`${what}: external data ${key} ${quoteName(value, 40)} is too large`);
   return n;
 }
 
@@ -64,7 +66,11 @@ function isInside(root: string, path: string): boolean {
  * Resolve where a tensor's external data lives, refusing anything that is not a readable range of
  * a regular file inside the model's folder. Throws an InputError with one line naming the model.
  */
-export function resolveExternalData(modelPath: string, tensor: TensorProto, options: ResolveExternalDataOptions = {}): ResolvedExternalData {
+export function resolveExternalData(
+  modelPath: string,
+  tensor: TensorProto,
+  options: ResolveExternalDataOptions = {},
+): ResolvedExternalData {
   const name = tensor.name ?? '';
   const what = `${modelPath}: tensor '${quoteName(name)}'`;
   const kv = new Map<string, string>();
@@ -74,10 +80,14 @@ export function resolveExternalData(modelPath: string, tensor: TensorProto, opti
   const shown = quoteName(location);
   if (location.includes('\0')) throw new InputError(`${what}: external data location '${shown}' holds a NUL character`);
   if (isAbsolute(location) || win32.isAbsolute(location) || /^[A-Za-z]:/.test(location)) {
-    throw new InputError(`${what}: external data location '${shown}' is an absolute path; only files inside the model's folder are read`);
+    throw new InputError(
+      `${what}: external data location '${shown}' is an absolute path; only files inside the model's folder are read`,
+    );
   }
   if (location.split(/[\\/]+/).includes('..')) {
-    throw new InputError(`${what}: external data location '${shown}' leaves the model's folder ('..'); only files inside it are read`);
+    throw new InputError(
+      `${what}: external data location '${shown}' leaves the model's folder ('..'); only files inside it are read`,
+    );
   }
   const dir = dirname(resolve(modelPath));
   const candidate = resolve(dir, location);
@@ -92,12 +102,15 @@ export function resolveExternalData(modelPath: string, tensor: TensorProto, opti
     real = realpathSync(candidate);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError(`${what}: external data file '${shown}' not found next to the model`);
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new InputError(`${what}: external data file '${shown}' not found next to the model`);
     if (code === 'ELOOP') throw new InputError(`${what}: external data file '${shown}' is a symlink loop`);
     throw new InputError(`${what}: external data file '${shown}' cannot be resolved (${errorLine(e)})`);
   }
   if (!isInside(realDir, real)) {
-    throw new InputError(`${what}: external data location '${shown}' leads outside the model's folder (through a symlink); refused`);
+    throw new InputError(
+      `${what}: external data location '${shown}' leads outside the model's folder (through a symlink); refused`,
+    );
   }
   let size: number;
   try {
@@ -109,13 +122,18 @@ export function resolveExternalData(modelPath: string, tensor: TensorProto, opti
     throw new InputError(`${what}: external data file '${shown}' cannot be read (${errorLine(e)})`);
   }
   const offset = kv.has('offset') ? parseCount(kv.get('offset')!, 'offset', what) : 0;
-  if (offset > size) throw new InputError(`${what}: external data offset ${offset} is beyond the end of '${shown}' (${size} bytes)`);
+  if (offset > size)
+    throw new InputError(`${what}: external data offset ${offset} is beyond the end of '${shown}' (${size} bytes)`);
   const length = kv.has('length') ? parseCount(kv.get('length')!, 'length', what) : size - offset;
   if (offset + length > size) {
-    throw new InputError(`${what}: external data range ${offset}+${length} runs past the end of '${shown}' (${size} bytes)`);
+    throw new InputError(
+      `${what}: external data range ${offset}+${length} runs past the end of '${shown}' (${size} bytes)`,
+    );
   }
   if (options.expectedBytes !== undefined && length !== options.expectedBytes) {
-    throw new InputError(`${what}: external data holds ${length} bytes but its shape and type need ${options.expectedBytes}`);
+    throw new InputError(
+      `${what}: external data holds ${length} bytes but its shape and type need ${options.expectedBytes}`,
+    );
   }
   return { tensor: name, location, path: real, offset, length, fileSize: size };
 }
@@ -127,8 +145,15 @@ export function resolveExternalData(modelPath: string, tensor: TensorProto, opti
  */
 export function externalTensors(proto: ModelProto): TensorProto[] {
   const out: TensorProto[] = [];
-  const add = (t: TensorProto | null | undefined): void => { if (t && hasExternalData(t)) out.push(t); };
-  const sparse = (s: OnnxNs.ISparseTensorProto | null | undefined): void => { if (s) { add(s.values); add(s.indices); } };
+  const add = (t: TensorProto | null | undefined): void => {
+    if (t && hasExternalData(t)) out.push(t);
+  };
+  const sparse = (s: OnnxNs.ISparseTensorProto | null | undefined): void => {
+    if (s) {
+      add(s.values);
+      add(s.indices);
+    }
+  };
   const nodes = (ns: OnnxNs.INodeProto[] | null | undefined): void => {
     for (const node of ns ?? []) {
       for (const a of node.attribute ?? []) {
@@ -149,7 +174,10 @@ export function externalTensors(proto: ModelProto): TensorProto[] {
   };
   visit(proto.graph);
   for (const f of proto.functions ?? []) nodes(f.node);
-  for (const ti of proto.trainingInfo ?? []) { visit(ti.initialization); visit(ti.algorithm); }
+  for (const ti of proto.trainingInfo ?? []) {
+    visit(ti.initialization);
+    visit(ti.algorithm);
+  }
   return out;
 }
 
@@ -164,5 +192,8 @@ export function externalDataForOrt(modelPath: string, proto: ModelProto): { path
     const r = resolveExternalData(modelPath, t);
     files.set(r.location, r.path);
   }
-  return [...files].map(([location, path]) => ({ path: location, data: safeReadFile(path, { kind: 'external data' }) }));
+  return [...files].map(([location, path]) => ({
+    path: location,
+    data: safeReadFile(path, { kind: 'external data' }),
+  }));
 }

@@ -62,7 +62,13 @@ function checkedFile(path: string, location?: string): CheckedFile {
   const before = fileIdentity(path);
   const { sha256, size } = hashRange(path);
   const after = fileIdentity(path);
-  const file: CheckedFile = { path, ...(location !== undefined ? { location } : {}), sizeBytes: size, sha256, identity: after };
+  const file: CheckedFile = {
+    path,
+    ...(location !== undefined ? { location } : {}),
+    sizeBytes: size,
+    sha256,
+    identity: after,
+  };
   if (!sameIdentity(before, after)) throw changed(file, 'changed while it was hashed');
   return file;
 }
@@ -86,8 +92,18 @@ export function openFileModel(path: string): FileModel {
 export function checkIdentities(source: FileSource): void {
   for (const f of [source.model, ...source.external]) {
     let now: FileIdentity;
-    try { now = fileIdentity(f.path); } catch { throw changed(f, 'was removed'); }
-    if (!sameIdentity(now, f.identity)) throw changed(f, now.size !== f.identity.size ? `changed size (${f.identity.size} -> ${now.size} bytes)` : 'was modified or replaced');
+    try {
+      now = fileIdentity(f.path);
+    } catch {
+      throw changed(f, 'was removed');
+    }
+    if (!sameIdentity(now, f.identity))
+      throw changed(
+        f,
+        now.size !== f.identity.size
+          ? `changed size (${f.identity.size} -> ${now.size} bytes)`
+          : 'was modified or replaced',
+      );
   }
 }
 
@@ -103,7 +119,11 @@ export function rehash(source: FileSource): void {
  * before, identities after. Returns what `create` returned; a failed check after creation releases
  * it through `release` before throwing.
  */
-export async function withUnchangedFiles<T>(source: FileSource, create: () => Promise<T>, release: (value: T) => Promise<void>): Promise<T> {
+export async function withUnchangedFiles<T>(
+  source: FileSource,
+  create: () => Promise<T>,
+  release: (value: T) => Promise<void>,
+): Promise<T> {
   checkIdentities(source);
   rehash(source);
   checkIdentities(source);

@@ -7,7 +7,16 @@
  */
 import type { ModelSummary } from './inspect.js';
 
-export const SIGNAL_FIELDS = ['producer_name', 'producer_version', 'graph_name', 'doc_string', 'graph_doc_string', 'domain', 'metadata_key', 'opset_domain'] as const;
+export const SIGNAL_FIELDS = [
+  'producer_name',
+  'producer_version',
+  'graph_name',
+  'doc_string',
+  'graph_doc_string',
+  'domain',
+  'metadata_key',
+  'opset_domain',
+] as const;
 export type SignalField = (typeof SIGNAL_FIELDS)[number];
 export const STRENGTHS = ['strong', 'medium', 'weak'] as const;
 export type Strength = (typeof STRENGTHS)[number];
@@ -93,47 +102,81 @@ const WEIGHT: Record<Strength, number> = { strong: 3, medium: 2, weak: 1 };
 
 export function fingerprintInput(s: ModelSummary): FingerprintInput {
   return {
-    producerName: s.producerName, producerVersion: s.producerVersion, graphName: s.graphName ?? '',
-    docString: s.docString ?? '', graphDocString: s.graphDocString ?? '', domain: s.domain,
-    metadata: s.metadata, opsets: s.opsets,
+    producerName: s.producerName,
+    producerVersion: s.producerVersion,
+    graphName: s.graphName ?? '',
+    docString: s.docString ?? '',
+    graphDocString: s.graphDocString ?? '',
+    domain: s.domain,
+    metadata: s.metadata,
+    opsets: s.opsets,
   };
 }
 
 const LABEL: Record<SignalField, string> = {
-  producer_name: 'producer_name', producer_version: 'producer_version', graph_name: 'graph name', doc_string: 'doc_string',
-  graph_doc_string: 'graph doc_string', domain: 'model domain', metadata_key: 'metadata key', opset_domain: 'opset domain',
+  producer_name: 'producer_name',
+  producer_version: 'producer_version',
+  graph_name: 'graph name',
+  doc_string: 'doc_string',
+  graph_doc_string: 'graph doc_string',
+  domain: 'model domain',
+  metadata_key: 'metadata key',
+  opset_domain: 'opset domain',
 };
 
 /** The values of a field (several for metadata keys and opset domains). */
 function values(input: FingerprintInput, field: SignalField): string[] {
   switch (field) {
-    case 'producer_name': return [input.producerName];
-    case 'producer_version': return [input.producerVersion];
-    case 'graph_name': return [input.graphName];
-    case 'doc_string': return [input.docString];
-    case 'graph_doc_string': return [input.graphDocString];
-    case 'domain': return [input.domain];
-    case 'metadata_key': return Object.keys(input.metadata);
-    case 'opset_domain': return input.opsets.map((o) => o.domain);
+    case 'producer_name':
+      return [input.producerName];
+    case 'producer_version':
+      return [input.producerVersion];
+    case 'graph_name':
+      return [input.graphName];
+    case 'doc_string':
+      return [input.docString];
+    case 'graph_doc_string':
+      return [input.graphDocString];
+    case 'domain':
+      return [input.domain];
+    case 'metadata_key':
+      return Object.keys(input.metadata);
+    case 'opset_domain':
+      return input.opsets.map((o) => o.domain);
   }
 }
 
 function matchOne(rule: SignalRule, value: string): boolean {
   const want = rule.value ?? '';
   switch (rule.match) {
-    case 'equals': return value === want;
-    case 'prefix': return value.startsWith(want);
-    case 'contains': return want !== '' && value.includes(want);
-    case 'empty': return value === '';
+    case 'equals':
+      return value === want;
+    case 'prefix':
+      return value.startsWith(want);
+    case 'contains':
+      return want !== '' && value.includes(want);
+    case 'empty':
+      return value === '';
   }
 }
 
 function matchSignal(rule: SignalRule, input: FingerprintInput): MatchedSignal | undefined {
   const vs = values(input, rule.field);
-  const hit = rule.match === 'empty' ? (vs.length === 0 || vs.every((v) => v === '') ? '' : undefined) : vs.find((v) => matchOne(rule, v));
+  const hit =
+    rule.match === 'empty'
+      ? vs.length === 0 || vs.every((v) => v === '')
+        ? ''
+        : undefined
+      : vs.find((v) => matchOne(rule, v));
   if (hit === undefined) return undefined;
   const describe = rule.match === 'empty' ? `empty ${LABEL[rule.field]}` : `${LABEL[rule.field]} \`${hit}\``;
-  return { field: rule.field, value: hit, strength: rule.strength, describe, ...(rule.source ? { source: rule.source } : {}) };
+  return {
+    field: rule.field,
+    value: hit,
+    strength: rule.strength,
+    describe,
+    ...(rule.source ? { source: rule.source } : {}),
+  };
 }
 
 function confidenceOf(score: number): Confidence {
@@ -149,26 +192,49 @@ function confidenceOf(score: number): Confidence {
  */
 export function fingerprint(input: FingerprintInput, rules: readonly FingerprintRule[]): Attribution {
   const seen = {
-    producerName: input.producerName, producerVersion: input.producerVersion, graphName: input.graphName, domain: input.domain,
-    opsets: input.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`), metadataKeys: Object.keys(input.metadata).sort(),
+    producerName: input.producerName,
+    producerVersion: input.producerVersion,
+    graphName: input.graphName,
+    domain: input.domain,
+    opsets: input.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`),
+    metadataKeys: Object.keys(input.metadata).sort(),
   };
-  const candidates = rules.map((rule, order) => {
-    const signals = rule.signals.map((s) => matchSignal(s, input)).filter((s): s is MatchedSignal => s !== undefined);
-    const score = signals.reduce((a, s) => a + WEIGHT[s.strength], 0);
-    return { rule, order, signals, score, qualifies: signals.some((s) => s.strength !== 'weak') };
-  }).filter((c) => c.qualifies)
+  const candidates = rules
+    .map((rule, order) => {
+      const signals = rule.signals.map((s) => matchSignal(s, input)).filter((s): s is MatchedSignal => s !== undefined);
+      const score = signals.reduce((a, s) => a + WEIGHT[s.strength], 0);
+      return { rule, order, signals, score, qualifies: signals.some((s) => s.strength !== 'weak') };
+    })
+    .filter((c) => c.qualifies)
     .sort((a, b) => b.score - a.score || b.signals.length - a.signals.length || a.order - b.order);
   const best = candidates[0];
   if (!best) {
-    return { framework: 'unknown', tool: 'unknown', version: input.producerVersion || null, signals: [], confidence: 'none', score: 0, sources: 'unknown', alternatives: [], seen };
+    return {
+      framework: 'unknown',
+      tool: 'unknown',
+      version: input.producerVersion || null,
+      signals: [],
+      confidence: 'none',
+      score: 0,
+      sources: 'unknown',
+      alternatives: [],
+      seen,
+    };
   }
   const r = best.rule;
   return {
-    framework: r.framework, ...(r.frameworkName ? { frameworkName: r.frameworkName } : {}), tool: r.tool,
+    framework: r.framework,
+    ...(r.frameworkName ? { frameworkName: r.frameworkName } : {}),
+    tool: r.tool,
     version: r.version === 'producer_version' ? input.producerVersion || null : null,
-    signals: best.signals, confidence: confidenceOf(best.score), score: best.score,
-    ...(r.note ? { note: r.note } : {}), sources: r.sources,
-    alternatives: candidates.slice(1).filter((c) => c.rule.framework !== r.framework || c.rule.tool !== r.tool)
+    signals: best.signals,
+    confidence: confidenceOf(best.score),
+    score: best.score,
+    ...(r.note ? { note: r.note } : {}),
+    sources: r.sources,
+    alternatives: candidates
+      .slice(1)
+      .filter((c) => c.rule.framework !== r.framework || c.rule.tool !== r.tool)
       .map((c) => ({ framework: c.rule.framework, tool: c.rule.tool, score: c.score })),
     seen,
   };
@@ -193,6 +259,8 @@ export function describeAttribution(a: Attribution, nameOf: (id: string) => stri
   const by = a.signals.filter((s) => s.strength !== 'weak').map((s) => s.describe);
   const also = a.signals.filter((s) => s.strength === 'weak').map((s) => s.describe);
   const others = a.alternatives.filter((x) => x.framework !== a.framework);
-  const alt = others.length ? `; also matches ${others.map((x) => `${nameOf(x.framework)} (${x.tool})`).join(', ')}` : '';
+  const alt = others.length
+    ? `; also matches ${others.map((x) => `${nameOf(x.framework)} (${x.tool})`).join(', ')}`
+    : '';
   return `exporter: ${name} (${a.tool})${a.version ? ` ${a.version}` : ''}, by ${by.join(' and ')}${also.length ? `, with ${also.join(', ')}` : ''}${a.note ? `; ${a.note}` : ''} (confidence ${a.confidence})${alt}`;
 }

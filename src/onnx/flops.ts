@@ -48,7 +48,10 @@ export interface FlopEstimate {
 }
 
 /** Input positions of the operands each counted op type reads. */
-const OPERANDS: Record<string, { kind: 'conv' | 'convT' | 'gemm' | 'matmul' | 'rnn'; a: number; b: number; bias?: number }> = {
+const OPERANDS: Record<
+  string,
+  { kind: 'conv' | 'convT' | 'gemm' | 'matmul' | 'rnn'; a: number; b: number; bias?: number }
+> = {
   Conv: { kind: 'conv', a: 0, b: 1, bias: 2 },
   ConvInteger: { kind: 'conv', a: 0, b: 1 },
   QLinearConv: { kind: 'conv', a: 0, b: 3, bias: 8 },
@@ -107,11 +110,16 @@ function requiredNames(node: NodeProto): string[] {
   const hasBias = spec.bias !== undefined && input(spec.bias) !== '';
   const y = node.output?.[0] ?? '';
   switch (spec.kind) {
-    case 'conv': return [input(spec.b), y];
-    case 'convT': return [input(spec.a), input(spec.b), ...(hasBias ? [y] : [])];
-    case 'gemm': return [input(spec.a), y];
-    case 'matmul': return [input(spec.a), y];
-    case 'rnn': return [input(0), input(1), input(2)];
+    case 'conv':
+      return [input(spec.b), y];
+    case 'convT':
+      return [input(spec.a), input(spec.b), ...(hasBias ? [y] : [])];
+    case 'gemm':
+      return [input(spec.a), y];
+    case 'matmul':
+      return [input(spec.a), y];
+    case 'rnn':
+      return [input(0), input(1), input(2)];
   }
 }
 
@@ -124,28 +132,33 @@ export function nodeWork(node: NodeProto, shapes: Shapes): { macs: number; flops
   const Y = shape(node.output?.[0]);
   const hasBias = spec.bias !== undefined && !!node.input?.[spec.bias];
   switch (spec.kind) {
-    case 'conv': { // W [M, C/group, k...], Y [N, M, out...]: each output element is a dot product of length C/group·Πk
+    case 'conv': {
+      // W [M, C/group, k...], Y [N, M, out...]: each output element is a dot product of length C/group·Πk
       if (!B || !Y) return undefined;
       const macs = prod(Y) * prod(B.slice(1));
       return { macs, flops: 2 * macs + (hasBias ? prod(Y) : 0) };
     }
-    case 'convT': { // X [N, C, in...], W [C, M/group, k...]: each input element is scattered over M/group·Πk outputs
+    case 'convT': {
+      // X [N, C, in...], W [C, M/group, k...]: each input element is scattered over M/group·Πk outputs
       if (!A || !B || (hasBias && !Y)) return undefined;
       const macs = prod(A) * prod(B.slice(1));
       return { macs, flops: 2 * macs + (hasBias ? prod(Y!) : 0) };
     }
-    case 'gemm': { // A [M, K] (or [K, M] with transA), Y [M, N]
+    case 'gemm': {
+      // A [M, K] (or [K, M] with transA), Y [M, N]
       if (!A || A.length !== 2 || !Y) return undefined;
       const K = intAttr(node, 'transA', 0) ? A[0]! : A[1]!;
       const macs = prod(Y) * K;
       return { macs, flops: 2 * macs + (hasBias ? prod(Y) : 0) };
     }
-    case 'matmul': { // numpy matmul: A [..., M, K]; Y holds the broadcast batch and M, N
+    case 'matmul': {
+      // numpy matmul: A [..., M, K]; Y holds the broadcast batch and M, N
       if (!A || A.length === 0 || !Y) return undefined;
       const macs = prod(Y) * A[A.length - 1]!;
       return { macs, flops: 2 * macs };
     }
-    case 'rnn': { // X [seq, batch, in] (or [batch, seq, in]), W [dirs, gates·H, in], R [dirs, gates·H, H]
+    case 'rnn': {
+      // X [seq, batch, in] (or [batch, seq, in]), W [dirs, gates·H, in], R [dirs, gates·H, H]
       const R = shape(node.input?.[2]);
       if (!A || A.length !== 3 || !B || B.length !== 3 || !R || R.length !== 3) return undefined;
       const macs = A[0]! * A[1]! * B[0]! * B[1]! * (B[2]! + R[2]!);
@@ -161,7 +174,8 @@ function describeNode(node: NodeProto, index: number): string {
 /** Counted nodes inside subgraphs (Loop/If/Scan bodies), which are never resolved. */
 function subgraphNodes(graph: GraphProto, out: string[], inside = false): void {
   (graph.node ?? []).forEach((node, index) => {
-    if (inside && isCounted(node)) out.push(`${describeNode(node, index)}: inside a subgraph (runs a data-dependent number of times)`);
+    if (inside && isCounted(node))
+      out.push(`${describeNode(node, index)}: inside a subgraph (runs a data-dependent number of times)`);
     for (const a of node.attribute ?? []) {
       if (a.g) subgraphNodes(a.g, out, true);
       for (const g of a.graphs ?? []) subgraphNodes(g, out, true);
@@ -170,7 +184,11 @@ function subgraphNodes(graph: GraphProto, out: string[], inside = false): void {
 }
 
 /** Count the work of the main graph with the given shapes. */
-export function countFlops(graph: GraphProto, shapes: Shapes, shapeSource: FlopEstimate['shapeSource'] = 'static'): FlopEstimate {
+export function countFlops(
+  graph: GraphProto,
+  shapes: Shapes,
+  shapeSource: FlopEstimate['shapeSource'] = 'static',
+): FlopEstimate {
   const byOp: Record<string, OpWork> = {};
   const unresolved: string[] = [];
   let macs = 0;
@@ -180,7 +198,9 @@ export function countFlops(graph: GraphProto, shapes: Shapes, shapeSource: FlopE
     const w = nodeWork(node, shapes);
     if (!w) {
       const missing = requiredNames(node).filter((n) => !shapes.has(n));
-      unresolved.push(`${describeNode(node, index)}: no static shape for ${missing.join(', ') || 'an operand of the right rank'}`);
+      unresolved.push(
+        `${describeNode(node, index)}: no static shape for ${missing.join(', ') || 'an operand of the right rank'}`,
+      );
       return;
     }
     const op = (byOp[node.opType!] ??= { nodes: 0, macs: 0, flops: 0 });
@@ -206,13 +226,21 @@ export function missingShapes(graph: GraphProto, shapes: Shapes): string[] {
 }
 
 /** Runs model bytes once with feeds and returns its outputs (a backend's measure, in its worker). */
-export type ShapeRunner = (model: Uint8Array, feeds: ReadonlyMap<string, Tensor>) => Promise<ReadonlyMap<string, Tensor>>;
+export type ShapeRunner = (
+  model: Uint8Array,
+  feeds: ReadonlyMap<string, Tensor>,
+) => Promise<ReadonlyMap<string, Tensor>>;
 
 /**
  * Run the model once through `runner` with `names` exposed as outputs, and return the dims of
  * those tensors and of the feeds.
  */
-export async function observeShapes(proto: ModelProto, feeds: ReadonlyMap<string, Tensor>, names: string[], runner: ShapeRunner): Promise<Map<string, number[]>> {
+export async function observeShapes(
+  proto: ModelProto,
+  feeds: ReadonlyMap<string, Tensor>,
+  names: string[],
+  runner: ShapeRunner,
+): Promise<Map<string, number[]>> {
   const shapes = new Map<string, number[]>();
   for (const [name, t] of feeds) shapes.set(name, [...t.dims]);
   const produced = new Set((proto.graph?.node ?? []).flatMap((n) => n.output ?? []));
@@ -230,14 +258,22 @@ export async function observeShapes(proto: ModelProto, feeds: ReadonlyMap<string
  * The work of one inference of `proto` with `feeds`: static shapes where they suffice, else one
  * observation run on the cpu. Without feeds (or with `observe: false`) unresolved nodes stay unknown.
  */
-export async function estimateFlops(proto: ModelProto, feeds?: ReadonlyMap<string, Tensor>, options: { observe?: boolean; runner?: ShapeRunner } = {}): Promise<FlopEstimate> {
+export async function estimateFlops(
+  proto: ModelProto,
+  feeds?: ReadonlyMap<string, Tensor>,
+  options: { observe?: boolean; runner?: ShapeRunner } = {},
+): Promise<FlopEstimate> {
   const graph = proto.graph ?? {};
   const shapes = staticShapes(graph);
   const first = countFlops(graph, shapes, 'static');
   const missing = missingShapes(graph, shapes);
   if (missing.length === 0 || !feeds || options.observe === false) return first;
   // A model read by streaming holds no weights: re-encoding it for the shape run would drop them.
-  if (isLazy(proto)) return { ...first, note: 'shapes not observed: the model is run from its files (too large to re-encode with intermediates exposed); static shapes only' };
+  if (isLazy(proto))
+    return {
+      ...first,
+      note: 'shapes not observed: the model is run from its files (too large to re-encode with intermediates exposed); static shapes only',
+    };
   if (!options.runner) return first;
   try {
     const observed = await observeShapes(proto, feeds, missing, options.runner);

@@ -47,12 +47,21 @@ function readVarint(buf: Uint8Array, pos: number, what: string): [number, number
 
 function varint(n: number): Uint8Array {
   const out: number[] = [];
-  while (n >= 0x80) { out.push((n % 128) | 0x80); n = Math.floor(n / 128); }
+  while (n >= 0x80) {
+    out.push((n % 128) | 0x80);
+    n = Math.floor(n / 128);
+  }
   out.push(n);
   return Uint8Array.from(out);
 }
 
-interface Field { number: number; wire: number; start: number; end: number; payloadStart: number }
+interface Field {
+  number: number;
+  wire: number;
+  start: number;
+  end: number;
+  payloadStart: number;
+}
 
 /** The fields of one message, in order, with their byte extents. */
 function fields(buf: Uint8Array, what: string): Field[] {
@@ -66,9 +75,15 @@ function fields(buf: Uint8Array, what: string): Field[] {
     const number = Math.floor(tag / 8);
     let payloadStart = pos;
     switch (wire) {
-      case 0: [, pos] = readVarint(buf, pos, what); break;
-      case 1: pos += 8; break;
-      case 5: pos += 4; break;
+      case 0:
+        [, pos] = readVarint(buf, pos, what);
+        break;
+      case 1:
+        pos += 8;
+        break;
+      case 5:
+        pos += 4;
+        break;
       case 2: {
         let len: number;
         [len, pos] = readVarint(buf, pos, what);
@@ -76,7 +91,8 @@ function fields(buf: Uint8Array, what: string): Field[] {
         pos += len;
         break;
       }
-      default: throw new InputError(`${what}: protobuf wire type ${wire} is not supported`);
+      default:
+        throw new InputError(`${what}: protobuf wire type ${wire} is not supported`);
     }
     if (pos > buf.length) throw new InputError(`${what}: truncated protobuf field ${number}`);
     out.push({ number, wire, start, end: pos, payloadStart });
@@ -87,7 +103,12 @@ function fields(buf: Uint8Array, what: string): Field[] {
 class Inliner {
   inlined = 0;
   private total: number;
-  constructor(private readonly modelPath: string, modelBytes: number) { this.total = modelBytes; }
+  constructor(
+    private readonly modelPath: string,
+    modelBytes: number,
+  ) {
+    this.total = modelBytes;
+  }
 
   /** The rewritten message, or the same buffer when nothing below it is external. */
   message(buf: Uint8Array, type: Msg): Uint8Array {
@@ -118,23 +139,34 @@ class Inliner {
     if (!hasExternalData(t)) return buf;
     const code = t.dataType ?? 0;
     const what = `${this.modelPath}: tensor '${quoteName(t.name ?? '')}'`;
-    if (code === STRING) throw new InputError(`${what}: string tensors cannot keep their data in an external file; refused`);
+    if (code === STRING)
+      throw new InputError(`${what}: string tensors cannot keep their data in an external file; refused`);
     let n = 1;
     for (const d of t.dims ?? []) n *= toNumber(d);
     const expected = rawByteSize(code, n);
     const r = resolveExternalData(this.modelPath, t, expected !== undefined ? { expectedBytes: expected } : {});
     this.total += r.length;
     if (this.total > MAX_MODEL_BYTES) {
-      throw new InputError(`${what}: with its external data inlined the model would exceed ${MAX_MODEL_BYTES} bytes (protobuf's 2 GiB limit); refused`);
+      throw new InputError(
+        `${what}: with its external data inlined the model would exceed ${MAX_MODEL_BYTES} bytes (protobuf's 2 GiB limit); refused`,
+      );
     }
     let data: Uint8Array;
     try {
-      data = safeReadFile(r.path, { kind: 'external data', range: { offset: r.offset, length: r.length }, maxBytes: MAX_MODEL_BYTES });
+      data = safeReadFile(r.path, {
+        kind: 'external data',
+        range: { offset: r.offset, length: r.length },
+        maxBytes: MAX_MODEL_BYTES,
+      });
     } catch (e) {
-      throw new InputError(`${what}: external data file '${quoteName(r.location)}': ${(e as Error).message.replace(`${r.path}: `, '')}`);
+      throw new InputError(
+        `${what}: external data file '${quoteName(r.location)}': ${(e as Error).message.replace(`${r.path}: `, '')}`,
+      );
     }
     this.inlined++;
-    const kept = fs.filter((f) => f.number !== EXTERNAL_DATA && f.number !== DATA_LOCATION && f.number !== RAW_DATA).map((f) => buf.subarray(f.start, f.end));
+    const kept = fs
+      .filter((f) => f.number !== EXTERNAL_DATA && f.number !== DATA_LOCATION && f.number !== RAW_DATA)
+      .map((f) => buf.subarray(f.start, f.end));
     return concat([...kept, varint(RAW_DATA * 8 + 2), varint(data.length), data]);
   }
 }
@@ -144,7 +176,10 @@ function concat(parts: Uint8Array[]): Uint8Array {
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 

@@ -24,7 +24,12 @@ export interface PortInfo {
   shape: Dim[] | null;
 }
 
-export interface ExternalDataRef { tensor: string; location: string; offset?: number; length?: number }
+export interface ExternalDataRef {
+  tensor: string;
+  location: string;
+  offset?: number;
+  length?: number;
+}
 
 export interface ModelSummary {
   path: string;
@@ -58,10 +63,22 @@ export function portInfo(v: ValueInfoProto): PortInfo {
     return {
       name: v.name ?? '',
       elemType: elementTypeName(t.tensorType.elemType ?? 0),
-      shape: dims ? dims.map((d) => (d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? toNumber(d.dimValue) : '?')) : null,
+      shape: dims
+        ? dims.map((d) =>
+            d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? toNumber(d.dimValue) : '?',
+          )
+        : null,
     };
   }
-  const kind = t?.sequenceType ? 'sequence' : t?.mapType ? 'map' : t?.sparseTensorType ? 'sparse_tensor' : t?.optionalType ? 'optional' : 'unknown';
+  const kind = t?.sequenceType
+    ? 'sequence'
+    : t?.mapType
+      ? 'map'
+      : t?.sparseTensorType
+        ? 'sparse_tensor'
+        : t?.optionalType
+          ? 'optional'
+          : 'unknown';
   return { name: v.name ?? '', elemType: kind, shape: null };
 }
 

@@ -40,7 +40,9 @@ export function resolveModelPath(path: string): string {
   }
   if (st.isFile()) return path;
   if (!st.isDirectory()) throw new InputError(`${path}: ${fileKind(st)}, not a regular file or a folder; refused`);
-  const onnxFiles = readdirSync(path).filter((f) => f.endsWith('.onnx')).sort();
+  const onnxFiles = readdirSync(path)
+    .filter((f) => f.endsWith('.onnx'))
+    .sort();
   if (onnxFiles.includes('model.onnx')) return join(path, 'model.onnx');
   if (onnxFiles.length === 1) return join(path, onnxFiles[0]!);
   if (onnxFiles.length === 0) throw new InputError(`${path}: directory holds no .onnx model`);
@@ -57,7 +59,9 @@ export function decodeModel(bytes: Uint8Array, what: string): ModelProto {
   try {
     proto = onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new InputError(`${what}: not a readable ONNX model (protobuf decoding failed: ${errorLine(e)}); the file may be truncated or not ONNX`);
+    throw new InputError(
+      `${what}: not a readable ONNX model (protobuf decoding failed: ${errorLine(e)}); the file may be truncated or not ONNX`,
+    );
   }
   if (!proto.graph) throw new InputError(`${what}: protobuf decoded but it has no graph: not an ONNX model`);
   if (toNumber(proto.irVersion) === 0 && (proto.opsetImport ?? []).length === 0) {
@@ -74,7 +78,12 @@ export function loadModel(path: string): LoadedModel {
   const sha256 = sha256Hex(bytes);
   const inlined = inlineExternalData(file, bytes);
   return {
-    path: file, bytes, sha256, proto,
-    runBytes: inlined.bytes, runSha256: inlined.inlined ? sha256Hex(inlined.bytes) : sha256, inlinedTensors: inlined.inlined,
+    path: file,
+    bytes,
+    sha256,
+    proto,
+    runBytes: inlined.bytes,
+    runSha256: inlined.inlined ? sha256Hex(inlined.bytes) : sha256,
+    inlinedTensors: inlined.inlined,
   };
 }

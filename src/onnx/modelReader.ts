@@ -32,8 +32,12 @@ const CHILDREN: Record<Msg, Record<number, [Msg, string, boolean]>> = {
   graph: { 1: ['node', 'node', true], 5: ['tensor', 'initializer', true], 15: ['sparse', 'sparseInitializer', true] },
   node: { 5: ['attribute', 'attribute', true] },
   attribute: {
-    5: ['tensor', 't', false], 6: ['graph', 'g', false], 10: ['tensor', 'tensors', true], 11: ['graph', 'graphs', true],
-    22: ['sparse', 'sparseTensor', false], 23: ['sparse', 'sparseTensors', true],
+    5: ['tensor', 't', false],
+    6: ['graph', 'g', false],
+    10: ['tensor', 'tensors', true],
+    11: ['graph', 'graphs', true],
+    22: ['sparse', 'sparseTensor', false],
+    23: ['sparse', 'sparseTensors', true],
   },
   sparse: { 1: ['tensor', 'values', false], 2: ['tensor', 'indices', false] },
   training: { 1: ['graph', 'initialization', false], 2: ['graph', 'algorithm', false] },
@@ -42,7 +46,10 @@ const CHILDREN: Record<Msg, Record<number, [Msg, string, boolean]>> = {
 };
 
 /** TensorProto payload fields, how their entries are encoded, and the decoded property name. */
-const PAYLOADS: Record<number, { prop: PayloadField; encoding: 'bytes' | 'fixed32' | 'fixed64' | 'varint' | 'string' }> = {
+const PAYLOADS: Record<
+  number,
+  { prop: PayloadField; encoding: 'bytes' | 'fixed32' | 'fixed64' | 'varint' | 'string' }
+> = {
   9: { prop: 'rawData', encoding: 'bytes' },
   4: { prop: 'floatData', encoding: 'fixed32' },
   5: { prop: 'int32Data', encoding: 'varint' },
@@ -52,7 +59,8 @@ const PAYLOADS: Record<number, { prop: PayloadField; encoding: 'bytes' | 'fixed3
   11: { prop: 'uint64Data', encoding: 'varint' },
 };
 
-export type PayloadField = 'rawData' | 'floatData' | 'int32Data' | 'stringData' | 'int64Data' | 'doubleData' | 'uint64Data';
+export type PayloadField =
+  'rawData' | 'floatData' | 'int32Data' | 'stringData' | 'int64Data' | 'doubleData' | 'uint64Data';
 
 /** Where a tensor payload that was not kept lies in the model file. */
 export interface PayloadRef {
@@ -65,8 +73,14 @@ export interface PayloadRef {
 }
 
 const TYPES: Record<Msg, { decode(b: Uint8Array): object }> = {
-  model: onnx.ModelProto, graph: onnx.GraphProto, node: onnx.NodeProto, attribute: onnx.AttributeProto,
-  sparse: onnx.SparseTensorProto, training: onnx.TrainingInfoProto, function: onnx.FunctionProto, tensor: onnx.TensorProto,
+  model: onnx.ModelProto,
+  graph: onnx.GraphProto,
+  node: onnx.NodeProto,
+  attribute: onnx.AttributeProto,
+  sparse: onnx.SparseTensorProto,
+  training: onnx.TrainingInfoProto,
+  function: onnx.FunctionProto,
+  tensor: onnx.TensorProto,
 };
 
 const lazyRefs = new WeakMap<object, PayloadRef[]>();
@@ -120,7 +134,11 @@ export interface ModelStructure {
   lazyBytes: number;
 }
 
-interface Level { seg: Segment; runStart: number; fieldStart: number }
+interface Level {
+  seg: Segment;
+  runStart: number;
+  fieldStart: number;
+}
 
 /** A growable byte buffer for the small fields of one message. */
 class Segment {
@@ -138,7 +156,9 @@ class Segment {
     this.buf.set(src, this.length);
     this.length += src.length;
   }
-  bytes(): Uint8Array { return this.buf.subarray(0, this.length); }
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
 class StreamParser {
@@ -153,11 +173,18 @@ class StreamParser {
   private readonly hash = createHash('sha256');
   private readonly levels: Level[] = [];
 
-  constructor(private readonly fd: number, readonly size: number, private readonly what: string, private readonly chunk: number) {
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+    private readonly what: string,
+    private readonly chunk: number,
+  ) {
     this.window = Buffer.allocUnsafe(chunk + 2 * SMALL_MESSAGE_BYTES + 64);
   }
 
-  digest(): string { return this.hash.digest('hex'); }
+  digest(): string {
+    return this.hash.digest('hex');
+  }
 
   /** Read the next chunk of the file into `into`, hashing it. */
   private readChunk(into: Uint8Array): number {
@@ -193,7 +220,9 @@ class StreamParser {
     }
   }
 
-  private byteAt(p: number): number { return this.window[p - this.winStart]!; }
+  private byteAt(p: number): number {
+    return this.window[p - this.winStart]!;
+  }
 
   varint(): number {
     this.ensure(Math.min(10, this.size - this.pos));
@@ -268,7 +297,9 @@ class StreamParser {
               // Packed varints: one entry per byte without the continuation bit.
               count = 0;
               const offset = this.pos;
-              this.skip(len, (piece) => { for (let i = 0; i < piece.length; i++) if ((piece[i]! & 0x80) === 0) count++; });
+              this.skip(len, (piece) => {
+                for (let i = 0; i < piece.length; i++) if ((piece[i]! & 0x80) === 0) count++;
+              });
               refs.push({ field: payload!.prop, offset, length: len, count });
               this.lazyBytes += len;
               level.runStart = this.pos;
@@ -294,7 +325,12 @@ class StreamParser {
           // Nodes are most of a big graph: decoded straight from the window into lean objects.
           flushRun(level.fieldStart);
           const at = this.pos - this.winStart;
-          bigs.push({ prop: child[1], repeated: true, index: occurrences.get(field)! - 1, value: decodeNode(this.window, at, at + len, this.what) });
+          bigs.push({
+            prop: child[1],
+            repeated: true,
+            index: occurrences.get(field)! - 1,
+            value: decodeNode(this.window, at, at + len, this.what),
+          });
           this.pos += len;
           level.runStart = this.pos;
           continue;
@@ -325,12 +361,16 @@ class StreamParser {
   }
 
   /** Every byte of the file was read (and hashed) exactly once. */
-  finished(): boolean { return this.fileAt === this.size && this.pos === this.size; }
+  finished(): boolean {
+    return this.fileAt === this.size && this.pos === this.size;
+  }
 }
 
 /** One line for a file that is not a readable protobuf, worded as `decodeModel` words it. */
 function corrupt(what: string, detail: string): InputError {
-  return new InputError(`${what}: not a readable ONNX model (protobuf decoding failed: ${detail}); the file may be truncated or not ONNX`);
+  return new InputError(
+    `${what}: not a readable ONNX model (protobuf decoding failed: ${detail}); the file may be truncated or not ONNX`,
+  );
 }
 
 const interned = new Map<string, string>();
@@ -348,7 +388,8 @@ function intern(s: string): string {
  * Attributes are decoded by the schema.
  */
 type Attribute = ReturnType<typeof onnx.AttributeProto.decode>;
-const utf8 = (b: Buffer, s: number, e: number): string => (b as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(s, e);
+const utf8 = (b: Buffer, s: number, e: number): string =>
+  (b as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(s, e);
 const scratchIn: string[] = [];
 const scratchOut: string[] = [];
 function decodeNode(buf: Buffer, start: number, end: number, what: string): NodeProto {
@@ -380,14 +421,29 @@ function decodeNode(buf: Buffer, start: number, end: number, what: string): Node
       p += len;
       if (p > end) throw corrupt(what, `a node's field runs past its end`);
       switch (tag >>> 3) {
-        case 1: scratchIn.push(utf8(buf, s, p)); break;
-        case 2: scratchOut.push(utf8(buf, s, p)); break;
-        case 3: name = utf8(buf, s, p); break;
-        case 4: opType = intern(utf8(buf, s, p)); break;
-        case 7: domain = intern(utf8(buf, s, p)); break;
-        case 6: docString = utf8(buf, s, p); break;
-        case 5: (attribute ??= []).push(decodeAttribute(buf.subarray(s, p), what)); break;
-        default: break; // a field this schema does not know
+        case 1:
+          scratchIn.push(utf8(buf, s, p));
+          break;
+        case 2:
+          scratchOut.push(utf8(buf, s, p));
+          break;
+        case 3:
+          name = utf8(buf, s, p);
+          break;
+        case 4:
+          opType = intern(utf8(buf, s, p));
+          break;
+        case 7:
+          domain = intern(utf8(buf, s, p));
+          break;
+        case 6:
+          docString = utf8(buf, s, p);
+          break;
+        case 5:
+          (attribute ??= []).push(decodeAttribute(buf.subarray(s, p), what));
+          break;
+        default:
+          break; // a field this schema does not know
       }
     } else if (wire === 0) varint();
     else if (wire === 1) p += 8;
@@ -395,7 +451,14 @@ function decodeNode(buf: Buffer, start: number, end: number, what: string): Node
     else throw corrupt(what, `protobuf wire type ${wire} in a node is not supported`);
   }
   if (p > end) throw corrupt(what, `a node's field runs past its end`);
-  const node: NodeProto = { input: scratchIn.slice(), output: scratchOut.slice(), name, opType, domain, attribute: attribute ?? [] };
+  const node: NodeProto = {
+    input: scratchIn.slice(),
+    output: scratchOut.slice(),
+    name,
+    opType,
+    domain,
+    attribute: attribute ?? [],
+  };
   if (docString) node.docString = docString;
   return node;
 }
@@ -409,16 +472,22 @@ function decodeAttribute(b: Uint8Array, what: string): Attribute {
 }
 
 /** Put descended children back among the small ones decoded in one go, in file order. */
-function mergeChildren(obj: Record<string, unknown>, bigs: { prop: string; repeated: boolean; index: number; value: object }[]): void {
+function mergeChildren(
+  obj: Record<string, unknown>,
+  bigs: { prop: string; repeated: boolean; index: number; value: object }[],
+): void {
   const byProp = new Map<string, typeof bigs>();
   for (const b of bigs) {
-    if (!b.repeated) { obj[b.prop] = b.value; continue; }
+    if (!b.repeated) {
+      obj[b.prop] = b.value;
+      continue;
+    }
     const list = byProp.get(b.prop) ?? [];
     list.push(b);
     byProp.set(b.prop, list);
   }
   for (const [prop, list] of byProp) {
-    const small = ((obj[prop] as object[] | undefined) ?? []);
+    const small = (obj[prop] as object[] | undefined) ?? [];
     const merged: object[] = [];
     let s = 0;
     let k = 0;

@@ -32,7 +32,13 @@ export function externalFiles(modelPath: string, structure: Pick<ModelStructure,
   const files = new Map<string, ExternalFile>();
   for (const t of externalTensors(structure.proto)) {
     const r: ResolvedExternalData = resolveExternalData(modelPath, t);
-    const f = files.get(r.path) ?? { location: r.location, path: r.path, sizeBytes: r.fileSize, usedBytes: 0, tensors: 0 };
+    const f = files.get(r.path) ?? {
+      location: r.location,
+      path: r.path,
+      sizeBytes: r.fileSize,
+      usedBytes: 0,
+      tensors: 0,
+    };
     f.usedBytes += r.length;
     f.tensors++;
     files.set(r.path, f);
@@ -55,5 +61,9 @@ export function totalModelBytes(model: Pick<OpenedModel, 'sizeBytes' | 'external
 
 /** The size of a model file without reading it (0 when it cannot be read). */
 export function fileSize(path: string): number {
-  try { return statSync(path).size; } catch { return 0; }
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }

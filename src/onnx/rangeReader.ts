@@ -42,7 +42,10 @@ export function readFully(fd: number, out: Uint8Array, position: number, what: s
   let got = 0;
   while (got < out.length) {
     const n = readSync(fd, out, got, Math.min(out.length - got, MAX_READ), position + got);
-    if (n === 0) throw new InputError(`${what}: the file ends after ${position + got} bytes, before the ${out.length} bytes at offset ${position} (truncated?)`);
+    if (n === 0)
+      throw new InputError(
+        `${what}: the file ends after ${position + got} bytes, before the ${out.length} bytes at offset ${position} (truncated?)`,
+      );
     got += n;
   }
 }
@@ -51,7 +54,8 @@ export function readFully(fd: number, out: Uint8Array, position: number, what: s
 export function readRange(path: string, offset: number, length: number, what = path): Uint8Array {
   const { fd, size } = openRegular(path, what);
   try {
-    if (offset + length > size) throw new InputError(`${what}: range ${offset}+${length} runs past the end of the file (${size} bytes)`);
+    if (offset + length > size)
+      throw new InputError(`${what}: range ${offset}+${length} runs past the end of the file (${size} bytes)`);
     const out = new Uint8Array(length);
     readFully(fd, out, offset, what);
     return out;
@@ -65,7 +69,8 @@ export function hashRange(path: string, offset = 0, length?: number, what = path
   const { fd, size } = openRegular(path, what);
   try {
     const n = length ?? size - offset;
-    if (offset + n > size) throw new InputError(`${what}: range ${offset}+${n} runs past the end of the file (${size} bytes)`);
+    if (offset + n > size)
+      throw new InputError(`${what}: range ${offset}+${n} runs past the end of the file (${size} bytes)`);
     const hash = createHash('sha256');
     const buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(n, 1)));
     for (let done = 0; done < n;) {
@@ -87,11 +92,23 @@ export function hashRange(path: string, offset = 0, length?: number, what = path
  * ctime cannot be set back by a user, so two equal identities around a read mean nothing was
  * written in between (to the kernel's timestamp granularity).
  */
-export interface FileIdentity { dev: string; ino: string; size: number; mtimeNs: string; ctimeNs: string }
+export interface FileIdentity {
+  dev: string;
+  ino: string;
+  size: number;
+  mtimeNs: string;
+  ctimeNs: string;
+}
 
 export function fileIdentity(path: string): FileIdentity {
   const st = statSync(path, { bigint: true });
-  return { dev: String(st.dev), ino: String(st.ino), size: Number(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
+  return {
+    dev: String(st.dev),
+    ino: String(st.ino),
+    size: Number(st.size),
+    mtimeNs: String(st.mtimeNs),
+    ctimeNs: String(st.ctimeNs),
+  };
 }
 
 export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {

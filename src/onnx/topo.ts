@@ -5,14 +5,19 @@ import { InputError } from '../errors.js';
 export function topologicalOrder(graph: GraphProto): { node: NodeProto; index: number }[] {
   const nodes = graph.node ?? [];
   const producer = new Map<string, number>();
-  nodes.forEach((n, i) => { for (const o of n.output ?? []) if (o) producer.set(o, i); });
+  nodes.forEach((n, i) => {
+    for (const o of n.output ?? []) if (o) producer.set(o, i);
+  });
   const indegree = nodes.map(() => 0);
   const consumers = nodes.map(() => [] as number[]);
   nodes.forEach((n, i) => {
     const deps = new Set<number>();
     for (const input of n.input ?? []) {
       const p = input ? producer.get(input) : undefined;
-      if (p === i) throw new InputError(`the graph has a cycle: node ${n.name || `#${i}`} (${n.opType}) consumes its own output '${input}'`);
+      if (p === i)
+        throw new InputError(
+          `the graph has a cycle: node ${n.name || `#${i}`} (${n.opType}) consumes its own output '${input}'`,
+        );
       if (p !== undefined) deps.add(p);
     }
     indegree[i] = deps.size;
@@ -26,7 +31,8 @@ export function topologicalOrder(graph: GraphProto): { node: NodeProto; index: n
     order.push(i);
     for (const c of consumers[i]!) if (--indegree[c]! === 0) ready.push(c);
   }
-  if (order.length !== nodes.length) throw new InputError(`the graph has a cycle through ${nodes.length - order.length} node(s)`);
+  if (order.length !== nodes.length)
+    throw new InputError(`the graph has a cycle through ${nodes.length - order.length} node(s)`);
   return order.map((index) => ({ node: nodes[index]!, index }));
 }
 

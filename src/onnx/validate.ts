@@ -14,7 +14,14 @@ import { maxTensorElements } from '../tensor/tensor.js';
 import { elementTypeName } from './dtypes.js';
 import { hasExternalData, quoteName, resolveExternalData } from './externalData.js';
 import { payloadCount, rawDataLength } from './modelReader.js';
-import { toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.js';
+import {
+  toNumber,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from './proto.js';
 import type { onnx } from 'onnx-proto';
 
 export type ProblemKind =
@@ -55,7 +62,11 @@ export interface ValidateOptions {
 
 /** The fatal problem `validateModel` throws: an InputError (exit 2, one line) that also says what kind it is. */
 export class ModelValidationError extends InputError {
-  constructor(readonly kind: ProblemKind, message: string, readonly problems: ModelProblem[]) {
+  constructor(
+    readonly kind: ProblemKind,
+    message: string,
+    readonly problems: ModelProblem[],
+  ) {
     super(message);
     this.name = 'ModelValidationError';
   }
@@ -74,30 +85,80 @@ export function modelProblems(proto: ModelProto): ModelProblem[] {
  */
 export function rawByteSize(code: number, n: number): number | undefined {
   switch (code) {
-    case 1: case 6: case 12: return n * 4; // float32, int32, uint32
-    case 2: case 3: case 9: case 17: case 18: case 19: case 20: return n; // uint8, int8, bool, float8 variants
-    case 4: case 5: case 10: case 16: return n * 2; // uint16, int16, float16, bfloat16
-    case 7: case 11: case 13: case 14: return n * 8; // int64, float64, uint64, complex64
-    case 15: return n * 16; // complex128
-    case 21: case 22: case 23: return Math.ceil(n / 2); // uint4, int4, float4e2m1 (two per byte)
-    default: return undefined;
+    case 1:
+    case 6:
+    case 12:
+      return n * 4; // float32, int32, uint32
+    case 2:
+    case 3:
+    case 9:
+    case 17:
+    case 18:
+    case 19:
+    case 20:
+      return n; // uint8, int8, bool, float8 variants
+    case 4:
+    case 5:
+    case 10:
+    case 16:
+      return n * 2; // uint16, int16, float16, bfloat16
+    case 7:
+    case 11:
+    case 13:
+    case 14:
+      return n * 8; // int64, float64, uint64, complex64
+    case 15:
+      return n * 16; // complex128
+    case 21:
+    case 22:
+    case 23:
+      return Math.ceil(n / 2); // uint4, int4, float4e2m1 (two per byte)
+    default:
+      return undefined;
   }
 }
 
 /** Which typed field holds a tensor's values when it has no raw_data, and how many entries n elements take. */
-function typedField(t: TensorProto, code: number, n: number): { field: string; count: number; expected: number[] } | undefined {
+function typedField(
+  t: TensorProto,
+  code: number,
+  n: number,
+): { field: string; count: number; expected: number[] } | undefined {
   switch (code) {
-    case 1: return { field: 'float_data', count: payloadCount(t, 'floatData'), expected: [n] };
-    case 14: return { field: 'float_data', count: payloadCount(t, 'floatData'), expected: [2 * n] };
-    case 11: return { field: 'double_data', count: payloadCount(t, 'doubleData'), expected: [n] };
-    case 15: return { field: 'double_data', count: payloadCount(t, 'doubleData'), expected: [2 * n] };
-    case 7: return { field: 'int64_data', count: payloadCount(t, 'int64Data'), expected: [n] };
-    case 12: case 13: return { field: 'uint64_data', count: payloadCount(t, 'uint64Data'), expected: [n] };
-    case 8: return { field: 'string_data', count: payloadCount(t, 'stringData'), expected: [n] };
-    case 2: case 3: case 4: case 5: case 6: case 9: case 10: case 16: case 17: case 18: case 19: case 20:
+    case 1:
+      return { field: 'float_data', count: payloadCount(t, 'floatData'), expected: [n] };
+    case 14:
+      return { field: 'float_data', count: payloadCount(t, 'floatData'), expected: [2 * n] };
+    case 11:
+      return { field: 'double_data', count: payloadCount(t, 'doubleData'), expected: [n] };
+    case 15:
+      return { field: 'double_data', count: payloadCount(t, 'doubleData'), expected: [2 * n] };
+    case 7:
+      return { field: 'int64_data', count: payloadCount(t, 'int64Data'), expected: [n] };
+    case 12:
+    case 13:
+      return { field: 'uint64_data', count: payloadCount(t, 'uint64Data'), expected: [n] };
+    case 8:
+      return { field: 'string_data', count: payloadCount(t, 'stringData'), expected: [n] };
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 9:
+    case 10:
+    case 16:
+    case 17:
+    case 18:
+    case 19:
+    case 20:
       return { field: 'int32_data', count: payloadCount(t, 'int32Data'), expected: [n] };
-    case 21: case 22: case 23: return { field: 'int32_data', count: payloadCount(t, 'int32Data'), expected: [Math.ceil(n / 2), n] };
-    default: return undefined;
+    case 21:
+    case 22:
+    case 23:
+      return { field: 'int32_data', count: payloadCount(t, 'int32Data'), expected: [Math.ceil(n / 2), n] };
+    default:
+      return undefined;
   }
 }
 
@@ -123,7 +184,10 @@ class Collector {
       this.errors++;
       this.firstError ??= { kind, severity, message };
     }
-    if (this.problems.length >= this.max) { this.dropped++; return; }
+    if (this.problems.length >= this.max) {
+      this.dropped++;
+      return;
+    }
     this.problems.push({ kind, severity, message });
   }
 }
@@ -140,7 +204,10 @@ class Validator {
   private readonly maxDepth: number;
   private depth = 0;
 
-  constructor(private readonly modelPath: string, options: ValidateOptions) {
+  constructor(
+    private readonly modelPath: string,
+    options: ValidateOptions,
+  ) {
     this.maxDepth = options.maxDepth ?? 64;
     this.out = new Collector(options.maxProblems ?? 50);
     this.limit = options.maxElements ?? maxTensorElements();
@@ -155,7 +222,11 @@ class Validator {
     let zero = false;
     for (const d of dims) {
       if (d > Number.MAX_SAFE_INTEGER) {
-        this.out.add('tensor-too-large', 'error', `${what} declares shape ${shape}: a dimension over 2^53, over the limit of ${this.limit} elements`);
+        this.out.add(
+          'tensor-too-large',
+          'error',
+          `${what} declares shape ${shape}: a dimension over 2^53, over the limit of ${this.limit} elements`,
+        );
         return undefined;
       }
       if (!Number.isSafeInteger(d) || d < 0) {
@@ -167,7 +238,11 @@ class Validator {
     }
     if (zero) return 0;
     if (n > this.limit) {
-      this.out.add('tensor-too-large', 'error', `${what} declares shape ${shape}: ${n} elements, over the limit of ${this.limit} (set ONNX_WORKBENCH_MAX_ELEMENTS to raise it)`);
+      this.out.add(
+        'tensor-too-large',
+        'error',
+        `${what} declares shape ${shape}: ${n} elements, over the limit of ${this.limit} (set ONNX_WORKBENCH_MAX_ELEMENTS to raise it)`,
+      );
       return undefined;
     }
     return n;
@@ -195,16 +270,24 @@ class Validator {
     const raw = rawDataLength(t);
     if (raw > 0) {
       if (bytes !== undefined && raw !== bytes) {
-        this.out.add('data-size-mismatch', 'error', `${what} has ${raw} bytes of raw data but its shape and type (${n} × ${elementTypeName(code)}) need ${bytes}`);
+        this.out.add(
+          'data-size-mismatch',
+          'error',
+          `${what} has ${raw} bytes of raw data but its shape and type (${n} × ${elementTypeName(code)}) need ${bytes}`,
+        );
       }
       return;
     }
     const typed = typedField(t, code, n);
     if (!typed) return;
     if (!typed.expected.includes(typed.count)) {
-      this.out.add('data-size-mismatch', 'error', typed.count === 0
-        ? `${what} has no data for its ${n} ${elementTypeName(code)} element(s)`
-        : `${what} has ${typed.count} ${typed.field} values for ${n} ${elementTypeName(code)} element(s)`);
+      this.out.add(
+        'data-size-mismatch',
+        'error',
+        typed.count === 0
+          ? `${what} has no data for its ${n} ${elementTypeName(code)} element(s)`
+          : `${what} has ${typed.count} ${typed.field} values for ${n} ${elementTypeName(code)} element(s)`,
+      );
     }
   }
 
@@ -215,12 +298,19 @@ class Validator {
   private sparse(s: onnx.ISparseTensorProto, what: string): void {
     const dense = (s.dims ?? []).map(toNumber);
     const total = this.elements(dense, what);
-    if (!s.values) { this.out.add('sparse', 'error', `${what} has no values tensor`); return; }
+    if (!s.values) {
+      this.out.add('sparse', 'error', `${what} has no values tensor`);
+      return;
+    }
     this.tensor(s.values, `${what} (values)`);
     const vdims = (s.values.dims ?? []).map(toNumber);
-    if (vdims.length !== 1) { this.out.add('sparse', 'error', `${what}: values must be 1-D [NNZ], got shape [${vdims.join(', ')}]`); return; }
+    if (vdims.length !== 1) {
+      this.out.add('sparse', 'error', `${what}: values must be 1-D [NNZ], got shape [${vdims.join(', ')}]`);
+      return;
+    }
     const nnz = vdims[0]!;
-    if (total !== undefined && nnz > total) this.out.add('sparse', 'error', `${what}: ${nnz} values for a dense shape of ${total} elements`);
+    if (total !== undefined && nnz > total)
+      this.out.add('sparse', 'error', `${what}: ${nnz} values for a dense shape of ${total} elements`);
     if (!s.indices) {
       if (nnz > 0) this.out.add('sparse', 'error', `${what}: ${nnz} values but no indices`);
       return;
@@ -230,13 +320,26 @@ class Validator {
     const linear = idims.length === 1 && idims[0] === nnz;
     const coords = idims.length === 2 && idims[0] === nnz && idims[1] === dense.length;
     if (!linear && !coords) {
-      this.out.add('sparse', 'error', `${what}: indices of shape [${idims.join(', ')}] fit neither [${nnz}] nor [${nnz}, ${dense.length}]`);
+      this.out.add(
+        'sparse',
+        'error',
+        `${what}: indices of shape [${idims.join(', ')}] fit neither [${nnz}] nor [${nnz}, ${dense.length}]`,
+      );
       return;
     }
-    if ((s.indices.dataType ?? 0) !== 7) { this.out.add('sparse', 'error', `${what}: indices must be int64, got ${elementTypeName(s.indices.dataType ?? 0)}`); return; }
+    if ((s.indices.dataType ?? 0) !== 7) {
+      this.out.add(
+        'sparse',
+        'error',
+        `${what}: indices must be int64, got ${elementTypeName(s.indices.dataType ?? 0)}`,
+      );
+      return;
+    }
     if (total === undefined || hasExternalData(s.indices)) return; // external indices: range-checked sizes only
     const idx = s.indices.rawData?.length
-      ? (s.indices.rawData.length % 8 === 0 ? new BigInt64Array(Uint8Array.from(s.indices.rawData).buffer) : undefined)
+      ? s.indices.rawData.length % 8 === 0
+        ? new BigInt64Array(Uint8Array.from(s.indices.rawData).buffer)
+        : undefined
       : undefined;
     const count = idx ? idx.length : (s.indices.int64Data ?? []).length;
     const at = (k: number): number => (idx ? Number(idx[k]!) : toNumber(s.indices!.int64Data![k]));
@@ -244,7 +347,11 @@ class Validator {
       const v = at(k);
       const bound = linear ? total : dense[k % dense.length]!;
       if (!Number.isInteger(v) || v < 0 || v >= bound) {
-        this.out.add('sparse', 'error', `${what}: index ${v} (entry ${k}) is outside the dense shape [${dense.join(', ')}]`);
+        this.out.add(
+          'sparse',
+          'error',
+          `${what}: index ${v} (entry ${k}) is outside the dense shape [${dense.join(', ')}]`,
+        );
         return;
       }
     }
@@ -254,7 +361,10 @@ class Validator {
     const dims = v.type?.tensorType?.shape?.dim;
     if (!dims) return;
     // Symbolic and unknown dims count as 1, as generated inputs use them.
-    this.elements(dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && !d.dimParam ? d.dimValue : 1)), what);
+    this.elements(
+      dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && !d.dimParam ? d.dimValue : 1)),
+      what,
+    );
   }
 
   private declaredDims(v: ValueInfoProto, what: string): void {
@@ -282,13 +392,19 @@ class Validator {
    * that owns it.
    */
   graph(g: GraphProto, path: string[], parent: Scope | undefined): Set<string> {
-    const where = path.length <= 3 ? path.join(': ') : `${path[0]}: … (${path.length - 2} levels) …: ${path[path.length - 1]}`;
+    const where =
+      path.length <= 3 ? path.join(': ') : `${path[0]}: … (${path.length - 2} levels) …: ${path[path.length - 1]}`;
     const prefix = where ? `${where}: ` : '';
     const scope: Scope = { names: new Set<string>(), parent };
     const free = new Set<string>();
     const declare = (name: string, what: string): void => {
       this.name(name, `${prefix}${what}`);
-      if (parent && visible(parent, name)) this.out.add('shadowed-name', 'warning', `${prefix}${what} '${quoteName(name)}' shadows a name of an enclosing graph`);
+      if (parent && visible(parent, name))
+        this.out.add(
+          'shadowed-name',
+          'warning',
+          `${prefix}${what} '${quoteName(name)}' shadows a name of an enclosing graph`,
+        );
     };
 
     // Graph inputs and initializers (an initializer may repeat an input's name: a default value).
@@ -298,26 +414,38 @@ class Validator {
       const name = t.name ?? '';
       const what = `${prefix}initializer '${quoteName(name)}'`;
       if (!name) this.out.add('unnamed', 'error', `${prefix}an initializer has no name`);
-      else if (inits.has(name)) this.out.add('duplicate-name', 'error', `${prefix}initializer '${quoteName(name)}' is defined twice`);
+      else if (inits.has(name))
+        this.out.add('duplicate-name', 'error', `${prefix}initializer '${quoteName(name)}' is defined twice`);
       inits.add(name);
       this.tensor(t, what);
     }
     for (const s of g.sparseInitializer ?? []) {
       const name = s.values?.name ?? '';
-      if (name && inits.has(name)) this.out.add('duplicate-name', 'error', `${prefix}initializer '${quoteName(name)}' is defined twice`);
+      if (name && inits.has(name))
+        this.out.add('duplicate-name', 'error', `${prefix}initializer '${quoteName(name)}' is defined twice`);
       if (name) inits.add(name);
       this.sparse(s, `${prefix}sparse initializer '${quoteName(name)}'`);
     }
     (g.input ?? []).forEach((v, k) => {
       const name = v.name ?? '';
-      if (!name) { this.out.add('unnamed', 'error', `${prefix}graph input #${k} has no name`); return; }
-      if (inputNames.has(name)) this.out.add('duplicate-name', 'error', `${prefix}graph input '${quoteName(name)}' is declared twice`);
+      if (!name) {
+        this.out.add('unnamed', 'error', `${prefix}graph input #${k} has no name`);
+        return;
+      }
+      if (inputNames.has(name))
+        this.out.add('duplicate-name', 'error', `${prefix}graph input '${quoteName(name)}' is declared twice`);
       inputNames.add(name);
       if (!parent && !inits.has(name)) this.declaredInput(v, `graph input '${quoteName(name)}'`);
       else this.declaredDims(v, `${prefix}graph input '${quoteName(name)}'`);
     });
-    for (const name of inputNames) { scope.names.add(name); declare(name, 'graph input'); }
-    for (const name of inits) { if (!scope.names.has(name)) declare(name, 'initializer'); scope.names.add(name); }
+    for (const name of inputNames) {
+      scope.names.add(name);
+      declare(name, 'graph input');
+    }
+    for (const name of inits) {
+      if (!scope.names.has(name)) declare(name, 'initializer');
+      scope.names.add(name);
+    }
 
     // Node outputs: each name is produced once (and not also a graph input or initializer).
     const nodes = g.node ?? [];
@@ -327,9 +455,17 @@ class Validator {
         if (!o) continue; // optional output left out
         const before = producer.get(o);
         if (before !== undefined) {
-          this.out.add('duplicate-name', 'error', `${prefix}tensor '${quoteName(o)}' is produced by ${nodeLabel(nodes[before]!, before)} and again by ${nodeLabel(node, i)}`);
+          this.out.add(
+            'duplicate-name',
+            'error',
+            `${prefix}tensor '${quoteName(o)}' is produced by ${nodeLabel(nodes[before]!, before)} and again by ${nodeLabel(node, i)}`,
+          );
         } else if (scope.names.has(o)) {
-          this.out.add('duplicate-name', 'error', `${prefix}tensor '${quoteName(o)}' is a graph ${inputNames.has(o) ? 'input' : 'initializer'} and also produced by ${nodeLabel(node, i)}`);
+          this.out.add(
+            'duplicate-name',
+            'error',
+            `${prefix}tensor '${quoteName(o)}' is a graph ${inputNames.has(o) ? 'input' : 'initializer'} and also produced by ${nodeLabel(node, i)}`,
+          );
         } else {
           producer.set(o, i);
           declare(o, 'tensor');
@@ -348,16 +484,28 @@ class Validator {
         if (p !== undefined) {
           deps.from.push(p);
           deps.to.push(i);
-          if (p >= i && unsorted === undefined) unsorted = `${nodeLabel(node, i)} uses '${quoteName(name)}' before ${nodeLabel(nodes[p]!, p)} produces it`;
+          if (p >= i && unsorted === undefined)
+            unsorted = `${nodeLabel(node, i)} uses '${quoteName(name)}' before ${nodeLabel(nodes[p]!, p)} produces it`;
           return;
         }
         if (scope.names.has(name)) return;
-        if (parent && visible(parent, name)) { free.add(name); return; }
-        this.out.add('dangling-name', 'error', implicit
-          ? `${prefix}a subgraph of ${nodeLabel(node, i)} uses '${quoteName(name)}', which no enclosing graph defines`
-          : `${prefix}${nodeLabel(node, i)} reads '${quoteName(name)}', which is neither a graph input, an initializer nor a node output`);
+        if (parent && visible(parent, name)) {
+          free.add(name);
+          return;
+        }
+        this.out.add(
+          'dangling-name',
+          'error',
+          implicit
+            ? `${prefix}a subgraph of ${nodeLabel(node, i)} uses '${quoteName(name)}', which no enclosing graph defines`
+            : `${prefix}${nodeLabel(node, i)} reads '${quoteName(name)}', which is neither a graph input, an initializer nor a node output`,
+        );
       };
-      for (const name of node.input ?? []) if (name) { if (CONTROL_CHARS.test(name)) this.name(name, `${prefix}${nodeLabel(node, i)} input`); uses(name, false); } // '' is an optional input left out
+      for (const name of node.input ?? [])
+        if (name) {
+          if (CONTROL_CHARS.test(name)) this.name(name, `${prefix}${nodeLabel(node, i)} input`);
+          uses(name, false);
+        } // '' is an optional input left out
       (node.attribute ?? []).forEach((a) => {
         const what = `${prefix}${nodeLabel(node, i)} attribute '${quoteName(a.name ?? '')}'`;
         if (a.t) this.tensor(a.t, what);
@@ -367,11 +515,19 @@ class Validator {
         const subgraphs = [...(a.g ? [a.g] : []), ...(a.graphs ?? [])];
         for (const sg of subgraphs) {
           if (this.depth >= this.maxDepth) {
-            this.out.add('nesting', 'error', `${prefix}${nodeLabel(node, i)}: subgraphs nested more than ${this.maxDepth} levels deep`);
+            this.out.add(
+              'nesting',
+              'error',
+              `${prefix}${nodeLabel(node, i)}: subgraphs nested more than ${this.maxDepth} levels deep`,
+            );
             break;
           }
           this.depth++;
-          const sub = this.graph(sg, [...path, `subgraph '${quoteName(a.name ?? '')}' of ${nodeLabel(node, i)}`], scope);
+          const sub = this.graph(
+            sg,
+            [...path, `subgraph '${quoteName(a.name ?? '')}' of ${nodeLabel(node, i)}`],
+            scope,
+          );
           this.depth--;
           for (const name of sub) uses(name, true);
         }
@@ -384,14 +540,25 @@ class Validator {
     const outputNames = new Set<string>();
     (g.output ?? []).forEach((v, k) => {
       const name = v.name ?? '';
-      if (!name) { this.out.add('unnamed', 'error', `${prefix}graph output #${k} has no name`); return; }
-      if (outputNames.has(name)) this.out.add('duplicate-name', 'warning', `${prefix}graph output '${quoteName(name)}' is declared twice`);
+      if (!name) {
+        this.out.add('unnamed', 'error', `${prefix}graph output #${k} has no name`);
+        return;
+      }
+      if (outputNames.has(name))
+        this.out.add('duplicate-name', 'warning', `${prefix}graph output '${quoteName(name)}' is declared twice`);
       outputNames.add(name);
       this.name(name, `${prefix}graph output`);
       this.declaredDims(v, `${prefix}graph output '${quoteName(name)}'`);
       if (scope.names.has(name)) return;
-      if (parent && visible(parent, name)) { free.add(name); return; }
-      this.out.add('missing-output', 'error', `${prefix}graph output '${quoteName(name)}' is produced by no node and is neither an input nor an initializer`);
+      if (parent && visible(parent, name)) {
+        free.add(name);
+        return;
+      }
+      this.out.add(
+        'missing-output',
+        'error',
+        `${prefix}graph output '${quoteName(name)}' is produced by no node and is neither an input nor an initializer`,
+      );
     });
     return free;
   }
@@ -408,10 +575,16 @@ class Validator {
       if (!f.name) this.out.add('unnamed', 'error', `function #${k} has no name`);
       else if (seen.has(id)) this.out.add('duplicate-name', 'error', `${label} is defined twice`);
       seen.add(id);
-      this.graph({
-        name: f.name ?? '', node: f.node ?? [],
-        input: (f.input ?? []).map((name) => ({ name })), output: (f.output ?? []).map((name) => ({ name })),
-      }, [label], undefined);
+      this.graph(
+        {
+          name: f.name ?? '',
+          node: f.node ?? [],
+          input: (f.input ?? []).map((name) => ({ name })),
+          output: (f.output ?? []).map((name) => ({ name })),
+        },
+        [label],
+        undefined,
+      );
     });
   }
 
@@ -441,7 +614,10 @@ class Validator {
     const indegree = new Int32Array(n);
     const start = new Int32Array(n + 1);
     const m = deps.from.length;
-    for (let e = 0; e < m; e++) { indegree[deps.to[e]!]!++; start[deps.from[e]! + 1]!++; }
+    for (let e = 0; e < m; e++) {
+      indegree[deps.to[e]!]!++;
+      start[deps.from[e]! + 1]!++;
+    }
     for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
     const fill = start.slice(0, n);
     const consumers = new Int32Array(m);
@@ -452,12 +628,23 @@ class Validator {
     while (ready.length) {
       const i = ready.pop()!;
       done++;
-      for (let k = start[i]!; k < start[i + 1]!; k++) { const c = consumers[k]!; if (--indegree[c]! === 0) ready.push(c); }
+      for (let k = start[i]!; k < start[i + 1]!; k++) {
+        const c = consumers[k]!;
+        if (--indegree[c]! === 0) ready.push(c);
+      }
     }
     if (done === n) return;
     let first = -1;
-    for (let i = 0; i < n; i++) if (indegree[i]! > 0) { first = i; break; }
-    this.out.add('cycle', 'error', `${prefix}the graph has a cycle: ${n - done} node(s) depend on their own outputs, e.g. ${nodeLabel(nodes[first]!, first)}`);
+    for (let i = 0; i < n; i++)
+      if (indegree[i]! > 0) {
+        first = i;
+        break;
+      }
+    this.out.add(
+      'cycle',
+      'error',
+      `${prefix}the graph has a cycle: ${n - done} node(s) depend on their own outputs, e.g. ${nodeLabel(nodes[first]!, first)}`,
+    );
   }
 }
 
@@ -474,17 +661,30 @@ export function validateModel(proto: ModelProto, modelPath: string, options: Val
     v.functions(proto.functions ?? []);
     v.trainingInfo(proto.trainingInfo ?? [], proto.graph);
   } catch (e) {
-    if (e instanceof RangeError) throw new ModelValidationError('nesting', `${modelPath}: the graph is too deeply nested to check (${e.message})`, v.out.problems);
+    if (e instanceof RangeError)
+      throw new ModelValidationError(
+        'nesting',
+        `${modelPath}: the graph is too deeply nested to check (${e.message})`,
+        v.out.problems,
+      );
     throw e;
   }
   const { problems, errors, dropped, firstError } = v.out;
   if (firstError) {
     const first = firstError;
     const more = errors - 1;
-    throw new ModelValidationError(first.kind, `${modelPath}: ${first.message}${more > 0 ? ` (and ${more} more problem${more > 1 ? 's' : ''})` : ''}`, problems);
+    throw new ModelValidationError(
+      first.kind,
+      `${modelPath}: ${first.message}${more > 0 ? ` (and ${more} more problem${more > 1 ? 's' : ''})` : ''}`,
+      problems,
+    );
   }
   const warnings = problems.filter((p) => p.severity === 'warning');
-  if (dropped > 0 && warnings.length > 0) warnings[warnings.length - 1] = { ...warnings[warnings.length - 1]!, message: `${warnings[warnings.length - 1]!.message} (and ${dropped} more problem(s))` };
+  if (dropped > 0 && warnings.length > 0)
+    warnings[warnings.length - 1] = {
+      ...warnings[warnings.length - 1]!,
+      message: `${warnings[warnings.length - 1]!.message} (and ${dropped} more problem(s))`,
+    };
   lastProblems.set(proto, warnings);
   return warnings;
 }

@@ -58,23 +58,46 @@ export interface PathReport {
 export function representativeModels(framework: string, max = 3): Target[] {
   // Exports with a reference first; a framework whose exports have none (MXNet, PaddlePaddle) is
   // represented by exports that run, checked across backends.
-  const runs = loadCatalog().filter((e) => e.manifest.framework === framework && (e.manifest.expected.status === 'pass' || e.manifest.expected.status === 'no-reference'));
+  const runs = loadCatalog().filter(
+    (e) =>
+      e.manifest.framework === framework &&
+      (e.manifest.expected.status === 'pass' || e.manifest.expected.status === 'no-reference'),
+  );
   const withRef = runs.filter((e) => e.manifest.reference.kind !== 'none');
   const entries = withRef.length ? withRef : runs;
   const version = (id: string) => {
     const s = loadModel(entries.find((e) => e.manifest.id === id)!.modelPath).proto.producerVersion ?? '';
     return s.split('.').map((x) => Number.parseInt(x, 10) || 0);
   };
-  const cmp = (a: number[], b: number[]) => { for (let i = 0; i < Math.max(a.length, b.length); i++) { const d = (b[i] ?? 0) - (a[i] ?? 0); if (d) return d; } return 0; };
+  const cmp = (a: number[], b: number[]) => {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const d = (b[i] ?? 0) - (a[i] ?? 0);
+      if (d) return d;
+    }
+    return 0;
+  };
   const withVersion = entries.map((e) => ({ e, v: version(e.manifest.id) }));
   withVersion.sort((x, y) => cmp(x.v, y.v) || x.e.manifest.id.localeCompare(y.e.manifest.id));
-  return withVersion.slice(0, max).map(({ e }) => ({ id: e.manifest.id, modelPath: e.modelPath, manifest: e.manifest, dir: e.dir }));
+  return withVersion
+    .slice(0, max)
+    .map(({ e }) => ({ id: e.manifest.id, modelPath: e.modelPath, manifest: e.manifest, dir: e.dir }));
 }
 
 function backendPath(backend: BackendId, run: VerifyRun): BackendPath {
   const status = run.backends.find((b) => b.id === backend);
   if (!status?.available) {
-    return { backend, verdict: 'unavailable', models: [], steps: [{ step: 'load', status: 'skipped', detail: `backend unavailable: ${status?.reason ?? 'unknown'}${status?.fix ? ` (fix: ${status.fix})` : ''}` }] };
+    return {
+      backend,
+      verdict: 'unavailable',
+      models: [],
+      steps: [
+        {
+          step: 'load',
+          status: 'skipped',
+          detail: `backend unavailable: ${status?.reason ?? 'unknown'}${status?.fix ? ` (fix: ${status.fix})` : ''}`,
+        },
+      ],
+    };
   }
   const results = run.results.filter((r) => r.backend === backend);
   const adapter = status.description?.adapter;
@@ -82,36 +105,91 @@ function backendPath(backend: BackendId, run: VerifyRun): BackendPath {
   const loadFail = results.find((r) => r.status === 'load-error' || r.status === 'timeout' || r.status === 'run-error');
   if (loadFail) {
     const cause = classifyFailure(loadFail.reason ?? '', loadFail.status);
-    steps.push({ step: 'load', status: 'fail', detail: `${loadFail.model}: ${loadFail.status}: ${cause.detail}`, cause });
+    steps.push({
+      step: 'load',
+      status: 'fail',
+      detail: `${loadFail.model}: ${loadFail.status}: ${cause.detail}`,
+      cause,
+    });
   } else {
-    steps.push({ step: 'load', status: 'ok', detail: `${results.length} model(s) load and run on ${status.description?.runtime} ${status.description?.runtimeVersion} (${status.description?.executionProvider} EP)` });
+    steps.push({
+      step: 'load',
+      status: 'ok',
+      detail: `${results.length} model(s) load and run on ${status.description?.runtime} ${status.description?.runtimeVersion} (${status.description?.executionProvider} EP)`,
+    });
   }
   const ran = results.filter((r) => r.latency);
   if (ran.length) {
     const withRef = ran.filter((r) => r.comparison);
     const bad = withRef.filter((r) => r.status === 'mismatch');
-    if (withRef.length === 0) steps.push({ step: 'reference', status: 'skipped', detail: 'no exporter reference for these models' });
+    if (withRef.length === 0)
+      steps.push({ step: 'reference', status: 'skipped', detail: 'no exporter reference for these models' });
     else if (bad.length) {
       const cause = classifyFailure(bad[0]!.reason ?? '', 'mismatch');
-      steps.push({ step: 'reference', status: 'fail', detail: `${bad.length}/${withRef.length} differ from the exporter's reference: ${bad[0]!.model}: ${bad[0]!.reason}`, cause });
-    } else steps.push({ step: 'reference', status: 'ok', detail: `${withRef.length} model(s) match the ${[...new Set(withRef.map((r) => r.referenceKind))].join('/')} reference (${describeTolerance(withRef[0]!)})` });
+      steps.push({
+        step: 'reference',
+        status: 'fail',
+        detail: `${bad.length}/${withRef.length} differ from the exporter's reference: ${bad[0]!.model}: ${bad[0]!.reason}`,
+        cause,
+      });
+    } else
+      steps.push({
+        step: 'reference',
+        status: 'ok',
+        detail: `${withRef.length} model(s) match the ${[...new Set(withRef.map((r) => r.referenceKind))].join('/')} reference (${describeTolerance(withRef[0]!)})`,
+      });
     const cross = ran.filter((r) => r.againstCpu);
     if (backend === 'cpu') steps.push({ step: 'cross-backend', status: 'skipped', detail: 'cpu is the yardstick' });
-    else if (cross.some((r) => !r.againstCpu!.ok)) steps.push({ step: 'cross-backend', status: 'fail', detail: `outputs differ from the cpu backend for ${cross.filter((r) => !r.againstCpu!.ok).map((r) => r.model).join(', ')}`, cause: { kind: 'tolerance', detail: 'differs from cpu' } });
-    else steps.push({ step: 'cross-backend', status: 'ok', detail: `outputs agree with the cpu backend for ${cross.length} model(s)` });
+    else if (cross.some((r) => !r.againstCpu!.ok))
+      steps.push({
+        step: 'cross-backend',
+        status: 'fail',
+        detail: `outputs differ from the cpu backend for ${cross
+          .filter((r) => !r.againstCpu!.ok)
+          .map((r) => r.model)
+          .join(', ')}`,
+        cause: { kind: 'tolerance', detail: 'differs from cpu' },
+      });
+    else
+      steps.push({
+        step: 'cross-backend',
+        status: 'ok',
+        detail: `outputs agree with the cpu backend for ${cross.length} model(s)`,
+      });
     const p50s = ran.map((r) => `${r.model.split('/').pop()} ${r.latency!.stats?.p50.toFixed(2)} ms`).join(', ');
     const soft = adapter?.kind === 'software';
-    steps.push({ step: 'latency', status: soft ? 'warn' : 'ok', detail: `p50 ${p50s}${soft ? ' — software WebGPU (SwiftShader on the CPU), not GPU latency' : ''}` });
+    steps.push({
+      step: 'latency',
+      status: soft ? 'warn' : 'ok',
+      detail: `p50 ${p50s}${soft ? ' — software WebGPU (SwiftShader on the CPU), not GPU latency' : ''}`,
+    });
     const placed = ran.filter((r) => r.placement);
-    steps.push(placed.length
-      ? { step: 'placement', status: placed.some((r) => !r.placement!.allOnOne) ? 'warn' : 'ok', detail: placed.map((r) => `${r.model.split('/').pop()}: ${describePlacement(r.placement)}`).join('; ') }
-      : { step: 'placement', status: 'skipped', detail: 'no node placement was found in the runtime\'s log (the model did not load, or the log had no placement block)' });
+    steps.push(
+      placed.length
+        ? {
+            step: 'placement',
+            status: placed.some((r) => !r.placement!.allOnOne) ? 'warn' : 'ok',
+            detail: placed.map((r) => `${r.model.split('/').pop()}: ${describePlacement(r.placement)}`).join('; '),
+          }
+        : {
+            step: 'placement',
+            status: 'skipped',
+            detail:
+              "no node placement was found in the runtime's log (the model did not load, or the log had no placement block)",
+          },
+    );
   }
   const verdict = steps.some((s) => s.status === 'fail') ? 'fail' : 'pass';
   return {
-    backend, verdict, steps,
+    backend,
+    verdict,
+    steps,
     ...(adapter ? { adapter: `${adapter.kind}${adapter.description ? `: ${adapter.description}` : ''}` } : {}),
-    models: results.map((r) => ({ model: r.model, status: r.status, ...(r.latency?.stats ? { p50Ms: r.latency.stats.p50 } : {}) })),
+    models: results.map((r) => ({
+      model: r.model,
+      status: r.status,
+      ...(r.latency?.stats ? { p50Ms: r.latency.stats.p50 } : {}),
+    })),
   };
 }
 
@@ -123,7 +201,8 @@ function describeTolerance(r: ModelResult): string {
 export function inferFrom(model: string | undefined): string {
   if (!model) throw new InputError('path needs --from <framework>, or --model <file.onnx> to infer it from');
   const a = attributeSummary(summarize(loadModel(model)));
-  if (a.framework === 'unknown') throw new InputError(`${model}: cannot infer --from: ${describeExporter(a)}; pass --from <framework>`);
+  if (a.framework === 'unknown')
+    throw new InputError(`${model}: cannot infer --from: ${describeExporter(a)}; pass --from <framework>`);
   return a.framework;
 }
 
@@ -144,38 +223,104 @@ export async function checkPath(options: PathOptions): Promise<PathReport> {
   const exporter: PathStep = !claim
     ? { step: 'exporter', status: 'fail', detail: `no framework '${options.from}' in the capability registry` }
     : claim.level === 'none'
-      ? { step: 'exporter', status: 'fail', detail: `${claim.framework} has no ONNX exporter${claim.source ? ` (${claim.source})` : ''}` }
-      : { step: 'exporter', status: claim.level === 'unknown' ? 'warn' : 'ok', detail: `${claim.level} exporter: ${claim.mechanism}${claim.source ? ` (${claim.source})` : ''}` };
+      ? {
+          step: 'exporter',
+          status: 'fail',
+          detail: `${claim.framework} has no ONNX exporter${claim.source ? ` (${claim.source})` : ''}`,
+        }
+      : {
+          step: 'exporter',
+          status: claim.level === 'unknown' ? 'warn' : 'ok',
+          detail: `${claim.level} exporter: ${claim.mechanism}${claim.source ? ` (${claim.source})` : ''}`,
+        };
   let targets: Target[];
   let model: PathStep;
   if (options.model) {
     const t: Target = { id: options.model, modelPath: options.model };
     const a = attributeSummary(summarize(loadModel(options.model)));
     const matches = a.framework === options.from;
-    const said = options.fromInferred ? ' (--from inferred from it)' : matches ? '' : `: not ${options.from}'s, as --from says`;
-    model = { step: 'model', status: matches ? 'ok' : 'warn', detail: `${options.model}: ${describeExporter(a)}${said}` };
+    const said = options.fromInferred
+      ? ' (--from inferred from it)'
+      : matches
+        ? ''
+        : `: not ${options.from}'s, as --from says`;
+    model = {
+      step: 'model',
+      status: matches ? 'ok' : 'warn',
+      detail: `${options.model}: ${describeExporter(a)}${said}`,
+    };
     targets = [t];
   } else {
     targets = representativeModels(options.from);
     model = targets.length
-      ? { step: 'model', status: 'ok', detail: `bundled ${options.from} exports: ${targets.map((t) => t.id).join(', ')}` }
-      : { step: 'model', status: 'fail', detail: `no bundled ${options.from} export; pass --model <file.onnx> (or pull one with onnx-workbench zoo pull)` };
+      ? {
+          step: 'model',
+          status: 'ok',
+          detail: `bundled ${options.from} exports: ${targets.map((t) => t.id).join(', ')}`,
+        }
+      : {
+          step: 'model',
+          status: 'fail',
+          detail: `no bundled ${options.from} export; pass --model <file.onnx> (or pull one with onnx-workbench zoo pull)`,
+        };
   }
   if (exporter.status === 'fail' && !options.model) {
-    return { from: options.from, ...(options.fromInferred ? { fromInferred: true } : {}), to: options.to, exporter, model, models: [], backends: [], verdict: 'fail' };
+    return {
+      from: options.from,
+      ...(options.fromInferred ? { fromInferred: true } : {}),
+      to: options.to,
+      exporter,
+      model,
+      models: [],
+      backends: [],
+      verdict: 'fail',
+    };
   }
-  if (targets.length === 0) return { from: options.from, ...(options.fromInferred ? { fromInferred: true } : {}), to: options.to, exporter, model, models: [], backends: [], verdict: 'fail' };
-  const prepared: PreparedModel[] = targets.map((t) => prepareTarget(t, options.inputs ? { inputs: options.inputs } : {}));
+  if (targets.length === 0)
+    return {
+      from: options.from,
+      ...(options.fromInferred ? { fromInferred: true } : {}),
+      to: options.to,
+      exporter,
+      model,
+      models: [],
+      backends: [],
+      verdict: 'fail',
+    };
+  const prepared: PreparedModel[] = targets.map((t) =>
+    prepareTarget(t, options.inputs ? { inputs: options.inputs } : {}),
+  );
   if (options.model && !prepared[0]!.reference && !options.inputs) {
     model = { ...model, detail: `${model.detail}; no reference data given, the cpu backend is the reference` };
   }
   const run = await verify(prepared, {
-    backends: options.to, logPlacement: true, plan: { warmup: 1, iterations: 20, maxDurationMs: 2000 },
+    backends: options.to,
+    logPlacement: true,
+    plan: { warmup: 1, iterations: 20, maxDurationMs: 2000 },
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-    onEvent: (e) => { if (e.type === 'result') options.onProgress?.(`[${e.index}/${e.total}] ${e.result.backend} ${e.result.model}: ${e.result.status}`); },
+    onEvent: (e) => {
+      if (e.type === 'result')
+        options.onProgress?.(`[${e.index}/${e.total}] ${e.result.backend} ${e.result.model}: ${e.result.status}`);
+    },
   });
   const backends = options.to.map((b) => backendPath(b, run));
   const available = backends.filter((b) => b.verdict !== 'unavailable');
-  const verdict = exporter.status !== 'fail' && model.status !== 'fail' && available.length > 0 && available.every((b) => b.verdict === 'pass') ? 'pass' : 'fail';
-  return { from: options.from, ...(options.fromInferred ? { fromInferred: true } : {}), to: options.to, exporter, model, models: targets.map((t) => t.id), backends, verdict, evidence: run };
+  const verdict =
+    exporter.status !== 'fail' &&
+    model.status !== 'fail' &&
+    available.length > 0 &&
+    available.every((b) => b.verdict === 'pass')
+      ? 'pass'
+      : 'fail';
+  return {
+    from: options.from,
+    ...(options.fromInferred ? { fromInferred: true } : {}),
+    to: options.to,
+    exporter,
+    model,
+    models: targets.map((t) => t.id),
+    backends,
+    verdict,
+    evidence: run,
+  };
 }

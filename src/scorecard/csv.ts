@@ -27,7 +27,10 @@ export function parseCsv(text: string): CsvRecord[] {
     const ch = s[i]!;
     if (quoted) {
       if (ch === '"') {
-        if (s[i + 1] === '"') { field += '"'; i++; } else quoted = false;
+        if (s[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
       } else {
         if (ch === '\n') line++;
         field += ch;

@@ -9,11 +9,26 @@ import { packageRoot } from '../util/paths.js';
 import { safeReadText } from '../util/safeRead.js';
 import { parseCsv } from './csv.js';
 import {
-  CATEGORIES, CRITERIA_BY_CATEGORY, type Category, type Criterion, type FrameworkInfo, type FrameworksFile,
-  type PublishedScores, type Reading, type RegistryEntry, type RegistryFile, isCategory, isCriterion,
+  CATEGORIES,
+  CRITERIA_BY_CATEGORY,
+  type Category,
+  type Criterion,
+  type FrameworkInfo,
+  type FrameworksFile,
+  type PublishedScores,
+  type Reading,
+  type RegistryEntry,
+  type RegistryFile,
+  isCategory,
+  isCriterion,
 } from './model.js';
 import {
-  CSV_COLUMNS, describeErrors, validateFrameworks, validateRegistry, validateScoreRow, type RawScoreRow,
+  CSV_COLUMNS,
+  describeErrors,
+  validateFrameworks,
+  validateRegistry,
+  validateScoreRow,
+  type RawScoreRow,
 } from './schemas.js';
 
 export const SCORES_FILE = 'scores-digitized.csv';
@@ -80,7 +95,8 @@ export function loadFrameworks(dir: string = dataDir()): FrameworksFile {
 
 function reading(row: RawScoreRow, line: number, what: string): Reading {
   if (row.value === 'NA') {
-    if (row.uncertainty !== '') throw new InputError(`${what}: line ${line}: an NA value has no uncertainty, got '${row.uncertainty}'`);
+    if (row.uncertainty !== '')
+      throw new InputError(`${what}: line ${line}: an NA value has no uncertainty, got '${row.uncertainty}'`);
     return { value: null, uncertainty: null, sourceImage: row.source_image };
   }
   const value = Number(row.value);
@@ -94,7 +110,11 @@ function reading(row: RawScoreRow, line: number, what: string): Reading {
  * the 12 criteria, the 3 category scores and the overall score exactly once, and nothing else.
  * Returns the published scores by framework id.
  */
-export function parseDigitizedCsv(text: string, frameworks: FrameworkInfo[], what: string): Record<string, PublishedScores> {
+export function parseDigitizedCsv(
+  text: string,
+  frameworks: FrameworkInfo[],
+  what: string,
+): Record<string, PublishedScores> {
   let records;
   try {
     records = parseCsv(text);
@@ -103,24 +123,35 @@ export function parseDigitizedCsv(text: string, frameworks: FrameworkInfo[], wha
   }
   const header = records.shift();
   if (!header || header.fields.join(',') !== CSV_COLUMNS.join(',')) {
-    throw new InputError(`${what}: the header must be '${CSV_COLUMNS.join(',')}', got '${header?.fields.join(',') ?? ''}'`);
+    throw new InputError(
+      `${what}: the header must be '${CSV_COLUMNS.join(',')}', got '${header?.fields.join(',') ?? ''}'`,
+    );
   }
   const idByName = new Map(frameworks.map((f) => [f.name, f.id]));
-  const partial = new Map<string, { criteria: Partial<Record<Criterion, Reading>>; categories: Partial<Record<Category, Reading>>; overall?: Reading }>();
+  const partial = new Map<
+    string,
+    { criteria: Partial<Record<Criterion, Reading>>; categories: Partial<Record<Category, Reading>>; overall?: Reading }
+  >();
   for (const { line, fields } of records) {
     if (fields.length !== CSV_COLUMNS.length) {
       throw new InputError(`${what}: line ${line}: expected ${CSV_COLUMNS.length} fields, got ${fields.length}`);
     }
     const row = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, fields[i]!])) as unknown;
-    if (!validateScoreRow(row)) throw new InputError(`${what}: line ${line}: ${describeErrors(validateScoreRow.errors)}`);
+    if (!validateScoreRow(row))
+      throw new InputError(`${what}: line ${line}: ${describeErrors(validateScoreRow.errors)}`);
     const id = idByName.get(row.framework);
     if (!id) throw new InputError(`${what}: line ${line}: framework '${row.framework}' is not in the framework list`);
     const entry = partial.get(id) ?? { criteria: {}, categories: {} };
     partial.set(id, entry);
     const r = reading(row, line, what);
-    const dup = (): never => { throw new InputError(`${what}: line ${line}: ${row.framework} ${row.category}/${row.criterion} is given twice`); };
+    const dup = (): never => {
+      throw new InputError(`${what}: line ${line}: ${row.framework} ${row.category}/${row.criterion} is given twice`);
+    };
     if (row.category === 'overall') {
-      if (row.criterion !== '_overall') throw new InputError(`${what}: line ${line}: category 'overall' takes criterion '_overall', got '${row.criterion}'`);
+      if (row.criterion !== '_overall')
+        throw new InputError(
+          `${what}: line ${line}: category 'overall' takes criterion '_overall', got '${row.criterion}'`,
+        );
       if (r.value === null) throw new InputError(`${what}: line ${line}: the overall score cannot be NA`);
       if (entry.overall) dup();
       entry.overall = r;
@@ -176,11 +207,15 @@ export function loadScorecardData(dir: string = dataDir()): ScorecardData {
 export const isClaimed = (v: unknown): boolean => v !== null && v !== undefined && v !== 'unknown';
 
 function checkSources(
-  claims: Record<string, unknown>, sources: Record<string, string[]> | undefined, where: string, what: string,
+  claims: Record<string, unknown>,
+  sources: Record<string, string[]> | undefined,
+  where: string,
+  what: string,
 ): void {
   for (const [name, value] of Object.entries(claims)) {
     if (!isClaimed(value)) continue;
-    if (!sources?.[name]?.length) throw new InputError(`${what}: ${where}: '${name}' is claimed (${JSON.stringify(value)}) but has no source`);
+    if (!sources?.[name]?.length)
+      throw new InputError(`${what}: ${where}: '${name}' is claimed (${JSON.stringify(value)}) but has no source`);
   }
 }
 
@@ -188,14 +223,22 @@ function checkEntry(e: RegistryEntry, what: string): void {
   for (const side of ['export', 'import'] as const) {
     const s = e[side];
     const where = `${e.id}.${side}`;
-    const claims: Record<string, unknown> = { level: s.level, mechanism: s.mechanism, since: s.since, maintainer: s.maintainer };
+    const claims: Record<string, unknown> = {
+      level: s.level,
+      mechanism: s.mechanism,
+      since: s.since,
+      maintainer: s.maintainer,
+    };
     if (side === 'export') claims.producerNames = e.export.producerNames;
     if (s.level === 'none') {
       for (const [k, v] of Object.entries(claims)) {
-        if (k !== 'level' && v !== null) throw new InputError(`${what}: ${where}: level is 'none', so '${k}' must be null (not applicable)`);
+        if (k !== 'level' && v !== null)
+          throw new InputError(`${what}: ${where}: level is 'none', so '${k}' must be null (not applicable)`);
       }
     } else if (side === 'export' && e.export.producerNames === null) {
-      throw new InputError(`${what}: ${where}: producerNames is null (not applicable) but the level is '${s.level}'; use [] or "unknown"`);
+      throw new InputError(
+        `${what}: ${where}: producerNames is null (not applicable) but the level is '${s.level}'; use [] or "unknown"`,
+      );
     }
     if (s.level !== 'none' && s.level !== 'unknown' && (s.mechanism === null || s.mechanism === 'unknown')) {
       throw new InputError(`${what}: ${where}: a '${s.level}' path needs a mechanism`);
@@ -217,7 +260,9 @@ export function parseRegistry(value: unknown, what: string, frameworks?: Framewo
   }
   for (const [i, f] of (value.fingerprints ?? []).entries()) {
     if (!seen.has(f.framework) && !f.frameworkName) {
-      throw new InputError(`${what}: fingerprints[${i}] (${f.tool}): framework '${f.framework}' is not in the registry, so it needs a frameworkName`);
+      throw new InputError(
+        `${what}: fingerprints[${i}] (${f.tool}): framework '${f.framework}' is not in the registry, so it needs a frameworkName`,
+      );
     }
   }
   if (frameworks) {

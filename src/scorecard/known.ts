@@ -7,18 +7,34 @@ import { loadCurated, type ZooEntry } from '../zoo/catalog.js';
 import type { KnownExport, KnownExports } from './levels.js';
 
 export function knownFromCatalog(catalog: CatalogEntry[]): KnownExport[] {
-  return catalog.filter((e) => !e.manifest.id.startsWith('zoo/')).map(({ manifest: m }) => ({
-    sha256: m.sha256, id: m.id, framework: m.framework, origin: 'bundled' as const, referenceKind: m.reference.kind,
-    exporterVersion: m.provenance?.exporterVersion && m.provenance.exporterVersion !== 'unknown' ? m.provenance.exporterVersion : null,
-    exportDate: m.provenance?.exported ?? (m.provenance?.committed ? `by ${m.provenance.committed}` : null),
-  }));
+  return catalog
+    .filter((e) => !e.manifest.id.startsWith('zoo/'))
+    .map(({ manifest: m }) => ({
+      sha256: m.sha256,
+      id: m.id,
+      framework: m.framework,
+      origin: 'bundled' as const,
+      referenceKind: m.reference.kind,
+      exporterVersion:
+        m.provenance?.exporterVersion && m.provenance.exporterVersion !== 'unknown'
+          ? m.provenance.exporterVersion
+          : null,
+      exportDate: m.provenance?.exported ?? (m.provenance?.committed ? `by ${m.provenance.committed}` : null),
+    }));
 }
 
 export function knownFromZoo(entries: ZooEntry[]): KnownExport[] {
-  return entries.filter((e) => e.framework).map((e) => ({
-    sha256: e.onnx.sha256, id: `zoo/${e.name}`, framework: e.framework!, origin: 'zoo' as const,
-    referenceKind: e.tarGz ? 'exporter' as const : 'none' as const, exporterVersion: null, exportDate: null,
-  }));
+  return entries
+    .filter((e) => e.framework)
+    .map((e) => ({
+      sha256: e.onnx.sha256,
+      id: `zoo/${e.name}`,
+      framework: e.framework!,
+      origin: 'zoo' as const,
+      referenceKind: e.tarGz ? ('exporter' as const) : ('none' as const),
+      exporterVersion: null,
+      exportDate: null,
+    }));
 }
 
 /** Bundled models first: where a zoo file is also bundled, the bundled manifest describes it. */

@@ -30,7 +30,11 @@ export const LEVEL_LABELS: Readonly<Record<EvidenceLevel, string>> = {
 
 /** Short names, for table cells: `level 3: runs, backends agree`. */
 export const LEVEL_SHORT: Readonly<Record<EvidenceLevel, string>> = {
-  1: 'exporter outputs', 2: 'independent reference', 3: 'runs, backends agree', 4: 'fails to load today', 5: 'documented only',
+  1: 'exporter outputs',
+  2: 'independent reference',
+  3: 'runs, backends agree',
+  4: 'fails to load today',
+  5: 'documented only',
 };
 
 export const levelName = (l: EvidenceLevel): string => `level ${l}: ${LEVEL_SHORT[l]}`;
@@ -104,25 +108,47 @@ function gradeExport(k: KnownExport, rs: { r: ModelResult; record: string }[]): 
   const own = rs.filter(({ r }) => r.referenceKind !== 'user');
   if (own.length === 0) return undefined;
   const written = own.map(({ r }) => r.producerVersion).find((v) => !!v);
-  const base = { model: k.id, sha256: k.sha256, exporterVersion: k.exporterVersion ?? written ?? null, exportDate: k.exportDate };
+  const base = {
+    model: k.id,
+    sha256: k.sha256,
+    exporterVersion: k.exporterVersion ?? written ?? null,
+    exportDate: k.exportDate,
+  };
   const records = [...new Set(own.map((x) => x.record))].sort();
   const passed = own.filter(({ r }) => r.status === 'pass' || r.status === 'no-reference');
   // A pass counts against a real reference only when the catalog says one was published.
-  const realRef = passed.filter(({ r }) => r.status === 'pass' && r.referenceKind === k.referenceKind && k.referenceKind !== 'none');
+  const realRef = passed.filter(
+    ({ r }) => r.status === 'pass' && r.referenceKind === k.referenceKind && k.referenceKind !== 'none',
+  );
   const backends = [...new Set(passed.map(({ r }) => backendLabel(r)))].sort();
   if (realRef.length) {
     const level: EvidenceLevel = k.origin === 'bundled' && k.referenceKind === 'exporter' ? 1 : 2;
     return { ...base, level, outcome: 'pass', backends, records };
   }
   const mismatch = own.find(({ r }) => r.status === 'mismatch');
-  if (mismatch) return { ...base, level: null, outcome: 'mismatch', backends, records, ...(mismatch.r.reason ? { reason: mismatch.r.reason } : {}) };
+  if (mismatch)
+    return {
+      ...base,
+      level: null,
+      outcome: 'mismatch',
+      backends,
+      records,
+      ...(mismatch.r.reason ? { reason: mismatch.r.reason } : {}),
+    };
   if (passed.length) return { ...base, level: 3, outcome: 'runs', backends, records };
   const load = own.find(({ r }) => r.status === 'load-error');
   if (load) {
     const reason = (load.r.reason ?? '').replace(/^.*?refuses this export: /, '').slice(0, 200);
     return { ...base, level: 4, outcome: 'load-error', backends: [], records, ...(reason ? { reason } : {}) };
   }
-  return { ...base, level: null, outcome: 'run-error', backends: [], records, ...(own[0]!.r.reason ? { reason: own[0]!.r.reason } : {}) };
+  return {
+    ...base,
+    level: null,
+    outcome: 'run-error',
+    backends: [],
+    records,
+    ...(own[0]!.r.reason ? { reason: own[0]!.r.reason } : {}),
+  };
 }
 
 /**
@@ -130,7 +156,9 @@ function gradeExport(k: KnownExport, rs: { r: ModelResult; record: string }[]): 
  * known provenance (the record's `framework`, else the producer_name through the registry).
  */
 export function gradeEvidence(
-  records: EvidenceRecord[], known: KnownExports, userFramework: (r: ModelResult) => string | undefined,
+  records: EvidenceRecord[],
+  known: KnownExports,
+  userFramework: (r: ModelResult) => string | undefined,
 ): Map<string, FrameworkGrade> {
   const byExport = new Map<string, { r: ModelResult; record: string }[]>();
   const user = new Map<string, { models: Set<string>; passes: number; records: Set<string> }>();
@@ -161,18 +189,27 @@ export function gradeEvidence(
   }
   const out = new Map<string, FrameworkGrade>();
   for (const fw of new Set([...grades.keys(), ...user.keys()])) {
-    const exports = (grades.get(fw) ?? []).sort((a, b) => (a.level ?? 9) - (b.level ?? 9) || a.model.localeCompare(b.model));
+    const exports = (grades.get(fw) ?? []).sort(
+      (a, b) => (a.level ?? 9) - (b.level ?? 9) || a.model.localeCompare(b.model),
+    );
     const levels = exports.map((e) => e.level).filter((l): l is EvidenceLevel => l !== null);
     const level = (levels.length ? Math.min(...levels) : 5) as EvidenceLevel;
     const counted = exports.filter((e) => e.level === level);
     const u = user.get(fw);
     out.set(fw, {
-      framework: fw, level, exports,
+      framework: fw,
+      level,
+      exports,
       backends: [...new Set(counted.flatMap((e) => e.backends))].sort(),
       records: [...new Set(exports.flatMap((e) => e.records))].sort(),
-      exporterVersions: [...new Set(exports.map((e) => e.exporterVersion).filter((v): v is string => !!v && v !== 'unknown'))].sort(compareVersions),
+      exporterVersions: [
+        ...new Set(exports.map((e) => e.exporterVersion).filter((v): v is string => !!v && v !== 'unknown')),
+      ].sort(compareVersions),
       exportDates: [...new Set(exports.map((e) => e.exportDate).filter((v): v is string => !!v))].sort(),
-      loadFailureReasons: [...new Set(exports.filter((e) => e.level === 4 && e.reason).map((e) => e.reason!))].slice(0, 5),
+      loadFailureReasons: [...new Set(exports.filter((e) => e.level === 4 && e.reason).map((e) => e.reason!))].slice(
+        0,
+        5,
+      ),
       mismatched: exports.filter((e) => e.outcome === 'mismatch').map((e) => e.model),
       user: { models: u ? [...u.models].sort() : [], passes: u?.passes ?? 0, records: u ? [...u.records].sort() : [] },
     });

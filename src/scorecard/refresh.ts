@@ -20,7 +20,14 @@ import { aggregateEvidence, type ExportEvidence } from '../evidence/aggregate.js
 import type { EvidenceRecord } from '../evidence/store.js';
 import type { ModelResult } from '../verify/verify.js';
 import { loadRegistry } from './data.js';
-import { gradeEvidence, LEVEL_LABELS, levelName, type EvidenceLevel, type FrameworkGrade, type KnownExports } from './levels.js';
+import {
+  gradeEvidence,
+  LEVEL_LABELS,
+  levelName,
+  type EvidenceLevel,
+  type FrameworkGrade,
+  type KnownExports,
+} from './levels.js';
 import { knownExports } from './known.js';
 import type { RegistryEntry, RegistryFile, SupportLevel } from './model.js';
 import { computeScorecard, type Scorecard, type ScoreOverrides } from './scores.js';
@@ -98,30 +105,56 @@ export function producerMap(registry: RegistryFile): (producer: string) => strin
   return (p) => map.get(p.toLowerCase());
 }
 
-function cellValue(entry: RegistryEntry, g: FrameworkGrade | undefined, policy: RefreshPolicy): { value: number; basis: RefreshBasis; explanation: string } {
+function cellValue(
+  entry: RegistryEntry,
+  g: FrameworkGrade | undefined,
+  policy: RefreshPolicy,
+): { value: number; basis: RefreshBasis; explanation: string } {
   const exportScore = LEVEL_SCORE[entry.export.level];
   const bestDocumented = Math.max(exportScore, LEVEL_SCORE[entry.import.level]);
   const level = g?.level ?? 5;
-  const user = g && g.user.models.length
-    ? `; user models: ${g.user.passes} pass(es) of ${g.user.models.length} model(s), shown apart (not proof of the exporter)` : '';
+  const user =
+    g && g.user.models.length
+      ? `; user models: ${g.user.passes} pass(es) of ${g.user.models.length} model(s), shown apart (not proof of the exporter)`
+      : '';
   if (entry.export.level === 'none' || entry.export.level === 'unknown') {
     const value = policy === 'strict' ? 0 : bestDocumented;
-    return { value, basis: 'no exporter', explanation: `no exporter ${entry.export.level === 'none' ? 'exists' : 'could be cited'}${entry.import.level !== 'none' && entry.import.level !== 'unknown' ? `; import ${entry.import.level} (documented only)` : ''}${user}` };
+    return {
+      value,
+      basis: 'no exporter',
+      explanation: `no exporter ${entry.export.level === 'none' ? 'exists' : 'could be cited'}${entry.import.level !== 'none' && entry.import.level !== 'unknown' ? `; import ${entry.import.level} (documented only)` : ''}${user}`,
+    };
   }
   if (level === 5 && g && g.mismatched.length) {
-    return { value: policy === 'strict' ? 0 : bestDocumented, basis: 'mismatch only', explanation: `${g.mismatched.length} export(s) load but their outputs differ from the reference; none graded${user}` };
+    return {
+      value: policy === 'strict' ? 0 : bestDocumented,
+      basis: 'mismatch only',
+      explanation: `${g.mismatched.length} export(s) load but their outputs differ from the reference; none graded${user}`,
+    };
   }
   const value = policy === 'strict' ? exportScore * STRICT_LEVEL_SHARE[level] : bestDocumented;
   if (level === 5) {
-    return { value, basis: levelName(5), explanation: `${entry.export.level} exporter documented (${entry.export.mechanism ?? 'unknown'}); no export of known provenance ran here${user}` };
+    return {
+      value,
+      basis: levelName(5),
+      explanation: `${entry.export.level} exporter documented (${entry.export.mechanism ?? 'unknown'}); no export of known provenance ran here${user}`,
+    };
   }
   const counted = g!.exports.filter((e) => e.level === level);
-  const versions = g!.exporterVersions.length ? `exporter ${g!.exporterVersions.join(', ')}` : 'exporter version not written in the files';
+  const versions = g!.exporterVersions.length
+    ? `exporter ${g!.exporterVersions.join(', ')}`
+    : 'exporter version not written in the files';
   const dates = g!.exportDates.length ? `exported ${g!.exportDates.join(', ')}` : 'export dates unknown';
-  const where = level === 4 ? `: ${g!.loadFailureReasons[0] ?? 'load error'}` : ` on ${g!.backends.join(', ')}${level === 3 && g!.backends.length < 2 ? ' (one backend: nothing to agree with)' : ''}`;
-  const others = g!.exports.filter((e) => e.level !== level).map((e) => `${e.model} ${e.level ? levelName(e.level) : e.outcome}`);
+  const where =
+    level === 4
+      ? `: ${g!.loadFailureReasons[0] ?? 'load error'}`
+      : ` on ${g!.backends.join(', ')}${level === 3 && g!.backends.length < 2 ? ' (one backend: nothing to agree with)' : ''}`;
+  const others = g!.exports
+    .filter((e) => e.level !== level)
+    .map((e) => `${e.model} ${e.level ? levelName(e.level) : e.outcome}`);
   return {
-    value, basis: levelName(level),
+    value,
+    basis: levelName(level),
     explanation: `${counted.length} ${entry.export.level} export(s), ${LEVEL_LABELS[level]}${where}; ${versions}; ${dates}${others.length ? `; also ${others.length} other export(s): ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''}` : ''}${user}`,
   };
 }
@@ -159,31 +192,50 @@ export function refreshScores(records: EvidenceRecord[], options: RefreshOptions
   const card = computeScorecard({ view, overrides });
   const byId = new Map(card.frameworks.map((f) => [f.id, f]));
   const baseById = new Map(base.frameworks.map((f) => [f.id, f]));
-  const cells: RefreshedCell[] = registry.frameworks.map((entry) => {
-    const f = byId.get(entry.id)!;
-    const b = baseById.get(entry.id)!;
-    const v = values.get(entry.id)!;
-    const ev = evidence.get(entry.id);
-    const g = grades.get(entry.id);
-    const level = g?.level ?? 5;
-    return {
-      framework: entry.id, name: f.name,
-      articleOnnx: b.criteria.onnx_support.value,
-      refreshedOnnx: v.value, basis: v.basis, explanation: v.explanation,
-      exportLevel: entry.export.level, importLevel: entry.import.level,
-      ...(ev ? { evidence: ev } : {}),
-      level, levelLabel: LEVEL_LABELS[level], ...(g ? { grade: g } : {}),
-      exporterVersions: g?.exporterVersions ?? [], exportDates: g?.exportDates ?? [], backends: g?.backends ?? [],
-      userEvidence: { models: g?.user.models.length ?? 0, passes: g?.user.passes ?? 0, records: g?.user.records ?? [] },
-      records: g && g.exports.length ? g.records : [],
-      platform: { article: b.categories.platform.score, refreshed: f.categories.platform.score },
-      overall: { article: b.overall.score, refreshed: f.overall.score },
-      rank: { article: b.rank, refreshed: f.rank },
-      tier: { article: b.tier, refreshed: f.tier },
-    };
-  }).sort((x, y) => (x.rank.refreshed ?? 99) - (y.rank.refreshed ?? 99));
+  const cells: RefreshedCell[] = registry.frameworks
+    .map((entry) => {
+      const f = byId.get(entry.id)!;
+      const b = baseById.get(entry.id)!;
+      const v = values.get(entry.id)!;
+      const ev = evidence.get(entry.id);
+      const g = grades.get(entry.id);
+      const level = g?.level ?? 5;
+      return {
+        framework: entry.id,
+        name: f.name,
+        articleOnnx: b.criteria.onnx_support.value,
+        refreshedOnnx: v.value,
+        basis: v.basis,
+        explanation: v.explanation,
+        exportLevel: entry.export.level,
+        importLevel: entry.import.level,
+        ...(ev ? { evidence: ev } : {}),
+        level,
+        levelLabel: LEVEL_LABELS[level],
+        ...(g ? { grade: g } : {}),
+        exporterVersions: g?.exporterVersions ?? [],
+        exportDates: g?.exportDates ?? [],
+        backends: g?.backends ?? [],
+        userEvidence: {
+          models: g?.user.models.length ?? 0,
+          passes: g?.user.passes ?? 0,
+          records: g?.user.records ?? [],
+        },
+        records: g && g.exports.length ? g.records : [],
+        platform: { article: b.categories.platform.score, refreshed: f.categories.platform.score },
+        overall: { article: b.overall.score, refreshed: f.overall.score },
+        rank: { article: b.rank, refreshed: f.rank },
+        tier: { article: b.tier, refreshed: f.tier },
+      };
+    })
+    .sort((x, y) => (x.rank.refreshed ?? 99) - (y.rank.refreshed ?? 99));
   return {
-    policy, view, cells, scorecard: card, rejected: options.rejected ?? [], recordCount: records.length,
+    policy,
+    view,
+    cells,
+    scorecard: card,
+    rejected: options.rejected ?? [],
+    recordCount: records.length,
     ...(options.evidenceSource ? { evidenceSource: options.evidenceSource } : {}),
   };
 }

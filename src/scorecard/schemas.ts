@@ -3,7 +3,14 @@
  * errors into one line. Cross-file and per-claim checks live in `data.ts`.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { CATEGORIES, CRITERIA, FRAMEWORK_STATUSES, SUPPORT_LEVELS, type FrameworksFile, type RegistryFile } from './model.js';
+import {
+  CATEGORIES,
+  CRITERIA,
+  FRAMEWORK_STATUSES,
+  SUPPORT_LEVELS,
+  type FrameworksFile,
+  type RegistryFile,
+} from './model.js';
 import { MATCHES, SIGNAL_FIELDS, STRENGTHS } from '../onnx/fingerprint.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true });
@@ -79,7 +86,16 @@ export const frameworksSchema = {
           comment: { type: 'string', minLength: 1 },
           articleTier: { enum: [1, 2, 3, null] },
         },
-        required: ['id', 'name', 'articleName', 'articleLink', 'primaryAssociation', 'firstPublicRelease', 'comment', 'articleTier'],
+        required: [
+          'id',
+          'name',
+          'articleName',
+          'articleLink',
+          'primaryAssociation',
+          'firstPublicRelease',
+          'comment',
+          'articleTier',
+        ],
         additionalProperties: false,
       },
     },
@@ -115,7 +131,8 @@ const fingerprintSchema = {
     version: { enum: ['producer_version', 'none'] },
     note: { type: 'string', minLength: 1 },
     signals: {
-      type: 'array', minItems: 1,
+      type: 'array',
+      minItems: 1,
       items: {
         type: 'object',
         properties: {
@@ -199,10 +216,14 @@ export function describeErrors(errors: ErrorObject[] | null | undefined, max = 4
   const list = errors ?? [];
   const parts = list.slice(0, max).map((e) => {
     const where = e.instancePath || '/';
-    const allowed = e.keyword === 'enum' && Array.isArray((e.params as { allowedValues?: unknown[] }).allowedValues)
-      ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map(String).join(', ')})`
-      : '';
-    const extra = e.keyword === 'additionalProperties' ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'` : '';
+    const allowed =
+      e.keyword === 'enum' && Array.isArray((e.params as { allowedValues?: unknown[] }).allowedValues)
+        ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map(String).join(', ')})`
+        : '';
+    const extra =
+      e.keyword === 'additionalProperties'
+        ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'`
+        : '';
     return `${where} ${e.message ?? 'is invalid'}${extra}${allowed}`;
   });
   if (list.length > max) parts.push(`and ${list.length - max} more`);

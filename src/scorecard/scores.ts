@@ -15,7 +15,13 @@ import { InputError } from '../errors.js';
 import { packageRoot } from '../util/paths.js';
 import { loadScorecardData, type ScorecardData } from './data.js';
 import {
-  CATEGORIES, CRITERIA, CRITERIA_BY_CATEGORY, type ArticleInfo, type Category, type Criterion, type PublishedScores,
+  CATEGORIES,
+  CRITERIA,
+  CRITERIA_BY_CATEGORY,
+  type ArticleInfo,
+  type Category,
+  type Criterion,
+  type PublishedScores,
   isCriterion,
 } from './model.js';
 import { deriveTierRule, tierFor, type Tier, type TierRule } from './tiers.js';
@@ -128,7 +134,10 @@ const EPS = 1e-9;
 function compare(score: number | null, published: number, uncertainty: number): ScoreComparison {
   const difference = score === null ? null : score - published;
   return {
-    score, published, uncertainty, difference,
+    score,
+    published,
+    uncertainty,
+    difference,
     withinUncertainty: difference === null ? null : Math.abs(difference) <= uncertainty + EPS,
   };
 }
@@ -143,10 +152,12 @@ function ranks(scores: Map<string, number | null>): Map<string, number | null> {
 
 function checkOverrides(overrides: ScoreOverrides, published: Record<string, PublishedScores>): ScoreOverrides {
   for (const [id, crit] of Object.entries(overrides)) {
-    if (!published[id]) throw new InputError(`override for unknown framework '${id}' (known: ${Object.keys(published).join(', ')})`);
+    if (!published[id])
+      throw new InputError(`override for unknown framework '${id}' (known: ${Object.keys(published).join(', ')})`);
     for (const [k, v] of Object.entries(crit ?? {})) {
       if (v === undefined) continue;
-      if (!isCriterion(k)) throw new InputError(`override for ${id}: unknown criterion '${k}' (known: ${CRITERIA.join(', ')})`);
+      if (!isCriterion(k))
+        throw new InputError(`override for ${id}: unknown criterion '${k}' (known: ${CRITERIA.join(', ')})`);
       if (v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 100)) {
         throw new InputError(`override for ${id}.${k}: ${String(v)} is not a score between 0 and 100 (or null for NA)`);
       }
@@ -192,7 +203,9 @@ function describeSource(data: ScorecardData): ScorecardSource {
   let file = data.scoresFile;
   try {
     file = relative(packageRoot(), data.scoresFile) || data.scoresFile;
-  } catch { /* keep the absolute path */ }
+  } catch {
+    /* keep the absolute path */
+  }
   return {
     article: data.frameworks.article,
     digitized: {
@@ -220,14 +233,20 @@ export function computeScorecard(options: ComputeScorecardOptions = {}): Scoreca
   const hasOverrides = Object.values(overrides).some((o) => o && Object.values(o).some((v) => v !== undefined));
   const infos = data.frameworks.frameworks;
 
-  const tierRule = deriveTierRule(infos.map((f) => ({
-    name: f.name, articleTier: f.articleTier, publishedOverall: published[f.id]!.overall.value!,
-  })));
+  const tierRule = deriveTierRule(
+    infos.map((f) => ({
+      name: f.name,
+      articleTier: f.articleTier,
+      publishedOverall: published[f.id]!.overall.value!,
+    })),
+  );
 
   const cores = new Map(infos.map((f) => [f.id, computeCore(published[f.id]!, overrides[f.id])]));
   const rankOf = ranks(new Map(infos.map((f) => [f.id, cores.get(f.id)!.overall])));
   const articleRankOf = ranks(new Map(infos.map((f) => [f.id, published[f.id]!.overall.value])));
-  const baselines = hasOverrides ? new Map(infos.map((f) => [f.id, computeCore(published[f.id]!, undefined)])) : undefined;
+  const baselines = hasOverrides
+    ? new Map(infos.map((f) => [f.id, computeCore(published[f.id]!, undefined)]))
+    : undefined;
   const baselineRankOf = baselines ? ranks(new Map(infos.map((f) => [f.id, baselines.get(f.id)!.overall]))) : undefined;
 
   const frameworks: FrameworkScore[] = infos.map((f) => {
@@ -255,7 +274,12 @@ export function computeScorecard(options: ComputeScorecardOptions = {}): Scoreca
     };
     if (baselines && baselineRankOf) {
       const b = baselines.get(f.id)!;
-      score.baseline = { categories: b.categories, overall: b.overall, rank: baselineRankOf.get(f.id) ?? null, tier: tierFor(tierRule, b.overall) };
+      score.baseline = {
+        categories: b.categories,
+        overall: b.overall,
+        rank: baselineRankOf.get(f.id) ?? null,
+        tier: tierFor(tierRule, b.overall),
+      };
     }
     return score;
   });
@@ -265,7 +289,12 @@ export function computeScorecard(options: ComputeScorecardOptions = {}): Scoreca
   for (const [id, crit] of Object.entries(overrides)) {
     for (const [k, v] of Object.entries(crit ?? {})) {
       if (v === undefined) continue;
-      applied.push({ framework: id, criterion: k as Criterion, from: published[id]!.criteria[k as Criterion].value, to: v ?? null });
+      applied.push({
+        framework: id,
+        criterion: k as Criterion,
+        from: published[id]!.criteria[k as Criterion].value,
+        to: v ?? null,
+      });
     }
   }
 

@@ -26,7 +26,10 @@ export function loadShippedSnapshot(path = shippedSnapshotPath()): { record: Evi
   const m = record.machine;
   const machine = `${m.hostname} (${m.platform}/${m.arch}${'cpuModel' in m && m.cpuModel ? `, ${m.cpuModel}` : ''})`;
   const shown = relative(process.cwd(), path) || path;
-  return { record, source: { kind: 'shipped', path: shown.startsWith('..') ? path : shown, createdAt: record.createdAt, machine } };
+  return {
+    record,
+    source: { kind: 'shipped', path: shown.startsWith('..') ? path : shown, createdAt: record.createdAt, machine },
+  };
 }
 
 export interface EvidenceForReading {
@@ -41,11 +44,18 @@ export interface EvidenceForReading {
  * snapshot (if the package has one). `loaded` undefined: the folder does not exist.
  */
 export function evidenceOrSnapshot(
-  dir: string, loaded: { records: EvidenceRecord[]; files: Map<string, string>; rejected: { file: string; reason: string }[] } | undefined,
+  dir: string,
+  loaded:
+    { records: EvidenceRecord[]; files: Map<string, string>; rejected: { file: string; reason: string }[] } | undefined,
   snapshotPath = shippedSnapshotPath(),
 ): EvidenceForReading {
   if ((loaded && loaded.records.length > 0) || !existsSync(snapshotPath)) {
-    return { records: loaded?.records ?? [], files: loaded?.files ?? new Map(), rejected: loaded?.rejected ?? [], source: { kind: 'user', path: dir } };
+    return {
+      records: loaded?.records ?? [],
+      files: loaded?.files ?? new Map(),
+      rejected: loaded?.rejected ?? [],
+      source: { kind: 'user', path: dir },
+    };
   }
   const { record, source } = loadShippedSnapshot(snapshotPath);
   return { records: [record], files: new Map([[record.id, snapshotPath]]), rejected: loaded?.rejected ?? [], source };

@@ -49,11 +49,14 @@ export function deriveTierRule(members: TierMember[]): TierRule {
   for (const tier of [1, 2, 3] as const) {
     const inTier = members.filter((m) => m.articleTier === tier);
     const below = members.filter((m) => rank(m.articleTier) > tier);
-    if (inTier.length === 0 || below.length === 0) throw new InputError(`cannot derive tier ${tier}: the article's tiers need members in and below it`);
+    if (inTier.length === 0 || below.length === 0)
+      throw new InputError(`cannot derive tier ${tier}: the article's tiers need members in and below it`);
     const lowest = inTier.reduce((a, b) => (b.publishedOverall < a.publishedOverall ? b : a));
     const highestBelow = below.reduce((a, b) => (b.publishedOverall > a.publishedOverall ? b : a));
     if (!(lowest.publishedOverall > highestBelow.publishedOverall)) {
-      throw new InputError(`cannot derive tier ${tier}: ${lowest.name} (${lowest.publishedOverall}) is not above ${highestBelow.name} (${highestBelow.publishedOverall})`);
+      throw new InputError(
+        `cannot derive tier ${tier}: ${lowest.name} (${lowest.publishedOverall}) is not above ${highestBelow.name} (${highestBelow.publishedOverall})`,
+      );
     }
     boundaries.push({
       tier,

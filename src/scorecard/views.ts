@@ -38,7 +38,10 @@ export const PLATFORM_LABEL_SWAP: LabelCorrection = {
 };
 
 /** The published scores under a view (a copy; the input is not changed). */
-export function publishedForView(published: Record<string, PublishedScores>, view: ScoreView): Record<string, PublishedScores> {
+export function publishedForView(
+  published: Record<string, PublishedScores>,
+  view: ScoreView,
+): Record<string, PublishedScores> {
   const out: Record<string, PublishedScores> = {};
   for (const [id, p] of Object.entries(published)) {
     out[id] = { name: p.name, criteria: { ...p.criteria }, categories: { ...p.categories }, overall: p.overall };

@@ -39,7 +39,12 @@ export interface ServeHandle {
 export const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -67,8 +72,18 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
       }
       chunks.push(c);
     });
-    req.on('end', () => { if (!done) { done = true; resolve(Buffer.concat(chunks)); } });
-    req.on('error', (e) => { if (!done) { done = true; reject(e); } });
+    req.on('end', () => {
+      if (!done) {
+        done = true;
+        resolve(Buffer.concat(chunks));
+      }
+    });
+    req.on('error', (e) => {
+      if (!done) {
+        done = true;
+        reject(e);
+      }
+    });
   });
 }
 
@@ -93,10 +108,20 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     try {
       const parts = path.split('/').filter(Boolean); // ['api', ...]
       if (req.method === 'GET' && parts[1] === 'models' && parts.length === 2) {
-        return sendJson(res, 200, models.map((m, index) => ({
-          index, id: m.target.id, framework: m.target.manifest?.framework ?? null, producer: m.summary.producerName,
-          sha256: m.model.sha256, sizeBytes: m.summary.sizeBytes, reference: m.referenceKind, inputs: m.summary.inputs.map((x) => x.name),
-        })));
+        return sendJson(
+          res,
+          200,
+          models.map((m, index) => ({
+            index,
+            id: m.target.id,
+            framework: m.target.manifest?.framework ?? null,
+            producer: m.summary.producerName,
+            sha256: m.model.sha256,
+            sizeBytes: m.summary.sizeBytes,
+            reference: m.referenceKind,
+            inputs: m.summary.inputs.map((x) => x.name),
+          })),
+        );
       }
       if (req.method === 'GET' && parts[1] === 'models' && parts[3] === 'model' && parts.length === 4) {
         const m = modelAt(parts[2]);
@@ -104,7 +129,11 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
         res.setHeader('Content-Type', 'application/octet-stream');
         res.setHeader('Cache-Control', 'no-store');
         // The runner page gets the validated bytes; a model too large to hold is not served.
-        if (isFileModel(m.model)) throw new HttpError(413, `${m.model.path}: ${m.model.source.totalBytes} bytes, too large to serve to the runner page`);
+        if (isFileModel(m.model))
+          throw new HttpError(
+            413,
+            `${m.model.path}: ${m.model.source.totalBytes} bytes, too large to serve to the runner page`,
+          );
         res.end(m.model.bytes);
         return;
       }
@@ -115,22 +144,42 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       if (parts[1] === 'results' && parts.length === 2) {
         if (req.method !== 'POST') throw new HttpError(405, 'POST only');
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-        if (type !== 'application/json') { req.resume(); throw new HttpError(415, 'content type must be application/json'); }
+        if (type !== 'application/json') {
+          req.resume();
+          throw new HttpError(415, 'content type must be application/json');
+        }
         const body = await readBody(req, max);
         let value: unknown;
-        try { value = JSON.parse(body.toString('utf8')); } catch { throw new HttpError(400, 'malformed JSON'); }
+        try {
+          value = JSON.parse(body.toString('utf8'));
+        } catch {
+          throw new HttpError(400, 'malformed JSON');
+        }
         let posted;
-        try { posted = parsePostedResult(value); } catch (e) { throw new HttpError(400, errorLine(e)); }
+        try {
+          posted = parsePostedResult(value);
+        } catch (e) {
+          throw new HttpError(400, errorLine(e));
+        }
         const m = models[posted.index];
         if (!m) throw new HttpError(404, `no model ${posted.index}`);
-        if (m.model.sha256 !== posted.sha256) throw new HttpError(409, `sha256 does not match the model served as ${posted.index}`);
+        if (m.model.sha256 !== posted.sha256)
+          throw new HttpError(409, `sha256 does not match the model served as ${posted.index}`);
         // A result must be one this model can produce: its outputs, their dtypes and static shapes.
         const lie = checkPostedOutputs(posted, m.summary.outputs, m.reference);
         if (lie) throw new HttpError(422, lie);
         const result = judgePosted(m, posted, version);
-        const record = makeRecord('browser', {
-          hostname: `browser@${req.socket.remoteAddress ?? 'unknown'}`, platform: posted.platform ?? 'unknown', arch: 'unknown',
-        }, [{ id: result.backend, available: true, description: result.description }], [result.result], { userAgent: posted.userAgent });
+        const record = makeRecord(
+          'browser',
+          {
+            hostname: `browser@${req.socket.remoteAddress ?? 'unknown'}`,
+            platform: posted.platform ?? 'unknown',
+            arch: 'unknown',
+          },
+          [{ id: result.backend, available: true, description: result.description }],
+          [result.result],
+          { userAgent: posted.userAgent },
+        );
         const file = writeRecord(options.evidenceDir, record);
         options.onRecord?.(file, result.result);
         return sendJson(res, 201, { record: record.id, result: result.result });
@@ -144,38 +193,71 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   }
 
   const server = new LocalServer({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, api });
-  server.addStaticRoot('/', join(packageRoot(), 'src', 'serve', 'page'), { extensions: ['.html', '.js', '.css'], index: 'index.html' });
+  server.addStaticRoot('/', join(packageRoot(), 'src', 'serve', 'page'), {
+    extensions: ['.html', '.js', '.css'],
+    index: 'index.html',
+  });
   server.addStaticRoot('/ort/', ortWebDistDir(), { extensions: ['.js', '.mjs', '.wasm'] });
   // The page's measuring loop, dtype table and adapter wording: the workbench's own modules (dist/).
   const libDir = pageLibDir();
   if (!libDir) throw new WorkbenchError('the page modules under dist/ are missing: run npm run build');
   server.addStaticFiles('/lib/', libDir, PAGE_LIB_FILES);
-  if (options.reportDir) server.addStaticRoot('/report/', options.reportDir, { extensions: ['.html', '.json', '.svg', '.png', '.css'], index: 'index.html' });
+  if (options.reportDir)
+    server.addStaticRoot('/report/', options.reportDir, {
+      extensions: ['.html', '.json', '.svg', '.png', '.css'],
+      index: 'index.html',
+    });
   const url = await server.start();
   return { url, models, close: () => server.close() };
 }
 
-function judgePosted(m: PreparedModel, posted: ReturnType<typeof parsePostedResult>, version: string): { result: ModelResult; description: BackendDescription; backend: 'browser-wasm' | 'browser-webgpu' } {
+function judgePosted(
+  m: PreparedModel,
+  posted: ReturnType<typeof parsePostedResult>,
+  version: string,
+): { result: ModelResult; description: BackendDescription; backend: 'browser-wasm' | 'browser-webgpu' } {
   const backend = posted.backend === 'webgpu' ? 'browser-webgpu' : 'browser-wasm';
   const a = posted.adapter ?? {};
-  const adapterKind = posted.backend === 'webgpu'
-    ? classifyAdapter({ vendor: a.vendor ?? '', architecture: a.architecture ?? '', device: a.device ?? '', description: a.description ?? '', isFallbackAdapter: a.isFallbackAdapter ?? null, features: [] }, false)
-    : 'cpu';
+  const adapterKind =
+    posted.backend === 'webgpu'
+      ? classifyAdapter(
+          {
+            vendor: a.vendor ?? '',
+            architecture: a.architecture ?? '',
+            device: a.device ?? '',
+            description: a.description ?? '',
+            isFallbackAdapter: a.isFallbackAdapter ?? null,
+            features: [],
+          },
+          false,
+        )
+      : 'cpu';
   const description: BackendDescription = {
-    backend, runtime: 'onnxruntime-web', runtimeVersion: posted.runtimeVersion ?? version, executionProvider: posted.backend,
+    backend,
+    runtime: 'onnxruntime-web',
+    runtimeVersion: posted.runtimeVersion ?? version,
+    executionProvider: posted.backend,
     adapter: {
       kind: adapterKind,
       ...(posted.adapter?.vendor ? { vendor: posted.adapter.vendor } : {}),
       ...(posted.adapter?.architecture ? { architecture: posted.adapter.architecture } : {}),
       ...(posted.adapter?.device ? { device: posted.adapter.device } : {}),
       ...(posted.adapter?.description ? { description: posted.adapter.description } : {}),
-      ...(posted.backend === 'webgpu' ? { source: 'claimed by the posting browser page (its navigator.gpu adapter info); not verified by the server' } : {}),
+      ...(posted.backend === 'webgpu'
+        ? { source: 'claimed by the posting browser page (its navigator.gpu adapter info); not verified by the server' }
+        : {}),
     },
     userAgent: posted.userAgent,
   };
   const status = { id: backend, available: true, description } as const;
   if (posted.error) {
-    const result = judge(m, status, undefined, { status: posted.error.stage === 'load' ? 'load-error' : 'run-error', reason: posted.error.message }, undefined);
+    const result = judge(
+      m,
+      status,
+      undefined,
+      { status: posted.error.stage === 'load' ? 'load-error' : 'run-error', reason: posted.error.message },
+      undefined,
+    );
     return { result, description, backend };
   }
   let outputs: Map<string, Tensor>;
@@ -184,10 +266,18 @@ function judgePosted(m: PreparedModel, posted: ReturnType<typeof parsePostedResu
   } catch (e) {
     throw new HttpError(400, errorLine(e));
   }
-  const result = judge(m, status, { outputs, sessionCreateMs: posted.sessionCreateMs!, firstRunMs: posted.firstRunMs!, timesMs: posted.timesMs! }, undefined, undefined);
+  const result = judge(
+    m,
+    status,
+    { outputs, sessionCreateMs: posted.sessionCreateMs!, firstRunMs: posted.firstRunMs!, timesMs: posted.timesMs! },
+    undefined,
+    undefined,
+  );
   return { result, description, backend };
 }
 
 export function loopbackWarning(host: string): string | undefined {
-  return isLoopback(host) ? undefined : `warning: serving on ${host}, not loopback: anyone who can reach this machine can read the models and post results`;
+  return isLoopback(host)
+    ? undefined
+    : `warning: serving on ${host}, not loopback: anyone who can reach this machine can read the models and post results`;
 }

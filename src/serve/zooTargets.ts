@@ -5,7 +5,9 @@ import { isPulled, zooTarget, defaultCacheDir } from '../zoo/pull.js';
 
 export function zooServedTargets(cacheDir = defaultCacheDir()): Target[] {
   try {
-    return loadCurated().filter((e) => isPulled(cacheDir, e)).map((e) => zooTarget(cacheDir, e.name));
+    return loadCurated()
+      .filter((e) => isPulled(cacheDir, e))
+      .map((e) => zooTarget(cacheDir, e.name));
   } catch {
     return [];
   }

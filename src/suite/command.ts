@@ -13,9 +13,15 @@ import { join, resolve } from 'node:path';
 function holdsManifests(dir: string, depth = 0): boolean {
   if (depth > 4) return false;
   let entries;
-  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return false; }
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
   if (entries.some((e) => e.isFile() && e.name === 'manifest.json')) return true;
-  return entries.some((e) => e.isDirectory() && !/^test_data_set_\d+$/.test(e.name) && holdsManifests(join(dir, e.name), depth + 1));
+  return entries.some(
+    (e) => e.isDirectory() && !/^test_data_set_\d+$/.test(e.name) && holdsManifests(join(dir, e.name), depth + 1),
+  );
 }
 
 export function suiteRoots(names: string[]): string[] {
@@ -26,10 +32,16 @@ export function suiteRoots(names: string[]): string[] {
  * When every name is a test data root: discover and prepare its cases (null otherwise, and the
  * names go the usual way). `--filter` without a root is a usage error.
  */
-export function prepareSuiteRoots(names: string[], opts: ModelInputOptions & { filter?: string; quiet?: boolean; json?: boolean }): { prepared: PreparedModel[]; extras: SuiteRunExtras } | null {
+export function prepareSuiteRoots(
+  names: string[],
+  opts: ModelInputOptions & { filter?: string; quiet?: boolean; json?: boolean },
+): { prepared: PreparedModel[]; extras: SuiteRunExtras } | null {
   const roots = suiteRoots(names);
   if (roots.length === 0 || roots.length !== names.length) {
-    if (opts.filter) throw new InputError('--filter applies to test data roots (a folder of cases, each a folder with a .onnx and test_data_set_*)');
+    if (opts.filter)
+      throw new InputError(
+        '--filter applies to test data roots (a folder of cases, each a folder with a .onnx and test_data_set_*)',
+      );
     return null;
   }
   if (opts.inputs) throw new InputError('--inputs applies to one model, not to a test data root');
@@ -40,9 +52,19 @@ export function prepareSuiteRoots(names: string[], opts: ModelInputOptions & { f
     // Ids stay relative to the root named; with several roots they are prefixed by it.
     cases.push(...found.cases.map((c) => (roots.length > 1 ? { ...c, id: `${root.replace(/\/+$/, '')}/${c.id}` } : c)));
   }
-  if (cases.length === 0) throw new InputError(`${roots.join(', ')}: no test cases${opts.filter ? ` match --filter ${opts.filter}` : ' (a case is a folder with a .onnx model and test_data_set_* folders or an .npz)'}`);
+  if (cases.length === 0)
+    throw new InputError(
+      `${roots.join(', ')}: no test cases${opts.filter ? ` match --filter ${opts.filter}` : ' (a case is a folder with a .onnx model and test_data_set_* folders or an .npz)'}`,
+    );
   const progress = new ProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !opts.quiet && !opts.json);
-  const { prepared, failures } = prepareCases(cases, { ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed }, (done, total) => progress.update(done, total, 'reading models and data'));
+  const { prepared, failures } = prepareCases(
+    cases,
+    { ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed },
+    (done, total) => progress.update(done, total, 'reading models and data'),
+  );
   progress.clear();
-  return { prepared, extras: { inputErrors: failures, cases: cases.length, root: roots.map((r) => resolve(r)).join(',') } };
+  return {
+    prepared,
+    extras: { inputErrors: failures, cases: cases.length, root: roots.map((r) => resolve(r)).join(',') },
+  };
 }

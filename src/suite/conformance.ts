@@ -19,8 +19,17 @@ export interface BackendConformance {
   counts: Partial<Record<Status, number>>;
 }
 
-export interface GapCase { id: string; status: Status; reason: string; ops: string[] }
-export interface GapOp { op: string; failing: number; passingOnCpu: number }
+export interface GapCase {
+  id: string;
+  status: Status;
+  reason: string;
+  ops: string[];
+}
+export interface GapOp {
+  op: string;
+  failing: number;
+  passingOnCpu: number;
+}
 
 export interface BackendGap {
   backend: BackendId;
@@ -57,7 +66,12 @@ export function computeConformance(results: ModelResult[]): Conformance {
     const counts: Partial<Record<Status, number>> = {};
     for (const r of m.values()) counts[r.status] = (counts[r.status] ?? 0) + 1;
     const first = m.values().next().value as ModelResult;
-    backends.push({ backend: id, adapter: first.adapter.kind + (first.adapter.description ? ` (${first.adapter.description})` : ''), cases: m.size, counts });
+    backends.push({
+      backend: id,
+      adapter: first.adapter.kind + (first.adapter.description ? ` (${first.adapter.description})` : ''),
+      cases: m.size,
+      counts,
+    });
   }
   const cpu = by.get('cpu');
   const gaps: BackendGap[] = [];
@@ -82,8 +96,11 @@ export function computeConformance(results: ModelResult[]): Conformance {
         if (failing) cases.push({ id: c.model, status: r.status, reason: r.reason ?? '', ops });
       }
       gaps.push({
-        backend: id, cases: cases.sort((a, b) => a.id.localeCompare(b.id)),
-        ops: [...opStats.values()].filter((o) => o.failing > 0).sort((a, b) => b.failing - a.failing || a.op.localeCompare(b.op)),
+        backend: id,
+        cases: cases.sort((a, b) => a.id.localeCompare(b.id)),
+        ops: [...opStats.values()]
+          .filter((o) => o.failing > 0)
+          .sort((a, b) => b.failing - a.failing || a.op.localeCompare(b.op)),
       });
     }
   }
@@ -97,11 +114,18 @@ const oneLine = (s: string) => s.replace(/[\x00-\x1f\x7f]/g, ' ');
 export function renderConformanceTable(c: Conformance): string {
   const cols = shown(c);
   const t = new Table({ head: ['backend', 'adapter', 'cases', ...cols], style: { head: [], border: [] } });
-  for (const b of c.backends) t.push([b.backend, clip(b.adapter, 40), String(b.cases), ...cols.map((s) => String(b.counts[s] ?? 0))]);
+  for (const b of c.backends)
+    t.push([b.backend, clip(b.adapter, 40), String(b.cases), ...cols.map((s) => String(b.counts[s] ?? 0))]);
   const lines = [t.toString()];
   for (const g of c.gaps) {
     lines.push('', `${g.backend}: ${g.cases.length} cases pass on cpu and not on ${g.backend}`);
-    if (g.ops.length) lines.push(`  ops: ${g.ops.slice(0, 30).map((o) => `${o.op} ${o.failing}/${o.passingOnCpu}`).join(', ')}${g.ops.length > 30 ? `, … (${g.ops.length} ops)` : ''}`);
+    if (g.ops.length)
+      lines.push(
+        `  ops: ${g.ops
+          .slice(0, 30)
+          .map((o) => `${o.op} ${o.failing}/${o.passingOnCpu}`)
+          .join(', ')}${g.ops.length > 30 ? `, … (${g.ops.length} ops)` : ''}`,
+      );
     for (const k of g.cases.slice(0, 50)) lines.push(`  ${k.id}: ${k.status}: ${clip(oneLine(k.reason), 140)}`);
     if (g.cases.length > 50) lines.push(`  … and ${g.cases.length - 50} more (--format json lists all)`);
   }
@@ -115,11 +139,17 @@ export function renderConformanceMarkdown(c: Conformance): string {
   const lines = [
     `| backend | adapter | cases | ${cols.join(' | ')} |`,
     `|---|---|---:|${cols.map(() => '---:').join('|')}|`,
-    ...c.backends.map((b) => `| ${b.backend} | ${md(b.adapter)} | ${b.cases} | ${cols.map((s) => b.counts[s] ?? 0).join(' | ')} |`),
+    ...c.backends.map(
+      (b) => `| ${b.backend} | ${md(b.adapter)} | ${b.cases} | ${cols.map((s) => b.counts[s] ?? 0).join(' | ')} |`,
+    ),
   ];
   for (const g of c.gaps) {
     lines.push('', `### Pass on cpu, not on ${g.backend} (${g.cases.length})`, '');
-    if (g.ops.length) lines.push(`Ops (failing / passing on cpu): ${g.ops.map((o) => `${md(o.op)} ${o.failing}/${o.passingOnCpu}`).join(', ')}`, '');
+    if (g.ops.length)
+      lines.push(
+        `Ops (failing / passing on cpu): ${g.ops.map((o) => `${md(o.op)} ${o.failing}/${o.passingOnCpu}`).join(', ')}`,
+        '',
+      );
     if (g.cases.length) {
       lines.push('| case | status | reason |', '|---|---|---|');
       for (const k of g.cases) lines.push(`| ${md(k.id)} | ${k.status} | ${md(clip(k.reason, 200))} |`);

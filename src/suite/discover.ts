@@ -15,7 +15,11 @@ export interface SuiteCase {
   modelPath: string;
 }
 
-export interface SkippedCase { id: string; dir: string; reason: string }
+export interface SkippedCase {
+  id: string;
+  dir: string;
+  reason: string;
+}
 
 export interface Discovery {
   root: string;
@@ -24,7 +28,11 @@ export interface Discovery {
 }
 
 /** A folder entry's kind, following symbolic links (a root of linked cases works). */
-interface Entry { name: string; dir: boolean; file: boolean }
+interface Entry {
+  name: string;
+  dir: boolean;
+  file: boolean;
+}
 
 function entriesOf(dir: string): Entry[] {
   return readdirSync(dir, { withFileTypes: true }).map((e: Dirent) => {
@@ -49,7 +57,10 @@ export function filterMatcher(pattern: string): (id: string) => boolean {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (c === '*' && pattern[i + 1] === '*') { re += '.*'; i++; } else if (c === '*') re += '[^/]*';
+    if (c === '*' && pattern[i + 1] === '*') {
+      re += '.*';
+      i++;
+    } else if (c === '*') re += '[^/]*';
     else if (c === '?') re += '[^/]';
     else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
@@ -74,14 +85,26 @@ export function discoverCases(root: string, filter?: string): Discovery {
       skipped.push({ id: idOf(dir), dir, reason: `cannot list the folder (${errorLine(e)})` });
       return;
     }
-    const models = entries.filter((e) => e.file && e.name.endsWith('.onnx')).map((e) => e.name).sort();
+    const models = entries
+      .filter((e) => e.file && e.name.endsWith('.onnx'))
+      .map((e) => e.name)
+      .sort();
     if (models.length && hasTestData(entries)) {
-      if (models.length > 1) skipped.push({ id: idOf(dir), dir, reason: `${models.length} .onnx files (${models.join(', ')}): a case holds one model` });
+      if (models.length > 1)
+        skipped.push({
+          id: idOf(dir),
+          dir,
+          reason: `${models.length} .onnx files (${models.join(', ')}): a case holds one model`,
+        });
       else cases.push({ id: idOf(dir), dir, modelPath: join(dir, models[0]!) });
       return; // a case's subfolders are its data
     }
     if (!models.length && entries.some((e) => e.file && e.name === 'data.json') && !entries.some((e) => e.dir)) {
-      skipped.push({ id: idOf(dir), dir, reason: 'no model here: data.json names a model to download (the workbench downloads nothing)' });
+      skipped.push({
+        id: idOf(dir),
+        dir,
+        reason: 'no model here: data.json names a model to download (the workbench downloads nothing)',
+      });
       return;
     }
     if (depth > 32) return; // also ends a cycle of links
@@ -94,7 +117,11 @@ export function discoverCases(root: string, filter?: string): Discovery {
   cases.sort((a, b) => a.id.localeCompare(b.id));
   skipped.sort((a, b) => a.id.localeCompare(b.id));
   if (!filter) return { root: abs, cases, skipped };
-  const matchers = filter.split(',').map((f) => f.trim()).filter(Boolean).map(filterMatcher);
+  const matchers = filter
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean)
+    .map(filterMatcher);
   const keep = (id: string) => matchers.some((m) => m(id));
   return { root: abs, cases: cases.filter((c) => keep(c.id)), skipped: skipped.filter((s) => keep(s.id)) };
 }

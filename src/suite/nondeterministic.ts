@@ -14,7 +14,15 @@
 import type { GraphProto, NodeProto } from '../onnx/proto.js';
 import { toFloat64, type Tensor } from '../tensor/tensor.js';
 
-export const RANDOM_OPS = ['Bernoulli', 'Dropout', 'RandomUniform', 'RandomUniformLike', 'RandomNormal', 'RandomNormalLike', 'Multinomial'] as const;
+export const RANDOM_OPS = [
+  'Bernoulli',
+  'Dropout',
+  'RandomUniform',
+  'RandomUniformLike',
+  'RandomNormal',
+  'RandomNormalLike',
+  'Multinomial',
+] as const;
 
 function nodes(graph: GraphProto | null | undefined): NodeProto[] {
   return (graph?.node ?? []).filter((n) => !n.domain || n.domain === 'ai.onnx');
@@ -36,7 +44,11 @@ function attrFloat(n: NodeProto, name: string, dflt: number): number {
   return a?.f ?? dflt;
 }
 
-export interface RandomCheck { ok: boolean; checks: string[]; problem?: string }
+export interface RandomCheck {
+  ok: boolean;
+  checks: string[];
+  problem?: string;
+}
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
@@ -48,7 +60,10 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * op get that op's value check; other outputs must still match the reference shape and type.
  */
 export function checkRandomOutputs(
-  graph: GraphProto, feeds: ReadonlyMap<string, Tensor>, outputs: ReadonlyMap<string, Tensor>, reference: ReadonlyMap<string, Tensor>,
+  graph: GraphProto,
+  feeds: ReadonlyMap<string, Tensor>,
+  outputs: ReadonlyMap<string, Tensor>,
+  reference: ReadonlyMap<string, Tensor>,
 ): RandomCheck {
   const checks = new Set<string>(['shape', 'element type']);
   const producer = new Map<string, { node: NodeProto; index: number }>();
@@ -57,8 +72,18 @@ export function checkRandomOutputs(
   for (const [name, ref] of reference) {
     const got = outputs.get(name);
     if (!got) return { ok: false, checks: [...checks], problem: `output ${name} missing` };
-    if (!sameShape(got.dims, ref.dims)) return { ok: false, checks: [...checks], problem: `${name}: shape [${got.dims.join(', ')}] differs from the reference [${ref.dims.join(', ')}]` };
-    if (got.dtype !== ref.dtype) return { ok: false, checks: [...checks], problem: `${name}: element type ${got.dtype} differs from the reference ${ref.dtype}` };
+    if (!sameShape(got.dims, ref.dims))
+      return {
+        ok: false,
+        checks: [...checks],
+        problem: `${name}: shape [${got.dims.join(', ')}] differs from the reference [${ref.dims.join(', ')}]`,
+      };
+    if (got.dtype !== ref.dtype)
+      return {
+        ok: false,
+        checks: [...checks],
+        problem: `${name}: element type ${got.dtype} differs from the reference ${ref.dtype}`,
+      };
     if (got.dtype === 'string') continue;
     const v = toFloat64(got);
     const p = producer.get(name);
@@ -76,7 +101,9 @@ export function checkRandomOutputs(
       checks.add('each element dropped (0) or kept and scaled by 1/(1 - ratio)');
       if (x) {
         const xs = toFloat64(x);
-        const bad = v.findIndex((y, i) => y !== 0 && Math.abs(y - xs[i]! * scale) > 1e-5 + 1e-4 * Math.abs(xs[i]! * scale));
+        const bad = v.findIndex(
+          (y, i) => y !== 0 && Math.abs(y - xs[i]! * scale) > 1e-5 + 1e-4 * Math.abs(xs[i]! * scale),
+        );
         if (bad >= 0) return fail(`element ${bad} is ${v[bad]}: neither 0 nor the input ${xs[bad]} scaled by ${scale}`);
         const maskName = p!.node.output?.[1];
         const mask = maskName ? outputs.get(maskName) : undefined;
@@ -88,7 +115,8 @@ export function checkRandomOutputs(
         }
       }
     } else if (op === 'RandomUniform' || op === 'RandomUniformLike') {
-      const low = attrFloat(p!.node, 'low', 0), high = attrFloat(p!.node, 'high', 1);
+      const low = attrFloat(p!.node, 'low', 0),
+        high = attrFloat(p!.node, 'high', 1);
       checks.add(`values in [${low}, ${high}]`);
       const bad = v.findIndex((y) => !(y >= low && y <= high));
       if (bad >= 0) return fail(`value ${v[bad]} at ${bad} is outside [${low}, ${high}] (${op})`);

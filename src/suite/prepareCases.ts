@@ -18,7 +18,9 @@ export interface InputFailure {
 
 function fileSha256(path: string): string {
   try {
-    return createHash('sha256').update(safeReadFile(path, { kind: 'model' })).digest('hex');
+    return createHash('sha256')
+      .update(safeReadFile(path, { kind: 'model' }))
+      .digest('hex');
   } catch {
     return '';
   }
@@ -30,7 +32,11 @@ export interface PreparedSuite {
 }
 
 /** Prepare each case; `onCase` sees progress (preparing hundreds of cases takes a moment). */
-export function prepareCases(cases: SuiteCase[], options: PrepareOptions = {}, onCase?: (done: number, total: number) => void): PreparedSuite {
+export function prepareCases(
+  cases: SuiteCase[],
+  options: PrepareOptions = {},
+  onCase?: (done: number, total: number) => void,
+): PreparedSuite {
   const prepared: PreparedModel[] = [];
   const failures: InputFailure[] = [];
   cases.forEach((c, i) => {
@@ -38,7 +44,12 @@ export function prepareCases(cases: SuiteCase[], options: PrepareOptions = {}, o
       prepared.push(prepareTarget({ id: c.id, modelPath: c.modelPath }, options));
     } catch (e) {
       const reason = errorLine(e);
-      failures.push({ id: c.id, modelPath: c.modelPath, sha256: fileSha256(c.modelPath), reason: reason.includes(c.dir) ? reason : `${c.modelPath}: ${reason}` });
+      failures.push({
+        id: c.id,
+        modelPath: c.modelPath,
+        sha256: fileSha256(c.modelPath),
+        reason: reason.includes(c.dir) ? reason : `${c.modelPath}: ${reason}`,
+      });
     }
     onCase?.(i + 1, cases.length);
   });

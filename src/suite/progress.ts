@@ -2,7 +2,11 @@
  * Progress of a long run on a terminal: `case n/N`, the rate and the time left, redrawn on one
  * stderr line. Only on a TTY (never in pipes, logs or --json output).
  */
-export interface ProgressStream { isTTY?: boolean; columns?: number; write(s: string): boolean }
+export interface ProgressStream {
+  isTTY?: boolean;
+  columns?: number;
+  write(s: string): boolean;
+}
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
@@ -25,7 +29,10 @@ export class ProgressLine {
   private shown = false;
   private lastDraw = 0;
 
-  constructor(private readonly stream: ProgressStream = process.stderr, private readonly enabled = Boolean(stream.isTTY)) {}
+  constructor(
+    private readonly stream: ProgressStream = process.stderr,
+    private readonly enabled = Boolean(stream.isTTY),
+  ) {}
 
   /** Redraw (at most ~10 times a second, always for the last case). */
   update(done: number, total: number, label = ''): void {
@@ -34,7 +41,9 @@ export class ProgressLine {
     if (done < total && now - this.lastDraw < 100) return;
     this.lastDraw = now;
     const width = Math.max(20, (this.stream.columns ?? 80) - 1);
-    const text = progressText(done, total, now - this.started, label).replace(/[\x00-\x1f\x7f]/g, '?').slice(0, width);
+    const text = progressText(done, total, now - this.started, label)
+      .replace(/[\x00-\x1f\x7f]/g, '?')
+      .slice(0, width);
     this.stream.write(`\r\x1b[2K${text}`);
     this.shown = true;
   }

@@ -6,7 +6,13 @@ import { filterMatcher } from './discover.js';
 export function suiteResults(records: EvidenceRecord[], filter?: string): ModelResult[] {
   const sorted = [...records].sort((a, b) => recordTime(a) - recordTime(b)); // write order: never a record's own date alone
   const latest = new Map<string, ModelResult>();
-  const matchers = filter ? filter.split(',').map((f) => f.trim()).filter(Boolean).map(filterMatcher) : [];
+  const matchers = filter
+    ? filter
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean)
+        .map(filterMatcher)
+    : [];
   for (const rec of sorted) {
     for (const r of rec.results) {
       if (!r.suite) continue;

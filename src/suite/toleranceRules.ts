@@ -23,10 +23,20 @@ export const TOLERANCE_RULES: readonly ToleranceRule[] = [
 ];
 
 /** The loosest rule among the ops a model uses, with its reason; undefined when none applies. */
-export function toleranceRuleFor(summary: Pick<ModelSummary, 'opCounts'>): { tolerance: Tolerance; reason: string } | undefined {
-  const ops = new Set(Object.keys(summary.opCounts).map((k) => (k.startsWith('ai.onnx:') ? k.slice('ai.onnx:'.length) : k)));
+export function toleranceRuleFor(
+  summary: Pick<ModelSummary, 'opCounts'>,
+): { tolerance: Tolerance; reason: string } | undefined {
+  const ops = new Set(
+    Object.keys(summary.opCounts).map((k) => (k.startsWith('ai.onnx:') ? k.slice('ai.onnx:'.length) : k)),
+  );
   const hits = TOLERANCE_RULES.filter((r) => ops.has(r.op));
   if (!hits.length) return undefined;
-  const tolerance = { atol: Math.max(...hits.map((h) => h.tolerance.atol)), rtol: Math.max(...hits.map((h) => h.tolerance.rtol)) };
-  return { tolerance, reason: hits.map((h) => `${h.op}: atol ${h.tolerance.atol}, rtol ${h.tolerance.rtol} (${h.why})`).join('; ') };
+  const tolerance = {
+    atol: Math.max(...hits.map((h) => h.tolerance.atol)),
+    rtol: Math.max(...hits.map((h) => h.tolerance.rtol)),
+  };
+  return {
+    tolerance,
+    reason: hits.map((h) => `${h.op}: atol ${h.tolerance.atol}, rtol ${h.tolerance.rtol} (${h.why})`).join('; '),
+  };
 }

@@ -42,23 +42,58 @@ export function elementTypeName(code: number): string {
 
 /** Element types the workbench can hold as tensors (every type onnxruntime 1.30 has a tensor for, string included). */
 export type DType =
-  | 'float32' | 'float64' | 'float16'
-  | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64'
+  | 'float32'
+  | 'float64'
+  | 'float16'
+  | 'int8'
+  | 'uint8'
+  | 'int16'
+  | 'uint16'
+  | 'int32'
+  | 'uint32'
+  | 'int64'
+  | 'uint64'
   | 'bool'
   | 'string'
-  | 'bfloat16' | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz'
-  | 'int4' | 'uint4' | 'float4e2m1'
-  | 'complex64' | 'complex128';
+  | 'bfloat16'
+  | 'float8e4m3fn'
+  | 'float8e4m3fnuz'
+  | 'float8e5m2'
+  | 'float8e5m2fnuz'
+  | 'int4'
+  | 'uint4'
+  | 'float4e2m1'
+  | 'complex64'
+  | 'complex128';
 
 /**
  * Bytes per element in raw (little-endian) data. 4-bit types pack two elements per byte (0.5);
  * complex types hold (real, imaginary) pairs; string has no fixed width (NaN).
  */
 const BYTES: Record<DType, number> = {
-  float32: 4, float64: 8, float16: 2, int8: 1, uint8: 1, int16: 2, uint16: 2,
-  int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1, string: Number.NaN,
-  bfloat16: 2, float8e4m3fn: 1, float8e4m3fnuz: 1, float8e5m2: 1, float8e5m2fnuz: 1,
-  int4: 0.5, uint4: 0.5, float4e2m1: 0.5, complex64: 8, complex128: 16,
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  uint64: 8,
+  bool: 1,
+  string: Number.NaN,
+  bfloat16: 2,
+  float8e4m3fn: 1,
+  float8e4m3fnuz: 1,
+  float8e5m2: 1,
+  float8e5m2fnuz: 1,
+  int4: 0.5,
+  uint4: 0.5,
+  float4e2m1: 0.5,
+  complex64: 8,
+  complex128: 16,
 };
 
 export function isSupportedDType(name: string): name is DType {
@@ -67,7 +102,12 @@ export function isSupportedDType(name: string): name is DType {
 
 /** The numeric types every part of the workbench handles as plain typed arrays (what inputs can be generated for). */
 export function isPlainNumericDType(dtype: DType): boolean {
-  return Number.isInteger(BYTES[dtype]) && !dtype.startsWith('complex') && dtype !== 'bfloat16' && !dtype.startsWith('float8');
+  return (
+    Number.isInteger(BYTES[dtype]) &&
+    !dtype.startsWith('complex') &&
+    dtype !== 'bfloat16' &&
+    !dtype.startsWith('float8')
+  );
 }
 
 export function bytesPerElement(dtype: DType): number {
@@ -92,9 +132,16 @@ export function codeFromDType(dtype: DType): number {
 }
 
 type TypedArrayCtor =
-  | Float32ArrayConstructor | Float64ArrayConstructor | Int8ArrayConstructor | Uint8ArrayConstructor
-  | Int16ArrayConstructor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor
-  | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor;
 
 /**
  * The typed array holding each plain numeric type's data, as onnxruntime's JavaScript API takes it:

@@ -11,12 +11,25 @@ import { checkAllocatable, fromLittleEndianBytes, type Tensor } from './tensor.j
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 const DESCR: Record<string, DType> = {
-  f4: 'float32', f8: 'float64', f2: 'float16',
-  i1: 'int8', u1: 'uint8', i2: 'int16', u2: 'uint16', i4: 'int32', u4: 'uint32', i8: 'int64', u8: 'uint64',
+  f4: 'float32',
+  f8: 'float64',
+  f2: 'float16',
+  i1: 'int8',
+  u1: 'uint8',
+  i2: 'int16',
+  u2: 'uint16',
+  i4: 'int32',
+  u4: 'uint32',
+  i8: 'int64',
+  u8: 'uint64',
   b1: 'bool',
 };
 
-interface NpyHeader { descr: string; fortran_order: boolean; shape: number[] }
+interface NpyHeader {
+  descr: string;
+  fortran_order: boolean;
+  shape: number[];
+}
 
 /** Parse the Python-literal header dict, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (1, 3), }. */
 function parseHeader(text: string, what: string): NpyHeader {
@@ -28,45 +41,69 @@ function parseHeader(text: string, what: string): NpyHeader {
     throw new InputError(`${what}: .npy header has no descr`);
   }
   if (fortran === undefined || shapeText === undefined) throw new InputError(`${what}: malformed .npy header`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-    const v = Number(s.replace(/L$/, ''));
-    if (!Number.isInteger(v) || v < 0) throw new InputError(`${what}: bad dimension '${s}' in .npy shape`);
-    return v;
-  });
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const v = Number(s.replace(/L$/, ''));
+      if (!Number.isInteger(v) || v < 0) throw new InputError(`${what}: bad dimension '${s}' in .npy shape`);
+      return v;
+    });
   return { descr, fortran_order: fortran === 'True', shape };
 }
 
 export function parseNpy(bytes: Uint8Array, what: string): Tensor {
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new InputError(`${what}: not a .npy array (bad magic)`);
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b))
+    throw new InputError(`${what}: not a .npy array (bad magic)`);
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerLen: number;
   let offset: number;
-  if (major === 1) { headerLen = view.getUint16(8, true); offset = 10; }
-  else if (major === 2 || major === 3) {
+  if (major === 1) {
+    headerLen = view.getUint16(8, true);
+    offset = 10;
+  } else if (major === 2 || major === 3) {
     if (bytes.length < 12) throw new InputError(`${what}: truncated .npy header`);
-    headerLen = view.getUint32(8, true); offset = 12;
+    headerLen = view.getUint32(8, true);
+    offset = 12;
   } else throw new InputError(`${what}: unsupported .npy format version ${major}`);
   if (offset + headerLen > bytes.length) throw new InputError(`${what}: truncated .npy header`);
-  const header = parseHeader(new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(offset, offset + headerLen)), what);
+  const header = parseHeader(
+    new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(offset, offset + headerLen)),
+    what,
+  );
   const order = header.descr[0];
   const code = header.descr.slice(1);
-  if (header.descr.startsWith('|O') || code === 'O') throw new InputError(`${what}: object arrays are not supported (saved with allow_pickle)`);
+  if (header.descr.startsWith('|O') || code === 'O')
+    throw new InputError(`${what}: object arrays are not supported (saved with allow_pickle)`);
   if (header.fortran_order) {
     const dims = header.shape;
-    if (dims.filter((d) => d > 1).length > 1) throw new InputError(`${what}: Fortran-order arrays are not supported; save with numpy.ascontiguousarray`);
+    if (dims.filter((d) => d > 1).length > 1)
+      throw new InputError(`${what}: Fortran-order arrays are not supported; save with numpy.ascontiguousarray`);
   }
   const dtype = DESCR[code];
   if (!dtype) throw new InputError(`${what}: numpy dtype '${header.descr}' is not supported`);
-  if (order === '>' && !['i1', 'u1', 'b1'].includes(code)) throw new InputError(`${what}: big-endian arrays are not supported`);
+  if (order === '>' && !['i1', 'u1', 'b1'].includes(code))
+    throw new InputError(`${what}: big-endian arrays are not supported`);
   const n = checkAllocatable(header.shape, what);
   const data = fromLittleEndianBytes(dtype, bytes.subarray(offset + headerLen), n, what);
   return { dtype, dims: header.shape, data };
 }
 
 const DESCR_OF: Partial<Record<DType, string>> = {
-  float32: '<f4', float64: '<f8', float16: '<f2', int8: '|i1', uint8: '|u1', int16: '<i2', uint16: '<u2',
-  int32: '<i4', uint32: '<u4', int64: '<i8', uint64: '<u8', bool: '|b1',
+  float32: '<f4',
+  float64: '<f8',
+  float16: '<f2',
+  int8: '|i1',
+  uint8: '|u1',
+  int16: '<i2',
+  uint16: '<u2',
+  int32: '<i4',
+  uint32: '<u4',
+  int64: '<i8',
+  uint64: '<u8',
+  bool: '|b1',
 };
 
 export function encodeNpy(t: Tensor): Uint8Array {
@@ -78,7 +115,8 @@ export function encodeNpy(t: Tensor): Uint8Array {
   header += ' '.repeat(pad % 64) + '\n';
   const out = new Uint8Array(10 + header.length + t.data.byteLength);
   out.set(MAGIC, 0);
-  out[6] = 1; out[7] = 0;
+  out[6] = 1;
+  out[7] = 0;
   new DataView(out.buffer).setUint16(8, header.length, true);
   out.set(new TextEncoder().encode(header), 10);
   out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), 10 + header.length);
@@ -108,15 +146,20 @@ export function parseNpz(bytes: Uint8Array, what: string, limit = maxNpzBytes())
       filter: (f) => {
         if (!f.name.endsWith('.npy')) return false; // not an array: never inflated
         total += f.originalSize;
-        if (refused === undefined && f.originalSize > limit) refused = `member '${f.name}' declares ${f.originalSize} bytes uncompressed, over the limit of ${limit}`;
-        else if (refused === undefined && total > limit) refused = `its arrays declare ${total} bytes uncompressed together, over the limit of ${limit}`;
+        if (refused === undefined && f.originalSize > limit)
+          refused = `member '${f.name}' declares ${f.originalSize} bytes uncompressed, over the limit of ${limit}`;
+        else if (refused === undefined && total > limit)
+          refused = `its arrays declare ${total} bytes uncompressed together, over the limit of ${limit}`;
         return refused === undefined;
       },
     });
   } catch (e) {
     throw new InputError(`${what}: not a readable .npz (zip) archive (${errorLine(e)})`);
   }
-  if (refused) throw new InputError(`${what}: ${refused} (set ONNX_WORKBENCH_MAX_NPZ_BYTES to raise it); refused before inflating`);
+  if (refused)
+    throw new InputError(
+      `${what}: ${refused} (set ONNX_WORKBENCH_MAX_NPZ_BYTES to raise it); refused before inflating`,
+    );
   const out = new Map<string, Tensor>();
   for (const [name, content] of Object.entries(files)) {
     if (!name.endsWith('.npy')) continue;

@@ -2,8 +2,17 @@ import { rawByteLength, type DType } from './dtype.js';
 import { InputError } from '../errors.js';
 
 export type TensorData =
-  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array
-  | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | string[];
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | string[];
 
 /**
  * A dense tensor held by the workbench, in onnxruntime-common's layout: float16 and bfloat16 as their
@@ -37,40 +46,68 @@ export function checkAllocatable(dims: readonly number[], what: string): number 
   const n = elementCount(dims);
   const limit = maxTensorElements();
   if (n > limit) {
-    throw new InputError(`${what}: shape [${dims.join(', ')}] has ${n} elements, over the limit of ${limit} (set ONNX_WORKBENCH_MAX_ELEMENTS to raise it)`);
+    throw new InputError(
+      `${what}: shape [${dims.join(', ')}] has ${n} elements, over the limit of ${limit} (set ONNX_WORKBENCH_MAX_ELEMENTS to raise it)`,
+    );
   }
   return n;
 }
 
 export function allocate(dtype: DType, n: number): TensorData {
   switch (dtype) {
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-    case 'float16': return new Uint16Array(n);
-    case 'int8': return new Int8Array(n);
-    case 'uint8': return new Uint8Array(n);
-    case 'bool': return new Uint8Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'uint16': return new Uint16Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'uint32': return new Uint32Array(n);
-    case 'int64': return new BigInt64Array(n);
-    case 'uint64': return new BigUint64Array(n);
-    case 'string': return new Array<string>(n).fill('');
-    case 'bfloat16': return new Uint16Array(n);
-    case 'float8e4m3fn': case 'float8e4m3fnuz': case 'float8e5m2': case 'float8e5m2fnuz': return new Uint8Array(n);
-    case 'int4': case 'uint4': case 'float4e2m1': return new Uint8Array(Math.ceil(n / 2));
-    case 'complex64': return new Float32Array(2 * n);
-    case 'complex128': return new Float64Array(2 * n);
+    case 'float32':
+      return new Float32Array(n);
+    case 'float64':
+      return new Float64Array(n);
+    case 'float16':
+      return new Uint16Array(n);
+    case 'int8':
+      return new Int8Array(n);
+    case 'uint8':
+      return new Uint8Array(n);
+    case 'bool':
+      return new Uint8Array(n);
+    case 'int16':
+      return new Int16Array(n);
+    case 'uint16':
+      return new Uint16Array(n);
+    case 'int32':
+      return new Int32Array(n);
+    case 'uint32':
+      return new Uint32Array(n);
+    case 'int64':
+      return new BigInt64Array(n);
+    case 'uint64':
+      return new BigUint64Array(n);
+    case 'string':
+      return new Array<string>(n).fill('');
+    case 'bfloat16':
+      return new Uint16Array(n);
+    case 'float8e4m3fn':
+    case 'float8e4m3fnuz':
+    case 'float8e5m2':
+    case 'float8e5m2fnuz':
+      return new Uint8Array(n);
+    case 'int4':
+    case 'uint4':
+    case 'float4e2m1':
+      return new Uint8Array(Math.ceil(n / 2));
+    case 'complex64':
+      return new Float32Array(2 * n);
+    case 'complex128':
+      return new Float64Array(2 * n);
   }
 }
 
 /** View little-endian bytes as a typed array of `dtype` (copied, so alignment never matters). */
 export function fromLittleEndianBytes(dtype: DType, bytes: Uint8Array, n: number, what: string): TensorData {
-  if (dtype === 'string') throw new InputError(`${what}: string tensors have no raw data (their values are in string_data)`);
+  if (dtype === 'string')
+    throw new InputError(`${what}: string tensors have no raw data (their values are in string_data)`);
   const expected = rawByteLength(dtype, n);
   if (bytes.byteLength !== expected) {
-    throw new InputError(`${what}: ${bytes.byteLength} bytes of data for ${n} ${dtype} elements (expected ${expected})`);
+    throw new InputError(
+      `${what}: ${bytes.byteLength} bytes of data for ${n} ${dtype} elements (expected ${expected})`,
+    );
   }
   const out = allocate(dtype, n) as Exclude<TensorData, string[]>;
   new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes);
@@ -124,7 +161,13 @@ export function bfloat16ToFloat(bits: number): number {
  * `fnuz`: no infinities and no negative zero, NaN is 0x80; `ieee`: infinities and NaNs as IEEE (e5m2);
  * `none`: no special values (float4e2m1).
  */
-export function minifloatToFloat(bits: number, expBits: number, mantBits: number, bias: number, special: 'fn' | 'fnuz' | 'ieee' | 'none'): number {
+export function minifloatToFloat(
+  bits: number,
+  expBits: number,
+  mantBits: number,
+  bias: number,
+  special: 'fn' | 'fnuz' | 'ieee' | 'none',
+): number {
   const width = 1 + expBits + mantBits;
   const signBit = 1 << (width - 1);
   if (special === 'fnuz' && bits === signBit) return Number.NaN;
@@ -139,7 +182,10 @@ export function minifloatToFloat(bits: number, expBits: number, mantBits: number
 }
 
 const MINIFLOAT: Partial<Record<DType, [number, number, number, 'fn' | 'fnuz' | 'ieee' | 'none']>> = {
-  float8e4m3fn: [4, 3, 7, 'fn'], float8e4m3fnuz: [4, 3, 8, 'fnuz'], float8e5m2: [5, 2, 15, 'ieee'], float8e5m2fnuz: [5, 2, 16, 'fnuz'],
+  float8e4m3fn: [4, 3, 7, 'fn'],
+  float8e4m3fnuz: [4, 3, 8, 'fnuz'],
+  float8e5m2: [5, 2, 15, 'ieee'],
+  float8e5m2fnuz: [5, 2, 16, 'fnuz'],
   float4e2m1: [2, 1, 1, 'none'],
 };
 
@@ -162,7 +208,14 @@ export function toFloat64(t: Tensor): Float64Array {
     const d = t.data as Uint8Array;
     for (let i = 0; i < out.length; i++) {
       const nibble = (d[i >> 1]! >> ((i & 1) * 4)) & 0xf;
-      out[i] = t.dtype === 'uint4' ? nibble : t.dtype === 'int4' ? (nibble & 8 ? nibble - 16 : nibble) : minifloatToFloat(nibble, ...mini!);
+      out[i] =
+        t.dtype === 'uint4'
+          ? nibble
+          : t.dtype === 'int4'
+            ? nibble & 8
+              ? nibble - 16
+              : nibble
+            : minifloatToFloat(nibble, ...mini!);
     }
   } else if (mini) {
     const d = t.data as Uint8Array;

@@ -8,7 +8,10 @@ import { codeFromDType, dtypeFromCode, elementTypeName, type DType } from './dty
 import { InputError, errorLine } from '../errors.js';
 import { allocate, checkAllocatable, fromLittleEndianBytes, rawBytes, type Tensor } from './tensor.js';
 
-export interface NamedTensor { name: string; tensor: Tensor }
+export interface NamedTensor {
+  name: string;
+  tensor: Tensor;
+}
 
 export function decodeTensorProtoBytes(bytes: Uint8Array, what: string): NamedTensor {
   let proto: TensorProto;
@@ -23,19 +26,35 @@ export function decodeTensorProtoBytes(bytes: Uint8Array, what: string): NamedTe
 const utf8 = new TextDecoder('utf-8');
 
 /** Which typed field holds a type's values when there is no raw_data (onnx.proto's comments). */
-function valueField(dtype: DType): 'floatData' | 'doubleData' | 'int64Data' | 'uint64Data' | 'int32Data' | 'stringData' {
+function valueField(
+  dtype: DType,
+): 'floatData' | 'doubleData' | 'int64Data' | 'uint64Data' | 'int32Data' | 'stringData' {
   switch (dtype) {
-    case 'float32': case 'complex64': return 'floatData';
-    case 'float64': case 'complex128': return 'doubleData';
-    case 'int64': return 'int64Data';
-    case 'uint32': case 'uint64': return 'uint64Data';
-    case 'string': return 'stringData';
-    default: return 'int32Data'; // int8/16/32, uint8/16, bool, float16/bfloat16/float8 bits, 4-bit pairs
+    case 'float32':
+    case 'complex64':
+      return 'floatData';
+    case 'float64':
+    case 'complex128':
+      return 'doubleData';
+    case 'int64':
+      return 'int64Data';
+    case 'uint32':
+    case 'uint64':
+      return 'uint64Data';
+    case 'string':
+      return 'stringData';
+    default:
+      return 'int32Data'; // int8/16/32, uint8/16, bool, float16/bfloat16/float8 bits, 4-bit pairs
   }
 }
 
 const FIELD_NAME: Record<ReturnType<typeof valueField>, string> = {
-  floatData: 'float_data', doubleData: 'double_data', int64Data: 'int64_data', uint64Data: 'uint64_data', int32Data: 'int32_data', stringData: 'string_data',
+  floatData: 'float_data',
+  doubleData: 'double_data',
+  int64Data: 'int64_data',
+  uint64Data: 'uint64_data',
+  int32Data: 'int32_data',
+  stringData: 'string_data',
 };
 
 export function tensorFromProto(proto: TensorProto, what: string): Tensor {
@@ -57,7 +76,9 @@ export function tensorFromProto(proto: TensorProto, what: string): Tensor {
   const packed = dtype === 'int4' || dtype === 'uint4' || dtype === 'float4e2m1';
   const count = pairs ? 2 * n : packed ? Math.ceil(n / 2) : n;
   if (src.length !== count) {
-    throw new InputError(`${what}: ${FIELD_NAME[field]} has ${src.length} values for shape [${dims.join(', ')}] (${n} ${dtype} elements${count !== n ? `, ${count} values expected` : ''})`);
+    throw new InputError(
+      `${what}: ${FIELD_NAME[field]} has ${src.length} values for shape [${dims.join(', ')}] (${n} ${dtype} elements${count !== n ? `, ${count} values expected` : ''})`,
+    );
   }
   const data = allocate(dtype, n);
   if (dtype === 'string') {
@@ -66,9 +87,12 @@ export function tensorFromProto(proto: TensorProto, what: string): Tensor {
     return { dtype, dims, data };
   }
   const conv: (v: unknown) => number | bigint =
-    field === 'int64Data' ? toBigInt
-      : dtype === 'uint64' ? (v) => BigInt.asUintN(64, toBigInt(v))
-        : field === 'uint64Data' ? toNumber
+    field === 'int64Data'
+      ? toBigInt
+      : dtype === 'uint64'
+        ? (v) => BigInt.asUintN(64, toBigInt(v))
+        : field === 'uint64Data'
+          ? toNumber
           : Number;
   const target = data as unknown as Array<number | bigint>;
   for (let i = 0; i < count; i++) target[i] = conv(src[i]);
@@ -79,7 +103,10 @@ export function encodeTensorProto(name: string, tensor: Tensor): Uint8Array {
   const base = { name, dims: tensor.dims, dataType: codeFromDType(tensor.dtype) };
   if (tensor.dtype === 'string') {
     const enc = new TextEncoder();
-    return onnx.TensorProto.encode({ ...base, stringData: (tensor.data as string[]).map((s) => enc.encode(s)) }).finish();
+    return onnx.TensorProto.encode({
+      ...base,
+      stringData: (tensor.data as string[]).map((s) => enc.encode(s)),
+    }).finish();
   }
   return onnx.TensorProto.encode({ ...base, rawData: rawBytes(tensor).slice() }).finish();
 }

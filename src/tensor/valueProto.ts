@@ -80,7 +80,12 @@ export function valueTypeFromProto(t: OnnxNs.ITypeProto | null | undefined): Val
   if (!t) return { kind: 'unknown' };
   if (t.tensorType) return { kind: 'tensor', elemType: elementTypeName(t.tensorType.elemType ?? 0) };
   if (t.sequenceType) return { kind: 'sequence', elem: valueTypeFromProto(t.sequenceType.elemType) };
-  if (t.mapType) return { kind: 'map', keyType: elementTypeName(t.mapType.keyType ?? 0), value: valueTypeFromProto(t.mapType.valueType) };
+  if (t.mapType)
+    return {
+      kind: 'map',
+      keyType: elementTypeName(t.mapType.keyType ?? 0),
+      value: valueTypeFromProto(t.mapType.valueType),
+    };
   if (t.optionalType) return { kind: 'optional', elem: valueTypeFromProto(t.optionalType.elemType) };
   if (t.sparseTensorType) return { kind: 'sparse_tensor', elemType: elementTypeName(t.sparseTensorType.elemType ?? 0) };
   return { kind: 'unknown' };
@@ -89,16 +94,25 @@ export function valueTypeFromProto(t: OnnxNs.ITypeProto | null | undefined): Val
 /** `seq(tensor(float32))`, `optional(seq(tensor(int64)))`, `map(int64, tensor(float32))`: the type in words. */
 export function describeValueType(t: ValueType): string {
   switch (t.kind) {
-    case 'tensor': return `tensor(${t.elemType})`;
-    case 'sparse_tensor': return `sparse_tensor(${t.elemType})`;
-    case 'sequence': return `seq(${describeValueType(t.elem)})`;
-    case 'optional': return `optional(${describeValueType(t.elem)})`;
-    case 'map': return `map(${t.keyType}, ${describeValueType(t.value)})`;
-    default: return 'unknown';
+    case 'tensor':
+      return `tensor(${t.elemType})`;
+    case 'sparse_tensor':
+      return `sparse_tensor(${t.elemType})`;
+    case 'sequence':
+      return `seq(${describeValueType(t.elem)})`;
+    case 'optional':
+      return `optional(${describeValueType(t.elem)})`;
+    case 'map':
+      return `map(${t.keyType}, ${describeValueType(t.value)})`;
+    default:
+      return 'unknown';
   }
 }
 
-export interface NamedValue { name: string; value: Value }
+export interface NamedValue {
+  name: string;
+  value: Value;
+}
 
 type Decoded = Record<string, unknown>;
 
@@ -112,7 +126,10 @@ function decodeMessage(type: typeof SequenceProto, bytes: Uint8Array, what: stri
   // protobufjs skips fields a message does not have: a TensorProto read as a SequenceProto "decodes"
   // to an empty sequence. Every top-level field must be one of the message's, with its wire type.
   const unknown = unknownField(type, bytes);
-  if (unknown) throw new InputError(`${what}: not a ${type.name} (${unknown}; the graph declares a ${type.name.replace('Proto', '').toLowerCase()} here)`);
+  if (unknown)
+    throw new InputError(
+      `${what}: not a ${type.name} (${unknown}; the graph declares a ${type.name.replace('Proto', '').toLowerCase()} here)`,
+    );
   return type.toObject(message, { defaults: true, arrays: true }) as Decoded;
 }
 
@@ -123,12 +140,14 @@ function unknownField(type: typeof SequenceProto, bytes: Uint8Array): string | u
   const reader = protobuf.Reader.create(bytes);
   while (reader.pos < reader.len) {
     const tag = reader.uint32();
-    const id = tag >>> 3, wire = tag & 7;
+    const id = tag >>> 3,
+      wire = tag & 7;
     const field = type.fieldsById[id];
     if (!field) return `field ${id} is not a ${type.name} field`;
     const expected = WIRE_OF[field.type] ?? 2;
     // Repeated varints may be packed (wire type 2).
-    if (wire !== expected && !(field.repeated && expected === 0 && wire === 2)) return `field ${id} (${field.name}) has wire type ${wire}`;
+    if (wire !== expected && !(field.repeated && expected === 0 && wire === 2))
+      return `field ${id} (${field.name}) has wire type ${wire}`;
     reader.skipType(wire);
   }
   return undefined;
@@ -138,17 +157,30 @@ const ELEM_NAMES = ['undefined', 'tensor', 'sparse tensor', 'sequence', 'map', '
 
 function elemKind(t: ValueType): number {
   switch (t.kind) {
-    case 'tensor': return ELEM.TENSOR;
-    case 'sparse_tensor': return ELEM.SPARSE_TENSOR;
-    case 'sequence': return ELEM.SEQUENCE;
-    case 'map': return ELEM.MAP;
-    case 'optional': return ELEM.OPTIONAL;
-    default: return ELEM.UNDEFINED;
+    case 'tensor':
+      return ELEM.TENSOR;
+    case 'sparse_tensor':
+      return ELEM.SPARSE_TENSOR;
+    case 'sequence':
+      return ELEM.SEQUENCE;
+    case 'map':
+      return ELEM.MAP;
+    case 'optional':
+      return ELEM.OPTIONAL;
+    default:
+      return ELEM.UNDEFINED;
   }
 }
 
 /** Same-width bit patterns some test sets store a type in (ONNX 1.12 writes bfloat16 outputs as uint16). */
-const BIT_PATTERN_OF: Record<string, string> = { bfloat16: 'uint16', float16: 'uint16', float8e4m3fn: 'uint8', float8e4m3fnuz: 'uint8', float8e5m2: 'uint8', float8e5m2fnuz: 'uint8' };
+const BIT_PATTERN_OF: Record<string, string> = {
+  bfloat16: 'uint16',
+  float16: 'uint16',
+  float8e4m3fn: 'uint8',
+  float8e4m3fnuz: 'uint8',
+  float8e5m2: 'uint8',
+  float8e5m2fnuz: 'uint8',
+};
 
 /** Read same-width bit patterns as the declared type; other differences are left to the feed check and the comparison. */
 function checkTensorType(tensor: Tensor, t: ValueType): void {
@@ -187,34 +219,59 @@ export function decodeValueBytes(bytes: Uint8Array, type: ValueType, what: strin
 
 function sequenceFrom(m: Decoded, elem: ValueType, what: string): Value {
   const declared = Number(m.elemType ?? 0);
-  const lists: [number, string][] = [[ELEM.TENSOR, 'tensorValues'], [ELEM.SPARSE_TENSOR, 'sparseTensorValues'], [ELEM.SEQUENCE, 'sequenceValues'], [ELEM.MAP, 'mapValues'], [ELEM.OPTIONAL, 'optionalValues']];
+  const lists: [number, string][] = [
+    [ELEM.TENSOR, 'tensorValues'],
+    [ELEM.SPARSE_TENSOR, 'sparseTensorValues'],
+    [ELEM.SEQUENCE, 'sequenceValues'],
+    [ELEM.MAP, 'mapValues'],
+    [ELEM.OPTIONAL, 'optionalValues'],
+  ];
   const present = lists.filter(([, f]) => (m[f] as unknown[]).length > 0);
   if (present.length > 1) throw new InputError(`${what}: SequenceProto holds values of several kinds`);
   const want = elemKind(elem);
   const kind = present[0]?.[0] ?? declared;
   if (kind !== ELEM.UNDEFINED && want !== ELEM.UNDEFINED && kind !== want) {
-    throw new InputError(`${what}: SequenceProto holds ${ELEM_NAMES[kind] ?? `type ${kind}`} values but the graph declares ${describeValueType({ kind: 'sequence', elem })}`);
+    throw new InputError(
+      `${what}: SequenceProto holds ${ELEM_NAMES[kind] ?? `type ${kind}`} values but the graph declares ${describeValueType({ kind: 'sequence', elem })}`,
+    );
   }
   const field = present[0]?.[1];
-  const items = field ? (m[field] as Uint8Array[]).map((b, i) => decodeValueBytes(b, elem, `${what} [item ${i}]`).value) : [];
+  const items = field
+    ? (m[field] as Uint8Array[]).map((b, i) => decodeValueBytes(b, elem, `${what} [item ${i}]`).value)
+    : [];
   return { kind: 'sequence', items };
 }
 
 function mapFrom(m: Decoded, type: Extract<ValueType, { kind: 'map' }>, what: string): Value {
   const utf8 = new TextDecoder();
-  const keys: (bigint | string)[] = type.keyType === 'string'
-    ? (m.stringKeys as Uint8Array[]).map((b) => utf8.decode(b))
-    : (m.keys as unknown[]).map(toBigInt);
+  const keys: (bigint | string)[] =
+    type.keyType === 'string'
+      ? (m.stringKeys as Uint8Array[]).map((b) => utf8.decode(b))
+      : (m.keys as unknown[]).map(toBigInt);
   const valuesBytes = m.values as Uint8Array | undefined;
-  const values = valuesBytes && valuesBytes.length
-    ? (sequenceFrom(decodeMessage(SequenceProto, valuesBytes, `${what} (values)`), type.value, `${what} (values)`) as Extract<Value, { kind: 'sequence' }>).items
-    : [];
-  if (values.length !== keys.length) throw new InputError(`${what}: MapProto has ${keys.length} keys and ${values.length} values`);
+  const values =
+    valuesBytes && valuesBytes.length
+      ? (
+          sequenceFrom(
+            decodeMessage(SequenceProto, valuesBytes, `${what} (values)`),
+            type.value,
+            `${what} (values)`,
+          ) as Extract<Value, { kind: 'sequence' }>
+        ).items
+      : [];
+  if (values.length !== keys.length)
+    throw new InputError(`${what}: MapProto has ${keys.length} keys and ${values.length} values`);
   return { kind: 'map', keys, values };
 }
 
 function optionalFrom(m: Decoded, elem: ValueType, what: string): Value {
-  const fields: [number, string][] = [[ELEM.TENSOR, 'tensorValue'], [ELEM.SPARSE_TENSOR, 'sparseTensorValue'], [ELEM.SEQUENCE, 'sequenceValue'], [ELEM.MAP, 'mapValue'], [ELEM.OPTIONAL, 'optionalValue']];
+  const fields: [number, string][] = [
+    [ELEM.TENSOR, 'tensorValue'],
+    [ELEM.SPARSE_TENSOR, 'sparseTensorValue'],
+    [ELEM.SEQUENCE, 'sequenceValue'],
+    [ELEM.MAP, 'mapValue'],
+    [ELEM.OPTIONAL, 'optionalValue'],
+  ];
   const present = fields.filter(([, f]) => {
     const b = m[f] as Uint8Array | undefined;
     return b !== undefined && b.length > 0;
@@ -223,43 +280,81 @@ function optionalFrom(m: Decoded, elem: ValueType, what: string): Value {
   // An empty optional: no value (elem_type UNDEFINED, or a kind with no value set).
   if (present.length === 0) {
     // A present but empty tensor or sequence serializes to zero bytes too: elem_type tells them apart.
-    if (declared === ELEM.TENSOR && elem.kind === 'tensor') return { kind: 'optional', value: decodeValueBytes(new Uint8Array(0), elem, what).value };
-    if (declared === ELEM.SEQUENCE && elem.kind === 'sequence') return { kind: 'optional', value: { kind: 'sequence', items: [] } };
+    if (declared === ELEM.TENSOR && elem.kind === 'tensor')
+      return { kind: 'optional', value: decodeValueBytes(new Uint8Array(0), elem, what).value };
+    if (declared === ELEM.SEQUENCE && elem.kind === 'sequence')
+      return { kind: 'optional', value: { kind: 'sequence', items: [] } };
     return { kind: 'optional', value: null };
   }
   if (present.length > 1) throw new InputError(`${what}: OptionalProto holds several values`);
   const [kind, field] = present[0]!;
   if (elemKind(elem) !== ELEM.UNDEFINED && kind !== elemKind(elem)) {
-    throw new InputError(`${what}: OptionalProto holds a ${ELEM_NAMES[kind]} but the graph declares ${describeValueType({ kind: 'optional', elem })}`);
+    throw new InputError(
+      `${what}: OptionalProto holds a ${ELEM_NAMES[kind]} but the graph declares ${describeValueType({ kind: 'optional', elem })}`,
+    );
   }
   return { kind: 'optional', value: decodeValueBytes(m[field] as Uint8Array, elem, what).value };
 }
 
 /** Encode a value as the message its type calls for (for fixtures and round trips). */
-export function encodeValue(name: string, value: Value, encodeTensor: (name: string, t: Tensor) => Uint8Array): Uint8Array {
+export function encodeValue(
+  name: string,
+  value: Value,
+  encodeTensor: (name: string, t: Tensor) => Uint8Array,
+): Uint8Array {
   switch (value.kind) {
-    case 'tensor': return encodeTensor(name, value.tensor);
+    case 'tensor':
+      return encodeTensor(name, value.tensor);
     case 'sequence': {
       const first = value.items[0];
-      const kind = !first ? ELEM.TENSOR : first.kind === 'tensor' ? ELEM.TENSOR : first.kind === 'sequence' ? ELEM.SEQUENCE : first.kind === 'map' ? ELEM.MAP : ELEM.OPTIONAL;
+      const kind = !first
+        ? ELEM.TENSOR
+        : first.kind === 'tensor'
+          ? ELEM.TENSOR
+          : first.kind === 'sequence'
+            ? ELEM.SEQUENCE
+            : first.kind === 'map'
+              ? ELEM.MAP
+              : ELEM.OPTIONAL;
       const field = ['', 'tensorValues', '', 'sequenceValues', 'mapValues', 'optionalValues'][kind]!;
-      return SequenceProto.encode(SequenceProto.fromObject({ name, elemType: kind, [field]: value.items.map((v) => encodeValue('', v, encodeTensor)) })).finish();
+      return SequenceProto.encode(
+        SequenceProto.fromObject({
+          name,
+          elemType: kind,
+          [field]: value.items.map((v) => encodeValue('', v, encodeTensor)),
+        }),
+      ).finish();
     }
     case 'map': {
       const stringKeys = value.keys.length > 0 && typeof value.keys[0] === 'string';
       const values = encodeValue('', { kind: 'sequence', items: value.values }, encodeTensor);
-      return MapProto.encode(MapProto.fromObject({
-        name, keyType: stringKeys ? 8 : 7,
-        ...(stringKeys ? { stringKeys: value.keys.map((k) => new TextEncoder().encode(String(k))) } : { keys: value.keys.map((k) => k.toString()) }),
-        values,
-      })).finish();
+      return MapProto.encode(
+        MapProto.fromObject({
+          name,
+          keyType: stringKeys ? 8 : 7,
+          ...(stringKeys
+            ? { stringKeys: value.keys.map((k) => new TextEncoder().encode(String(k))) }
+            : { keys: value.keys.map((k) => k.toString()) }),
+          values,
+        }),
+      ).finish();
     }
     case 'optional': {
-      if (!value.value) return OptionalProto.encode(OptionalProto.fromObject({ name, elemType: ELEM.UNDEFINED })).finish();
+      if (!value.value)
+        return OptionalProto.encode(OptionalProto.fromObject({ name, elemType: ELEM.UNDEFINED })).finish();
       const v = value.value;
-      const kind = v.kind === 'tensor' ? ELEM.TENSOR : v.kind === 'sequence' ? ELEM.SEQUENCE : v.kind === 'map' ? ELEM.MAP : ELEM.OPTIONAL;
+      const kind =
+        v.kind === 'tensor'
+          ? ELEM.TENSOR
+          : v.kind === 'sequence'
+            ? ELEM.SEQUENCE
+            : v.kind === 'map'
+              ? ELEM.MAP
+              : ELEM.OPTIONAL;
       const field = ['', 'tensorValue', '', 'sequenceValue', 'mapValue', 'optionalValue'][kind]!;
-      return OptionalProto.encode(OptionalProto.fromObject({ name, elemType: kind, [field]: encodeValue('', v, encodeTensor) })).finish();
+      return OptionalProto.encode(
+        OptionalProto.fromObject({ name, elemType: kind, [field]: encodeValue('', v, encodeTensor) }),
+      ).finish();
     }
   }
 }

@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 /** The soft address-space limit (RLIMIT_AS) in bytes, or undefined when unlimited or unknown (non-Linux). */
 export function addressSpaceLimit(): number | undefined {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max address space'));
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max address space'));
     const soft = line?.slice('Max address space'.length).trim().split(/\s+/)[0];
     if (!soft || soft === 'unlimited') return undefined;
     const n = Number(soft);
@@ -19,7 +21,8 @@ export function addressSpaceLimit(): number | undefined {
 }
 
 /** Messages of allocation and mapping failures (dlopen, mmap, WebAssembly.Memory, std::bad_alloc). */
-const MEMORY_FAILURE = /cannot allocate memory|failed to map segment|out of memory|bad_alloc|could not allocate memory|Array buffer allocation failed|WebAssembly\.Memory|ENOMEM|failed to reserve/i;
+const MEMORY_FAILURE =
+  /cannot allocate memory|failed to map segment|out of memory|bad_alloc|could not allocate memory|Array buffer allocation failed|WebAssembly\.Memory|ENOMEM|failed to reserve/i;
 
 /**
  * When an address-space limit is set and `message` reads like a memory failure: one line saying

@@ -72,7 +72,8 @@ export class LocalServer {
 
   /** Serve files under `dir` at URL paths starting with `prefix` (which must start and end with '/'). */
   addStaticRoot(prefix: string, dir: string, options: StaticRootOptions = {}): void {
-    if (!prefix.startsWith('/') || !prefix.endsWith('/')) throw new Error(`static prefix must start and end with '/': ${prefix}`);
+    if (!prefix.startsWith('/') || !prefix.endsWith('/'))
+      throw new Error(`static prefix must start and end with '/': ${prefix}`);
     this.roots.push({ prefix, dir: resolve(dir), options });
     // Longest prefix first, so '/ort/' wins over '/'.
     this.roots.sort((a, b) => b.prefix.length - a.prefix.length);
@@ -80,7 +81,10 @@ export class LocalServer {
 
   /** Serve only the listed files (relative paths under `dir`) at `prefix`. */
   addStaticFiles(prefix: string, dir: string, files: readonly string[]): void {
-    this.addStaticRoot(prefix, dir, { extensions: [...new Set(files.map((f) => extname(f).toLowerCase()))], only: files });
+    this.addStaticRoot(prefix, dir, {
+      extensions: [...new Set(files.map((f) => extname(f).toLowerCase()))],
+      only: files,
+    });
   }
 
   /**
@@ -162,7 +166,9 @@ export class LocalServer {
     if (path.includes('\0') || path.includes('\\')) return notFound(res);
     // Only the page we opened talks to us: refuse other Host names (DNS rebinding).
     const host = this.options.host ?? '127.0.0.1';
-    const allowed = LOOPBACK.has(host) ? [`127.0.0.1:${this.port}`, `localhost:${this.port}`, `[::1]:${this.port}`, `${urlHost(host)}:${this.port}`] : undefined;
+    const allowed = LOOPBACK.has(host)
+      ? [`127.0.0.1:${this.port}`, `localhost:${this.port}`, `[::1]:${this.port}`, `${urlHost(host)}:${this.port}`]
+      : undefined;
     if (allowed && !allowed.includes(req.headers.host ?? '')) {
       req.resume();
       res.statusCode = 421;

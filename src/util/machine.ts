@@ -14,7 +14,13 @@ export interface MachineInfo {
 export function machineInfo(): MachineInfo {
   const c = cpus();
   return {
-    hostname: hostname(), platform: platform(), arch: arch(), osRelease: release(),
-    cpuModel: c[0]?.model?.trim() ?? 'unknown', cpuCount: c.length, totalMemoryBytes: totalmem(), node: process.version,
+    hostname: hostname(),
+    platform: platform(),
+    arch: arch(),
+    osRelease: release(),
+    cpuModel: c[0]?.model?.trim() ?? 'unknown',
+    cpuCount: c.length,
+    totalMemoryBytes: totalmem(),
+    node: process.version,
   };
 }

@@ -23,8 +23,10 @@ export function readLimit(kind: ReadKind): number {
   const env = Number(process.env.ONNX_WORKBENCH_MAX_FILE_BYTES);
   if (Number.isSafeInteger(env) && env > 0) return env;
   switch (kind) {
-    case 'json': return 64 * MiB;
-    default: return 2 * GiB - 1;
+    case 'json':
+      return 64 * MiB;
+    default:
+      return 2 * GiB - 1;
   }
 }
 
@@ -69,8 +71,12 @@ export function safeReadFile(path: string, options: SafeReadOptions = {}): Buffe
     if (!st.isFile()) throw new InputError(`${path}: ${fileKind(st)}, not a regular file; refused`);
     const start = options.range?.offset ?? 0;
     const length = options.range ? options.range.length : st.size;
-    if (start + length > st.size) throw new InputError(`${path}: range ${start}+${length} runs past the end of the file (${st.size} bytes)`);
-    if (length > max) throw new InputError(`${path}: ${length} bytes, over the limit of ${max} for ${kind === 'json' ? 'a JSON file' : kind === 'model' ? 'a model' : kind} (${LIMIT_HINT})`);
+    if (start + length > st.size)
+      throw new InputError(`${path}: range ${start}+${length} runs past the end of the file (${st.size} bytes)`);
+    if (length > max)
+      throw new InputError(
+        `${path}: ${length} bytes, over the limit of ${max} for ${kind === 'json' ? 'a JSON file' : kind === 'model' ? 'a model' : kind} (${LIMIT_HINT})`,
+      );
     const out = Buffer.allocUnsafe(length);
     let got = 0;
     while (got < length) {
@@ -78,7 +84,8 @@ export function safeReadFile(path: string, options: SafeReadOptions = {}): Buffe
       if (n === 0) break; // the file shrank under us
       got += n;
     }
-    if (got < length) throw new InputError(`${path}: the file shrank while it was read (${got} of ${length} bytes); refused`);
+    if (got < length)
+      throw new InputError(`${path}: the file shrank while it was read (${got} of ${length} bytes); refused`);
     return out;
   } catch (e) {
     if (e instanceof InputError) throw e;

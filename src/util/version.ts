@@ -5,5 +5,6 @@ import { packageRoot } from './paths.js';
 let cached: string | undefined;
 /** This package's version, from package.json. */
 export function packageVersion(): string {
-  return (cached ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);
+  return (cached ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version);
 }

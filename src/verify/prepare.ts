@@ -11,7 +11,14 @@ import { openForRun, type FileModel } from '../onnx/fileModel.js';
 import { summarize, type ModelSummary } from '../onnx/inspect.js';
 import type { Target } from '../models/catalog.js';
 import type { Expectation, ReferenceKind, Tolerance } from '../models/manifest.js';
-import { checkFeeds, findTestDataSets, generateInputs, loadNpz, loadTestDataSet, type ReferenceData } from '../data/reference.js';
+import {
+  checkFeeds,
+  findTestDataSets,
+  generateInputs,
+  loadNpz,
+  loadTestDataSet,
+  type ReferenceData,
+} from '../data/reference.js';
 import { modelPortTypes, type ModelPortTypes } from '../data/ports.js';
 import { findUnsupported, type UnsupportedType } from '../data/apiSupport.js';
 import { attributeSummary } from '../scorecard/attribution.js';
@@ -76,7 +83,12 @@ function adjacentData(modelPath: string): string[] {
   return existsSync(join(dir, 'io.npz')) ? [join(dir, 'io.npz')] : [];
 }
 
-function loadData(path: string, summary: ModelSummary, ports: ModelPortTypes, maps?: { inputs?: Record<string, string>; outputs?: Record<string, string> }): ReferenceData {
+function loadData(
+  path: string,
+  summary: ModelSummary,
+  ports: ModelPortTypes,
+  maps?: { inputs?: Record<string, string>; outputs?: Record<string, string> },
+): ReferenceData {
   if (!existsSync(path)) throw new InputError(`${path}: test data not found`);
   if (statSync(path).isDirectory()) return loadTestDataSet(path, summary.inputs, summary.outputs, ports);
   if (path.endsWith('.npz')) return loadNpz(path, summary.inputs, summary.outputs, maps?.inputs, maps?.outputs);
@@ -99,10 +111,15 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
   const m = target.manifest;
   const warnings: string[] = [...(target.notes ?? [])];
   // A manifest describes one file: for any other file its reference, tolerance and framework mean nothing.
-  if (m && m.sha256 !== model.sha256) throw new InputError(`${model.path}: sha256 ${model.sha256.slice(0, 12)}… differs from its manifest's ${m.sha256.slice(0, 12)}… (${m.id}); refused`);
-  if (m && m.expectedProducer !== summary.producerName) warnings.push(`producer_name '${summary.producerName}' differs from the manifest's '${m.expectedProducer}'`);
+  if (m && m.sha256 !== model.sha256)
+    throw new InputError(
+      `${model.path}: sha256 ${model.sha256.slice(0, 12)}… differs from its manifest's ${m.sha256.slice(0, 12)}… (${m.id}); refused`,
+    );
+  if (m && m.expectedProducer !== summary.producerName)
+    warnings.push(`producer_name '${summary.producerName}' differs from the manifest's '${m.expectedProducer}'`);
   const exporter = attributeSummary(summary);
-  if (m && exporter.framework !== m.framework) warnings.push(`the file's fingerprint says ${exporter.framework} (${exporter.tool}), the manifest ${m.framework}`);
+  if (m && exporter.framework !== m.framework)
+    warnings.push(`the file's fingerprint says ${exporter.framework} (${exporter.tool}), the manifest ${m.framework}`);
 
   const ports = modelPortTypes(model.proto);
   let paths: string[] = [];
@@ -134,7 +151,14 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
         throw e instanceof InputError ? new InputError(`${target.id}: ${e.message}`) : e;
       }
       source = `${source ? `${source} (outputs); ` : ''}generated inputs: ${recipe.kind === 'arange' ? 'arange(n)/n' : `seeded random (seed ${recipe.seed})`}`;
-      if (!noted) warnings.push(...generatedInputNotes(summary, options, recipe.kind === 'arange' ? `${target.id}'s manifest generates arange(n)/n` : undefined));
+      if (!noted)
+        warnings.push(
+          ...generatedInputNotes(
+            summary,
+            options,
+            recipe.kind === 'arange' ? `${target.id}'s manifest generates arange(n)/n` : undefined,
+          ),
+        );
     } else if (!noted && !unsupported) {
       warnings.push(...ignoredInputOptions(options, `inputs come from ${source || 'the data'}`));
     }
@@ -146,9 +170,12 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
   const reference = first.reference;
   if (!reference) referenceKind = 'none';
   const rule = m ? undefined : toleranceRuleFor(summary);
-  const source = sets.length > 1 ? `${sets.length} test data sets (${sets.map((x) => x.source).join(', ')})` : first.source;
+  const source =
+    sets.length > 1 ? `${sets.length} test data sets (${sets.map((x) => x.source).join(', ')})` : first.source;
   return {
-    target, model, summary,
+    target,
+    model,
+    summary,
     feeds: first.feeds,
     reference,
     referenceKind,
@@ -182,12 +209,17 @@ function generatedInputNotes(summary: ModelSummary, options: PrepareOptions, ara
   for (const port of summary.inputs) {
     for (const d of port.shape ?? []) {
       if (typeof d !== 'string') continue;
-      if (d === '?') { notes.push(`an unnamed dim of input '${port.name}' took 1 (give the data with --inputs to choose it)`); continue; }
+      if (d === '?') {
+        notes.push(`an unnamed dim of input '${port.name}' took 1 (give the data with --inputs to choose it)`);
+        continue;
+      }
       symbolic.add(d);
-      if (dims[d] === undefined && !notes.some((n) => n.startsWith(`symbolic dim '${d}'`))) notes.push(`symbolic dim '${d}' (input '${port.name}') took the default 1; set it with --dim ${d}=<value>`);
+      if (dims[d] === undefined && !notes.some((n) => n.startsWith(`symbolic dim '${d}'`)))
+        notes.push(`symbolic dim '${d}' (input '${port.name}') took the default 1; set it with --dim ${d}=<value>`);
     }
   }
-  for (const name of Object.keys(dims)) if (!symbolic.has(name)) notes.push(`--dim ${name} ignored: no input has a symbolic dim '${name}'`);
+  for (const name of Object.keys(dims))
+    if (!symbolic.has(name)) notes.push(`--dim ${name} ignored: no input has a symbolic dim '${name}'`);
   if (arange && options.seed !== undefined) notes.push(`--seed ignored: ${arange}`);
   return notes;
 }

@@ -118,7 +118,12 @@ export function meetsExpectation(status: Status, expected: Status | undefined): 
 }
 
 /** The tolerance for comparing two backends' outputs: the looser of the two backends' policies. */
-export function toleranceBetween(p: TolerancePolicy, a: BackendId, b: BackendId, override?: Partial<Tolerance>): Tolerance {
+export function toleranceBetween(
+  p: TolerancePolicy,
+  a: BackendId,
+  b: BackendId,
+  override?: Partial<Tolerance>,
+): Tolerance {
   const x = toleranceFor(p, a, override);
   const y = toleranceFor(p, b, override);
   return { atol: Math.max(x.atol, y.atol), rtol: Math.max(x.rtol, y.rtol) };
@@ -138,28 +143,53 @@ export function statusFromFailure(e: unknown): { status: Status; reason: string 
 /** The result for a case whose model or data could not be read: nothing ran. */
 export function inputErrorResult(f: InputFailure, backend: BackendStatus): ModelResult {
   return {
-    model: f.id, path: f.modelPath, sha256: f.sha256, producerName: '', producerVersion: '',
-    backend: backend.id, adapter: backend.description?.adapter ?? { kind: 'unknown' },
-    status: 'input-error', meetsExpectation: false, reason: f.reason,
-    referenceKind: 'none', referenceSource: '', tolerance: { atol: 0, rtol: 0 },
+    model: f.id,
+    path: f.modelPath,
+    sha256: f.sha256,
+    producerName: '',
+    producerVersion: '',
+    backend: backend.id,
+    adapter: backend.description?.adapter ?? { kind: 'unknown' },
+    status: 'input-error',
+    meetsExpectation: false,
+    reason: f.reason,
+    referenceKind: 'none',
+    referenceSource: '',
+    tolerance: { atol: 0, rtol: 0 },
   };
 }
 
 /** Turn one measurement (or failure) of a prepared model on a backend into a result. */
 export function judge(
-  p: PreparedModel, backend: BackendStatus, m: RunMeasurement | undefined, failure: { status: Status; reason: string } | undefined,
-  cpu: TensorMap | undefined, override?: ToleranceOverride, placement?: Placement,
-  setOutputs: TensorMap[] = [], checks: { validate?: boolean } = {},
+  p: PreparedModel,
+  backend: BackendStatus,
+  m: RunMeasurement | undefined,
+  failure: { status: Status; reason: string } | undefined,
+  cpu: TensorMap | undefined,
+  override?: ToleranceOverride,
+  placement?: Placement,
+  setOutputs: TensorMap[] = [],
+  checks: { validate?: boolean } = {},
 ): ModelResult {
   const tolerance = toleranceFor(p, backend.id, override);
   const adapter = backend.description?.adapter ?? { kind: 'unknown' as const };
   const expected = p.backendExpected[`${backend.id}:${adapter.kind}`] ?? p.backendExpected[backend.id] ?? p.expected;
   const base = {
-    model: p.target.id, path: p.model.path, sha256: p.model.sha256,
-    producerName: p.summary.producerName, producerVersion: p.summary.producerVersion,
-    ...(p.target.manifest ? { framework: p.target.manifest.framework } : p.exporter && p.exporter.framework !== 'unknown' ? { framework: p.exporter.framework, frameworkBy: 'fingerprint' as const } : {}),
-    backend: backend.id, adapter,
-    referenceKind: p.referenceKind, referenceSource: p.referenceSource, tolerance,
+    model: p.target.id,
+    path: p.model.path,
+    sha256: p.model.sha256,
+    producerName: p.summary.producerName,
+    producerVersion: p.summary.producerVersion,
+    ...(p.target.manifest
+      ? { framework: p.target.manifest.framework }
+      : p.exporter && p.exporter.framework !== 'unknown'
+        ? { framework: p.exporter.framework, frameworkBy: 'fingerprint' as const }
+        : {}),
+    backend: backend.id,
+    adapter,
+    referenceKind: p.referenceKind,
+    referenceSource: p.referenceSource,
+    tolerance,
     ...(expected ? { expectedStatus: expected.status } : {}),
     ...(expected?.reason ? { expectedReason: expected.reason } : {}),
     ...(p.warnings.length ? { warnings: p.warnings } : {}),
@@ -168,47 +198,105 @@ export function judge(
     ...(p.toleranceRule ? { toleranceRule: p.toleranceRule } : {}),
   };
   const finish = (status: Status, rest: Partial<ModelResult>): ModelResult => ({
-    ...base, status, meetsExpectation: meetsExpectation(status, expected?.status), ...rest,
+    ...base,
+    status,
+    meetsExpectation: meetsExpectation(status, expected?.status),
+    ...rest,
   });
   if (!m) return finish(failure!.status, { reason: failure!.reason });
   const latency: Latency = {
-    sessionCreateMs: m.sessionCreateMs, firstRunMs: m.firstRunMs, stats: latencyStats(m.timesMs),
+    sessionCreateMs: m.sessionCreateMs,
+    firstRunMs: m.firstRunMs,
+    stats: latencyStats(m.timesMs),
     ...(m.peakRssBytes !== undefined ? { peakRssBytes: m.peakRssBytes } : {}),
   };
   const policy = { ...tolerance, ...(override?.stat ? { stat: override.stat } : {}) };
-  const againstCpu = backend.id !== 'cpu' && cpu ? compareOutputs(m.outputs, cpu, policy, override?.outputs) : undefined;
+  const againstCpu =
+    backend.id !== 'cpu' && cpu ? compareOutputs(m.outputs, cpu, policy, override?.outputs) : undefined;
   const validation = checks.validate ? validateOutputs(m.outputs) : undefined;
   const flagged = validation && !validation.ok ? validationProblems(validation).map((x) => `--validate: ${x}`) : [];
   const extra = {
-    latency, ...(againstCpu ? { againstCpu } : {}), ...(placement ? { placement } : {}),
-    ...(validation ? { validation } : {}), ...(flagged.length ? { warnings: [...p.warnings, ...flagged] } : {}),
+    latency,
+    ...(againstCpu ? { againstCpu } : {}),
+    ...(placement ? { placement } : {}),
+    ...(validation ? { validation } : {}),
+    ...(flagged.length ? { warnings: [...p.warnings, ...flagged] } : {}),
   };
   if (p.reference) {
     // Every test data set: set 0 from the timed measurement, the others from their own runs.
     const outputsBySet = [m.outputs, ...setOutputs];
     const random = randomOps(p.model.proto.graph);
-    type SetOutcome = { source: string; comparison?: OutputsComparison; ok: boolean; nondeterministic: boolean; reason?: string };
+    type SetOutcome = {
+      source: string;
+      comparison?: OutputsComparison;
+      ok: boolean;
+      nondeterministic: boolean;
+      reason?: string;
+    };
     const perSet = p.sets.slice(0, outputsBySet.length).map((set, i): SetOutcome => {
       const outs = outputsBySet[i]!;
       if (!set.reference) return { source: set.source, ok: true, nondeterministic: false };
       const comparison = compareOutputs(outs, set.reference, policy, override?.outputs);
-      if (comparison.ok || random.length === 0) return { source: set.source, comparison, ok: comparison.ok, nondeterministic: false, ...(comparison.ok ? {} : { reason: describeMismatch(comparison) }) };
+      if (comparison.ok || random.length === 0)
+        return {
+          source: set.source,
+          comparison,
+          ok: comparison.ok,
+          nondeterministic: false,
+          ...(comparison.ok ? {} : { reason: describeMismatch(comparison) }),
+        };
       // Random ops: element values cannot match; check what the ops promise instead.
       const check = checkRandomOutputs(p.model.proto.graph!, set.feeds, outs, set.reference);
-      return { source: set.source, comparison, ok: check.ok, nondeterministic: check.ok, reason: check.ok ? `random ${random.join(', ')}: checked ${check.checks.join(', ')}` : `random ${random.join(', ')}: ${check.problem}` };
+      return {
+        source: set.source,
+        comparison,
+        ok: check.ok,
+        nondeterministic: check.ok,
+        reason: check.ok
+          ? `random ${random.join(', ')}: checked ${check.checks.join(', ')}`
+          : `random ${random.join(', ')}: ${check.problem}`,
+      };
     });
     const bad = perSet.find((x) => !x.ok);
     // The comparison recorded is the failing set's when one failed (the record's status and comparison agree).
-    const comparison = (bad?.comparison && !bad.comparison.ok ? bad.comparison : undefined) ?? perSet[0]!.comparison ?? compareOutputs(m.outputs, p.reference, policy, override?.outputs);
-    const sets = { dataSets: perSet.length, ...(perSet.length > 1 ? { setResults: perSet.map((x) => ({ source: x.source, ok: x.ok, ...(x.reason ? { reason: x.reason } : {}) })) } : {}) };
+    const comparison =
+      (bad?.comparison && !bad.comparison.ok ? bad.comparison : undefined) ??
+      perSet[0]!.comparison ??
+      compareOutputs(m.outputs, p.reference, policy, override?.outputs);
+    const sets = {
+      dataSets: perSet.length,
+      ...(perSet.length > 1
+        ? { setResults: perSet.map((x) => ({ source: x.source, ok: x.ok, ...(x.reason ? { reason: x.reason } : {}) })) }
+        : {}),
+    };
     const where = (x: { source: string }) => (perSet.length > 1 ? ` (${x.source})` : '');
-    if (bad) return finish('mismatch', { ...extra, comparison, ...sets, reason: `against the ${p.referenceKind} reference${where(bad)}: ${bad.reason}` });
+    if (bad)
+      return finish('mismatch', {
+        ...extra,
+        comparison,
+        ...sets,
+        reason: `against the ${p.referenceKind} reference${where(bad)}: ${bad.reason}`,
+      });
     const nd = perSet.find((x) => x.nondeterministic);
-    if (nd) return finish('nondeterministic', { ...extra, comparison, ...sets, reason: `not compared element by element: ${nd.reason}` });
+    if (nd)
+      return finish('nondeterministic', {
+        ...extra,
+        comparison,
+        ...sets,
+        reason: `not compared element by element: ${nd.reason}`,
+      });
     return finish('pass', { ...extra, comparison, ...sets });
   }
   if (againstCpu) {
-    return finish(againstCpu.ok ? 'pass' : 'mismatch', { ...extra, referenceKind: 'cpu-backend', referenceSource: 'outputs of the cpu backend', ...(againstCpu.ok ? {} : { reason: `against the cpu backend: ${describeMismatch(againstCpu)}` }) });
+    return finish(againstCpu.ok ? 'pass' : 'mismatch', {
+      ...extra,
+      referenceKind: 'cpu-backend',
+      referenceSource: 'outputs of the cpu backend',
+      ...(againstCpu.ok ? {} : { reason: `against the cpu backend: ${describeMismatch(againstCpu)}` }),
+    });
   }
-  return finish('no-reference', { ...extra, reason: 'no reference outputs: the model loads and runs, outputs unchecked' });
+  return finish('no-reference', {
+    ...extra,
+    reason: 'no reference outputs: the model loads and runs, outputs unchecked',
+  });
 }

@@ -7,7 +7,14 @@
  * processes) from in-process ones; `verify` starts isolated backends for the ids it is given
  * (isolation/pool.ts) and closes them afterwards.
  */
-import { BACKEND_IDS, type BackendId, type ModelInput, type RunMeasurement, type RunPlan, type TensorMap } from '../backends/types.js';
+import {
+  BACKEND_IDS,
+  type BackendId,
+  type ModelInput,
+  type RunMeasurement,
+  type RunPlan,
+  type TensorMap,
+} from '../backends/types.js';
 import { isFileModel } from '../onnx/fileModel.js';
 import { startBackends, type BackendSet } from '../isolation/pool.js';
 import { machineInfo } from '../util/machine.js';
@@ -15,13 +22,31 @@ import type { Status } from '../models/manifest.js';
 import type { PreparedModel } from './prepare.js';
 import { parsePlacement } from '../backends/placement.js';
 import { onnx, type ModelProto } from '../onnx/proto.js';
-import { inputErrorResult, judge, statusFromFailure, type ModelResult, type ToleranceOverride, type VerifyEvent, type VerifyRun } from './result.js';
+import {
+  inputErrorResult,
+  judge,
+  statusFromFailure,
+  type ModelResult,
+  type ToleranceOverride,
+  type VerifyEvent,
+  type VerifyRun,
+} from './result.js';
 import { unsupportedReason } from '../data/apiSupport.js';
 import type { InputFailure } from '../suite/prepareCases.js';
 
 export {
-  inputErrorResult, judge, meetsExpectation, statusFromFailure, toleranceFor, toleranceBetween,
-  type BackendStatus, type Latency, type ModelResult, type ToleranceOverride, type VerifyEvent, type VerifyRun,
+  inputErrorResult,
+  judge,
+  meetsExpectation,
+  statusFromFailure,
+  toleranceFor,
+  toleranceBetween,
+  type BackendStatus,
+  type Latency,
+  type ModelResult,
+  type ToleranceOverride,
+  type VerifyEvent,
+  type VerifyRun,
 } from './result.js';
 
 export interface VerifyOptions {
@@ -56,7 +81,9 @@ export function backendsNeeded(requested: BackendId[]): BackendId[] {
 
 /** Start isolated backends for `options.backends` (plus cpu), verify, close them. */
 export async function verify(models: PreparedModel[], options: VerifyOptions): Promise<VerifyRun> {
-  const set = await startBackends(backendsNeeded(options.backends), { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  const set = await startBackends(backendsNeeded(options.backends), {
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
   try {
     return await verifyWith(models, set, options);
   } finally {
@@ -75,7 +102,9 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
 
   const results: ModelResult[] = [];
   const cpuOutputs = new Map<PreparedModel, TensorMap>();
-  const runnable = BACKEND_IDS.map((id) => set.statuses.find((s) => s.id === id && s.available && set.backends.has(id))).filter((s) => s !== undefined);
+  const runnable = BACKEND_IDS.map((id) =>
+    set.statuses.find((s) => s.id === id && s.available && set.backends.has(id)),
+  ).filter((s) => s !== undefined);
   const inputErrors = options.inputErrors ?? [];
   const total = (models.length + inputErrors.length) * runnable.filter((s) => requested.includes(s.id)).length;
   let index = 0;
@@ -94,7 +123,13 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
       if (p.unsupported) {
         // The runtime's JavaScript API cannot pass a type this case needs: say so, run nothing.
         if (!reportThis) continue;
-        const result = judge(p, status, undefined, { status: 'unsupported', reason: unsupportedReason(p.unsupported, status.description?.runtime ?? status.id) }, undefined);
+        const result = judge(
+          p,
+          status,
+          undefined,
+          { status: 'unsupported', reason: unsupportedReason(p.unsupported, status.description?.runtime ?? status.id) },
+          undefined,
+        );
         results.push(result);
         options.onEvent?.({ type: 'result', result, index: ++index, total });
         continue;
@@ -117,9 +152,15 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
       for (const dataSet of p.sets.slice(1)) {
         if (!measurement || failure) break;
         try {
-          const m = await backend.measure(modelInput(p), dataSet.feeds, { warmup: 0, iterations: 0 }, {
-            timeoutMs, ...(options.threads ? { threads: options.threads } : {}),
-          });
+          const m = await backend.measure(
+            modelInput(p),
+            dataSet.feeds,
+            { warmup: 0, iterations: 0 },
+            {
+              timeoutMs,
+              ...(options.threads ? { threads: options.threads } : {}),
+            },
+          );
           setOutputs.push(m.outputs);
         } catch (e) {
           const f = statusFromFailure(e);
@@ -127,17 +168,32 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
           measurement = undefined;
         }
       }
-      const placement = options.logPlacement && reportThis ? parsePlacement(measurement?.placementLog ?? '') : undefined;
+      const placement =
+        options.logPlacement && reportThis ? parsePlacement(measurement?.placementLog ?? '') : undefined;
       if (status.id === 'cpu' && measurement) cpuOutputs.set(p, measurement.outputs);
       if (!reportThis) continue;
       if (measurement) options.onOutputs?.(p, status.id, measurement.outputs);
-      const result = judge(p, status, measurement, failure, cpuOutputs.get(p), options.tolerance, placement, setOutputs, { validate: options.validate ?? false });
+      const result = judge(
+        p,
+        status,
+        measurement,
+        failure,
+        cpuOutputs.get(p),
+        options.tolerance,
+        placement,
+        setOutputs,
+        { validate: options.validate ?? false },
+      );
       results.push(result);
       options.onEvent?.({ type: 'result', result, index: ++index, total });
     }
   }
   return {
-    startedAt, finishedAt: new Date().toISOString(), machine: machineInfo(), backends: reported, results,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: machineInfo(),
+    backends: reported,
+    results,
     ok: results.every((r) => r.meetsExpectation) && !options.signal?.aborted,
   };
 }

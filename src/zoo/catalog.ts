@@ -33,8 +33,18 @@ export interface ZooEntry {
   tags?: string[];
 }
 
-interface RawFile { path: string; sha256: string; size: number }
-interface RawCurated { name: string; framework: string; onnx: RawFile; tar_gz?: RawFile; opset?: number }
+interface RawFile {
+  path: string;
+  sha256: string;
+  size: number;
+}
+interface RawCurated {
+  name: string;
+  framework: string;
+  onnx: RawFile;
+  tar_gz?: RawFile;
+  opset?: number;
+}
 
 const fileSchema = {
   type: 'object',
@@ -77,7 +87,10 @@ export function opsetFromName(name: string): number | undefined {
 
 export function parseCurated(value: unknown, what: string): ZooEntry[] {
   if (!validateCurated(value)) {
-    const why = (validateCurated.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+    const why = (validateCurated.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || '/'} ${e.message}`)
+      .join('; ');
     throw new InputError(`${what}: not a curated zoo list: ${why}`);
   }
   const seen = new Set<string>();
@@ -137,7 +150,8 @@ const isSize = (v: unknown): v is number => Number.isInteger(v) && (v as number)
  * download and are left out (`skipped` counts them).
  */
 export function parseHubManifest(value: unknown, what: string): { entries: ZooEntry[]; skipped: number } {
-  if (!Array.isArray(value)) throw new InputError(`${what}: not an ONNX hub manifest (expected a JSON array of models)`);
+  if (!Array.isArray(value))
+    throw new InputError(`${what}: not an ONNX hub manifest (expected a JSON array of models)`);
   const entries: ZooEntry[] = [];
   const seen = new Set<string>();
   let skipped = 0;
@@ -148,15 +162,24 @@ export function parseHubManifest(value: unknown, what: string): { entries: ZooEn
     const raw = item as unknown as RawHubEntry;
     const meta = isObject(raw.metadata) ? raw.metadata : {};
     const name = posix.basename(raw.model_path).replace(/\.onnx$/i, '');
-    if (!isSha(meta.model_sha) || !isSize(meta.model_bytes) || !safeRepoPath(raw.model_path) || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || seen.has(name)) {
+    if (
+      !isSha(meta.model_sha) ||
+      !isSize(meta.model_bytes) ||
+      !safeRepoPath(raw.model_path) ||
+      !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) ||
+      seen.has(name)
+    ) {
       skipped++;
       continue;
     }
     seen.add(name);
-    const withData = typeof meta.model_with_data_path === 'string' && safeRepoPath(meta.model_with_data_path)
-      && isSha(meta.model_with_data_sha) && isSize(meta.model_with_data_bytes)
-      ? { path: meta.model_with_data_path, sha256: meta.model_with_data_sha, size: meta.model_with_data_bytes }
-      : undefined;
+    const withData =
+      typeof meta.model_with_data_path === 'string' &&
+      safeRepoPath(meta.model_with_data_path) &&
+      isSha(meta.model_with_data_sha) &&
+      isSize(meta.model_with_data_bytes)
+        ? { path: meta.model_with_data_path, sha256: meta.model_with_data_sha, size: meta.model_with_data_bytes }
+        : undefined;
     const opset = Number.isInteger(raw.opset_version) ? raw.opset_version : opsetFromName(name);
     entries.push({
       name,
@@ -176,10 +199,16 @@ export function findEntries(entries: ZooEntry[], names: string[]): ZooEntry[] {
   const out: ZooEntry[] = [];
   for (const given of names) {
     const name = given.replace(/^zoo\//, '');
-    const hit = entries.find((e) => e.name === name) ?? entries.find((e) => e.name.toLowerCase() === name.toLowerCase());
+    const hit =
+      entries.find((e) => e.name === name) ?? entries.find((e) => e.name.toLowerCase() === name.toLowerCase());
     if (!hit) {
-      const near = entries.filter((e) => e.name.toLowerCase().includes(name.toLowerCase().replace(/-\d+$/, ''))).map((e) => e.name).slice(0, 6);
-      throw new InputError(`'${given}' is not in the zoo list${near.length ? ` (did you mean ${near.join(', ')}?)` : ''} (see onnx-workbench zoo list)`);
+      const near = entries
+        .filter((e) => e.name.toLowerCase().includes(name.toLowerCase().replace(/-\d+$/, '')))
+        .map((e) => e.name)
+        .slice(0, 6);
+      throw new InputError(
+        `'${given}' is not in the zoo list${near.length ? ` (did you mean ${near.join(', ')}?)` : ''} (see onnx-workbench zoo list)`,
+      );
     }
     if (!out.includes(hit)) out.push(hit);
   }

@@ -4,7 +4,10 @@ import { InputError, errorLine } from '../errors.js';
 import { parseHubManifest, type ZooEntry } from './catalog.js';
 import { describeNetworkError, type FetchLike } from './download.js';
 
-export async function loadHubIndex(pathOrUrl: string, fetchImpl: FetchLike = fetch): Promise<{ entries: ZooEntry[]; skipped: number }> {
+export async function loadHubIndex(
+  pathOrUrl: string,
+  fetchImpl: FetchLike = fetch,
+): Promise<{ entries: ZooEntry[]; skipped: number }> {
   let text: string;
   if (/^https?:\/\//i.test(pathOrUrl)) {
     let res: Response;
@@ -13,7 +16,10 @@ export async function loadHubIndex(pathOrUrl: string, fetchImpl: FetchLike = fet
     } catch (e) {
       throw new InputError(describeNetworkError(pathOrUrl, e));
     }
-    if (!res.ok) throw new InputError(`cannot download ${pathOrUrl}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+    if (!res.ok)
+      throw new InputError(
+        `cannot download ${pathOrUrl}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`,
+      );
     text = await res.text();
   } else {
     try {

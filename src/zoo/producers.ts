@@ -33,21 +33,31 @@ export interface ProducerCheck {
 export function checkProducer(framework: string | undefined, producerName: string): ProducerCheck {
   const shown = producerName ? `'${producerName}'` : 'empty';
   if (!framework) {
-    return { verdict: 'unconfirmed', expectedProducer: producerName, message: `framework not given by the zoo index; producer_name is ${shown}` };
+    return {
+      verdict: 'unconfirmed',
+      expectedProducer: producerName,
+      message: `framework not given by the zoo index; producer_name is ${shown}`,
+    };
   }
   const accepted = FRAMEWORK_PRODUCERS[framework];
   if (!accepted) {
-    return { verdict: 'unconfirmed', expectedProducer: producerName, message: `no known producer_name for framework '${framework}'; the file's is ${shown}` };
+    return {
+      verdict: 'unconfirmed',
+      expectedProducer: producerName,
+      message: `no known producer_name for framework '${framework}'; the file's is ${shown}`,
+    };
   }
   if (accepted.includes(producerName)) return { verdict: 'match', expectedProducer: producerName };
   if (producerName === '' && SILENT_EXPORTERS.has(framework)) {
     return {
-      verdict: 'unconfirmed', expectedProducer: '',
+      verdict: 'unconfirmed',
+      expectedProducer: '',
       message: `producer_name is empty, as ${framework}'s exporter leaves it: the file cannot confirm the zoo's '${framework}' label`,
     };
   }
   return {
-    verdict: 'mismatch', expectedProducer: accepted[0]!,
+    verdict: 'mismatch',
+    expectedProducer: accepted[0]!,
     message: `producer_name is ${shown}, but ${framework} exports carry ${accepted.map((a) => `'${a}'`).join(' or ')}: the zoo's '${framework}' label is not confirmed by the file`,
   };
 }

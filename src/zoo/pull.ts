@@ -3,7 +3,19 @@
  * `<cacheDir>/<name>/`: `model.onnx`, its `test_data_set_N/` folders and a `manifest.json` in the
  * bundled models' schema (id `zoo/<name>`), written last: a folder without one is not pulled.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { InputError, errorLine } from '../errors.js';
@@ -53,8 +65,12 @@ export function isPulled(cacheDir: string, entry: ZooEntry): boolean {
   try {
     const m = readManifest(manifestPath);
     const model = join(dir, m.file);
-    return m.sha256 === entry.onnx.sha256 && existsSync(model) && statSync(model).size === entry.onnx.size
-      && (!m.reference.path || existsSync(join(dir, m.reference.path)));
+    return (
+      m.sha256 === entry.onnx.sha256 &&
+      existsSync(model) &&
+      statSync(model).size === entry.onnx.size &&
+      (!m.reference.path || existsSync(join(dir, m.reference.path)))
+    );
   } catch {
     return false;
   }
@@ -64,7 +80,8 @@ export function isPulled(cacheDir: string, entry: ZooEntry): boolean {
 export function zooTarget(cacheDir: string, name: string): Target {
   const dir = entryDir(cacheDir, name);
   const manifestPath = join(dir, 'manifest.json');
-  if (!existsSync(manifestPath)) throw new InputError(`zoo model '${name}' is not pulled into ${cacheDir} (run: onnx-workbench zoo pull ${name})`);
+  if (!existsSync(manifestPath))
+    throw new InputError(`zoo model '${name}' is not pulled into ${cacheDir} (run: onnx-workbench zoo pull ${name})`);
   const manifest = readManifest(manifestPath);
   return { id: manifest.id, modelPath: join(dir, manifest.file), manifest, dir };
 }
@@ -90,9 +107,15 @@ function acquireLock(dir: string): () => void {
     } catch (e) {
       if ((e as { code?: string }).code !== 'EEXIST') throw e;
       let pid = NaN;
-      try { pid = Number(safeReadText(lock, { maxBytes: 64 }).trim()); } catch { /* not a lock we wrote: taken over below */ }
+      try {
+        pid = Number(safeReadText(lock, { maxBytes: 64 }).trim());
+      } catch {
+        /* not a lock we wrote: taken over below */
+      }
       if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new InputError(`${dir}: another onnx-workbench (pid ${pid}) is pulling this model; wait for it, or delete ${lock} if it is gone`);
+        throw new InputError(
+          `${dir}: another onnx-workbench (pid ${pid}) is pulling this model; wait for it, or delete ${lock} if it is gone`,
+        );
       }
       rmSync(lock, { force: true });
     }
@@ -147,7 +170,10 @@ export function zooManifest(entry: ZooEntry, facts: ManifestFacts): ModelManifes
       ? `Framework '${entry.framework}' as the zoo's README gives it.`
       : `The hub index names no framework; '${framework}' is inferred from producer_name.`,
   ];
-  if (facts.check.message) notes.push(`${facts.check.verdict === 'mismatch' ? 'Producer mismatch' : 'Producer unconfirmed'}: ${facts.check.message}.`);
+  if (facts.check.message)
+    notes.push(
+      `${facts.check.verdict === 'mismatch' ? 'Producer mismatch' : 'Producer unconfirmed'}: ${facts.check.message}.`,
+    );
   const manifest: ModelManifest = {
     id: `zoo/${entry.name}`,
     framework,
@@ -156,16 +182,28 @@ export function zooManifest(entry: ZooEntry, facts: ManifestFacts): ModelManifes
     file: MODEL_FILE,
     sha256: entry.onnx.sha256,
     source: { repository: ZOO_REPOSITORY, commit: ZOO_COMMIT, path: entry.onnx.path },
-    ...(entry.tarGz && sets.length ? { dataSource: { repository: ZOO_REPOSITORY, commit: ZOO_COMMIT, path: entry.tarGz.path } } : {}),
+    ...(entry.tarGz && sets.length
+      ? { dataSource: { repository: ZOO_REPOSITORY, commit: ZOO_COMMIT, path: entry.tarGz.path } }
+      : {}),
     licence: ZOO_LICENCE,
     reference: sets.length
       ? {
-        kind: 'exporter', format: 'test_data_set', path: sets[0]!,
-        note: `${sets[0]} of ${sets.length} (${sets.join(', ')}) from the zoo's ${basename(entry.tarGz!.path)}: inputs and outputs stored with the export`,
-      }
-      : { kind: 'none', format: 'none', note: entry.tarGz ? 'the zoo archive holds no test_data_set folder' : 'the zoo lists no archive with test data for this model' },
+          kind: 'exporter',
+          format: 'test_data_set',
+          path: sets[0]!,
+          note: `${sets[0]} of ${sets.length} (${sets.join(', ')}) from the zoo's ${basename(entry.tarGz!.path)}: inputs and outputs stored with the export`,
+        }
+      : {
+          kind: 'none',
+          format: 'none',
+          note: entry.tarGz
+            ? 'the zoo archive holds no test_data_set folder'
+            : 'the zoo lists no archive with test data for this model',
+        },
     tolerance: { ...DEFAULT_TOLERANCE },
-    expected: sets.length ? { status: 'pass' } : { status: 'no-reference', reason: 'no reference outputs from the zoo' },
+    expected: sets.length
+      ? { status: 'pass' }
+      : { status: 'no-reference', reason: 'no reference outputs from the zoo' },
     notes: notes.join(' '),
   };
   return parseManifest(manifest, `zoo/${entry.name} manifest`);
@@ -188,7 +226,13 @@ export async function pullEntry(entry: ZooEntry, o: PullOptions = {}): Promise<P
   if (!o.force && isPulled(cacheDir, entry)) {
     const manifest = readManifest(manifestPath);
     return {
-      name: entry.name, dir, modelPath, manifestPath, manifest, alreadyPulled: true, downloads: [],
+      name: entry.name,
+      dir,
+      modelPath,
+      manifestPath,
+      manifest,
+      alreadyPulled: true,
+      downloads: [],
       testSets: testDataSets(dir),
     };
   }
@@ -200,22 +244,39 @@ export async function pullEntry(entry: ZooEntry, o: PullOptions = {}): Promise<P
     const downloads: PullResult['downloads'] = [];
     const progress = o.onProgress ? (p: DownloadProgress) => o.onProgress!({ ...p, model: entry.name }) : undefined;
     const common = {
-      ...(o.fetch ? { fetch: o.fetch } : {}), ...(o.signal ? { signal: o.signal } : {}),
-      ...(progress ? { onProgress: progress } : {}), ...(o.onMessage ? { onMessage: o.onMessage } : {}),
+      ...(o.fetch ? { fetch: o.fetch } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(progress ? { onProgress: progress } : {}),
+      ...(o.onMessage ? { onMessage: o.onMessage } : {}),
     };
     if (o.force) rmSync(modelPath, { force: true });
     const modelUrl = zooUrl(baseUrl, entry.onnx.path);
-    const m = await downloadVerified({ url: modelUrl, dest: modelPath, sha256: entry.onnx.sha256, size: entry.onnx.size, ...common });
+    const m = await downloadVerified({
+      url: modelUrl,
+      dest: modelPath,
+      sha256: entry.onnx.sha256,
+      size: entry.onnx.size,
+      ...common,
+    });
     downloads.push({ file: MODEL_FILE, url: modelUrl, outcome: m.outcome, transferred: m.transferred });
 
     let testSets: string[] = [];
     if (entry.tarGz) {
       const archive = join(dir, basename(entry.tarGz.path));
       const archiveUrl = zooUrl(baseUrl, entry.tarGz.path);
-      const a = await downloadVerified({ url: archiveUrl, dest: archive, sha256: entry.tarGz.sha256, size: entry.tarGz.size, ...common });
+      const a = await downloadVerified({
+        url: archiveUrl,
+        dest: archive,
+        sha256: entry.tarGz.sha256,
+        size: entry.tarGz.size,
+        ...common,
+      });
       downloads.push({ file: basename(archive), url: archiveUrl, outcome: a.outcome, transferred: a.transferred });
       testSets = await extractTestDataSets(archive, dir, { maxBytes: defaultExtractLimit(entry.tarGz.size) });
-      if (testSets.length === 0) o.onMessage?.(`${entry.name}: warning: ${basename(archive)} holds no test_data_set folder; the model will verify without a reference`);
+      if (testSets.length === 0)
+        o.onMessage?.(
+          `${entry.name}: warning: ${basename(archive)} holds no test_data_set folder; the model will verify without a reference`,
+        );
       if (!o.keepArchive) rmSync(archive, { force: true });
     }
 
@@ -229,21 +290,42 @@ export async function pullEntry(entry: ZooEntry, o: PullOptions = {}): Promise<P
       o.onMessage?.(`${entry.name}: warning: cannot read producer_name (${errorLine(e)})`);
     }
     const check = checkProducer(entry.framework, producerName);
-    if (check.message) o.onMessage?.(`${entry.name}: ${check.verdict === 'mismatch' ? 'warning' : 'note'}: ${check.message}`);
-    const manifest = zooManifest(entry, { producerName, producerVersion, check, testSets, pulledAt: new Date().toISOString() });
+    if (check.message)
+      o.onMessage?.(`${entry.name}: ${check.verdict === 'mismatch' ? 'warning' : 'note'}: ${check.message}`);
+    const manifest = zooManifest(entry, {
+      producerName,
+      producerVersion,
+      check,
+      testSets,
+      pulledAt: new Date().toISOString(),
+    });
     writeJsonAtomic(manifestPath, manifest);
     return {
-      name: entry.name, dir, modelPath, manifestPath, manifest, alreadyPulled: false, downloads, testSets,
+      name: entry.name,
+      dir,
+      modelPath,
+      manifestPath,
+      manifest,
+      alreadyPulled: false,
+      downloads,
+      testSets,
       producer: { ...check, producerName, producerVersion },
     };
   } finally {
     release();
-    try { if (readdirSync(dir).length === 0) rmdirSync(dir); } catch { /* keep it */ }
+    try {
+      if (readdirSync(dir).length === 0) rmdirSync(dir);
+    } catch {
+      /* keep it */
+    }
   }
 }
 
 /** Targets for `verify`, pulling what is missing first. */
-export async function zooTargets(entries: ZooEntry[], o: PullOptions = {}): Promise<{ targets: Target[]; pulls: PullResult[] }> {
+export async function zooTargets(
+  entries: ZooEntry[],
+  o: PullOptions = {},
+): Promise<{ targets: Target[]; pulls: PullResult[] }> {
   const cacheDir = o.cacheDir ?? defaultCacheDir();
   const pulls: PullResult[] = [];
   const targets: Target[] = [];

@@ -5,7 +5,18 @@
  * path, a `..` component, a link or a device is refused as a whole and nothing from it is kept.
  * Only regular files are written.
  */
-import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
 import { InputError, errorLine } from '../errors.js';
@@ -62,24 +73,51 @@ function readFailure(e: unknown): string {
 export async function readTarGz(path: string, onEntry: (entry: TarEntry) => TarSink | null): Promise<void> {
   let failure: unknown;
   const parser = new Parser({ strict: true, maxMetaEntrySize: META_LIMIT });
-  const fail = (e: unknown) => { failure ??= e; };
+  const fail = (e: unknown) => {
+    failure ??= e;
+  };
   parser.on('entry', (entry: ReadEntry) => {
     let sink: TarSink | null = null;
     if (failure === undefined) {
       try {
         sink = onEntry({
-          name: entry.path, type: typeOf(entry.type), typeName: entry.type, size: entry.size ?? 0,
+          name: entry.path,
+          type: typeOf(entry.type),
+          typeName: entry.type,
+          size: entry.size ?? 0,
           ...(entry.linkpath ? { linkName: entry.linkpath } : {}),
         });
-      } catch (e) { fail(e); }
+      } catch (e) {
+        fail(e);
+      }
     }
-    if (!sink) { entry.resume(); return; }
+    if (!sink) {
+      entry.resume();
+      return;
+    }
     const s = sink;
-    entry.on('data', (chunk: Buffer) => { if (failure === undefined) { try { s.write(chunk); } catch (e) { fail(e); } } });
-    entry.on('end', () => { try { s.end(); } catch (e) { fail(e); } });
+    entry.on('data', (chunk: Buffer) => {
+      if (failure === undefined) {
+        try {
+          s.write(chunk);
+        } catch (e) {
+          fail(e);
+        }
+      }
+    });
+    entry.on('end', () => {
+      try {
+        s.end();
+      } catch (e) {
+        fail(e);
+      }
+    });
   });
   const done = new Promise<void>((res) => {
-    parser.on('error', (e: unknown) => { fail(e); res(); });
+    parser.on('error', (e: unknown) => {
+      fail(e);
+      res();
+    });
     parser.on('close', () => res());
   });
   const source = createReadStream(path);
@@ -146,7 +184,11 @@ export function defaultExtractLimit(archiveBytes?: number): number {
  * total size cap checked against the entries' declared sizes before anything is written. Extraction goes to a staging folder first and is
  * moved into place only when the whole archive has been read and found safe. Returns the set names.
  */
-export async function extractTestDataSets(archive: string, destDir: string, options: ExtractOptions = {}): Promise<string[]> {
+export async function extractTestDataSets(
+  archive: string,
+  destDir: string,
+  options: ExtractOptions = {},
+): Promise<string[]> {
   const cap = options.maxBytes ?? defaultExtractLimit();
   let total = 0;
   mkdirSync(destDir, { recursive: true });
@@ -158,25 +200,37 @@ export async function extractTestDataSets(archive: string, destDir: string, opti
     await readTarGz(archive, (entry) => {
       const segments = safeSegments(entry.name);
       if (entry.type === 'symlink' || entry.type === 'hardlink') {
-        throw new UnsafeArchiveError(`entry '${entry.name}' is a ${entry.type === 'symlink' ? 'symbolic' : 'hard'} link${entry.linkName ? ` to '${entry.linkName}'` : ''}`);
+        throw new UnsafeArchiveError(
+          `entry '${entry.name}' is a ${entry.type === 'symlink' ? 'symbolic' : 'hard'} link${entry.linkName ? ` to '${entry.linkName}'` : ''}`,
+        );
       }
-      if (entry.type === 'other') throw new UnsafeArchiveError(`entry '${entry.name}' is not a regular file or folder (${entry.typeName})`);
+      if (entry.type === 'other')
+        throw new UnsafeArchiveError(`entry '${entry.name}' is not a regular file or folder (${entry.typeName})`);
       const at = segments.findIndex((s) => TEST_SET.test(s));
       if (at < 0 || entry.type !== 'file') return null;
       const rel = segments.slice(at);
       // Only test_data_set_N/input_K.pb and output_K.pb are used: the rest is never written.
       if (rel.length !== 2 || !TEST_FILE.test(rel[1]!)) return null;
       total += entry.size;
-      if (total > cap) throw new UnsafeArchiveError(`its test data declares more than ${cap} bytes (at '${entry.name}', ${entry.size} bytes); set ONNX_WORKBENCH_MAX_EXTRACT_BYTES to raise the cap`);
+      if (total > cap)
+        throw new UnsafeArchiveError(
+          `its test data declares more than ${cap} bytes (at '${entry.name}', ${entry.size} bytes); set ONNX_WORKBENCH_MAX_EXTRACT_BYTES to raise the cap`,
+        );
       const target = resolve(staging, ...rel);
-      if (!target.startsWith(root)) throw new UnsafeArchiveError(`entry '${entry.name}' resolves outside the destination`);
+      if (!target.startsWith(root))
+        throw new UnsafeArchiveError(`entry '${entry.name}' resolves outside the destination`);
       mkdirSync(resolve(target, '..'), { recursive: true });
       sets.add(rel[0]!);
       const fd = openSync(target, 'w', 0o644);
       open.add(fd);
       return {
-        write: (chunk) => { for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off); },
-        end: () => { open.delete(fd); closeSync(fd); },
+        write: (chunk) => {
+          for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
+        },
+        end: () => {
+          open.delete(fd);
+          closeSync(fd);
+        },
       };
     });
     const names = [...sets].sort((a, b) => Number(a.split('_').pop()) - Number(b.split('_').pop()));
@@ -187,7 +241,8 @@ export async function extractTestDataSets(archive: string, destDir: string, opti
     }
     return names;
   } catch (e) {
-    if (e instanceof UnsafeArchiveError) throw new UnsafeArchiveError(`${archive}: refused: ${e.message}; nothing extracted`);
+    if (e instanceof UnsafeArchiveError)
+      throw new UnsafeArchiveError(`${archive}: refused: ${e.message}; nothing extracted`);
     throw e;
   } finally {
     for (const fd of open) closeSync(fd);

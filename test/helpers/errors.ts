@@ -8,7 +8,11 @@ import { ModelValidationError, type ProblemKind } from '../../src/onnx/validate.
  */
 export function expectRefused(fn: () => unknown, path: string, kind?: ProblemKind): InputError {
   let thrown: unknown;
-  try { fn(); } catch (e) { thrown = e; }
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
   expect(thrown, `expected an InputError for ${path}`).toBeInstanceOf(InputError);
   const e = thrown as InputError;
   expect(e).toBeInstanceOf(WorkbenchError);

@@ -29,14 +29,36 @@ import {
   type TensorMap,
 } from '../types.js';
 import { LocalServer } from '../../util/localServer.js';
-import { chromiumExecutablePath, closeChromium, executableProblem, launchChromium, type LaunchedChromium } from './chromium.js';
+import {
+  chromiumExecutablePath,
+  closeChromium,
+  executableProblem,
+  launchChromium,
+  type LaunchedChromium,
+} from './chromium.js';
 import { isSupportedDType, rawByteLength } from '../../tensor/dtype.js';
 import { allocate, elementCount, rawBytes, type Tensor } from '../../tensor/tensor.js';
 import { PLACEMENT_LOG_MARK } from '../placement.js';
 import { classifyAdapter, describeAdapter, type PageAdapterInfo } from '../adapter.js';
 import { runtimeIo } from '../ioNames.js';
-import { ORT_WEB_BUNDLE, PAGE_LIB_FILES, browserPageDir, ortWebDistDir, ortWebPackageVersion, pageLibDir, startupModelBytes } from './ortWeb.js';
-import { OUTPUT_CHUNK_BYTES, type PageInfo, type PageJob, type PageOutput, type PageRunResult, type PageWindow, type ProbeResult } from './pageProtocol.js';
+import {
+  ORT_WEB_BUNDLE,
+  PAGE_LIB_FILES,
+  browserPageDir,
+  ortWebDistDir,
+  ortWebPackageVersion,
+  pageLibDir,
+  startupModelBytes,
+} from './ortWeb.js';
+import {
+  OUTPUT_CHUNK_BYTES,
+  type PageInfo,
+  type PageJob,
+  type PageOutput,
+  type PageRunResult,
+  type PageWindow,
+  type ProbeResult,
+} from './pageProtocol.js';
 import { addressSpaceProblem } from '../../util/limits.js';
 
 export { classifyAdapter, describeAdapter, type PageAdapterInfo } from '../adapter.js';
@@ -70,7 +92,10 @@ function webgpuAdapterFromEnv(): WebGpuAdapterChoice {
 
 /** Chromium or onnxruntime-web cannot run here; `fix` says what to do. */
 class BrowserUnavailableError extends Error {
-  constructor(message: string, readonly fix: string) {
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
     super(message);
     this.name = 'BrowserUnavailableError';
   }
@@ -80,7 +105,12 @@ class TimeoutError extends Error {}
 
 function firstLine(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
-  return message.split('\n').map((l) => l.trim()).filter(Boolean)[0] ?? message;
+  return (
+    message
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)[0] ?? message
+  );
 }
 
 /** playwright's error text without its "page.evaluate: " prefix and call log. */
@@ -138,7 +168,11 @@ class BrowserBackend implements Backend {
   private stage: 'load' | 'run' = 'load';
   private consoleLines: string[] | undefined;
 
-  constructor(readonly id: BrowserBackendId, title: string, options: BrowserBackendOptions = {}) {
+  constructor(
+    readonly id: BrowserBackendId,
+    title: string,
+    options: BrowserBackendOptions = {},
+  ) {
     this.executionProvider = id === 'browser-webgpu' ? 'webgpu' : 'wasm';
     this.title = title;
     this.explicitExecutablePath = options.executablePath;
@@ -154,13 +188,21 @@ class BrowserBackend implements Backend {
     try {
       const problem = executableProblem(this.executablePath);
       if (problem) {
-        return { available: false, reason: problem, fix: 'apt-get install chromium, or set CHROME_PATH to a Chromium/Chrome binary' };
+        return {
+          available: false,
+          reason: problem,
+          fix: 'apt-get install chromium, or set CHROME_PATH to a Chromium/Chrome binary',
+        };
       }
       await this.serialized(() => this.ensurePage(undefined));
       return { available: true };
     } catch (e) {
       if (e instanceof BrowserUnavailableError) return { available: false, reason: e.message, fix: e.fix };
-      return { available: false, reason: firstLine(e), fix: 'run with CHROME_PATH pointing to a working Chromium/Chrome binary' };
+      return {
+        available: false,
+        reason: firstLine(e),
+        fix: 'run with CHROME_PATH pointing to a working Chromium/Chrome binary',
+      };
     }
   }
 
@@ -186,7 +228,8 @@ class BrowserBackend implements Backend {
         const a = this.adapter;
         adapter = a ? describeAdapter(a, classifyAdapter(a, this.swiftshader)) : { kind: 'unknown' };
         details.webgpuAdapterFlag = this.swiftshader ? 'swiftshader' : 'none';
-        if (a?.isFallbackAdapter !== null && a?.isFallbackAdapter !== undefined) details.isFallbackAdapter = a.isFallbackAdapter;
+        if (a?.isFallbackAdapter !== null && a?.isFallbackAdapter !== undefined)
+          details.isFallbackAdapter = a.isFallbackAdapter;
         if (a) details.adapterFeatures = a.features.join(',');
       }
       return {
@@ -201,13 +244,22 @@ class BrowserBackend implements Backend {
     });
   }
 
-  async measure(model: { path: string; bytes: Uint8Array }, feeds: ReadonlyMap<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement> {
+  async measure(
+    model: { path: string; bytes: Uint8Array },
+    feeds: ReadonlyMap<string, Tensor>,
+    plan: RunPlan,
+    options: SessionOptions,
+  ): Promise<RunMeasurement> {
     return this.serialized(() => this.measureNow(model, feeds, plan, options));
   }
 
   async close(): Promise<void> {
     // Wait for queued work only briefly: close() must not hang behind a stuck measure.
-    await withTimeout(this.queue.catch(() => undefined), 1000, 'pending browser work').catch(() => undefined);
+    await withTimeout(
+      this.queue.catch(() => undefined),
+      1000,
+      'pending browser work',
+    ).catch(() => undefined);
     await this.closePage();
     const launched = this.launched ?? (await this.launching?.catch(() => undefined));
     this.launched = undefined;
@@ -229,15 +281,24 @@ class BrowserBackend implements Backend {
     return result;
   }
 
-  private async measureNow(model: { path: string; bytes: Uint8Array }, givenFeeds: ReadonlyMap<string, Tensor>, plan: RunPlan, options: SessionOptions): Promise<RunMeasurement> {
+  private async measureNow(
+    model: { path: string; bytes: Uint8Array },
+    givenFeeds: ReadonlyMap<string, Tensor>,
+    plan: RunPlan,
+    options: SessionOptions,
+  ): Promise<RunMeasurement> {
     // The page keys feeds and outputs by name in plain objects: unsafe names are moved first.
     const io = runtimeIo(model.bytes, givenFeeds);
     const feedList = [...io.feeds];
     for (const [name, t] of feedList) {
-      if (t.dtype === 'string') throw new BackendStageError('run', `input ${name}: string tensors are not passed to the browser page`);
+      if (t.dtype === 'string')
+        throw new BackendStageError('run', `input ${name}: string tensors are not passed to the browser page`);
       const expected = rawByteLength(t.dtype, elementCount(t.dims));
       if (rawBytes(t).byteLength !== expected) {
-        throw new BackendStageError('run', `input ${name}: ${rawBytes(t).byteLength} bytes of ${t.dtype} data for shape [${t.dims.join(', ')}] (expected ${expected})`);
+        throw new BackendStageError(
+          'run',
+          `input ${name}: ${rawBytes(t).byteLength} bytes of ${t.dtype} data for shape [${t.dims.join(', ')}] (expected ${expected})`,
+        );
       }
     }
 
@@ -245,7 +306,10 @@ class BrowserBackend implements Backend {
     try {
       live = await this.ensurePage(options.threads);
     } catch (e) {
-      throw new BackendStageError('load', e instanceof BrowserUnavailableError ? `${e.message} (${e.fix})` : firstLine(e));
+      throw new BackendStageError(
+        'load',
+        e instanceof BrowserUnavailableError ? `${e.message} (${e.fix})` : firstLine(e),
+      );
     }
 
     const server = this.server!;
@@ -261,7 +325,12 @@ class BrowserBackend implements Backend {
       executionProvider: this.executionProvider,
       threads: options.threads,
       logPlacement: options.logPlacement === true,
-      feeds: feedList.map(([name, t], i) => ({ name, dtype: t.dtype, dims: [...t.dims], url: addBlob(tensorBytes(t), `input_${i}.bin`) })),
+      feeds: feedList.map(([name, t], i) => ({
+        name,
+        dtype: t.dtype,
+        dims: [...t.dims],
+        url: addBlob(tensorBytes(t), `input_${i}.bin`),
+      })),
       plan: {
         warmup: Math.max(0, Math.floor(plan.warmup)),
         iterations: Math.max(0, Math.floor(plan.iterations)),
@@ -276,7 +345,9 @@ class BrowserBackend implements Backend {
     const limitMs = options.timeoutMs ?? this.timeoutMs;
     const browser = this.launched?.browser;
     let pageCrashed = false;
-    const onCrash = () => { pageCrashed = true; };
+    const onCrash = () => {
+      pageCrashed = true;
+    };
     live.page.once('crash', onCrash);
     try {
       result = await withTimeout(
@@ -294,8 +365,15 @@ class BrowserBackend implements Backend {
         throw new BackendStageError('timeout', `${e.message} while ${during}`);
       }
       // A browser killed or crashed under the model is a runtime failure, whatever stage the page was in.
-      if (killed) throw new BackendStageError('run', `the browser ${pageCrashed ? 'page crashed' : 'was killed or crashed'} during ${stage === 'load' ? 'session creation' : 'the run'}: ${browserErrorText(e)}`);
-      throw new BackendStageError(stage, `the browser page failed during ${stage === 'load' ? 'session creation' : 'the run'}: ${browserErrorText(e)}`);
+      if (killed)
+        throw new BackendStageError(
+          'run',
+          `the browser ${pageCrashed ? 'page crashed' : 'was killed or crashed'} during ${stage === 'load' ? 'session creation' : 'the run'}: ${browserErrorText(e)}`,
+        );
+      throw new BackendStageError(
+        stage,
+        `the browser page failed during ${stage === 'load' ? 'session creation' : 'the run'}: ${browserErrorText(e)}`,
+      );
     } finally {
       live.page.off('crash', onCrash);
       for (const path of blobs) server.removeBlob(path);
@@ -307,13 +385,21 @@ class BrowserBackend implements Backend {
 
     let outputs: TensorMap;
     try {
-      outputs = await withTimeout(this.readOutputs(live.page, job.id, result.outputs), this.timeoutMs, `${this.id}: reading the outputs`);
+      outputs = await withTimeout(
+        this.readOutputs(live.page, job.id, result.outputs),
+        this.timeoutMs,
+        `${this.id}: reading the outputs`,
+      );
     } catch (e) {
       if (!(e instanceof BackendStageError)) await this.closePage();
-      throw e instanceof BackendStageError ? e : new BackendStageError('run', `reading the outputs from the browser page failed: ${browserErrorText(e)}`);
+      throw e instanceof BackendStageError
+        ? e
+        : new BackendStageError('run', `reading the outputs from the browser page failed: ${browserErrorText(e)}`);
     } finally {
       if (!live.page.isClosed()) {
-        await live.page.evaluate((id) => (window as unknown as PageWindow).onnxWorkbench.dropOutputs(id), job.id).catch(() => undefined);
+        await live.page
+          .evaluate((id) => (window as unknown as PageWindow).onnxWorkbench.dropOutputs(id), job.id)
+          .catch(() => undefined);
       }
     }
     const measurement: RunMeasurement = {
@@ -331,12 +417,18 @@ class BrowserBackend implements Backend {
     const outputs: TensorMap = new Map();
     for (const out of described) {
       if (!isSupportedDType(out.dtype) || out.dtype === 'string') {
-        throw new BackendStageError('run', `output ${out.name} has element type ${out.dtype}, which the workbench cannot hold`);
+        throw new BackendStageError(
+          'run',
+          `output ${out.name} has element type ${out.dtype}, which the workbench cannot hold`,
+        );
       }
       const n = elementCount(out.dims);
       const expected = rawByteLength(out.dtype, n);
       if (out.byteLength !== expected) {
-        throw new BackendStageError('run', `output ${out.name}: ${out.byteLength} bytes of ${out.dtype} data for shape [${out.dims.join(', ')}] (expected ${expected})`);
+        throw new BackendStageError(
+          'run',
+          `output ${out.name}: ${out.byteLength} bytes of ${out.dtype} data for shape [${out.dims.join(', ')}] (expected ${expected})`,
+        );
       }
       const data = allocate(out.dtype, n);
       const bytes = rawBytes({ dtype: out.dtype, dims: out.dims, data });
@@ -347,7 +439,8 @@ class BrowserBackend implements Backend {
           { jobId, index: out.index, offset, length },
         );
         const chunk = Buffer.from(b64, 'base64');
-        if (chunk.byteLength !== length) throw new Error(`output ${out.name}: got ${chunk.byteLength} of ${length} bytes at offset ${offset}`);
+        if (chunk.byteLength !== length)
+          throw new Error(`output ${out.name}: got ${chunk.byteLength} of ${length} bytes at offset ${offset}`);
         bytes.set(chunk, offset);
       }
       outputs.set(out.name, { dtype: out.dtype, dims: out.dims, data });
@@ -359,18 +452,31 @@ class BrowserBackend implements Backend {
     if (this.server?.started) return this.server;
     const pageDir = browserPageDir();
     if (!existsSync(join(pageDir, 'runner.html'))) {
-      throw new BrowserUnavailableError(`the browser runner page is missing (looked in ${pageDir})`, 'reinstall onnx-workbench');
+      throw new BrowserUnavailableError(
+        `the browser runner page is missing (looked in ${pageDir})`,
+        'reinstall onnx-workbench',
+      );
     }
     let distDir: string;
     try {
       distDir = ortWebDistDir();
     } catch (e) {
-      throw new BrowserUnavailableError(`onnxruntime-web is not installed (${firstLine(e)})`, 'npm install onnxruntime-web');
+      throw new BrowserUnavailableError(
+        `onnxruntime-web is not installed (${firstLine(e)})`,
+        'npm install onnxruntime-web',
+      );
     }
     const server = new LocalServer();
     const libDir = pageLibDir();
-    if (!libDir) throw new BrowserUnavailableError('the page modules (dist/backends/measureLoop.js, dist/tensor/dtype.js) are missing', 'run npm run build');
-    server.addStaticRoot('/ort/', distDir, { extensions: ['.js', '.mjs', '.wasm', '.map'], cacheControl: 'max-age=3600' });
+    if (!libDir)
+      throw new BrowserUnavailableError(
+        'the page modules (dist/backends/measureLoop.js, dist/tensor/dtype.js) are missing',
+        'run npm run build',
+      );
+    server.addStaticRoot('/ort/', distDir, {
+      extensions: ['.js', '.mjs', '.wasm', '.map'],
+      cacheControl: 'max-age=3600',
+    });
     server.addStaticFiles('/lib/', libDir, PAGE_LIB_FILES);
     server.addStaticRoot('/', pageDir, { extensions: ['.html', '.js'] });
     await server.start();
@@ -412,7 +518,11 @@ class BrowserBackend implements Backend {
   private async launch(args: string[]): Promise<LaunchedChromium> {
     const path = this.executablePath;
     const problem = executableProblem(path);
-    if (problem) throw new BrowserUnavailableError(problem, 'apt-get install chromium, or set CHROME_PATH to a Chromium/Chrome binary');
+    if (problem)
+      throw new BrowserUnavailableError(
+        problem,
+        'apt-get install chromium, or set CHROME_PATH to a Chromium/Chrome binary',
+      );
     try {
       return await launchChromium(path, args, this.timeoutMs);
     } catch (e) {
@@ -438,9 +548,11 @@ class BrowserBackend implements Backend {
         this.swiftshader = false;
         return launched;
       }
-      reasons.push(probe.ok
-        ? `no hardware WebGPU adapter (the default adapter is ${probe.adapter.vendor || '?'}/${probe.adapter.architecture || '?'}, a software one)`
-        : `no hardware WebGPU adapter (${probe.reason})`);
+      reasons.push(
+        probe.ok
+          ? `no hardware WebGPU adapter (the default adapter is ${probe.adapter.vendor || '?'}/${probe.adapter.architecture || '?'}, a software one)`
+          : `no hardware WebGPU adapter (${probe.reason})`,
+      );
       await closeChromium(launched);
       if (this.adapterChoice === 'hardware') {
         throw new BrowserUnavailableError(
@@ -456,7 +568,7 @@ class BrowserBackend implements Backend {
       reasons.push(`no SwiftShader WebGPU adapter either (${probe.reason})`);
       throw new BrowserUnavailableError(
         reasons.join('; '),
-        'apt-get install chromium (Debian\'s package ships SwiftShader, libvk_swiftshader.so), or set CHROME_PATH to a Chromium/Chrome with WebGPU; on a GPU machine check the GPU drivers',
+        "apt-get install chromium (Debian's package ships SwiftShader, libvk_swiftshader.so), or set CHROME_PATH to a Chromium/Chrome with WebGPU; on a GPU machine check the GPU drivers",
       );
     }
     this.adapter = probe.adapter;
@@ -483,9 +595,16 @@ class BrowserBackend implements Backend {
   private async loadRunner(page: Page): Promise<void> {
     const server = this.server!;
     page.setDefaultTimeout(this.timeoutMs);
-    const response = await page.goto(`${server.origin}/runner.html`, { waitUntil: 'load', timeout: Math.min(this.timeoutMs, 120_000) });
+    const response = await page.goto(`${server.origin}/runner.html`, {
+      waitUntil: 'load',
+      timeout: Math.min(this.timeoutMs, 120_000),
+    });
     if (!response?.ok()) throw new Error(`the runner page did not load (HTTP ${response?.status() ?? 'no response'})`);
-    const loaded = await page.evaluate(() => typeof (window as unknown as Partial<PageWindow>).onnxWorkbench === 'object' && typeof (globalThis as { ort?: unknown }).ort === 'object');
+    const loaded = await page.evaluate(
+      () =>
+        typeof (window as unknown as Partial<PageWindow>).onnxWorkbench === 'object' &&
+        typeof (globalThis as { ort?: unknown }).ort === 'object',
+    );
     if (!loaded) throw new Error('onnxruntime-web did not load in the runner page');
   }
 
@@ -513,10 +632,11 @@ class BrowserBackend implements Backend {
       });
       await this.loadRunner(page);
       const init = await withTimeout(
-        page.evaluate(
-          (job) => (window as unknown as PageWindow).onnxWorkbench.init(job),
-          { modelUrl: this.startupModelPath!, executionProvider: this.executionProvider, ...(threads !== undefined ? { threads } : {}) },
-        ),
+        page.evaluate((job) => (window as unknown as PageWindow).onnxWorkbench.init(job), {
+          modelUrl: this.startupModelPath!,
+          executionProvider: this.executionProvider,
+          ...(threads !== undefined ? { threads } : {}),
+        }),
         this.timeoutMs,
         `initializing onnxruntime-web (${this.executionProvider})`,
       );
@@ -544,6 +664,10 @@ class BrowserBackend implements Backend {
   }
 }
 
-export function createBrowserBackend(id: BrowserBackendId, title: string = id, options: BrowserBackendOptions = {}): Backend {
+export function createBrowserBackend(
+  id: BrowserBackendId,
+  title: string = id,
+  options: BrowserBackendOptions = {},
+): Backend {
   return new BrowserBackend(id, title, options);
 }

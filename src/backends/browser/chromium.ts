@@ -70,7 +70,11 @@ function installExitHandler(): void {
 
 /** Direct children of this process whose command line says they are a Playwright-driven Chromium. */
 function chromiumChildPids(): Set<number> {
-  return new Set(processTable().filter((p) => p.ppid === process.pid && p.cmdline.includes('--remote-debugging-pipe')).map((p) => p.pid));
+  return new Set(
+    processTable()
+      .filter((p) => p.ppid === process.pid && p.cmdline.includes('--remote-debugging-pipe'))
+      .map((p) => p.pid),
+  );
 }
 
 export interface LaunchedChromium {
@@ -81,7 +85,11 @@ export interface LaunchedChromium {
 }
 
 /** Launch headless Chromium with `args` (after the base flags). Throws playwright's launch error. */
-export async function launchChromium(executablePath: string, args: readonly string[], timeoutMs: number): Promise<LaunchedChromium> {
+export async function launchChromium(
+  executablePath: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<LaunchedChromium> {
   installExitHandler();
   const before = chromiumChildPids();
   const allArgs = [...BASE_CHROMIUM_ARGS, ...args, ...extraChromiumArgsFromEnv()];

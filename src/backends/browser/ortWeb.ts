@@ -38,7 +38,12 @@ export function browserPageDir(): string {
  * The compiled modules pages share with Node, served at `/lib/`: the measuring loop, the dtype
  * table, the adapter probe and wording, base64. They import nothing at run time. Only these files are served.
  */
-export const PAGE_LIB_FILES = ['backends/measureLoop.js', 'tensor/dtype.js', 'backends/adapter.js', 'util/base64.js'] as const;
+export const PAGE_LIB_FILES = [
+  'backends/measureLoop.js',
+  'tensor/dtype.js',
+  'backends/adapter.js',
+  'util/base64.js',
+] as const;
 
 /** Where the shared page modules are (dist/), or undefined when the package is not built. */
 export function pageLibDir(): string | undefined {

@@ -28,10 +28,23 @@ export interface PageJob {
   plan: { warmup: number; iterations: number; maxDurationMs?: number };
 }
 
-export interface PageOutput { name: string; dtype: string; dims: number[]; index: number; byteLength: number }
+export interface PageOutput {
+  name: string;
+  dtype: string;
+  dims: number[];
+  index: number;
+  byteLength: number;
+}
 
 export type PageRunResult =
-  | { ok: true; sessionCreateMs: number; firstRunMs: number; timesMs: number[]; outputs: PageOutput[]; wasmThreads: number }
+  | {
+      ok: true;
+      sessionCreateMs: number;
+      firstRunMs: number;
+      timesMs: number[];
+      outputs: PageOutput[];
+      wasmThreads: number;
+    }
   | { ok: false; stage: 'load' | 'run'; message: string };
 
 export type PageInitResult = { ok: true; wasmThreads: number } | { ok: false; message: string };

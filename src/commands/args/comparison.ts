@@ -27,13 +27,20 @@ export interface ComparisonValues {
  */
 export function collectTolerance(flag: string) {
   return (value: string, previous: ToleranceSpec | undefined): ToleranceSpec => {
-    const spec: ToleranceSpec = { ...(previous?.value !== undefined ? { value: previous.value } : {}), outputs: { ...(previous?.outputs ?? {}) } };
-    for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const spec: ToleranceSpec = {
+      ...(previous?.value !== undefined ? { value: previous.value } : {}),
+      outputs: { ...(previous?.outputs ?? {}) },
+    };
+    for (const part of value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const cut = part.lastIndexOf(':');
       const name = cut > 0 ? part.slice(0, cut) : undefined;
       const text = cut > 0 ? part.slice(cut + 1) : part;
       const n = Number(text);
-      if (text === '' || !Number.isFinite(n) || n < 0) throw new InputError(`${flag} takes a non-negative number or output:number, got '${part}'`);
+      if (text === '' || !Number.isFinite(n) || n < 0)
+        throw new InputError(`${flag} takes a non-negative number or output:number, got '${part}'`);
       if (name === undefined) spec.value = n;
       else spec.outputs[name] = n;
     }
@@ -43,11 +50,32 @@ export function collectTolerance(flag: string) {
 
 export function addComparisonOptions(cmd: Command, overrides = 'overrides manifests'): Command {
   return cmd
-    .option('--atol <x>', `absolute tolerance: a value for every output (${overrides}) and/or output:value for one output; repeatable or comma-separated`, collectTolerance('--atol'))
-    .option('--rtol <x>', `relative tolerance, as --atol (e.g. --rtol 1e-3 --rtol logits:1e-2)`, collectTolerance('--rtol'))
-    .addOption(new Option('--check-error-stat <stat>', 'what the tolerance bounds: elemwise (every element, numpy.allclose), or the max, mean or median of the errors (passes when that statistic of the absolute errors is within atol or of the relative errors within rtol)').choices([...ERROR_STATS]).default(undefined))
-    .option('--validate', 'flag NaN/infinite values and all-zero outputs, with or without a reference (exit 1 when any is found)')
-    .option('--save-outputs <file.npz>', 'write the inputs used and the outputs to an .npz that --inputs reads (keys: input and output names); one model; with several backends one file per backend, <file>.<backend>.npz');
+    .option(
+      '--atol <x>',
+      `absolute tolerance: a value for every output (${overrides}) and/or output:value for one output; repeatable or comma-separated`,
+      collectTolerance('--atol'),
+    )
+    .option(
+      '--rtol <x>',
+      `relative tolerance, as --atol (e.g. --rtol 1e-3 --rtol logits:1e-2)`,
+      collectTolerance('--rtol'),
+    )
+    .addOption(
+      new Option(
+        '--check-error-stat <stat>',
+        'what the tolerance bounds: elemwise (every element, numpy.allclose), or the max, mean or median of the errors (passes when that statistic of the absolute errors is within atol or of the relative errors within rtol)',
+      )
+        .choices([...ERROR_STATS])
+        .default(undefined),
+    )
+    .option(
+      '--validate',
+      'flag NaN/infinite values and all-zero outputs, with or without a reference (exit 1 when any is found)',
+    )
+    .option(
+      '--save-outputs <file.npz>',
+      'write the inputs used and the outputs to an .npz that --inputs reads (keys: input and output names); one model; with several backends one file per backend, <file>.<backend>.npz',
+    );
 }
 
 /** The command line's tolerances as a verify override. */
@@ -66,7 +94,10 @@ export function toleranceOverride(v: ComparisonValues): ToleranceOverride {
 /** Output names given tolerances that no model has: a typo is a usage error, not a silent no-op. */
 export function checkToleranceNames(o: ToleranceOverride, outputNames: Set<string>): void {
   for (const name of o.outputs?.keys() ?? []) {
-    if (!outputNames.has(name)) throw new InputError(`--atol/--rtol name output '${name}', which no model has (outputs: ${[...outputNames].slice(0, 20).join(', ')})`);
+    if (!outputNames.has(name))
+      throw new InputError(
+        `--atol/--rtol name output '${name}', which no model has (outputs: ${[...outputNames].slice(0, 20).join(', ')})`,
+      );
   }
 }
 

@@ -22,7 +22,10 @@ export function addEvidenceOptions(cmd: Command): Command {
 }
 
 /** The evidence folder named by `--evidence-dir` or an alias, if any. */
-export function evidenceDirValue(opts: { evidenceDir?: string } & Record<string, unknown>, aliasKeys: string[] = []): string | undefined {
+export function evidenceDirValue(
+  opts: { evidenceDir?: string } & Record<string, unknown>,
+  aliasKeys: string[] = [],
+): string | undefined {
   if (opts.evidenceDir) return opts.evidenceDir;
   for (const k of aliasKeys) if (typeof opts[k] === 'string') return opts[k] as string;
   return undefined;

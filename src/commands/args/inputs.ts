@@ -10,10 +10,20 @@ export interface ModelInputOptions {
   manifest?: string;
 }
 
-export function addModelInputOptions(cmd: Command, inputsHelp = 'input data for a model file: an .npz or a test_data_set_N folder'): Command {
+export function addModelInputOptions(
+  cmd: Command,
+  inputsHelp = 'input data for a model file: an .npz or a test_data_set_N folder',
+): Command {
   return cmd
     .option('--inputs <path>', inputsHelp)
-    .option('--manifest <path>', 'a manifest.json for the one model given (manifests beside user models are not trusted)')
+    .option(
+      '--manifest <path>',
+      'a manifest.json for the one model given (manifests beside user models are not trusted)',
+    )
     .option('--dim <name=value>', 'value of a symbolic dimension for generated inputs (repeatable)', collectDims)
-    .option('--seed <n>', 'seed for generated random inputs (default 0; reported as ignored when the inputs come from data)', parseInteger('--seed'));
+    .option(
+      '--seed <n>',
+      'seed for generated random inputs (default 0; reported as ignored when the inputs come from data)',
+      parseInteger('--seed'),
+    );
 }

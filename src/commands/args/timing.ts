@@ -16,15 +16,31 @@ export interface TimingValues {
 }
 
 export function addTimeoutOption(cmd: Command): Command {
-  return cmd.option('--timeout <s>', 'per model and backend; a runtime that hangs is stopped and reported as timeout', parseNonNegative('--timeout'), DEFAULT_TIMEOUT_S);
+  return cmd.option(
+    '--timeout <s>',
+    'per model and backend; a runtime that hangs is stopped and reported as timeout',
+    parseNonNegative('--timeout'),
+    DEFAULT_TIMEOUT_S,
+  );
 }
 
 /** --warmup, --iterations, --duration, --timeout, --threads; the help texts of iterations and duration are the command's (their defaults differ by design: a plan, not an option default). */
-export function addTimingOptions(cmd: Command, help: { iterations: string; duration: string }, defaults: { iterations?: number; duration?: number } = {}): Command {
-  cmd.option('--warmup <n>', 'warm-up runs after the first run, before timing', parseInteger('--warmup'), DEFAULT_WARMUP);
-  if (defaults.iterations !== undefined) cmd.option('--iterations <n>', help.iterations, parseInteger('--iterations', 1), defaults.iterations);
+export function addTimingOptions(
+  cmd: Command,
+  help: { iterations: string; duration: string },
+  defaults: { iterations?: number; duration?: number } = {},
+): Command {
+  cmd.option(
+    '--warmup <n>',
+    'warm-up runs after the first run, before timing',
+    parseInteger('--warmup'),
+    DEFAULT_WARMUP,
+  );
+  if (defaults.iterations !== undefined)
+    cmd.option('--iterations <n>', help.iterations, parseInteger('--iterations', 1), defaults.iterations);
   else cmd.option('--iterations <n>', help.iterations, parseInteger('--iterations', 1));
-  if (defaults.duration !== undefined) cmd.option('--duration <s>', help.duration, parseNonNegative('--duration'), defaults.duration);
+  if (defaults.duration !== undefined)
+    cmd.option('--duration <s>', help.duration, parseNonNegative('--duration'), defaults.duration);
   else cmd.option('--duration <s>', help.duration, parseNonNegative('--duration'));
   addTimeoutOption(cmd);
   return cmd.option('--threads <n>', 'intra-op threads (cpu) or WASM threads', parseInteger('--threads', 1));

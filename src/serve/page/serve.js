@@ -11,14 +11,20 @@ const PLAN = { warmup: 3, iterations: 10, maxDurationMs: 1000 };
 
 let lib;
 function sharedModules() {
-  lib ??= Promise.all([import('/lib/backends/measureLoop.js'), import('/lib/tensor/dtype.js'), import('/lib/backends/adapter.js'), import('/lib/util/base64.js')])
-    .then(([loop, dtype, adapterModule, base64]) => ({ ...loop, ...dtype, ...adapterModule, ...base64 }));
+  lib ??= Promise.all([
+    import('/lib/backends/measureLoop.js'),
+    import('/lib/tensor/dtype.js'),
+    import('/lib/backends/adapter.js'),
+    import('/lib/util/base64.js'),
+  ]).then(([loop, dtype, adapterModule, base64]) => ({ ...loop, ...dtype, ...adapterModule, ...base64 }));
   return lib;
 }
 
 function tensorFrom(shared, f) {
   const bytes = shared.base64ToBytes(f.data);
-  const Ctor = Object.prototype.hasOwnProperty.call(shared.TYPED_ARRAYS, f.dtype) ? shared.TYPED_ARRAYS[f.dtype] : undefined;
+  const Ctor = Object.prototype.hasOwnProperty.call(shared.TYPED_ARRAYS, f.dtype)
+    ? shared.TYPED_ARRAYS[f.dtype]
+    : undefined;
   if (!Ctor) throw new Error(`input ${f.name}: element type ${f.dtype} cannot be passed to onnxruntime-web`);
   return new ort.Tensor(f.dtype, new Ctor(bytes.buffer, 0, bytes.length / Ctor.BYTES_PER_ELEMENT), f.dims);
 }
@@ -30,37 +36,65 @@ let labels = null;
 async function runOne(m, backend) {
   const modelBytes = new Uint8Array(await (await fetch(`/api/models/${m.index}/model`)).arrayBuffer());
   const { feeds } = await (await fetch(`/api/models/${m.index}/inputs`)).json();
-  const post = { index: m.index, sha256: m.sha256, backend, userAgent: navigator.userAgent, platform: navigator.platform || 'unknown', runtimeVersion: ort.env.versions && ort.env.versions.web };
+  const post = {
+    index: m.index,
+    sha256: m.sha256,
+    backend,
+    userAgent: navigator.userAgent,
+    platform: navigator.platform || 'unknown',
+    runtimeVersion: ort.env.versions && ort.env.versions.web,
+  };
   if (backend === 'webgpu' && adapter) {
-    post.adapter = { vendor: adapter.vendor, architecture: adapter.architecture, device: adapter.device, description: adapter.description, isFallbackAdapter: adapter.isFallbackAdapter === true };
+    post.adapter = {
+      vendor: adapter.vendor,
+      architecture: adapter.architecture,
+      device: adapter.device,
+      description: adapter.description,
+      isFallbackAdapter: adapter.isFallbackAdapter === true,
+    };
   }
   const shared = await sharedModules();
   try {
     const inputs = Object.create(null);
     for (const f of feeds) inputs[f.name] = tensorFrom(shared, f);
-    const r = await shared.measureLoop({
-      create: () => ort.InferenceSession.create(modelBytes, { executionProviders: [backend] }),
-      run: (session) => session.run(inputs),
-      read: async (first, session) => {
-        const outputs = [];
-        for (const name of session.outputNames) {
-          const v = first[name];
-          const data = v.location && v.location !== 'cpu' ? await v.getData() : v.data;
-          outputs.push({ name, dtype: v.type, dims: Array.from(v.dims), data: shared.bytesToBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) });
-        }
-        return outputs;
+    const r = await shared.measureLoop(
+      {
+        create: () => ort.InferenceSession.create(modelBytes, { executionProviders: [backend] }),
+        run: (session) => session.run(inputs),
+        read: async (first, session) => {
+          const outputs = [];
+          for (const name of session.outputNames) {
+            const v = first[name];
+            const data = v.location && v.location !== 'cpu' ? await v.getData() : v.data;
+            outputs.push({
+              name,
+              dtype: v.type,
+              dims: Array.from(v.dims),
+              data: shared.bytesToBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
+            });
+          }
+          return outputs;
+        },
+        release: (session) => session.release(),
       },
-      release: (session) => session.release(),
-    }, PLAN);
+      PLAN,
+    );
     post.sessionCreateMs = r.sessionCreateMs;
     post.firstRunMs = r.firstRunMs;
     post.timesMs = r.timesMs;
     post.outputs = r.outputs;
   } catch (e) {
     const stage = e instanceof shared.LoopStageError ? e.stage : 'load';
-    post.error = { stage, message: shared.loopErrorMessage(e instanceof shared.LoopStageError ? e.original : e).slice(0, 3900) };
+    post.error = {
+      stage,
+      message: shared.loopErrorMessage(e instanceof shared.LoopStageError ? e.original : e).slice(0, 3900),
+    };
   }
-  const res = await fetch('/api/results', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(post) });
+  const res = await fetch('/api/results', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(post),
+  });
   const answer = await res.json();
   if (!res.ok) throw new Error(answer.error || `HTTP ${res.status}`);
   return answer;
@@ -134,12 +168,21 @@ async function main() {
     cb.id = `m-${m.index}`;
     cb.dataset.id = m.id;
     label.appendChild(cb);
-    label.appendChild(document.createTextNode(` ${m.id} (${m.producer || 'no producer'}, ${(m.sizeBytes / 1024).toFixed(0)} KiB)`));
+    label.appendChild(
+      document.createTextNode(` ${m.id} (${m.producer || 'no producer'}, ${(m.sizeBytes / 1024).toFixed(0)} KiB)`),
+    );
     box.appendChild(label);
   }
-  document.getElementById('run').addEventListener('click', () => { run(); });
-  document.getElementById('none').addEventListener('click', () => { for (const m of models) document.getElementById(`m-${m.index}`).checked = false; });
+  document.getElementById('run').addEventListener('click', () => {
+    run();
+  });
+  document.getElementById('none').addEventListener('click', () => {
+    for (const m of models) document.getElementById(`m-${m.index}`).checked = false;
+  });
   document.body.dataset.ready = 'true';
 }
 
-main().catch((e) => { document.getElementById('status').textContent = `error: ${e.message}`; console.error(e); });
+main().catch((e) => {
+  document.getElementById('status').textContent = `error: ${e.message}`;
+  console.error(e);
+});

@@ -11,11 +11,18 @@
   /** The shared modules, loaded once (a dynamic import works from a classic script). */
   let shared;
   function sharedModules() {
-    shared ??= Promise.all([import('/lib/backends/measureLoop.js'), import('/lib/tensor/dtype.js'), import('/lib/backends/adapter.js'), import('/lib/util/base64.js')])
-      .then(([loop, dtype, adapter, base64]) => ({
-        measureLoop: loop.measureLoop, LoopStageError: loop.LoopStageError, TYPED_ARRAYS: dtype.TYPED_ARRAYS,
-        probeWebGpuAdapter: adapter.probeWebGpuAdapter, bytesToBase64: base64.bytesToBase64,
-      }));
+    shared ??= Promise.all([
+      import('/lib/backends/measureLoop.js'),
+      import('/lib/tensor/dtype.js'),
+      import('/lib/backends/adapter.js'),
+      import('/lib/util/base64.js'),
+    ]).then(([loop, dtype, adapter, base64]) => ({
+      measureLoop: loop.measureLoop,
+      LoopStageError: loop.LoopStageError,
+      TYPED_ARRAYS: dtype.TYPED_ARRAYS,
+      probeWebGpuAdapter: adapter.probeWebGpuAdapter,
+      bytesToBase64: base64.bytesToBase64,
+    }));
     return shared;
   }
 
@@ -25,7 +32,8 @@
 
   function errorMessage(e) {
     if (e instanceof Error) return e.message || e.name || String(e);
-    if (typeof e === 'number') return `onnxruntime-web threw a bare number (${e}): an uncaught C++ exception inside the WASM module`;
+    if (typeof e === 'number')
+      return `onnxruntime-web threw a bare number (${e}): an uncaught C++ exception inside the WASM module`;
     if (e && typeof e === 'object' && 'message' in e) return String(e.message);
     return String(e);
   }
@@ -78,12 +86,19 @@
   /** Keep the output's raw bytes in `held`; returns its description. */
   async function holdOutput(name, tensor, held) {
     if (!tensor) throw new Error(`onnxruntime-web returned no value for output ${name}`);
-    if (tensor.type === 'string') throw new Error(`output ${name} is a string tensor, which the workbench does not compare`);
+    if (tensor.type === 'string')
+      throw new Error(`output ${name} is a string tensor, which the workbench does not compare`);
     const data = tensor.location === 'cpu' || tensor.location === 'cpu-pinned' ? tensor.data : await tensor.getData();
     if (!ArrayBuffer.isView(data)) throw new Error(`output ${name} (${tensor.type}) has no typed-array data`);
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     held.push(bytes);
-    return { name, dtype: tensor.type, dims: Array.from(tensor.dims, Number), index: held.length - 1, byteLength: bytes.byteLength };
+    return {
+      name,
+      dtype: tensor.type,
+      dims: Array.from(tensor.dims, Number),
+      index: held.length - 1,
+      byteLength: bytes.byteLength,
+    };
   }
 
   /** Base64 of bytes [offset, offset + length) of a held output. */
@@ -153,35 +168,51 @@
       // Feeds in an object without a prototype (the harness has already made every name safe).
       const feeds = Object.create(null);
       job.feeds.forEach((f, i) => {
-        feeds[f.name] = new ort.Tensor(f.dtype, typedArrayFor(lib.TYPED_ARRAYS, f.dtype, feedBytes[i], `input ${f.name}`), f.dims);
+        feeds[f.name] = new ort.Tensor(
+          f.dtype,
+          typedArrayFor(lib.TYPED_ARRAYS, f.dtype, feedBytes[i], `input ${f.name}`),
+          f.dims,
+        );
       });
       // The placements are logged while the session is created; runs log at warning level, so
       // they are neither slowed down nor buried in per-kernel lines.
       const runOptions = job.logPlacement ? { logSeverityLevel: 2 } : {};
       const held = [];
-      const r = await lib.measureLoop({
-        create: async () => {
-          const session = await ort.InferenceSession.create(modelBytes, sessionOptions);
-          if (job.logPlacement) ort.env.logLevel = 'warning';
-          ortInitialized = true;
-          return session;
+      const r = await lib.measureLoop(
+        {
+          create: async () => {
+            const session = await ort.InferenceSession.create(modelBytes, sessionOptions);
+            if (job.logPlacement) ort.env.logLevel = 'warning';
+            ortInitialized = true;
+            return session;
+          },
+          run: (session) => session.run(feeds, runOptions),
+          read: async (first, session) => {
+            const outputs = [];
+            for (const name of session.outputNames) {
+              if (!Object.prototype.hasOwnProperty.call(first, name))
+                throw new Error(`onnxruntime-web returned no value for output ${name}`);
+              outputs.push(await holdOutput(name, first[name], held));
+            }
+            return outputs;
+          },
+          release: (session) => session.release(),
+          onStage: report,
         },
-        run: (session) => session.run(feeds, runOptions),
-        read: async (first, session) => {
-          const outputs = [];
-          for (const name of session.outputNames) {
-            if (!Object.prototype.hasOwnProperty.call(first, name)) throw new Error(`onnxruntime-web returned no value for output ${name}`);
-            outputs.push(await holdOutput(name, first[name], held));
-          }
-          return outputs;
-        },
-        release: (session) => session.release(),
-        onStage: report,
-      }, job.plan);
+        job.plan,
+      );
       heldOutputs.set(job.id, held);
-      return { ok: true, sessionCreateMs: r.sessionCreateMs, firstRunMs: r.firstRunMs, timesMs: r.timesMs, outputs: r.outputs, wasmThreads: wasmThreads() };
+      return {
+        ok: true,
+        sessionCreateMs: r.sessionCreateMs,
+        firstRunMs: r.firstRunMs,
+        timesMs: r.timesMs,
+        outputs: r.outputs,
+        wasmThreads: wasmThreads(),
+      };
     } catch (e) {
-      if (lib && e instanceof lib.LoopStageError) return { ok: false, stage: e.stage, message: errorMessage(e.original) };
+      if (lib && e instanceof lib.LoopStageError)
+        return { ok: false, stage: e.stage, message: errorMessage(e.original) };
       return { ok: false, stage: 'load', message: errorMessage(e) };
     }
   }
