@@ -38,6 +38,8 @@ export interface BenchRow {
   stats: LatencyStats | null;
   /** Peak RSS of the worker process that ran the model; absent where not measurable (browsers). */
   peakRssBytes: number | null;
+  /** Peak RSS of the main process (reading, validating, judging) so far, when the result was made. */
+  mainPeakRssBytes: number | null;
   /** Sequential inferences per second: 1000 / mean latency (ms). */
   throughputPerS: number | null;
   /** FLOPs of one inference (see onnx/flops.ts), or 'unknown'. */
@@ -92,6 +94,7 @@ export function benchRow(r: ModelResult, work?: FlopEstimate): BenchRow {
     firstRunMs: r.latency?.firstRunMs ?? null,
     stats,
     peakRssBytes: r.latency?.peakRssBytes ?? null,
+    mainPeakRssBytes: r.mainPeakRssBytes ?? null,
     throughputPerS: stats && stats.mean > 0 ? 1000 / stats.mean : null,
     flops,
     gflopsPerS: stats && stats.p50 > 0 && typeof flops === 'number' ? flops / (stats.p50 * 1e6) : null,

@@ -16,6 +16,7 @@ import type { ErrorStat } from '../compare/compare.js';
 import { validateOutputs, validationProblems, type OutputValidation } from './outputChecks.js';
 import { checkRandomOutputs, randomOps } from '../suite/nondeterministic.js';
 import type { InputFailure } from '../suite/prepareCases.js';
+import { ownPeakRss } from '../util/procfs.js';
 
 export type { BackendStatus } from '../backends/types.js';
 
@@ -50,6 +51,12 @@ export interface ModelResult {
   /** Outputs against the cpu backend's outputs (for backends other than cpu). */
   againstCpu?: OutputsComparison;
   latency?: Latency;
+  /**
+   * Peak RSS of the main process (the one that read, validated and judged the model; not the
+   * worker, whose peak is `latency.peakRssBytes`) when this result was made, bytes. It covers the
+   * run so far, so in a batch it is the peak over this and the earlier models.
+   */
+  mainPeakRssBytes?: number;
   /** Which execution provider ran which nodes (from onnxruntime's log), when asked for. */
   placement?: Placement;
   warnings?: string[];
@@ -156,6 +163,7 @@ export function inputErrorResult(f: InputFailure, backend: BackendStatus): Model
     referenceKind: 'none',
     referenceSource: '',
     tolerance: { atol: 0, rtol: 0 },
+    mainPeakRssBytes: ownPeakRss(),
   };
 }
 
@@ -202,6 +210,7 @@ export function judge(
     status,
     meetsExpectation: meetsExpectation(status, expected?.status),
     ...rest,
+    mainPeakRssBytes: ownPeakRss(),
   });
   if (!m) return finish(failure!.status, { reason: failure!.reason });
   const latency: Latency = {

@@ -25,6 +25,11 @@ export interface PageJob {
   threads?: number;
   logPlacement?: boolean;
   feeds: { name: string; dtype: string; dims: number[]; url: string }[];
+  /**
+   * A large model run from its files: its external data files, by `location` as the model names
+   * them, at the URLs the local server serves them from (onnxruntime-web's `externalData` option).
+   */
+  externalData?: { path: string; url: string }[];
   plan: { warmup: number; iterations: number; maxDurationMs?: number };
 }
 

@@ -161,6 +161,9 @@
       const feedBytes = [];
       for (const f of job.feeds) feedBytes.push(await fetchBytes(f.url, `input ${f.name}`));
       const sessionOptions = { executionProviders: [job.executionProvider] };
+      // A large model's external data: onnxruntime-web fetches each file from the workbench server.
+      if (job.externalData?.length)
+        sessionOptions.externalData = job.externalData.map((e) => ({ path: e.path, data: e.url }));
       if (job.logPlacement) {
         sessionOptions.logSeverityLevel = 0;
         sessionOptions.logVerbosityLevel = 0;
