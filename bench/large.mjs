@@ -195,6 +195,7 @@ const fmtB = (b) => (b === undefined ? '?' : b >= GiB ? `${(b / GiB).toFixed(2)}
 const ratio = (a, b) => (a === undefined || b === undefined ? '?' : (a / b).toFixed(2));
 
 const base = keep ?? mkdtempSync(join(tmpdir(), 'owb-large-bench-'));
+mkdirSync(base, { recursive: true });
 const hookPath = hook(base);
 const results = [];
 try {
