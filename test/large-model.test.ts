@@ -30,7 +30,7 @@ import {
   type FileSource,
 } from '../src/onnx/fileModel.js';
 import { browserWasmBytes, measureFromFiles, tooLargeFor, unsafeNamesProblem } from '../src/backends/fromFiles.js';
-import type { Backend } from '../src/backends/types.js';
+import { BackendStageError, type Backend } from '../src/backends/types.js';
 import { createBrowserBackend } from '../src/backends/browser/backend.js';
 import { LocalServer } from '../src/util/localServer.js';
 import { execFileSync } from 'node:child_process';
@@ -418,6 +418,21 @@ describe('what a backend is given for a model run from its files, decided from d
     expect(measured).toBe(0);
   });
 
+  it('a browser run whose file changed while the page fetched it says which file changed', async () => {
+    const { path, weights } = externalModel('ext-change-browser');
+    const m = openFileModel(path);
+    const backend = {
+      measure: async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        writeFileSync(weights, readFileSync(weights).reverse());
+        throw new BackendStageError('load', 'failed to load external data file: /jobs/x/weights.bin');
+      },
+    } as unknown as Backend;
+    await expect(
+      measureFromFiles('browser-wasm', backend, path, m.source, new Map(), { warmup: 0, iterations: 1 }, {}),
+    ).rejects.toThrow(/external data file 'weights\.bin' .*was modified or replaced after it was validated/);
+  });
+
   it('a path-run model with an output named __proto__ is a load-error saying why, on cpu', async () => {
     const d = join(dir, 'proto-out');
     mkdirSync(d, { recursive: true });
@@ -586,7 +601,7 @@ describe('browser backends run a model over the inline limit from its files (ext
           { warmup: 0, iterations: 1 },
           {},
         ),
-      ).rejects.toThrow(/weights\.bin|external data/);
+      ).rejects.toThrow(/failed to load external data file: \/.*ext-browser-changed\/weights\.bin$/);
       // With the file as validated, the same call runs.
       const n = openFileModel(path);
       const ok = await b.measure(

@@ -18,7 +18,7 @@ import {
   type RunPlan,
   type SessionOptions,
 } from './types.js';
-import { withUnchangedFiles, type FileSource } from '../onnx/fileModel.js';
+import { checkIdentities, withUnchangedFiles, type FileSource } from '../onnx/fileModel.js';
 import { loadModel } from '../onnx/model.js';
 import { errorLine } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -104,7 +104,15 @@ export async function measureFromFiles(
     try {
       return await withUnchangedFiles(
         files,
-        () => b.measure({ path, bytes: new Uint8Array(0), files }, feeds, plan, options),
+        async () => {
+          try {
+            return await b.measure({ path, bytes: new Uint8Array(0), files }, feeds, plan, options);
+          } catch (e) {
+            // A file the server refused to serve (changed after validation): say that, not the fetch error.
+            checkIdentities(files);
+            throw e;
+          }
+        },
         async () => {},
       );
     } catch (e) {

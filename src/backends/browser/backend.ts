@@ -329,10 +329,18 @@ class BrowserBackend implements Backend {
     // A large model: the page fetches the validated files themselves (the model file and, through
     // onnxruntime-web's `externalData` option, each external data file it names), each served only
     // while this job runs and only while the open file is still the validated one.
+    const servedAs = new Map<string, string>();
     const addFile = (f: CheckedFile, name: string) => {
       const path = server.addFile(f.path, name, (st) => sameIdentity(identityOf(st), f.identity));
       blobs.push(path);
+      servedAs.set(path, f.path);
       return path;
+    };
+    /** A page message names served files by their URL: name the files instead. */
+    const named = (message: string) => {
+      let out = message;
+      for (const [url, file] of servedAs) out = out.split(url).join(file);
+      return out;
     };
     const job: PageJob = {
       id: randomUUID(),
@@ -399,7 +407,8 @@ class BrowserBackend implements Backend {
       this.consoleLines = undefined;
     }
 
-    if (!result.ok) throw new BackendStageError(result.stage, addressSpaceProblem(result.message) ?? result.message);
+    if (!result.ok)
+      throw new BackendStageError(result.stage, addressSpaceProblem(result.message) ?? named(result.message));
 
     let outputs: TensorMap;
     try {
