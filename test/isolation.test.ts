@@ -130,6 +130,20 @@ describe("the run path's structure, read from the imports", () => {
     );
     expect(offenders.map((f) => relative(src, f))).toEqual([]);
   });
+  it('commands/ is the top layer: nothing outside it (but the CLI entry) imports from commands/', () => {
+    const offenders = files.filter(
+      (f) =>
+        !f.startsWith(join(src, 'commands')) &&
+        f !== join(src, 'cli.ts') &&
+        imports(f).some((i) => /(^|\/)commands\//.test(i)),
+    );
+    expect(offenders.map((f) => relative(src, f))).toEqual([]);
+  });
+  it('every module under commands/ has one job: the one that had five (runSupport.ts) stays split', () => {
+    expect(existsSync(join(src, 'commands', 'runSupport.ts'))).toBe(false);
+    for (const f of ['interrupt', 'backendCheck', 'evidenceWrite', 'prepareModels', 'saveOutputs', 'verifyRun'])
+      expect(existsSync(join(src, 'commands', `${f}.ts`)), f).toBe(true);
+  });
   it('the page modules, as built, import nothing (the browser pages load them as they are)', async () => {
     const { PAGE_LIB_FILES } = await import('../src/backends/browser/ortWeb.js');
     for (const f of PAGE_LIB_FILES) expect(imports(join(repoRoot, 'dist', f)), f).toEqual([]);
