@@ -24,7 +24,7 @@ import { findUnsupported, type UnsupportedType } from '../data/apiSupport.js';
 import { attributeSummary } from '../scorecard/attribution.js';
 import type { Attribution } from '../onnx/fingerprint.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { toleranceRuleFor } from '../suite/toleranceRules.js';
+import { toleranceRuleFor } from '../compare/toleranceRules.js';
 
 export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
 
