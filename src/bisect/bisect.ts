@@ -118,6 +118,8 @@ export interface BisectOptions {
   timeoutMs?: number;
   /** Write the first divergent node as a standalone model with its data into this new or empty folder. */
   extractDir?: string;
+  /** Told each phase as it starts (the command's live status line). */
+  onPhase?: (phase: string) => void;
 }
 
 function initializerDiff(a: ModelProto, b: ModelProto): string[] {
@@ -131,6 +133,7 @@ function initializerDiff(a: ModelProto, b: ModelProto): string[] {
 /** Start isolated backends for the two sides, bisect, close them. */
 export async function bisect(prepared: PreparedModel, options: BisectOptions): Promise<BisectReport> {
   if (options.extractDir) checkExtractDir(options.extractDir); // before any backend starts
+  options.onPhase?.(`starting backends: ${[...new Set([options.backend, options.against])].join(', ')}`);
   const set = await startBackends(
     [...new Set<BackendId>([options.backend, options.against])],
     options.timeoutMs ? { timeoutMs: options.timeoutMs } : {},
@@ -187,8 +190,11 @@ export async function bisectWith(
       }
     };
     // The graphs as they run (external data inlined from the checked files): no backend reads a path.
+    options.onPhase?.(`running every intermediate output on ${options.backend}`);
     const outA = await run(options.backend, a.path, exposeIntermediates(runProto(a)));
+    options.onPhase?.(`running every intermediate output on ${options.against}`);
     const outB = await run(options.against, b.path, exposeIntermediates(b === a ? runProto(a) : runProto(b)));
+    options.onPhase?.(`comparing ${graph.node?.length ?? 0} nodes`);
     const nodes: NodeError[] = [];
     const errorByTensor = new Map<string, NodeError>();
     for (const { node, index } of topologicalOrder(graph)) {
@@ -266,6 +272,7 @@ export async function bisectWith(
       tolerance,
     );
     if (options.extractDir) {
+      options.onPhase?.(`extracting node ${firstDivergent.index} and running it alone`);
       try {
         // The node of the file under test, fed what the reference side computed, expecting the reference side's outputs.
         const x = extractNode(protoA, firstDivergent.index, sideValue(outB));
