@@ -684,7 +684,7 @@ function pageThreads(
   if (ep === 'webgpu') notes.push('WASM threads serve only the nodes left on the CPU; the graph runs on WebGPU');
   if (options.interOpThreads)
     notes.push('onnxruntime-web has no inter-op thread pool: --inter-op-threads does not apply');
-  return { intraOp: result.wasmThreads, note: notes.join('; ') };
+  return { intraOp: result.wasmThreads, ...(notes.length ? { note: notes.join('; ') } : {}) };
 }
 
 export function createBrowserBackend(
