@@ -1,18 +1,17 @@
 import type { Command } from 'commander';
+import { addScoringEvidenceOption } from './args/scoring.js';
 
 export function registerFrameworksCommand(program: Command): void {
-  program
-    .command('frameworks')
-    .description(
-      "the article's 13 frameworks with their ONNX export and import (level, mechanism), producer_name, status today and what was verified here (evidence level, exports, exporter version, backends), each claim with a source",
-    )
+  addScoringEvidenceOption(
+    program
+      .command('frameworks')
+      .description(
+        "the article's 13 frameworks with their ONNX export and import (level, mechanism), producer_name, status today and what was verified here (evidence level, exports, exporter version, backends), each claim with a source",
+      ),
+  )
     .option(
       '--json',
       'machine-readable output: the registry with every source URL, its fingerprints and what was verified here',
-    )
-    .option(
-      '--evidence-dir <dir>',
-      'evidence directory (default ./evidence or $ONNX_WORKBENCH_EVIDENCE; the shipped snapshot when it holds none)',
     )
     .action(async (opts: { json?: boolean; evidenceDir?: string }) => {
       const { loadFrameworks, loadRegistry } = await import('../scorecard/data.js');
