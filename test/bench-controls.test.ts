@@ -75,6 +75,7 @@ function result(backend: ModelResult['backend'], times: number[], model = 'm'): 
     meetsExpectation: true,
     referenceKind: 'none',
     referenceSource: '',
+    tolerance: { atol: 0, rtol: 0 },
     latency: {
       sessionCreateMs: 50,
       firstRunMs: 2,

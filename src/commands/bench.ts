@@ -82,7 +82,7 @@ export function registerBenchCommand(program: Command): void {
       const knobs = sessionKnobs(opts, backends);
       if (opts.profile && !opts.evidence)
         throw new InputError('--profile writes the profiles beside the evidence record: drop --no-evidence');
-      if (opts.plot) (await import('../bench/plot.js')).checkPlotTarget(opts.plot);
+      if (opts.plot) (await import('../format/benchPlot.js')).checkPlotTarget(opts.plot);
       const prepared = await prepareModels(names, opts, 'bench');
       await probeEvidence(opts);
       // Said up front: a plan that cannot give every row a 95% CI of its median.
@@ -124,7 +124,7 @@ export function registerBenchCommand(program: Command): void {
       let plotted = false;
       if (opts.plot) {
         try {
-          await (await import('../bench/plot.js')).writePlot(opts.plot, run, evidencePath ?? '');
+          await (await import('../format/benchPlot.js')).writePlot(opts.plot, run, evidencePath ?? '');
           plotted = true;
         } catch (e) {
           sideErrors.push((e as Error).message);

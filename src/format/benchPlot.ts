@@ -6,7 +6,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { InputError, WorkbenchError } from '../errors.js';
 import type { LatencyRow } from '../report/data.js';
-import type { BenchRun } from './bench.js';
+import type { BenchRun } from '../bench/bench.js';
 
 export function plotRows(run: BenchRun, record = ''): LatencyRow[] {
   return run.rows
