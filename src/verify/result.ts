@@ -3,7 +3,14 @@
  * its in comparator/struct.py), the one tolerance policy (bisect uses it too), the failure stages
  * as statuses, and the judge that turns one measurement into a result.
  */
-import type { AdapterInfo, BackendId, BackendStatus, RunMeasurement, TensorMap } from '../backends/types.js';
+import type {
+  AdapterInfo,
+  BackendId,
+  BackendStatus,
+  RunMeasurement,
+  TensorMap,
+  ThreadsUsed,
+} from '../backends/types.js';
 import { BackendStageError } from '../backends/types.js';
 import { compareOutputs, describeMismatch, type OutputsComparison } from '../compare/compare.js';
 import { latencyStats, type LatencyStats } from '../stats/latency.js';
@@ -33,6 +40,10 @@ export interface Latency {
   firstRunMs: number;
   stats: LatencyStats | null;
   peakRssBytes?: number;
+  /** Every timed run, milliseconds, in order (bench records them). */
+  samplesMs?: number[];
+  /** The threads the run used, as the backend reports them (bench records them). */
+  threads?: ThreadsUsed;
 }
 
 export interface ModelResult {
@@ -74,6 +85,13 @@ export interface ModelResult {
   checkErrorStat?: ErrorStat;
   /** With --validate: NaN/infinite values and all-zero outputs, reference or not. */
   validation?: OutputValidation;
+  /** bench: the onnxruntime session knobs given (graph optimization, inter-op threads, EP options, profile). */
+  session?: {
+    graphOptimization?: string;
+    interOpThreads?: number;
+    executionProviderOptions?: Partial<Record<BackendId, Record<string, string>>>;
+    profile?: boolean;
+  };
   /** How many test data sets were compared (every `test_data_set_N` of the folder). */
   dataSets?: number;
   /** Per set, when there is more than one: its folder and whether it matched. */

@@ -27,6 +27,7 @@ import {
   type RunMeasurement,
   type RunPlan,
   type SessionOptions,
+  type ThreadsUsed,
   type TensorMap,
 } from '../types.js';
 import { LocalServer } from '../../util/localServer.js';
@@ -351,6 +352,8 @@ class BrowserBackend implements Backend {
       executionProvider: this.executionProvider,
       threads: options.threads,
       logPlacement: options.logPlacement === true,
+      ...(options.graphOptimization ? { graphOptimization: options.graphOptimization } : {}),
+      ...(options.executionProviderOptions ? { executionProviderOptions: options.executionProviderOptions } : {}),
       feeds: feedList.map(([name, t], i) => ({
         name,
         dtype: t.dtype,
@@ -361,6 +364,7 @@ class BrowserBackend implements Backend {
         warmup: Math.max(0, Math.floor(plan.warmup)),
         iterations: Math.max(0, Math.floor(plan.iterations)),
         ...(plan.maxDurationMs !== undefined ? { maxDurationMs: plan.maxDurationMs } : {}),
+        ...(plan.minIterations !== undefined ? { minIterations: plan.minIterations } : {}),
       },
     };
 
@@ -434,6 +438,7 @@ class BrowserBackend implements Backend {
       sessionCreateMs: result.sessionCreateMs,
       firstRunMs: result.firstRunMs,
       timesMs: result.timesMs,
+      threads: pageThreads(result, options, this.executionProvider),
     };
     if (placementLog !== undefined) measurement.placementLog = placementLog;
     return measurement;
@@ -689,6 +694,24 @@ class BrowserBackend implements Backend {
     this.live = undefined;
     if (live) await live.context.close().catch(() => undefined);
   }
+}
+
+/** The WASM threads the page ran with, and why when it is not what was asked for. */
+function pageThreads(
+  result: { wasmThreads: number; crossOriginIsolated?: boolean },
+  options: SessionOptions,
+  ep: 'wasm' | 'webgpu',
+): ThreadsUsed {
+  const notes: string[] = [];
+  if (result.crossOriginIsolated === false)
+    notes.push('the page is not crossOriginIsolated (no COOP/COEP headers): onnxruntime-web runs WASM on one thread');
+  else if (options.threads && options.threads !== result.wasmThreads)
+    notes.push(`asked for ${options.threads}; onnxruntime-web runs ${result.wasmThreads}`);
+  else if (!options.threads) notes.push('onnxruntime-web default: min(4, ceil(hardwareConcurrency / 2))');
+  if (ep === 'webgpu') notes.push('WASM threads serve only the nodes left on the CPU; the graph runs on WebGPU');
+  if (options.interOpThreads)
+    notes.push('onnxruntime-web has no inter-op thread pool: --inter-op-threads does not apply');
+  return { intraOp: result.wasmThreads, ...(notes.length ? { note: notes.join('; ') } : {}) };
 }
 
 export function createBrowserBackend(
