@@ -342,7 +342,7 @@ export async function executeVerify(
  * `--save-outputs`: one model; each reported backend's outputs with the inputs used, in the .npz
  * layout `--inputs` reads. Files that exist are refused before anything runs (never overwritten).
  */
-async function prepareSaveOutputs(file: string, prepared: PreparedModel[], backends: BackendId[]) {
+export async function prepareSaveOutputs(file: string, prepared: PreparedModel[], backends: BackendId[]) {
   if (prepared.length !== 1)
     throw new InputError(`--save-outputs applies to exactly one model (${prepared.length} given)`);
   const { existsSync, writeFileSync } = await import('node:fs');
