@@ -6,17 +6,12 @@ import { addEvidenceOptions } from './args/evidence.js';
 import { InputError } from '../errors.js';
 import type { RunPlan } from '../backends/types.js';
 import { SOFTWARE_LABEL } from '../backends/adapter.js';
-import {
-  addModelInputOptions,
-  checkBackends,
-  explicitBackends,
-  prepareModels,
-  resultLine,
-  runInterruptibly,
-  probeEvidence,
-  trySaveEvidence,
-  type ModelInputOptions,
-} from './runSupport.js';
+import { addModelInputOptions, type ModelInputOptions } from './args/inputs.js';
+import { checkBackends, explicitBackends } from './backendCheck.js';
+import { prepareModels } from './prepareModels.js';
+import { resultLine } from './verifyRun.js';
+import { runInterruptibly } from './interrupt.js';
+import { probeEvidence, trySaveEvidence } from './evidenceWrite.js';
 import { jsonText } from '../format/terminal.js';
 
 interface BenchCliOptions extends ModelInputOptions {

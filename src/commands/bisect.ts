@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { parseBackends, parseNonNegative } from './options.js';
 import { addTimeoutOption } from './args/timing.js';
-import { addModelInputOptions, prepareModels, type ModelInputOptions } from './runSupport.js';
+import { addModelInputOptions, type ModelInputOptions } from './args/inputs.js';
+import { prepareModels } from './prepareModels.js';
 import { InputError } from '../errors.js';
 import type { BackendId } from '../backends/types.js';
 import { jsonText } from '../format/terminal.js';

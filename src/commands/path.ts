@@ -50,7 +50,9 @@ export function registerPathCommand(program: Command): void {
       const { loadRegistry } = await import('../scorecard/data.js');
       const { checkPath, inferFrom } = await import('../path/path.js');
       const { claimFromRegistry } = await import('../path/claims.js');
-      const { probeEvidence, trySaveEvidence, runInterruptibly, prepareSaveOutputs } = await import('./runSupport.js');
+      const { probeEvidence, trySaveEvidence } = await import('./evidenceWrite.js');
+      const { runInterruptibly } = await import('./interrupt.js');
+      const { prepareSaveOutputs } = await import('./saveOutputs.js');
       const to = parseBackends(backendValue(opts as PathCliOptions & Record<string, unknown>, ['to']));
       if ((opts.inputs || opts.manifest) && !opts.model)
         throw new InputError('--inputs and --manifest apply to --model <file.onnx>');

@@ -3,8 +3,9 @@
  * runtime: tensor names (duplicates, dangling references, outer-scope names in subgraphs),
  * cycles, declared sizes against the element limit, initializer data sizes, sparse tensors
  * (shapes, index ranges), and external data locations. It covers the whole model: the main graph
- * and its subgraphs, model-local function bodies (`functions`) and `training_info` graphs. Fatal problems throw one InputError line naming the model; the rest are returned
- * (and kept for `modelProblems`) so callers may report them as warnings.
+ * and its subgraphs, model-local function bodies (`functions`) and `training_info` graphs. Fatal
+ * problems throw one InputError line naming the model; the rest are returned (callers keep them with
+ * the model: `LoadedModel.warnings`, `OpenedModel.warnings`) so they may be reported as warnings.
  *
  * It reads only the decoded protobuf's fields (lengths, names, dims): no tensor data is copied,
  * so it stays linear in the size of the graph.
@@ -70,13 +71,6 @@ export class ModelValidationError extends InputError {
     super(message);
     this.name = 'ModelValidationError';
   }
-}
-
-const lastProblems = new WeakMap<object, ModelProblem[]>();
-
-/** The non-fatal problems found when this decoded model was validated (empty if none or not validated). */
-export function modelProblems(proto: ModelProto): ModelProblem[] {
-  return lastProblems.get(proto) ?? [];
 }
 
 /**
@@ -685,6 +679,5 @@ export function validateModel(proto: ModelProto, modelPath: string, options: Val
       ...warnings[warnings.length - 1]!,
       message: `${warnings[warnings.length - 1]!.message} (and ${dropped} more problem(s))`,
     };
-  lastProblems.set(proto, warnings);
   return warnings;
 }

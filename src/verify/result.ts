@@ -14,10 +14,18 @@ import { DEFAULT_TOLERANCE } from './prepare.js';
 import type { Placement } from '../backends/placement.js';
 import type { ErrorStat } from '../compare/compare.js';
 import { validateOutputs, validationProblems, type OutputValidation } from './outputChecks.js';
-import { checkRandomOutputs, randomOps } from '../suite/nondeterministic.js';
-import type { InputFailure } from '../suite/prepareCases.js';
+import { checkRandomOutputs, randomOps } from '../compare/nondeterministic.js';
 
 export type { BackendStatus } from '../backends/types.js';
+
+/** A suite case whose model or reference data could not be read: one `input-error` result. */
+export interface InputFailure {
+  id: string;
+  modelPath: string;
+  /** sha256 of the model file's bytes, or '' when the file itself could not be read. */
+  sha256: string;
+  reason: string;
+}
 
 export interface Latency {
   sessionCreateMs: number;

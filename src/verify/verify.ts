@@ -32,7 +32,7 @@ import {
   type VerifyRun,
 } from './result.js';
 import { unsupportedReason } from '../data/apiSupport.js';
-import type { InputFailure } from '../suite/prepareCases.js';
+import type { InputFailure } from './result.js';
 
 export {
   inputErrorResult,
