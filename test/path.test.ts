@@ -13,6 +13,7 @@ import {
   shapeSubgraphNodes,
 } from '../src/backends/placement.js';
 import { loadModel } from '../src/onnx/model.js';
+import { frameworkId } from '../src/path/claims.js';
 
 let tmp: string;
 let evidenceDir: string;
@@ -118,6 +119,10 @@ describe('path', () => {
     expect(cntk.basis).toMatch(/^level 1/);
     const list = await runCli(['evidence', 'list', '--evidence-dir', dir], { env: { COLUMNS: '200' } });
     expect(list.stdout).toMatch(new RegExp(`${record.id}\\s+path\\s`));
+    const out = join(tmp, 'report');
+    const report = await runCli(['report', '--evidence-dir', dir, '--out', out]);
+    expect(report.code, report.stderr).toBe(0);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain(`${record.id}</a> — path,`);
 
     const none = join(tmp, 'no-evidence');
     const n = await runCli([
@@ -283,6 +288,13 @@ describe('path', () => {
     expect(overridden.fromInferred).toBeUndefined();
     expect(overridden.model).toMatchObject({ status: 'warn' });
     expect(overridden.model.detail).toMatch(/not pytorch's, as --from says/);
+    // Short names: tf/keras -> tensorflow, paddle -> paddlepaddle (Lua Torch keeps `torch`).
+    const alias = JSON.parse(
+      (await runCli(['path', '--from', 'TF', '--to', 'cpu', '--json', '-q', '--no-evidence'])).stdout,
+    );
+    expect(alias.from).toBe('tensorflow');
+    expect(frameworkId('paddle')).toBe('paddlepaddle');
+    expect(frameworkId('torch')).toBe('torch');
     const none = await runCli(['path', '--to', 'cpu']);
     expect(none.code).not.toBe(0);
     expect(none.stderr).toMatch(/path needs --from <framework>, or --model/);

@@ -133,7 +133,10 @@ describe('serve: your own model', () => {
         frameworkBy: 'fingerprint',
       });
       if (r.backend === 'browser-webgpu')
-        expect(r.placement?.analysis).toMatchObject({ fallback: [{ op: 'GRU' }, { op: 'GRU' }], memcpy: 4 });
+        expect(r.placement).toMatchObject({
+          analysis: { fallback: [{ op: 'GRU' }, { op: 'GRU' }], memcpy: 4 },
+          source: expect.stringMatching(/posting browser page.*not verified by the server/),
+        });
     }
     await page.close();
   });

@@ -48,6 +48,8 @@ export interface Placement {
   cpuPreferred?: string[];
   /** Shape subgraph vs fallback vs copies, when the placement is split and the graph is known. */
   analysis?: PlacementAnalysis;
+  /** Where the log came from, when not from a runtime the workbench ran (serve: the posting page). */
+  source?: string;
 }
 
 /** The onnxruntime function (session_state.cc) whose log lines carry the placements: the lines to keep. */

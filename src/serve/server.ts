@@ -333,8 +333,14 @@ function judgePosted(
   }
   // Which EP ran which node, from onnxruntime's log in the page: classified here, against the graph
   // the server holds (shape subgraph vs fallback); like the adapter, the page's claim.
-  const placement = posted.placementLog
+  const logged = posted.placementLog
     ? placementFromLog(posted.placementLog, m.model.proto.graph ?? undefined)
+    : undefined;
+  const placement = logged
+    ? {
+        ...logged,
+        source: 'logged by the posting browser page (its onnxruntime-web console); not verified by the server',
+      }
     : undefined;
   const judged = judge(
     m,
