@@ -13,7 +13,6 @@ import {
   shapeSubgraphNodes,
 } from '../src/backends/placement.js';
 import { loadModel } from '../src/onnx/model.js';
-import { frameworkId } from '../src/path/claims.js';
 
 let tmp: string;
 let evidenceDir: string;
@@ -288,13 +287,6 @@ describe('path', () => {
     expect(overridden.fromInferred).toBeUndefined();
     expect(overridden.model).toMatchObject({ status: 'warn' });
     expect(overridden.model.detail).toMatch(/not pytorch's, as --from says/);
-    // Short names: tf/keras -> tensorflow, paddle -> paddlepaddle (Lua Torch keeps `torch`).
-    const alias = JSON.parse(
-      (await runCli(['path', '--from', 'TF', '--to', 'cpu', '--json', '-q', '--no-evidence'])).stdout,
-    );
-    expect(alias.from).toBe('tensorflow');
-    expect(frameworkId('paddle')).toBe('paddlepaddle');
-    expect(frameworkId('torch')).toBe('torch');
     const none = await runCli(['path', '--to', 'cpu']);
     expect(none.code).not.toBe(0);
     expect(none.stderr).toMatch(/path needs --from <framework>, or --model/);

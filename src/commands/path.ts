@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseBackends } from './options.js';
+import { parseBackends, parseFramework } from './options.js';
 import { addBackendOption, backendValue } from './args/backends.js';
 import { addTimeoutOption } from './args/timing.js';
 import { addModelInputOptions, type ModelInputOptions } from './args/inputs.js';
@@ -33,7 +33,7 @@ export function registerPathCommand(program: Command): void {
     )
     .option(
       '--from <framework>',
-      "the framework you prototype in (pytorch, cntk, caffe2, tensorflow, mxnet, paddlepaddle, ...; also tf, keras, pt, paddle, mx); with --model, inferred from the file's exporter fingerprint when omitted (--from overrides)",
+      "the framework you prototype in (pytorch, cntk, caffe2, tensorflow, mxnet, ...); with --model, inferred from the file's exporter fingerprint when omitted (--from overrides)",
     );
   addBackendOption(cmd, 'all', ['--to']);
   cmd.option(
@@ -49,7 +49,7 @@ export function registerPathCommand(program: Command): void {
     .action(async (opts: PathCliOptions) => {
       const { loadRegistry } = await import('../scorecard/data.js');
       const { checkPath, inferFrom } = await import('../path/path.js');
-      const { claimFromRegistry, frameworkId } = await import('../path/claims.js');
+      const { claimFromRegistry } = await import('../path/claims.js');
       const { probeEvidence, trySaveEvidence } = await import('./evidenceWrite.js');
       const { runInterruptibly } = await import('./interrupt.js');
       const { prepareSaveOutputs } = await import('./saveOutputs.js');
@@ -57,7 +57,7 @@ export function registerPathCommand(program: Command): void {
       if ((opts.inputs || opts.manifest) && !opts.model)
         throw new InputError('--inputs and --manifest apply to --model <file.onnx>');
       const registry = loadRegistry();
-      const from = opts.from !== undefined ? frameworkId(opts.from) : inferFrom(opts.model);
+      const from = opts.from !== undefined ? await parseFramework(opts.from) : inferFrom(opts.model);
       const claim = claimFromRegistry(registry, from);
       if (!claim && opts.from !== undefined && !opts.model) {
         const known = registry.frameworks.map((f) => f.id).join(', ');

@@ -14,19 +14,3 @@ export function claimFromRegistry(registry: RegistryFile, framework: string): Ex
     ...(source ? { source } : {}),
   };
 }
-
-/** Short names users type for `--from` (Lua Torch stays `torch`: it is a framework of its own). */
-export const FRAMEWORK_ALIASES: Readonly<Record<string, string>> = {
-  tf: 'tensorflow',
-  keras: 'tensorflow',
-  pt: 'pytorch',
-  paddle: 'paddlepaddle',
-  mx: 'mxnet',
-  'caffe-2': 'caffe2',
-};
-
-/** The registry id `--from` names: itself, or what its alias stands for. */
-export function frameworkId(name: string): string {
-  const id = name.trim().toLowerCase();
-  return FRAMEWORK_ALIASES[id] ?? id;
-}
