@@ -12,12 +12,13 @@
  * validation, hash, reference data) in this process, to say where the harness's share goes.
  * Asserts nothing.
  *
- *   node bench/suite-overhead.mjs [--root DIR] [--backend cpu,wasm,...] [--filter PATTERN] [--iterations N]
+ *   node bench/suite-overhead.mjs [--root DIR] [--backend cpu,wasm,...] [--filter PATTERN] [--iterations N] [--save DIR]
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { discoverCases } from '../dist/suite/discover.js';
 import { prepareCases } from '../dist/suite/prepareCases.js';
 
@@ -27,6 +28,8 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'cpu,wasm,webgpu,browser-wasm,browser-webgpu' },
     filter: { type: 'string' },
     iterations: { type: 'string', default: '10' },
+    /** Keep each backend's verify --json output here (DIR/<backend>.json). */
+    save: { type: 'string' },
   },
 });
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
@@ -75,6 +78,10 @@ function runVerify(backend) {
     child.on('error', reject);
     child.on('close', (code) => {
       const wall = performance.now() - started;
+      if (values.save) {
+        mkdirSync(values.save, { recursive: true });
+        writeFileSync(join(values.save, `${backend}.json`), out);
+      }
       try {
         resolve({ code, wall, run: JSON.parse(out) });
       } catch {

@@ -60,6 +60,7 @@ import {
   type ProbeResult,
 } from './pageProtocol.js';
 import { addressSpaceProblem } from '../../util/limits.js';
+import { localeProblem } from '../../util/locale.js';
 
 export { classifyAdapter, describeAdapter, type PageAdapterInfo } from '../adapter.js';
 export { ORT_WEB_BUNDLE, browserPageDir, ortWebDistDir, ortWebPackageVersion, startupModelBytes } from './ortWeb.js';
@@ -291,8 +292,15 @@ class BrowserBackend implements Backend {
     const io = runtimeIo(model.bytes, givenFeeds);
     const feedList = [...io.feeds];
     for (const [name, t] of feedList) {
-      if (t.dtype === 'string')
-        throw new BackendStageError('run', `input ${name}: string tensors are not passed to the browser page`);
+      if (t.dtype === 'string') {
+        // Strings have no raw bytes: they cross inline, as the job's JSON (onnxruntime-web takes string[]).
+        if (!Array.isArray(t.data) || t.data.length !== elementCount(t.dims))
+          throw new BackendStageError(
+            'run',
+            `input ${name}: ${Array.isArray(t.data) ? t.data.length : 'no'} strings for shape [${t.dims.join(', ')}]`,
+          );
+        continue;
+      }
       const expected = rawByteLength(t.dtype, elementCount(t.dims));
       if (rawBytes(t).byteLength !== expected) {
         throw new BackendStageError(
@@ -325,12 +333,11 @@ class BrowserBackend implements Backend {
       executionProvider: this.executionProvider,
       threads: options.threads,
       logPlacement: options.logPlacement === true,
-      feeds: feedList.map(([name, t], i) => ({
-        name,
-        dtype: t.dtype,
-        dims: [...t.dims],
-        url: addBlob(tensorBytes(t), `input_${i}.bin`),
-      })),
+      feeds: feedList.map(([name, t], i) =>
+        t.dtype === 'string'
+          ? { name, dtype: t.dtype, dims: [...t.dims], strings: [...(t.data as string[])] }
+          : { name, dtype: t.dtype, dims: [...t.dims], url: addBlob(tensorBytes(t), `input_${i}.bin`) },
+      ),
       plan: {
         warmup: Math.max(0, Math.floor(plan.warmup)),
         iterations: Math.max(0, Math.floor(plan.iterations)),
@@ -381,7 +388,11 @@ class BrowserBackend implements Backend {
       this.consoleLines = undefined;
     }
 
-    if (!result.ok) throw new BackendStageError(result.stage, addressSpaceProblem(result.message) ?? result.message);
+    if (!result.ok)
+      throw new BackendStageError(
+        result.stage,
+        localeProblem(result.message) ?? addressSpaceProblem(result.message) ?? result.message,
+      );
 
     let outputs: TensorMap;
     try {
@@ -416,7 +427,18 @@ class BrowserBackend implements Backend {
   private async readOutputs(page: Page, jobId: string, described: PageOutput[]): Promise<TensorMap> {
     const outputs: TensorMap = new Map();
     for (const out of described) {
-      if (!isSupportedDType(out.dtype) || out.dtype === 'string') {
+      if (out.dtype === 'string') {
+        // String outputs come inline with the description (they have no raw bytes to read in chunks).
+        const n = elementCount(out.dims);
+        if (!Array.isArray(out.strings) || out.strings.length !== n || out.strings.some((x) => typeof x !== 'string'))
+          throw new BackendStageError(
+            'run',
+            `output ${out.name}: ${out.strings?.length ?? 'no'} strings for shape [${out.dims.join(', ')}] (expected ${n})`,
+          );
+        outputs.set(out.name, { dtype: 'string', dims: out.dims, data: out.strings });
+        continue;
+      }
+      if (!isSupportedDType(out.dtype)) {
         throw new BackendStageError(
           'run',
           `output ${out.name} has element type ${out.dtype}, which the workbench cannot hold`,

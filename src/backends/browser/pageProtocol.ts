@@ -1,7 +1,8 @@
 /**
  * What crosses the boundary between the browser backend (Node, playwright) and its runner page
  * (page/runner.js, `window.onnxWorkbench`). Tensors cross as raw bytes plus dtype and dims: inputs
- * are fetched by the page from the local server, outputs read back in base64 chunks.
+ * are fetched by the page from the local server, outputs read back in base64 chunks. String tensors
+ * have no raw bytes: their values cross inline, as JSON strings, both ways.
  */
 import type { AdapterProbe } from '../adapter.js';
 
@@ -24,7 +25,8 @@ export interface PageJob {
   executionProvider: string;
   threads?: number;
   logPlacement?: boolean;
-  feeds: { name: string; dtype: string; dims: number[]; url: string }[];
+  /** Numeric tensors are fetched from `url` as raw bytes; string tensors come inline as `strings`. */
+  feeds: { name: string; dtype: string; dims: number[]; url?: string; strings?: string[] }[];
   plan: { warmup: number; iterations: number; maxDurationMs?: number };
 }
 
@@ -34,6 +36,8 @@ export interface PageOutput {
   dims: number[];
   index: number;
   byteLength: number;
+  /** A string tensor's values, inline (string outputs hold no bytes for readOutput). */
+  strings?: string[];
 }
 
 export type PageRunResult =

@@ -5,7 +5,8 @@
 // served at /lib/ (src/backends/measureLoop.ts, src/tensor/dtype.ts): Node and the page measure alike.
 // Tensors cross the page boundary as raw little-endian bytes plus dtype and dims, never as numbers:
 // inputs are fetched from the local server; outputs are held here and read back in base64 chunks
-// (readOutput), so no single string or DevTools message has to hold a whole large tensor.
+// (readOutput), so no single string or DevTools message has to hold a whole large tensor. String
+// tensors have no raw bytes: their values cross inline as JSON (job.feeds[i].strings, output.strings).
 'use strict';
 (function () {
   /** The shared modules, loaded once (a dynamic import works from a classic script). */
@@ -86,8 +87,11 @@
   /** Keep the output's raw bytes in `held`; returns its description. */
   async function holdOutput(name, tensor, held) {
     if (!tensor) throw new Error(`onnxruntime-web returned no value for output ${name}`);
-    if (tensor.type === 'string')
-      throw new Error(`output ${name} is a string tensor, which the workbench does not compare`);
+    if (tensor.type === 'string') {
+      // No raw bytes: the values go back inline with the description.
+      const strings = Array.from(tensor.data, String);
+      return { name, dtype: 'string', dims: Array.from(tensor.dims, Number), index: -1, byteLength: 0, strings };
+    }
     const data = tensor.location === 'cpu' || tensor.location === 'cpu-pinned' ? tensor.data : await tensor.getData();
     if (!ArrayBuffer.isView(data)) throw new Error(`output ${name} (${tensor.type}) has no typed-array data`);
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -138,7 +142,7 @@
   }
 
   /**
-   * job: { id, modelUrl, executionProvider, threads?, logPlacement?, feeds: [{name, dtype, dims, url}],
+   * job: { id, modelUrl, executionProvider, threads?, logPlacement?, feeds: [{name, dtype, dims, url | strings}],
    *        plan: {warmup, iterations, maxDurationMs?} }
    * The first run's outputs are described in the result and held for readOutput(job.id, ...).
    * Returns { ok: true, sessionCreateMs, firstRunMs, timesMs, outputs, wasmThreads }
@@ -159,7 +163,7 @@
       configure(job);
       const modelBytes = await fetchBytes(job.modelUrl, 'the model');
       const feedBytes = [];
-      for (const f of job.feeds) feedBytes.push(await fetchBytes(f.url, `input ${f.name}`));
+      for (const f of job.feeds) feedBytes.push(f.strings ? null : await fetchBytes(f.url, `input ${f.name}`));
       const sessionOptions = { executionProviders: [job.executionProvider] };
       if (job.logPlacement) {
         sessionOptions.logSeverityLevel = 0;
@@ -170,7 +174,7 @@
       job.feeds.forEach((f, i) => {
         feeds[f.name] = new ort.Tensor(
           f.dtype,
-          typedArrayFor(lib.TYPED_ARRAYS, f.dtype, feedBytes[i], `input ${f.name}`),
+          f.strings ? f.strings : typedArrayFor(lib.TYPED_ARRAYS, f.dtype, feedBytes[i], `input ${f.name}`),
           f.dims,
         );
       });
