@@ -254,6 +254,14 @@ class BrowserBackend implements Backend {
     return this.serialized(() => this.measureNow(model, feeds, plan, options));
   }
 
+  /** A fresh page for the next model (new context: new renderer, new onnxruntime-web); false if the browser is gone. */
+  async reset(): Promise<boolean> {
+    return this.serialized(async () => {
+      await this.closePage();
+      return this.launched?.browser.isConnected() === true;
+    });
+  }
+
   async close(): Promise<void> {
     // Wait for queued work only briefly: close() must not hang behind a stuck measure.
     await withTimeout(
@@ -418,6 +426,8 @@ class BrowserBackend implements Backend {
       sessionCreateMs: result.sessionCreateMs,
       firstRunMs: result.firstRunMs,
       timesMs: result.timesMs,
+      ...(typeof result.warmupMs === 'number' ? { warmupMs: result.warmupMs, warmupRuns: result.warmupRuns ?? 0 } : {}),
+      ...(typeof result.sessionReleaseMs === 'number' ? { sessionReleaseMs: result.sessionReleaseMs } : {}),
     };
     if (placementLog !== undefined) measurement.placementLog = placementLog;
     return measurement;

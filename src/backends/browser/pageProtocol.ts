@@ -46,6 +46,9 @@ export type PageRunResult =
       sessionCreateMs: number;
       firstRunMs: number;
       timesMs: number[];
+      warmupMs?: number;
+      warmupRuns?: number;
+      sessionReleaseMs?: number;
       outputs: PageOutput[];
       wasmThreads: number;
     }

@@ -145,7 +145,7 @@
    * job: { id, modelUrl, executionProvider, threads?, logPlacement?, feeds: [{name, dtype, dims, url | strings}],
    *        plan: {warmup, iterations, maxDurationMs?} }
    * The first run's outputs are described in the result and held for readOutput(job.id, ...).
-   * Returns { ok: true, sessionCreateMs, firstRunMs, timesMs, outputs, wasmThreads }
+   * Returns { ok: true, sessionCreateMs, firstRunMs, timesMs, warmupMs, warmupRuns, sessionReleaseMs, outputs, wasmThreads }
    *      or { ok: false, stage: 'load' | 'run', message }.
    */
   async function run(job) {
@@ -211,6 +211,9 @@
         sessionCreateMs: r.sessionCreateMs,
         firstRunMs: r.firstRunMs,
         timesMs: r.timesMs,
+        warmupMs: r.warmupMs,
+        warmupRuns: r.warmupRuns,
+        sessionReleaseMs: r.sessionReleaseMs,
         outputs: r.outputs,
         wasmThreads: wasmThreads(),
       };
