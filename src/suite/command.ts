@@ -7,6 +7,9 @@ import type { SuiteRunExtras } from '../commands/runSupport.js';
 import type { ModelInputOptions } from '../commands/runSupport.js';
 import { ProgressLine } from './progress.js';
 import { existsSync, readdirSync } from 'node:fs';
+import { prestartBackends } from '../isolation/pool.js';
+import { backendsNeeded } from '../verify/verify.js';
+import { parseBackends } from '../commands/options.js';
 import { join, resolve } from 'node:path';
 
 /** A bundled-style tree (manifest.json files) is a group of bundled models, not a suite root. */
@@ -34,7 +37,7 @@ export function suiteRoots(names: string[]): string[] {
  */
 export function prepareSuiteRoots(
   names: string[],
-  opts: ModelInputOptions & { filter?: string; quiet?: boolean; json?: boolean },
+  opts: ModelInputOptions & { filter?: string; quiet?: boolean; json?: boolean; backend?: string; timeout?: number },
 ): { prepared: PreparedModel[]; extras: SuiteRunExtras } | null {
   const roots = suiteRoots(names);
   if (roots.length === 0 || roots.length !== names.length) {
@@ -45,6 +48,9 @@ export function prepareSuiteRoots(
     return null;
   }
   if (opts.inputs) throw new InputError('--inputs applies to one model, not to a test data root');
+  // Reading hundreds of cases takes seconds: the run's workers (and browsers) start meanwhile.
+  if (opts.backend !== undefined && opts.timeout !== undefined)
+    prestartBackends(backendsNeeded(parseBackends(opts.backend)), { timeoutMs: opts.timeout * 1000 });
   const cases: SuiteCase[] = [];
   for (const root of roots) {
     const found = discoverCases(root, opts.filter);
