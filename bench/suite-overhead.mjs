@@ -19,7 +19,7 @@
  * hash, reference data) in this process. Asserts nothing.
  *
  *   node bench/suite-overhead.mjs [--root DIR] [--backend cpu,wasm,...] [--filter PATTERN]
- *                                 [--iterations N] [--warmup N] [--save DIR]
+ *                                 [--iterations N] [--warmup N] [--threads N] [--save DIR]
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -36,6 +36,8 @@ const { values } = parseArgs({
     filter: { type: 'string' },
     iterations: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '0' },
+    /** Passed to verify --threads (intra-op threads on cpu/webgpu, WASM threads); name it when quoting numbers. */
+    threads: { type: 'string' },
     /** Keep each backend's verify --json output here (DIR/<backend>.json). */
     save: { type: 'string' },
   },
@@ -69,6 +71,7 @@ function runVerify(backend) {
     values.iterations,
   ];
   if (values.filter) args.push('--filter', values.filter);
+  if (values.threads) args.push('--threads', values.threads);
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, args, {

@@ -86,15 +86,17 @@ const prestartKey = (ids: readonly BackendId[], options: StartOptions) =>
  * process alive (an error before the run ends the command; the exit hook stops them), and
  * `dropPrestarted` closes them. Nothing is measured before the run asks: only start-up overlaps.
  */
-export function prestartBackends(ids: readonly BackendId[], options: StartOptions = {}): void {
+export function prestartBackends(ids: readonly BackendId[], options: StartOptions = {}): WorkerBackend[] {
   const key = prestartKey(ids, options);
-  if (prestarted.has(key)) return;
+  const already = prestarted.get(key);
+  if (already) return already;
   const list = isolatedBackends(ids, options);
   for (const b of list) {
     b.setHeld(false); // until a run takes it, an error before the run must not leave the command waiting
     void b.checkAvailable(); // remembered: backendSetOf reuses the answer
   }
   prestarted.set(key, list);
+  return list;
 }
 
 /** Close backends prestarted for a run that will not happen. */

@@ -112,6 +112,7 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
   for (const status of runnable) {
     const backend = set.backends.get(status.id)!;
     const reportThis = requested.includes(status.id);
+    if (!reportThis && status.id !== 'cpu') continue; // neither reported nor the yardstick: nothing to run
     if (reportThis) {
       for (const f of inputErrors) {
         const result = inputErrorResult(f, status);
