@@ -51,6 +51,8 @@ import {
   startupModelBytes,
 } from './ortWeb.js';
 import {
+  INLINE_INPUT_BYTES,
+  INLINE_OUTPUT_BYTES,
   OUTPUT_CHUNK_BYTES,
   type PageInfo,
   type PageJob,
@@ -335,17 +337,25 @@ class BrowserBackend implements Backend {
       blobs.push(path);
       return path;
     };
+    // A small model with small inputs (most test cases) crosses inline with the job, base64: no
+    // HTTP fetches from the page. Larger ones are fetched from the local server.
+    const inputBytes = feedList.reduce((a, [, t]) => a + (t.dtype === 'string' ? 0 : tensorBytes(t).byteLength), 0);
+    const inline = io.bytes.byteLength + inputBytes <= INLINE_INPUT_BYTES;
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
     const job: PageJob = {
       id: randomUUID(),
-      modelUrl: addBlob(io.bytes, 'model.onnx'),
+      ...(inline ? { modelBase64: b64(io.bytes) } : { modelUrl: addBlob(io.bytes, 'model.onnx') }),
       executionProvider: this.executionProvider,
       threads: options.threads,
       logPlacement: options.logPlacement === true,
       feeds: feedList.map(([name, t], i) =>
         t.dtype === 'string'
           ? { name, dtype: t.dtype, dims: [...t.dims], strings: [...(t.data as string[])] }
-          : { name, dtype: t.dtype, dims: [...t.dims], url: addBlob(tensorBytes(t), `input_${i}.bin`) },
+          : inline
+            ? { name, dtype: t.dtype, dims: [...t.dims], base64: b64(tensorBytes(t)) }
+            : { name, dtype: t.dtype, dims: [...t.dims], url: addBlob(tensorBytes(t), `input_${i}.bin`) },
       ),
+      inlineOutputBytes: INLINE_OUTPUT_BYTES,
       plan: {
         warmup: Math.max(0, Math.floor(plan.warmup)),
         iterations: Math.max(0, Math.floor(plan.iterations)),
@@ -415,7 +425,8 @@ class BrowserBackend implements Backend {
         ? e
         : new BackendStageError('run', `reading the outputs from the browser page failed: ${browserErrorText(e)}`);
     } finally {
-      if (!live.page.isClosed()) {
+      // Outputs that came inline were never held by the page: nothing to drop, one round trip saved.
+      if (!live.page.isClosed() && result.outputs.some((o) => o.index >= 0)) {
         await live.page
           .evaluate((id) => (window as unknown as PageWindow).onnxWorkbench.dropOutputs(id), job.id)
           .catch(() => undefined);
@@ -464,6 +475,15 @@ class BrowserBackend implements Backend {
       }
       const data = allocate(out.dtype, n);
       const bytes = rawBytes({ dtype: out.dtype, dims: out.dims, data });
+      if (out.base64 !== undefined) {
+        // Small outputs come inline with the run's result (no readOutput round trip).
+        const inline = Buffer.from(out.base64, 'base64');
+        if (inline.byteLength !== out.byteLength)
+          throw new Error(`output ${out.name}: got ${inline.byteLength} of ${out.byteLength} bytes inline`);
+        bytes.set(inline);
+        outputs.set(out.name, { dtype: out.dtype, dims: out.dims, data });
+        continue;
+      }
       for (let offset = 0; offset < out.byteLength; offset += OUTPUT_CHUNK_BYTES) {
         const length = Math.min(OUTPUT_CHUNK_BYTES, out.byteLength - offset);
         const b64 = await page.evaluate(

@@ -21,13 +21,17 @@ export type ProbeResult = AdapterProbe;
 
 export interface PageJob {
   id: string;
-  modelUrl: string;
+  /** The model: fetched from `modelUrl`, or (small ones) inline as `modelBase64`. */
+  modelUrl?: string;
+  modelBase64?: string;
   executionProvider: string;
   threads?: number;
   logPlacement?: boolean;
   /** Numeric tensors are fetched from `url` as raw bytes; string tensors come inline as `strings`. */
-  feeds: { name: string; dtype: string; dims: number[]; url?: string; strings?: string[] }[];
+  feeds: { name: string; dtype: string; dims: number[]; url?: string; base64?: string; strings?: string[] }[];
   plan: { warmup: number; iterations: number; maxDurationMs?: number };
+  /** Outputs of at most this many bytes in all come back inline (base64) with the result. */
+  inlineOutputBytes?: number;
 }
 
 export interface PageOutput {
@@ -38,6 +42,8 @@ export interface PageOutput {
   byteLength: number;
   /** A string tensor's values, inline (string outputs hold no bytes for readOutput). */
   strings?: string[];
+  /** Small outputs: the raw bytes inline, base64 (then `index` is -1: nothing is held). */
+  base64?: string;
 }
 
 export type PageRunResult =
@@ -66,6 +72,15 @@ export interface PageWindow {
     dropOutputs(jobId: string): void;
   };
 }
+
+/** Models whose bytes and inputs are this small in all cross inline with the job (no HTTP fetches). */
+export const INLINE_INPUT_BYTES = 1024 * 1024;
+
+/**
+ * Outputs this small in all (most of a test suite's) come back inside the run's result: one page
+ * round trip per model instead of three (run, readOutput, dropOutputs).
+ */
+export const INLINE_OUTPUT_BYTES = 1024 * 1024;
 
 /** Output bytes per page round trip (as base64, a third more). */
 export const OUTPUT_CHUNK_BYTES = 16 * 1024 * 1024;

@@ -23,6 +23,7 @@
       TYPED_ARRAYS: dtype.TYPED_ARRAYS,
       probeWebGpuAdapter: adapter.probeWebGpuAdapter,
       bytesToBase64: base64.bytesToBase64,
+      base64ToBytes: base64.base64ToBytes,
     }));
     return shared;
   }
@@ -142,7 +143,8 @@
   }
 
   /**
-   * job: { id, modelUrl, executionProvider, threads?, logPlacement?, feeds: [{name, dtype, dims, url | strings}],
+   * job: { id, modelUrl | modelBase64, executionProvider, threads?, logPlacement?,
+   *        feeds: [{name, dtype, dims, url | base64 | strings}], inlineOutputBytes?,
    *        plan: {warmup, iterations, maxDurationMs?} }
    * The first run's outputs are described in the result and held for readOutput(job.id, ...).
    * Returns { ok: true, sessionCreateMs, firstRunMs, timesMs, warmupMs, warmupRuns, sessionReleaseMs, outputs, wasmThreads }
@@ -161,9 +163,20 @@
       report('load');
       lib = await sharedModules();
       configure(job);
-      const modelBytes = await fetchBytes(job.modelUrl, 'the model');
+      // Small models and inputs come inline (base64, fresh aligned buffers); larger ones are fetched.
+      const modelBytes =
+        typeof job.modelBase64 === 'string'
+          ? lib.base64ToBytes(job.modelBase64)
+          : await fetchBytes(job.modelUrl, 'the model');
       const feedBytes = [];
-      for (const f of job.feeds) feedBytes.push(f.strings ? null : await fetchBytes(f.url, `input ${f.name}`));
+      for (const f of job.feeds)
+        feedBytes.push(
+          f.strings
+            ? null
+            : typeof f.base64 === 'string'
+              ? lib.base64ToBytes(f.base64)
+              : await fetchBytes(f.url, `input ${f.name}`),
+        );
       const sessionOptions = { executionProviders: [job.executionProvider] };
       if (job.logPlacement) {
         sessionOptions.logSeverityLevel = 0;
@@ -205,7 +218,15 @@
         },
         job.plan,
       );
-      heldOutputs.set(job.id, held);
+      // Small outputs go back inline; larger ones stay held for readOutput in chunks.
+      const total = held.reduce((a, b) => a + b.byteLength, 0);
+      if (typeof job.inlineOutputBytes === 'number' && total <= job.inlineOutputBytes) {
+        for (const o of r.outputs) {
+          if (o.index < 0) continue; // strings are inline already
+          o.base64 = lib.bytesToBase64(held[o.index]);
+          o.index = -1;
+        }
+      } else heldOutputs.set(job.id, held);
       return {
         ok: true,
         sessionCreateMs: r.sessionCreateMs,
