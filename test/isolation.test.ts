@@ -130,6 +130,77 @@ describe("the run path's structure, read from the imports", () => {
     );
     expect(offenders.map((f) => relative(src, f))).toEqual([]);
   });
+  it('commands/ is the top layer: nothing outside it (but the CLI entry) imports from commands/', () => {
+    const offenders = files.filter(
+      (f) =>
+        !f.startsWith(join(src, 'commands')) &&
+        f !== join(src, 'cli.ts') &&
+        imports(f).some((i) => /(^|\/)commands\//.test(i)),
+    );
+    expect(offenders.map((f) => relative(src, f))).toEqual([]);
+  });
+  it('every module under commands/ has one job: the one that had five (runSupport.ts) stays split', () => {
+    expect(existsSync(join(src, 'commands', 'runSupport.ts'))).toBe(false);
+    for (const f of ['interrupt', 'backendCheck', 'evidenceWrite', 'prepareModels', 'saveOutputs', 'verifyRun'])
+      expect(existsSync(join(src, 'commands', `${f}.ts`)), f).toBe(true);
+  });
+  it('data flows one way: no module imports from a layer above its own', () => {
+    // Low to high: model + test data -> backend -> comparison -> verification -> evidence -> scores,
+    // report and the commands. A folder is one layer, except the modules named below.
+    const order = [
+      'errors',
+      'util',
+      'proto',
+      'tensor',
+      'onnx',
+      'models',
+      'data',
+      'registry',
+      'diagnose',
+      'backends',
+      'isolation',
+      'compare',
+      'stats',
+      'verify',
+      'evidence',
+      'suite',
+      'bisect',
+      'bench',
+      'zoo',
+      'scorecard',
+      'path',
+      'report',
+      'serve',
+      'format',
+      'commands',
+      'index',
+      'cli',
+    ];
+    const override: Record<string, string> = {
+      // The capability registry's data (files, schemas, fingerprint attribution): below the verification
+      // that attributes a user's model, while the scorecard's computation sits above the evidence.
+      'scorecard/data.ts': 'registry',
+      'scorecard/model.ts': 'registry',
+      'scorecard/schemas.ts': 'registry',
+      'scorecard/csv.ts': 'registry',
+      'scorecard/attribution.ts': 'registry',
+      'format/numbers.ts': 'util', // byte and duration units, no rendering
+    };
+    const layerOf = (file: string) => {
+      const rel = relative(src, file).replace(/\.js$/, '.ts');
+      const layer = override[rel] ?? (rel.includes('/') ? rel.split('/')[0]! : rel.replace(/\.ts$/, ''));
+      return order.indexOf(layer);
+    };
+    const upward: string[] = [];
+    for (const f of files.filter((x) => x.endsWith('.ts'))) {
+      for (const i of imports(f).filter((x) => x.startsWith('.'))) {
+        const target = join(f, '..', i);
+        if (layerOf(f) < 0 || layerOf(target) < 0) upward.push(`${relative(src, f)}: unknown layer of ${i}`);
+        else if (layerOf(target) > layerOf(f)) upward.push(`${relative(src, f)} imports ${relative(src, target)}`);
+      }
+    }
+    expect(upward).toEqual([]);
+  });
   it('the page modules, as built, import nothing (the browser pages load them as they are)', async () => {
     const { PAGE_LIB_FILES } = await import('../src/backends/browser/ortWeb.js');
     for (const f of PAGE_LIB_FILES) expect(imports(join(repoRoot, 'dist', f)), f).toEqual([]);

@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { loadModel } from '../src/onnx/model.js';
 import { summarize } from '../src/onnx/inspect.js';
 import { onnx, type GraphProto, type TensorProto } from '../src/onnx/proto.js';
-import { modelProblems, validateModel } from '../src/onnx/validate.js';
+import { validateModel } from '../src/onnx/validate.js';
 import { resolveExternalData } from '../src/onnx/externalData.js';
 import { prepareTarget } from '../src/verify/prepare.js';
 import { loadCatalog } from '../src/models/catalog.js';
@@ -268,7 +268,13 @@ describe('cycles and order', () => {
   it('nodes out of topological order load, with a warning', () => {
     const p = writeModel(modelBytes({ node: [node('Add', ['a', 'w'], ['y']), node('Relu', ['x'], ['a'])] }));
     const m = loadModel(p);
-    expect(modelProblems(m.proto).map((x) => x.kind)).toEqual(['unsorted']);
+    expect(m.warnings.map((x) => x.kind)).toEqual(['unsorted']);
+  });
+
+  it("validation's warnings reach the prepared model (verify prints them), not a side channel", () => {
+    const p = writeModel(modelBytes({ node: [node('Add', ['a', 'w'], ['y']), node('Relu', ['x'], ['a'])] }));
+    const prepared = prepareTarget({ id: 'unsorted', modelPath: p });
+    expect(prepared.warnings.join('\n')).toMatch(/not in topological order/);
   });
 });
 
@@ -480,7 +486,7 @@ describe('the bundled models', () => {
     const warnings: string[] = [];
     for (const e of entries) {
       const m = loadModel(e.modelPath);
-      const problems = modelProblems(m.proto);
+      const problems = m.warnings;
       expect(
         problems.filter((p) => p.severity !== 'warning'),
         e.manifest.id,

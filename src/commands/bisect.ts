@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { parseBackends, parseNonNegative } from './options.js';
+import { parseBackends, parseInteger, parseNonNegative } from './options.js';
 import { addTimeoutOption } from './args/timing.js';
-import { addModelInputOptions, prepareModels, type ModelInputOptions } from './runSupport.js';
+import { addModelInputOptions, type ModelInputOptions } from './args/inputs.js';
+import { prepareModels } from './prepareModels.js';
 import { InputError } from '../errors.js';
 import type { BackendId } from '../backends/types.js';
 import { jsonText } from '../format/terminal.js';
@@ -15,6 +16,7 @@ interface BisectCliOptions extends ModelInputOptions {
   rtol?: number;
   timeout: number;
   extract?: string;
+  grow: number;
 }
 
 function one(value: string, flag: string): BackendId {
@@ -45,12 +47,21 @@ export function registerBisectCommand(program: Command): void {
       '--extract <dir>',
       "write the first divergent node as a standalone model with test_data_set_0 (its inputs, the reference side's outputs) and a README into this new or empty folder",
     )
+    .option(
+      '--grow <n>',
+      'with --extract, when the node alone does not reproduce: grow the extracted subgraph backwards (the node plus its producers, one level per step) at most n steps',
+      parseInteger('--grow'),
+      8,
+    )
     .option('--json', 'machine-readable output')
     .action(async (model: string, opts: BisectCliOptions, command: Command) => {
       const { bisect } = await import('../bisect/bisect.js');
       const models = await prepareModels([model], opts, 'bisect');
       if (models.length !== 1) throw new InputError(`bisect takes one model; '${model}' names ${models.length}`);
+      const { commandStatusLine } = await import('../suite/progress.js');
+      const status = commandStatusLine(opts);
       const report = await bisect(models[0]!, {
+        onPhase: (phase) => status.set(`bisect ${model}: ${phase}`),
         backend: one(opts.backend, '--backend'),
         against: one(opts.against, '--against'),
         ...(opts.againstModel ? { againstModel: opts.againstModel } : {}),
@@ -59,8 +70,8 @@ export function registerBisectCommand(program: Command): void {
           ...(opts.rtol !== undefined ? { rtol: opts.rtol } : {}),
         },
         timeoutMs: opts.timeout * 1000,
-        ...(opts.extract ? { extractDir: opts.extract } : {}),
-      });
+        ...(opts.extract ? { extractDir: opts.extract, growSteps: opts.grow } : {}),
+      }).finally(() => status.stop());
       const againstDefault = command.getOptionValueSource('against') === 'default' && !opts.againstModel;
       if (opts.json) {
         console.log(jsonText({ ...report, ...(againstDefault ? { againstDefault: true } : {}) }, null, 1));

@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
 import { parseBackends } from './options.js';
-import {
-  addModelInputOptions,
-  addVerifyRunOptions,
-  executeVerify,
-  type ModelInputOptions,
-  type VerifyRunOptions,
-} from './runSupport.js';
+import { addModelInputOptions, type ModelInputOptions } from './args/inputs.js';
+import { addVerifyRunOptions, executeVerify, type VerifyRunOptions } from './verifyRun.js';
 
 type Format = 'table' | 'markdown' | 'json';
 type ConformanceOptions = VerifyRunOptions &
@@ -37,7 +32,8 @@ export function registerConformanceCommand(program: Command): void {
       if (!['table', 'markdown', 'json'].includes(opts.format))
         throw new InputError(`unknown --format '${opts.format}' (table, markdown or json)`);
       const format = opts.format as Format;
-      const { computeConformance, renderConformance } = await import('../suite/conformance.js');
+      const { computeConformance } = await import('../suite/conformance.js');
+      const { renderConformance } = await import('../format/conformance.js');
       if (opts.fromEvidence) {
         if (roots.length) throw new InputError('--from-evidence reads the records: name no roots');
         const { defaultEvidenceDir } = await import('../evidence/store.js');
@@ -54,7 +50,7 @@ export function registerConformanceCommand(program: Command): void {
       }
       if (!roots.length) throw new InputError('name a test data root (or use --from-evidence)');
       parseBackends(opts.backend);
-      const { prepareSuiteRoots } = await import('../suite/command.js');
+      const { prepareSuiteRoots } = await import('./suiteRoots.js');
       const suite = prepareSuiteRoots(roots, opts);
       if (!suite)
         throw new InputError(

@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
-import { InputError } from '../errors.js';
+import { addScoringOptions, type RefreshPolicy } from './args/scoring.js';
 
 interface RefreshOptions {
-  policy: string;
+  policy: RefreshPolicy;
   format: string;
   json?: boolean;
   asPublished?: boolean;
@@ -10,22 +10,18 @@ interface RefreshOptions {
 }
 
 export function registerRefreshCommand(program: Command): void {
-  program
-    .command('refresh')
-    .description(
-      "derive each framework's ONNX support from the registry and the evidence, and recompute Platform, overall, ranks and tiers",
-    )
-    .addOption(
-      new Option('--policy <policy>', 'strict: only verified exports count; documented: documented levels count')
-        .choices(['strict', 'documented'])
-        .default('strict'),
-    )
+  addScoringOptions(
+    program
+      .command('refresh')
+      .description(
+        "derive each framework's ONNX support from the registry and the evidence, and recompute Platform, overall, ranks and tiers",
+      ),
+  )
     .addOption(
       new Option('--format <format>', 'output format').choices(['table', 'markdown', 'json', 'csv']).default('table'),
     )
     .option('--json', 'same as --format json')
     .option('--as-published', 'start from the scores as labelled in the article (default: corrected)')
-    .option('--evidence-dir <dir>', 'evidence directory (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
     .action(async (opts: RefreshOptions) => {
       const { defaultEvidenceDir } = await import('../evidence/store.js');
       const { scoringEvidence, namedEvidenceDir } = await import('./scoringEvidence.js');
@@ -43,8 +39,6 @@ export function registerRefreshCommand(program: Command): void {
           `no evidence records in ${dir}: every cell is documented only (run onnx-workbench verify first)\n`,
         );
       const format = opts.json ? 'json' : parseScoreFormat(opts.format);
-      if (opts.policy !== 'strict' && opts.policy !== 'documented')
-        throw new InputError(`unknown policy ${opts.policy}`);
       const result = refreshScores(records, {
         policy: opts.policy,
         view: opts.asPublished ? 'as-published' : 'corrected',

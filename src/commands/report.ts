@@ -1,23 +1,24 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { addScoringOptions, type RefreshPolicy } from './args/scoring.js';
 
 interface ReportOptions {
   out: string;
   evidenceDir?: string;
-  policy: string;
+  policy: RefreshPolicy;
   open?: boolean;
 }
 
 export function registerReportCommand(program: Command): void {
-  program
-    .command('report')
-    .description(
-      'write a self-contained static HTML report (scorecards, evidence matrix, latency, provenance) from the evidence records',
-    )
+  addScoringOptions(
+    program
+      .command('report')
+      .description(
+        'write a self-contained static HTML report (scorecards, evidence matrix, latency, provenance) from the evidence records',
+      ),
+  )
     .option('--out <dir>', 'output folder', 'report')
-    .option('--evidence-dir <dir>', 'evidence directory (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
-    .option('--policy <policy>', 'refresh policy for the refreshed scorecard: strict or documented', 'strict')
     .option('--open', 'open the report in a browser (xdg-open) when written')
     .action(async (opts: ReportOptions) => {
       const { defaultEvidenceDir } = await import('../evidence/store.js');
@@ -27,9 +28,6 @@ export function registerReportCommand(program: Command): void {
       const { computeScorecard } = await import('../scorecard/scores.js');
       const { refreshScores } = await import('../scorecard/refresh.js');
       const { generateReport } = await import('../report/generate.js');
-      const { InputError } = await import('../errors.js');
-      if (opts.policy !== 'strict' && opts.policy !== 'documented')
-        throw new InputError(`unknown policy '${opts.policy}' (strict or documented)`);
       const dir = opts.evidenceDir ?? defaultEvidenceDir();
       const { records, files, source } = await scoringEvidence(dir, namedEvidenceDir(opts.evidenceDir));
       if (source.kind === 'shipped')

@@ -1,14 +1,8 @@
 import type { Command } from 'commander';
 import { parseBackends } from './options.js';
-import {
-  addModelInputOptions,
-  addVerifyFormatOption,
-  addVerifyRunOptions,
-  executeVerify,
-  prepareModels,
-  type ModelInputOptions,
-  type VerifyRunOptions,
-} from './runSupport.js';
+import { addModelInputOptions, type ModelInputOptions } from './args/inputs.js';
+import { addVerifyFormatOption, addVerifyRunOptions, executeVerify, type VerifyRunOptions } from './verifyRun.js';
+import { prepareModels } from './prepareModels.js';
 
 type VerifyCliOptions = VerifyRunOptions & ModelInputOptions & { filter?: string };
 
@@ -35,7 +29,7 @@ export function registerVerifyCommand(program: Command): void {
     )
     .action(async (names: string[], opts: VerifyCliOptions) => {
       parseBackends(opts.backend); // a typo is a usage error before any model is read
-      const { prepareSuiteRoots } = await import('../suite/command.js');
+      const { prepareSuiteRoots } = await import('./suiteRoots.js');
       const suite = prepareSuiteRoots(names, opts);
       if (suite) {
         await executeVerify(suite.prepared, opts, suite.extras);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addVerifyFormatOption, addVerifyRunOptions, executeVerify, type VerifyRunOptions } from './runSupport.js';
+import { addVerifyFormatOption, addVerifyRunOptions, executeVerify, type VerifyRunOptions } from './verifyRun.js';
 import { parseBackends } from './options.js';
 import { InputError } from '../errors.js';
 import { bytes as formatBytes } from '../format/numbers.js';

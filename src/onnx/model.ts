@@ -10,7 +10,7 @@ import { InputError, errorLine } from '../errors.js';
 import { fileKind, safeReadFile } from '../util/safeRead.js';
 import { inlineExternalData } from './inlineExternal.js';
 import { onnx, toNumber, type ModelProto } from './proto.js';
-import { validateModel } from './validate.js';
+import { validateModel, type ModelProblem } from './validate.js';
 
 export interface LoadedModel {
   path: string;
@@ -28,6 +28,8 @@ export interface LoadedModel {
   runSha256: string;
   /** Tensors whose external data was inlined into `runBytes`. */
   inlinedTensors: number;
+  /** Validation's non-fatal problems (fatal ones throw). */
+  warnings: ModelProblem[];
 }
 
 /** A path may name an .onnx file or a folder holding exactly one (model.onnx preferred). */
@@ -74,7 +76,7 @@ export function loadModel(path: string): LoadedModel {
   const file = resolveModelPath(path);
   const bytes: Uint8Array = safeReadFile(file, { kind: 'model' });
   const proto = decodeModel(bytes, file);
-  validateModel(proto, file); // throws an InputError for fatal problems; warnings via modelProblems(proto)
+  const warnings = validateModel(proto, file); // throws an InputError for fatal problems
   const sha256 = sha256Hex(bytes);
   const inlined = inlineExternalData(file, bytes);
   return {
@@ -85,5 +87,6 @@ export function loadModel(path: string): LoadedModel {
     runBytes: inlined.bytes,
     runSha256: inlined.inlined ? sha256Hex(inlined.bytes) : sha256,
     inlinedTensors: inlined.inlined,
+    warnings,
   };
 }

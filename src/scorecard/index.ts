@@ -41,15 +41,3 @@ export {
   type LabelCorrection,
   type ScoreView,
 } from './views.js';
-export {
-  SCORE_FORMATS,
-  formatScorecard,
-  formatCsv,
-  formatJson,
-  formatMarkdown,
-  formatTable,
-  parseScoreFormat,
-  scorecardNotes,
-  type ScoreFormat,
-} from '../format/scorecard.js';
-export { formatRegistryJson, formatRegistryTable, registryRows, type RegistryRow } from '../format/frameworks.js';

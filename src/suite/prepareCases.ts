@@ -8,13 +8,8 @@ import { safeReadFile } from '../util/safeRead.js';
 import { prepareTarget, type PreparedModel, type PrepareOptions } from '../verify/prepare.js';
 import type { SuiteCase } from './discover.js';
 
-export interface InputFailure {
-  id: string;
-  modelPath: string;
-  /** sha256 of the model file's bytes, or '' when the file itself could not be read. */
-  sha256: string;
-  reason: string;
-}
+import type { InputFailure } from '../verify/result.js';
+export type { InputFailure } from '../verify/result.js';
 
 function fileSha256(path: string): string {
   try {

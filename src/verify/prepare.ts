@@ -24,7 +24,7 @@ import { findUnsupported, type UnsupportedType } from '../data/apiSupport.js';
 import { attributeSummary } from '../scorecard/attribution.js';
 import type { Attribution } from '../onnx/fingerprint.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { toleranceRuleFor } from '../suite/toleranceRules.js';
+import { toleranceRuleFor } from '../compare/toleranceRules.js';
 
 export const DEFAULT_TOLERANCE: Tolerance = { atol: 1e-4, rtol: 1e-3 };
 
@@ -109,7 +109,8 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
   const model = openForRun(target.modelPath);
   const summary = summarize(model);
   const m = target.manifest;
-  const warnings: string[] = [...(target.notes ?? [])];
+  // Validation's non-fatal problems (an unsorted graph, an invalid declared dim) travel with the result.
+  const warnings: string[] = [...(target.notes ?? []), ...model.warnings.map((w) => w.message)];
   // A manifest describes one file: for any other file its reference, tolerance and framework mean nothing.
   if (m && m.sha256 !== model.sha256)
     throw new InputError(

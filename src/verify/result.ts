@@ -3,7 +3,14 @@
  * its in comparator/struct.py), the one tolerance policy (bisect uses it too), the failure stages
  * as statuses, and the judge that turns one measurement into a result.
  */
-import type { AdapterInfo, BackendId, BackendStatus, RunMeasurement, TensorMap } from '../backends/types.js';
+import type {
+  AdapterInfo,
+  BackendId,
+  BackendStatus,
+  RunMeasurement,
+  TensorMap,
+  ThreadsUsed,
+} from '../backends/types.js';
 import { BackendStageError } from '../backends/types.js';
 import { compareOutputs, describeMismatch, type OutputsComparison } from '../compare/compare.js';
 import { latencyStats, type LatencyStats } from '../stats/latency.js';
@@ -14,10 +21,19 @@ import { DEFAULT_TOLERANCE } from './prepare.js';
 import type { Placement } from '../backends/placement.js';
 import type { ErrorStat } from '../compare/compare.js';
 import { validateOutputs, validationProblems, type OutputValidation } from './outputChecks.js';
-import { checkRandomOutputs, randomOps } from '../suite/nondeterministic.js';
-import type { InputFailure } from '../suite/prepareCases.js';
+import { checkRandomOutputs, randomOps } from '../compare/nondeterministic.js';
+import { ownPeakRss } from '../util/procfs.js';
 
 export type { BackendStatus } from '../backends/types.js';
+
+/** A suite case whose model or reference data could not be read: one `input-error` result. */
+export interface InputFailure {
+  id: string;
+  modelPath: string;
+  /** sha256 of the model file's bytes, or '' when the file itself could not be read. */
+  sha256: string;
+  reason: string;
+}
 
 export interface Latency {
   sessionCreateMs: number;
@@ -29,6 +45,10 @@ export interface Latency {
   /** Releasing the session (milliseconds): runtime time, e.g. onnxruntime-node's thread-pool teardown. */
   sessionReleaseMs?: number;
   peakRssBytes?: number;
+  /** Every timed run, milliseconds, in order (bench records them). */
+  samplesMs?: number[];
+  /** The threads the run used, as the backend reports them (bench records them). */
+  threads?: ThreadsUsed;
 }
 
 export interface ModelResult {
@@ -55,6 +75,12 @@ export interface ModelResult {
   /** Outputs against the cpu backend's outputs (for backends other than cpu). */
   againstCpu?: OutputsComparison;
   latency?: Latency;
+  /**
+   * Peak RSS of the main process (the one that read, validated and judged the model; not the
+   * worker, whose peak is `latency.peakRssBytes`) when this result was made, bytes. It covers the
+   * run so far, so in a batch it is the peak over this and the earlier models.
+   */
+  mainPeakRssBytes?: number;
   /** Which execution provider ran which nodes (from onnxruntime's log), when asked for. */
   placement?: Placement;
   warnings?: string[];
@@ -64,6 +90,13 @@ export interface ModelResult {
   checkErrorStat?: ErrorStat;
   /** With --validate: NaN/infinite values and all-zero outputs, reference or not. */
   validation?: OutputValidation;
+  /** bench: the onnxruntime session knobs given (graph optimization, inter-op threads, EP options, profile). */
+  session?: {
+    graphOptimization?: string;
+    interOpThreads?: number;
+    executionProviderOptions?: Partial<Record<BackendId, Record<string, string>>>;
+    profile?: boolean;
+  };
   /** How many test data sets were compared (every `test_data_set_N` of the folder). */
   dataSets?: number;
   /** Per set, when there is more than one: its folder and whether it matched. */
@@ -167,6 +200,7 @@ export function inputErrorResult(f: InputFailure, backend: BackendStatus): Model
     referenceKind: 'none',
     referenceSource: '',
     tolerance: { atol: 0, rtol: 0 },
+    mainPeakRssBytes: ownPeakRss(),
   };
 }
 
@@ -213,6 +247,7 @@ export function judge(
     status,
     meetsExpectation: meetsExpectation(status, expected?.status),
     ...rest,
+    mainPeakRssBytes: ownPeakRss(),
   });
   if (!m) return finish(failure!.status, { reason: failure!.reason });
   const latency: Latency = {

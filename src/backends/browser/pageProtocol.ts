@@ -27,9 +27,18 @@ export interface PageJob {
   executionProvider: string;
   threads?: number;
   logPlacement?: boolean;
-  /** Numeric tensors are fetched from `url` as raw bytes; string tensors come inline as `strings`. */
+  /** onnxruntime's graphOptimizationLevel; absent: the runtime default. */
+  graphOptimization?: string;
+  /** Options of the execution provider's entry (e.g. preferredLayout for webgpu). */
+  executionProviderOptions?: Record<string, string>;
+  /** Numeric tensors are fetched from `url` as raw bytes (small ones inline as `base64`); string tensors come inline as `strings`. */
   feeds: { name: string; dtype: string; dims: number[]; url?: string; base64?: string; strings?: string[] }[];
-  plan: { warmup: number; iterations: number; maxDurationMs?: number };
+  /**
+   * A large model run from its files: its external data files, by `location` as the model names
+   * them, at the URLs the local server serves them from (onnxruntime-web's `externalData` option).
+   */
+  externalData?: { path: string; url: string }[];
+  plan: { warmup: number; iterations: number; maxDurationMs?: number; minIterations?: number };
   /** Outputs of at most this many bytes in all come back inline (base64) with the result. */
   inlineOutputBytes?: number;
 }
@@ -57,6 +66,8 @@ export type PageRunResult =
       sessionReleaseMs?: number;
       outputs: PageOutput[];
       wasmThreads: number;
+      /** The page's self.crossOriginIsolated: without it onnxruntime-web runs WASM on one thread. */
+      crossOriginIsolated?: boolean;
     }
   | { ok: false; stage: 'load' | 'run'; message: string };
 

@@ -1,16 +1,28 @@
 /** `verify <root>`: find the cases under test data roots and prepare them, one bad case one result. */
 import { InputError } from '../errors.js';
-import { discoverCases, isSuiteRoot, type SuiteCase } from './discover.js';
-import { prepareCases } from './prepareCases.js';
+import { discoverCases, isSuiteRoot, type SuiteCase } from '../suite/discover.js';
+import { prepareCases } from '../suite/prepareCases.js';
 import type { PreparedModel } from '../verify/prepare.js';
-import type { SuiteRunExtras } from '../commands/runSupport.js';
-import type { ModelInputOptions } from '../commands/runSupport.js';
-import { ProgressLine } from './progress.js';
+import type { ModelInputOptions } from './args/inputs.js';
+import type { InputFailure } from '../suite/prepareCases.js';
+import type { ModelResult } from '../verify/result.js';
+import { ProgressLine } from '../suite/progress.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { prestartBackends } from '../isolation/pool.js';
 import { backendsNeeded } from '../verify/verify.js';
 import { parseBackends } from '../commands/options.js';
 import { join, resolve } from 'node:path';
+
+/** What a suite run (`verify <root>`) adds: cases that could not be read, and progress on a TTY. */
+export interface SuiteRunExtras {
+  inputErrors: InputFailure[];
+  /** Cases found (prepared + input errors), for the summary line. */
+  cases: number;
+  /** The roots, recorded with each result (`suite`). */
+  root: string;
+  /** Replaces the verify table (and --json's run) with another view of the results (conformance). */
+  view?: { render(results: ModelResult[]): string; json(results: ModelResult[]): unknown };
+}
 
 /** A bundled-style tree (manifest.json files) is a group of bundled models, not a suite root. */
 function holdsManifests(dir: string, depth = 0): boolean {

@@ -1,0 +1,42 @@
+/** Ctrl-C for the commands that run models: the first finishes the current model, the second quits. */
+/** A first Ctrl-C finishes the current model and closes backends; a second one quits at once. */
+export function interruptible(): { signal: AbortSignal; dispose(): void } {
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    abort.abort();
+    process.stderr.write(
+      '\ninterrupted: finishing the current model, closing backends (Ctrl-C again to quit at once)\n',
+    );
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: abort.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+/**
+ * Run `work` with Ctrl-C handling. Returns null when the user interrupted it: the exit code is
+ * then 130 and the caller writes nothing (no evidence from a run cut short).
+ */
+export async function runInterruptibly<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  keepPartial = false,
+): Promise<T | null> {
+  const interrupt = interruptible();
+  let result: T;
+  try {
+    result = await work(interrupt.signal);
+  } finally {
+    interrupt.dispose();
+  }
+  if (interrupt.signal.aborted && keepPartial) {
+    // A suite run keeps what finished: the record is marked partial.
+    process.exitCode = 130;
+    return result;
+  }
+  if (interrupt.signal.aborted) {
+    process.stderr.write('interrupted: no evidence written\n');
+    process.exitCode = 130;
+    return null;
+  }
+  return result;
+}

@@ -1,0 +1,212 @@
+/**
+ * The whole verify flow of a command (`verify`, `zoo verify`, `conformance`): its options, progress,
+ * the run, evidence, the output in the chosen format, and the exit code.
+ */
+import type { BackendId } from '../backends/types.js';
+import type { PreparedModel } from '../verify/prepare.js';
+import type { VerifyEvent } from '../verify/verify.js';
+import type { SuiteRunExtras } from './suiteRoots.js';
+import { Option, type Command } from 'commander';
+import { parseBackends } from './options.js';
+import { addBackendOption } from './args/backends.js';
+import { addTimingOptions } from './args/timing.js';
+import { addEvidenceOptions } from './args/evidence.js';
+import {
+  addComparisonOptions,
+  checkToleranceNames,
+  toleranceOverride,
+  type ComparisonValues,
+} from './args/comparison.js';
+import { safeText, jsonText } from '../format/terminal.js';
+import { runInterruptibly } from './interrupt.js';
+import { checkBackends, explicitBackends } from './backendCheck.js';
+import { probeEvidence, trySaveEvidence } from './evidenceWrite.js';
+import { prepareSaveOutputs } from './saveOutputs.js';
+
+export type { SuiteRunExtras } from './suiteRoots.js';
+
+export interface VerifyRunOptions extends ComparisonValues {
+  backend: string;
+  json?: boolean;
+  format?: string;
+  warmup: number;
+  iterations: number;
+  duration: number;
+  timeout: number;
+  threads?: number;
+  evidence: boolean;
+  evidenceDir?: string;
+  quiet?: boolean;
+}
+
+/** At most this many models get a line with their resolved input shapes in verify's text output. */
+const RESOLVED_INPUT_LINES = 5;
+
+/** `--format` of the commands whose output is a verify run (`verify`, `zoo verify`; `conformance` has its own). */
+export function addVerifyFormatOption(cmd: Command): Command {
+  return cmd.addOption(
+    new Option('--format <format>', 'output: table (sized to the terminal), markdown (pasteable) or json')
+      .choices(['table', 'markdown', 'json'])
+      .default('table'),
+  );
+}
+
+/** The options of every command that verifies models (`verify`, `zoo verify`). */
+export function addVerifyRunOptions(cmd: Command): Command {
+  addComparisonOptions(
+    addBackendOption(cmd, 'cpu').option('--json', 'print the whole run as JSON on stdout (same as --format json)'),
+  );
+  addTimingOptions(
+    cmd,
+    {
+      iterations: 'timed runs (at least one)',
+      duration: 'time budget for warm-up and timed runs per model and backend',
+    },
+    { iterations: 10, duration: 1 },
+  );
+  return addEvidenceOptions(cmd).option('-q, --quiet', 'no progress on stderr');
+}
+
+/** Verify prepared models as the `verify` command does: progress, evidence, output, exit code. */
+export async function executeVerify(
+  prepared: PreparedModel[],
+  opts: VerifyRunOptions,
+  suite?: SuiteRunExtras,
+): Promise<void> {
+  const backends: BackendId[] = parseBackends(opts.backend);
+  const { verify } = await import('../verify/verify.js');
+  for (const p of prepared)
+    for (const w of p.warnings) process.stderr.write(`warning: ${safeText(p.target.id)}: ${safeText(w)}\n`);
+  await probeEvidence(opts);
+  const tolerance = toleranceOverride(opts);
+  checkToleranceNames(tolerance, new Set(prepared.flatMap((p) => p.summary.outputs.map((o) => o.name))));
+  const saved = opts.saveOutputs ? await prepareSaveOutputs(opts.saveOutputs, prepared, backends) : undefined;
+  const { ProgressLine, commandStatusLine } = await import('../suite/progress.js');
+  // Suites: one redrawn status line on a terminal instead of a line per case; nothing in pipes or --json.
+  const progress = suite
+    ? new ProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !opts.quiet && !opts.json)
+    : undefined;
+  // Models: a live status line (model, phase, seconds) under the result lines, on a terminal only.
+  const status = suite ? undefined : commandStatusLine(opts);
+  status?.set(`starting backends: ${backends.join(', ')}`);
+  const run = await runInterruptibly(
+    (signal) =>
+      verify(prepared, {
+        backends,
+        tolerance,
+        signal,
+        ...(opts.validate ? { validate: true } : {}),
+        ...(saved ? { onOutputs: saved.keep } : {}),
+        plan: { warmup: opts.warmup, iterations: opts.iterations, maxDurationMs: opts.duration * 1000 },
+        timeoutMs: opts.timeout * 1000,
+        ...(opts.threads ? { threads: opts.threads } : {}),
+        ...(suite ? { inputErrors: suite.inputErrors } : {}),
+        onEvent: (e) => {
+          if (progress) {
+            if (e.type === 'start') progress.update(e.index, e.total, `${e.backend} ${e.model}`);
+            if (e.type === 'result') progress.update(e.index, e.total, `${e.result.backend} ${e.result.model}`);
+            return;
+          }
+          if (e.type === 'start') status?.set(`[${e.index + 1}/${e.total}] ${e.backend} ${e.model}: running`);
+          if (e.type === 'result' && e.index === e.total) status?.set('closing backends');
+          if (e.type === 'result' && !opts.quiet)
+            (status?.enabled ? (l: string) => status.log(l) : (l: string) => process.stderr.write(l))(
+              resultLine(e, e.result.latency?.stats ? ` p50 ${e.result.latency.stats.p50.toFixed(2)} ms` : ''),
+            );
+        },
+      }),
+    Boolean(suite),
+  ).finally(() => status?.stop());
+  progress?.clear();
+  if (!run) return;
+  if (suite) {
+    // Suite results say which suite they belong to and which ops the case uses (conformance by op).
+    const ops = new Map(prepared.map((p) => [p.target.id, Object.keys(p.summary.opCounts)]));
+    run.results = run.results.map((r) => ({
+      ...r,
+      suite: suite.root,
+      ...(ops.has(r.model) ? { ops: ops.get(r.model)! } : {}),
+    }));
+  }
+  const partial = Boolean(suite) && process.exitCode === 130;
+  const allThere = checkBackends(run, explicitBackends(opts.backend));
+  if (saved) for (const line of saved.write()) process.stderr.write(`${line}\n`);
+  const { path: evidencePath, error: evidenceError } = await trySaveEvidence('verify', run, opts, partial);
+  if ((opts.json || opts.format === 'json') && suite?.view) {
+    console.log(
+      jsonText(
+        {
+          ...(suite.view.json(run.results) as object),
+          ...(partial ? { partial: true } : {}),
+          ...(evidencePath ? { evidence: evidencePath } : {}),
+        },
+        null,
+        1,
+      ),
+    );
+  } else if (opts.json || opts.format === 'json') {
+    console.log(
+      jsonText(
+        { ...run, ...(partial ? { partial: true } : {}), ...(evidencePath ? { evidence: evidencePath } : {}) },
+        null,
+        1,
+      ),
+    );
+  } else if (suite?.view) {
+    console.log(suite.view.render(run.results));
+    console.log((await import('../suite/summary.js')).suiteSummaryLine(run.results, suite.cases));
+    if (evidencePath) console.log(`evidence: ${evidencePath}${partial ? ' (partial: interrupted)' : ''}`);
+  } else if (opts.format === 'markdown') {
+    const { verifyMarkdown } = await import('../format/verify.js');
+    console.log(verifyMarkdown(run));
+    if (evidencePath) console.log(`\nevidence: \`${evidencePath}\`${partial ? ' (partial: interrupted)' : ''}`);
+  } else {
+    const { renderVerify } = await import('../format/verify.js');
+    console.log(renderVerify(run));
+    // Resolved input shapes: printed for a few models (a line each); for a whole catalog they would
+    // bury the summary, so they stay in --json and the evidence record.
+    const { renderResolvedInputs } = await import('../format/inputs.js');
+    if (!suite && prepared.length <= RESOLVED_INPUT_LINES)
+      for (const line of renderResolvedInputs(prepared)) console.log(line);
+    if (suite) {
+      const { suiteSummaryLine } = await import('../suite/summary.js');
+      console.log(suiteSummaryLine(run.results, suite.cases));
+    }
+    if (evidencePath) console.log(`evidence: ${evidencePath}${partial ? ' (partial: interrupted)' : ''}`);
+  }
+  if (partial) {
+    process.stderr.write(
+      `interrupted: ${run.results.length} finished results kept${evidencePath ? ' in a record marked partial' : ''}\n`,
+    );
+    return; // exit code 130
+  }
+  // Nothing at all could be run (every case unreadable or unsupported): exit 2, not 1.
+  const { NOT_RUN_STATUSES } = await import('../suite/summary.js');
+  if (suite && run.results.length > 0 && run.results.every((r) => NOT_RUN_STATUSES.has(r.status))) {
+    process.stderr.write('nothing could be run: every case is input-error or unsupported\n');
+    process.exitCode = 2;
+    return;
+  }
+  let validationFailed = false;
+  if (opts.validate) {
+    const flagged = run.results.filter((r) => r.validation && !r.validation.ok);
+    if (!opts.json)
+      for (const r of flagged)
+        for (const w of (r.warnings ?? []).filter((x) => x.startsWith('--validate: ')))
+          console.log(`${r.model} on ${r.backend}: ${w}`);
+    if (!opts.json)
+      console.log(
+        flagged.length
+          ? `--validate: ${flagged.length} of ${run.results.length} results have NaN, infinite or all-zero outputs.`
+          : `--validate: no NaN, infinite or all-zero outputs in ${run.results.length} results.`,
+      );
+    validationFailed = flagged.length > 0;
+  }
+  if (evidenceError) throw evidenceError; // after the results: one line naming the path, exit 2
+  process.exitCode = run.ok && allThere && !validationFailed ? 0 : 1;
+}
+
+export function resultLine(e: Extract<VerifyEvent, { type: 'result' }>, extra = ''): string {
+  const r = e.result;
+  return `[${e.index}/${e.total}] ${r.backend} ${safeText(r.model)}: ${r.status}${r.meetsExpectation ? '' : '  (not as expected)'}${extra}\n`;
+}
