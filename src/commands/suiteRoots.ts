@@ -10,7 +10,7 @@ import { ProgressLine } from '../suite/progress.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { prestartBackends } from '../isolation/pool.js';
 import { backendsNeeded } from '../verify/verify.js';
-import { parseBackends } from '../commands/options.js';
+import { parseBackends } from './options.js';
 import { join, resolve } from 'node:path';
 
 /** What a suite run (`verify <root>`) adds: cases that could not be read, and progress on a TTY. */
