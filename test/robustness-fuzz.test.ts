@@ -118,7 +118,7 @@ describe('fuzz slice', () => {
         'nondeterministic',
       ]).toContain(res.status);
     }
-  }, 60_000);
+  }); // vitest's limit (test/vitest.config.ts) catches a hang; a fixed 60 s failed on a loaded machine
 
   it('cases are a pure function of (seed, index)', () => {
     for (const i of [0, 17, 99]) {
