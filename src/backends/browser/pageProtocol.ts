@@ -29,7 +29,13 @@ export interface PageJob {
   /** Options of the execution provider's entry (e.g. preferredLayout for webgpu). */
   executionProviderOptions?: Record<string, string>;
   feeds: { name: string; dtype: string; dims: number[]; url: string }[];
-  plan: { warmup: number; iterations: number; maxDurationMs?: number; minIterations?: number };
+  plan: {
+    warmup: number;
+    iterations: number;
+    maxDurationMs?: number;
+    minIterations?: number;
+    minIterationsWithinMs?: number;
+  };
 }
 
 export interface PageOutput {
