@@ -7,7 +7,8 @@ import { discoverCases, filterMatcher, isSuiteRoot } from '../src/suite/discover
 import { checkRandomOutputs, randomOps } from '../src/compare/nondeterministic.js';
 import { toleranceRuleFor } from '../src/compare/toleranceRules.js';
 import { ProgressLine, progressText } from '../src/suite/progress.js';
-import { computeConformance, renderConformance } from '../src/suite/conformance.js';
+import { computeConformance } from '../src/suite/conformance.js';
+import { renderConformance } from '../src/format/conformance.js';
 import type { ModelResult } from '../src/verify/verify.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { findTestDataSets } from '../src/data/reference.js';
@@ -211,5 +212,23 @@ describe('conformance view', () => {
     expect(renderConformance(c, 'markdown')).toMatch(/### Pass on cpu, not on wasm \(2\)/);
     expect(JSON.parse(renderConformance(c, 'json')).gaps[0].backend).toBe('wasm');
     expect(renderConformance(c, 'table')).toMatch(/wasm: 2 cases pass on cpu and not on wasm/);
+  });
+
+  it("renders its table through src/format's terminal table: fits the width, no box lines, no raw controls", () => {
+    const long = (b: 'cpu' | 'wasm', id: string, status: ModelResult['status']) => ({
+      ...r(b, id, status, ['ai.onnx:Cast']),
+      adapter: { kind: 'cpu' as const, description: 'a very long adapter description \x1b[31m that goes on and on' },
+      reason: 'x'.repeat(300),
+    });
+    const c = computeConformance([long('cpu', 'case-a', 'pass'), long('wasm', 'case-a', 'run-error')]);
+    for (const width of [60, 100]) {
+      const text = renderConformance(c, 'table', { width, colour: false });
+      const lines = text.split('\n');
+      expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(width);
+      expect(text).not.toMatch(/[┌│└]/);
+      expect(text).not.toContain('\x1b');
+      expect(lines[0]).toMatch(/^backend\s+adapter\s+cases\s+pass\s+run-error$/);
+      expect(text).toMatch(/case-a: run-error: x+…/);
+    }
   });
 });

@@ -74,6 +74,8 @@ export interface BenchRow {
   stats: LatencyStats | null;
   /** Peak RSS of the worker process that ran the model; absent where not measurable (browsers). */
   peakRssBytes: number | null;
+  /** Peak RSS of the main process (reading, validating, judging) so far, when the result was made. */
+  mainPeakRssBytes: number | null;
   /** Sequential inferences per second at the median latency: 1000 / median (ms), the headline statistic. */
   throughputPerS: number | null;
   /** FLOPs of one inference (see onnx/flops.ts), or 'unknown'. */
@@ -162,6 +164,7 @@ export function benchRow(r: ModelResult, work?: FlopEstimate): BenchRow {
     firstRunMs: r.latency?.firstRunMs ?? null,
     stats,
     peakRssBytes: r.latency?.peakRssBytes ?? null,
+    mainPeakRssBytes: r.mainPeakRssBytes ?? null,
     throughputPerS: stats && stats.p50 > 0 ? 1000 / stats.p50 : null,
     flops,
     gflopsPerS: stats && stats.p50 > 0 && typeof flops === 'number' ? flops / (stats.p50 * 1e6) : null,

@@ -136,6 +136,8 @@ export interface BisectOptions {
   timeoutMs?: number;
   /** Write the first divergent node as a standalone model with its data into this new or empty folder. */
   extractDir?: string;
+  /** Told each phase as it starts (the command's live status line). */
+  onPhase?: (phase: string) => void;
   /**
    * When the node alone does not reproduce the mismatch, grow the extracted subgraph backwards (the
    * node plus its producers, one level per step) at most this many steps; 0: the node alone.
@@ -154,6 +156,7 @@ function initializerDiff(a: ModelProto, b: ModelProto): string[] {
 /** Start isolated backends for the two sides, bisect, close them. */
 export async function bisect(prepared: PreparedModel, options: BisectOptions): Promise<BisectReport> {
   if (options.extractDir) checkExtractDir(options.extractDir); // before any backend starts
+  options.onPhase?.(`starting backends: ${[...new Set([options.backend, options.against])].join(', ')}`);
   const set = await startBackends(
     [...new Set<BackendId>([options.backend, options.against])],
     options.timeoutMs ? { timeoutMs: options.timeoutMs } : {},
@@ -210,8 +213,11 @@ export async function bisectWith(
       }
     };
     // The graphs as they run (external data inlined from the checked files): no backend reads a path.
+    options.onPhase?.(`running every intermediate output on ${options.backend}`);
     const outA = await run(options.backend, a.path, exposeIntermediates(runProto(a)));
+    options.onPhase?.(`running every intermediate output on ${options.against}`);
     const outB = await run(options.against, b.path, exposeIntermediates(b === a ? runProto(a) : runProto(b)));
+    options.onPhase?.(`comparing ${graph.node?.length ?? 0} nodes`);
     const nodes: NodeError[] = [];
     const errorByTensor = new Map<string, NodeError>();
     for (const { node, index } of topologicalOrder(graph)) {
@@ -289,6 +295,7 @@ export async function bisectWith(
       tolerance,
     );
     if (options.extractDir) {
+      options.onPhase?.(`extracting node ${firstDivergent.index} and running it alone`);
       try {
         // The node of the file under test, fed what the reference side computed, expecting the reference
         // side's outputs; grown backwards (its producers joined, step by step) until the failing backend

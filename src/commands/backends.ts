@@ -13,7 +13,11 @@ export function registerBackendsCommand(program: Command): void {
     .action(async (opts: { json?: boolean } & BackendOptionValues) => {
       const { startBackends } = await import('../isolation/pool.js');
       const { parseBackends } = await import('./options.js');
-      const set = await startBackends(parseBackends(opts.backend), { timeoutMs: 120_000 });
+      const ids = parseBackends(opts.backend);
+      const { commandStatusLine } = await import('../suite/progress.js');
+      const status = commandStatusLine(opts);
+      status.set(`starting and checking ${ids.length === 1 ? 'backend' : `${ids.length} backends`}: ${ids.join(', ')}`);
+      const set = await startBackends(ids, { timeoutMs: 120_000 }).finally(() => status.stop());
       await set.close();
       const statuses = set.statuses;
       if (opts.json) {

@@ -87,6 +87,9 @@ export function registerBenchCommand(program: Command): void {
       await probeEvidence(opts);
       // Said up front: a plan that cannot give every row a 95% CI of its median.
       for (const w of planWarnings(plan)) process.stderr.write(`${w}\n`);
+      const { commandStatusLine } = await import('../suite/progress.js');
+      const status = commandStatusLine(opts);
+      status.set(`starting backends: ${backends.join(', ')}`);
       const traces: { model: string; backend: string; trace: string }[] = [];
       const run = await runInterruptibly((signal) =>
         bench(prepared, {
@@ -99,16 +102,19 @@ export function registerBenchCommand(program: Command): void {
           onProfile: (model, backend, trace) => traces.push({ model, backend, trace }),
           ...(opts.threads ? { threads: opts.threads } : {}),
           onEvent: (e) => {
+            if (e.type === 'start') status.set(`[${e.index + 1}/${e.total}] ${e.backend} ${e.model}: timing`);
             if (e.type === 'result' && !opts.quiet) {
               const s = e.result.latency?.stats;
               const sw = e.result.adapter.kind === 'software' ? ` [${SOFTWARE_LABEL}]` : '';
-              process.stderr.write(
-                resultLine(e, `${s ? ` median ${s.p50.toPrecision(3)} ms over ${s.n} run(s)` : ''}${sw}`),
-              );
+              const line = resultLine(e, `${s ? ` median ${s.p50.toPrecision(3)} ms over ${s.n} run(s)` : ''}${sw}`);
+              if (status.enabled) status.log(line);
+              else process.stderr.write(line);
             }
+            if (e.type === 'result' && e.index === e.total)
+              status.set(opts.flops ? 'estimating FLOPs (shapes from one cpu run per model)' : 'closing backends');
           },
         }),
-      );
+      ).finally(() => status.stop());
       if (!run) return;
       const allThere = checkBackends(run, explicitBackends(opts.backend));
       const { path: evidencePath, error: evidenceError } = await trySaveEvidence('bench', run, opts);

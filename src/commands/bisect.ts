@@ -58,7 +58,10 @@ export function registerBisectCommand(program: Command): void {
       const { bisect } = await import('../bisect/bisect.js');
       const models = await prepareModels([model], opts, 'bisect');
       if (models.length !== 1) throw new InputError(`bisect takes one model; '${model}' names ${models.length}`);
+      const { commandStatusLine } = await import('../suite/progress.js');
+      const status = commandStatusLine(opts);
       const report = await bisect(models[0]!, {
+        onPhase: (phase) => status.set(`bisect ${model}: ${phase}`),
         backend: one(opts.backend, '--backend'),
         against: one(opts.against, '--against'),
         ...(opts.againstModel ? { againstModel: opts.againstModel } : {}),
@@ -68,7 +71,7 @@ export function registerBisectCommand(program: Command): void {
         },
         timeoutMs: opts.timeout * 1000,
         ...(opts.extract ? { extractDir: opts.extract, growSteps: opts.grow } : {}),
-      });
+      }).finally(() => status.stop());
       const againstDefault = command.getOptionValueSource('against') === 'default' && !opts.againstModel;
       if (opts.json) {
         console.log(jsonText({ ...report, ...(againstDefault ? { againstDefault: true } : {}) }, null, 1));

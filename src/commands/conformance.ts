@@ -32,7 +32,8 @@ export function registerConformanceCommand(program: Command): void {
       if (!['table', 'markdown', 'json'].includes(opts.format))
         throw new InputError(`unknown --format '${opts.format}' (table, markdown or json)`);
       const format = opts.format as Format;
-      const { computeConformance, renderConformance } = await import('../suite/conformance.js');
+      const { computeConformance } = await import('../suite/conformance.js');
+      const { renderConformance } = await import('../format/conformance.js');
       if (opts.fromEvidence) {
         if (roots.length) throw new InputError('--from-evidence reads the records: name no roots');
         const { defaultEvidenceDir } = await import('../evidence/store.js');

@@ -35,3 +35,21 @@ export function collectDims(value: string, previous: Record<string, number> = {}
   if (!m) throw new InputError(`--dim expects name=value (e.g. batch=1), got '${value}'`);
   return { ...previous, [m[1]!]: Number(m[2]) };
 }
+
+/**
+ * A framework name given on the command line: the registry id it stands for, or a usage error (exit 2)
+ * saying what was probably meant (`keras` -> tensorflow); `torch` (Lua Torch) prints a note offering PyTorch.
+ */
+export async function parseFramework(given: string, flag = '--from'): Promise<string> {
+  const { loadRegistry } = await import('../scorecard/data.js');
+  const { resolveFrameworkName } = await import('../util/suggest.js');
+  const { safeText } = await import('../format/terminal.js');
+  const r = resolveFrameworkName(
+    given,
+    loadRegistry().frameworks.map((f) => f.id),
+    flag,
+  );
+  if (!r.id) throw new InputError(r.error!);
+  if (r.note) process.stderr.write(`note: ${safeText(r.note)}\n`);
+  return r.id;
+}

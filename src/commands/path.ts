@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseBackends } from './options.js';
+import { parseBackends, parseFramework } from './options.js';
 import { addBackendOption, backendValue } from './args/backends.js';
 import { addTimeoutOption } from './args/timing.js';
 import { InputError } from '../errors.js';
@@ -44,7 +44,7 @@ export function registerPathCommand(program: Command): void {
       const { inferFrom } = await import('../path/path.js');
       const to = parseBackends(backendValue(opts as PathCliOptions & Record<string, unknown>, ['to']));
       const registry = loadRegistry();
-      const from = opts.from?.toLowerCase() ?? inferFrom(opts.model);
+      const from = opts.from !== undefined ? await parseFramework(opts.from) : inferFrom(opts.model);
       const claim = claimFromRegistry(registry, from);
       if (!claim && opts.from !== undefined && !opts.model) {
         const known = registry.frameworks.map((f) => f.id).join(', ');

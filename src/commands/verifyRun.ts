@@ -81,11 +81,14 @@ export async function executeVerify(
   const tolerance = toleranceOverride(opts);
   checkToleranceNames(tolerance, new Set(prepared.flatMap((p) => p.summary.outputs.map((o) => o.name))));
   const saved = opts.saveOutputs ? await prepareSaveOutputs(opts.saveOutputs, prepared, backends) : undefined;
-  const { ProgressLine } = await import('../suite/progress.js');
+  const { ProgressLine, commandStatusLine } = await import('../suite/progress.js');
   // Suites: one redrawn status line on a terminal instead of a line per case; nothing in pipes or --json.
   const progress = suite
     ? new ProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !opts.quiet && !opts.json)
     : undefined;
+  // Models: a live status line (model, phase, seconds) under the result lines, on a terminal only.
+  const status = suite ? undefined : commandStatusLine(opts);
+  status?.set(`starting backends: ${backends.join(', ')}`);
   const run = await runInterruptibly(
     (signal) =>
       verify(prepared, {
@@ -104,14 +107,16 @@ export async function executeVerify(
             if (e.type === 'result') progress.update(e.index, e.total, `${e.result.backend} ${e.result.model}`);
             return;
           }
+          if (e.type === 'start') status?.set(`[${e.index + 1}/${e.total}] ${e.backend} ${e.model}: running`);
+          if (e.type === 'result' && e.index === e.total) status?.set('closing backends');
           if (e.type === 'result' && !opts.quiet)
-            process.stderr.write(
+            (status?.enabled ? (l: string) => status.log(l) : (l: string) => process.stderr.write(l))(
               resultLine(e, e.result.latency?.stats ? ` p50 ${e.result.latency.stats.p50.toFixed(2)} ms` : ''),
             );
         },
       }),
     Boolean(suite),
-  );
+  ).finally(() => status?.stop());
   progress?.clear();
   if (!run) return;
   if (suite) {

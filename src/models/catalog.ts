@@ -5,6 +5,7 @@
  * since it could claim any framework, reference kind or tolerance. A broken manifest in the
  * catalog is skipped with a warning naming it; the other models stay usable.
  */
+import { didYouMean } from '../util/suggest.js';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { InputError, errorLine } from '../errors.js';
@@ -123,6 +124,15 @@ export interface ResolveOptions {
  * No names means every bundled model. A path inside the bundled catalog resolves to its entry; a
  * manifest.json beside any other path is ignored (with a note on the target).
  */
+/** `; did you mean caffe2/light-squeezenet, ...?` for a name that is no bundled id (the shared matcher). */
+function suggestion(name: string, catalog: CatalogEntry[]): string {
+  const near = didYouMean(
+    name,
+    catalog.map((e) => e.manifest.id),
+  );
+  return near ? `;${near}` : '';
+}
+
 export function resolveTargets(names: string[], root = modelsDir(), options: ResolveOptions = {}): Target[] {
   const catalog = loadCatalog(root);
   if (options.manifest) return [userManifestTarget(names, options.manifest)];
@@ -151,7 +161,7 @@ export function resolveTargets(names: string[], root = modelsDir(), options: Res
       throw new InputError(`'${name}' names several bundled models: ${byLast.map((e) => e.manifest.id).join(', ')}`);
     if (!existsSync(name))
       throw new InputError(
-        `${name}: no bundled model of that name and no such file or directory (try: onnx-workbench models)`,
+        `${name}: no bundled model of that name and no such file or directory${suggestion(name, catalog)} (see onnx-workbench models)`,
       );
     const abs = resolve(name);
     const real = realOrSelf(abs);

@@ -4,7 +4,16 @@
  * report (it holds the marker file and nothing the workbench did not write); anything else is
  * refused, so `--out .` or `--out evidence` never deletes a thing.
  */
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import {
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  renameSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError, errorLine } from '../errors.js';
 import type { EvidenceRecord } from '../evidence/store.js';
@@ -15,9 +24,18 @@ import { userFrameworkOf } from '../scorecard/refresh.js';
 import { knownExports } from '../scorecard/known.js';
 import type { ModelResult } from '../verify/verify.js';
 import type { RegistryFile } from '../scorecard/model.js';
-import { buildLatency, buildMatrix, runInfo, type ReportData } from './data.js';
-import { categoryBarsSpec, latencySpec, overallComparisonSpec, radarSpec, renderVega, renderVegaLite } from './charts.js';
-import { renderPage } from './html.js';
+import { buildFindings, buildLatency, buildMatrix, compareLatency, runInfo, type ReportData } from './data.js';
+import {
+  categoryBarsSpec,
+  latencySpec,
+  overallComparisonSpec,
+  radarSpec,
+  renderVega,
+  renderVegaLite,
+} from './charts.js';
+import { isNetwork, renderPage } from './html.js';
+import { resultCause } from '../format/verify.js';
+import { classifyFailure } from '../diagnose/failure.js';
 import { computeConformance } from '../suite/conformance.js';
 import { suiteResults } from '../suite/records.js';
 
@@ -31,10 +49,11 @@ export interface ReportInput {
   scorecards: { published: Scorecard; corrected: Scorecard; refreshed: RefreshResult };
 }
 
-const SHORT: Record<string, string> = { support_community: 'Support & Community', api_internals: 'API', platform: 'Platform' };
-
-/** Models that are whole networks (the PyTorch operator tests stay in the table only). */
-const isNetwork = (model: string) => !/^pytorch\/pytorch-(converted|operator)\//.test(model);
+const SHORT: Record<string, string> = {
+  support_community: 'Support & Community',
+  api_internals: 'API',
+  platform: 'Platform',
+};
 
 /** The file that marks a folder as a report this workbench wrote. */
 export const REPORT_MARKER = '.onnx-workbench-report';
@@ -52,18 +71,33 @@ export function checkReportDir(outDir: string): 'absent' | 'empty' | 'report' {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
     throw new InputError(`${outDir}: cannot use as the report folder (${errorLine(e)})`);
   }
-  if (!st.isDirectory()) throw new InputError(`${outDir}: exists and is not a folder; refusing to replace it with a report (choose a new or empty folder)`);
+  if (!st.isDirectory())
+    throw new InputError(
+      `${outDir}: exists and is not a folder; refusing to replace it with a report (choose a new or empty folder)`,
+    );
   const entries = readdirSync(outDir);
   if (entries.length === 0) return 'empty';
   if (!entries.includes(REPORT_MARKER)) {
-    throw new InputError(`${outDir}: not empty and not an earlier onnx-workbench report (no ${REPORT_MARKER} marker); refusing to replace it (choose a new or empty folder)`);
+    throw new InputError(
+      `${outDir}: not empty and not an earlier onnx-workbench report (no ${REPORT_MARKER} marker); refusing to replace it (choose a new or empty folder)`,
+    );
   }
   const foreign = entries.filter((e) => !REPORT_ENTRIES.has(e));
   let records: string[] = [];
-  try { if (entries.includes('records')) records = readdirSync(join(outDir, 'records')); } catch { foreign.push('records'); }
-  foreign.push(...records.filter((f) => !f.endsWith('.json') || !lstatSync(join(outDir, 'records', f)).isFile()).map((f) => `records/${f}`));
+  try {
+    if (entries.includes('records')) records = readdirSync(join(outDir, 'records'));
+  } catch {
+    foreign.push('records');
+  }
+  foreign.push(
+    ...records
+      .filter((f) => !f.endsWith('.json') || !lstatSync(join(outDir, 'records', f)).isFile())
+      .map((f) => `records/${f}`),
+  );
   if (foreign.length) {
-    throw new InputError(`${outDir}: an earlier report, but it also holds files the workbench did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); refusing to replace it`);
+    throw new InputError(
+      `${outDir}: an earlier report, but it also holds files the workbench did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); refusing to replace it`,
+    );
   }
   return 'report';
 }
@@ -81,11 +115,22 @@ export function assemble(input: ReportInput): ReportData {
   };
   // Suite cases (hundreds of one-op tests) have their own section: not in the matrix or latency rows.
   const curated = input.records.map((r) => ({ ...r, results: r.results.filter((x) => !x.suite) }));
+  const latency = buildLatency(curated);
   return {
     generatedAt: new Date().toISOString(),
+    // The classifier's line, or the manifest's recorded cause for an expected failure (as verify's summary).
+    findings: buildFindings(curated, input.scorecards.refreshed, (r) => ({
+      kind: r.status === 'no-reference' ? 'unchecked' : classifyFailure(r.reason ?? r.status, r.status).kind,
+      line: resultCause(r, true),
+    })),
     scorecards: input.scorecards,
-    matrix: buildMatrix(curated, input.registry.frameworks.map((f) => f.id), frameworkOf),
-    latency: buildLatency(curated),
+    matrix: buildMatrix(
+      curated,
+      input.registry.frameworks.map((f) => f.id),
+      frameworkOf,
+    ),
+    latency,
+    latencyByModel: compareLatency(latency),
     conformance: computeConformance(suiteResults(input.records)),
     provenance: input.catalog.map((e) => e.manifest),
     runs: runInfo(input.records),
@@ -99,26 +144,36 @@ export async function generateReport(input: ReportInput): Promise<{ dir: string;
   const overallRows = [
     ...published.frameworks.map((f) => ({ framework: f.name, view: 'as published', overall: f.overall.score ?? 0 })),
     ...corrected.frameworks.map((f) => ({ framework: f.name, view: 'corrected', overall: f.overall.score ?? 0 })),
-    ...refreshed.scorecard.frameworks.map((f) => ({ framework: f.name, view: 'refreshed', overall: f.overall.score ?? 0 })),
+    ...refreshed.scorecard.frameworks.map((f) => ({
+      framework: f.name,
+      view: 'refreshed',
+      overall: f.overall.score ?? 0,
+    })),
   ];
   const radars: { title: string; svg: string }[] = [];
-  for (const [label, card] of [['corrected', corrected], ['refreshed', refreshed.scorecard]] as const) {
-    for (const t of [1, 2, 3] as const) {
-      const members = card.frameworks.filter((f) => f.article.tier === t);
-      const rows = members.flatMap((f) => Object.entries(f.categories).map(([c, s]) => ({ framework: f.name, key: SHORT[c] ?? c, value: s.score ?? 0 })));
-      radars.push({ title: `Tier ${t}, ${label}`, svg: await renderVega(radarSpec(`Tier ${t} (${label})`, rows)) });
-    }
+  const card = refreshed.scorecard;
+  for (const t of [1, 2, 3] as const) {
+    const members = card.frameworks.filter((f) => f.article.tier === t);
+    const rows = members.flatMap((f) =>
+      Object.entries(f.categories).map(([c, s]) => ({ framework: f.name, key: SHORT[c] ?? c, value: s.score ?? 0 })),
+    );
+    radars.push({ title: `Tier ${t}, refreshed`, svg: await renderVega(radarSpec(`Tier ${t} (refreshed)`, rows)) });
   }
   const networks = data.latency.filter((r) => isNetwork(r.model));
   const charts = {
-    categoryBars: {
-      published: await renderVegaLite(categoryBarsSpec(published, 'Categories and overall, as published')),
-      corrected: await renderVegaLite(categoryBarsSpec(corrected, 'Categories and overall, corrected')),
-      refreshed: await renderVegaLite(categoryBarsSpec(refreshed.scorecard, `Categories and overall, refreshed (${refreshed.policy})`)),
-    },
-    overall: await renderVegaLite(overallComparisonSpec(overallRows, corrected.frameworks.map((f) => f.name))),
+    categoryBars: await renderVegaLite(
+      categoryBarsSpec(refreshed.scorecard, `Categories and overall, refreshed (${refreshed.policy})`),
+    ),
+    overall: await renderVegaLite(
+      overallComparisonSpec(
+        overallRows,
+        corrected.frameworks.map((f) => f.name),
+      ),
+    ),
     radars,
-    latency: networks.length ? await renderVegaLite(latencySpec(networks, 'Latency per model and backend')) : '<p class="note">No latency in the evidence yet: run onnx-workbench verify or bench.</p>',
+    latency: networks.length
+      ? await renderVegaLite(latencySpec(networks, 'Latency per network and backend'))
+      : '<p class="note">No latency in the evidence yet: run onnx-workbench verify or bench.</p>',
   };
   // Write into a fresh temporary folder, then swap it in: a failed run never leaves half a report,
   // and only an empty folder or an earlier report (checked, before and at the swap) is replaced.
@@ -135,7 +190,10 @@ export async function generateReport(input: ReportInput): Promise<{ dir: string;
       else writeFileSync(join(tmp, 'records', `${r.id}.json`), JSON.stringify(r, null, 1));
     }
     writeFileSync(join(tmp, 'index.html'), renderPage(data, charts));
-    writeFileSync(join(tmp, REPORT_MARKER), 'This folder is a report written by onnx-workbench; `onnx-workbench report` may replace it.\n');
+    writeFileSync(
+      join(tmp, REPORT_MARKER),
+      'This folder is a report written by onnx-workbench; `onnx-workbench report` may replace it.\n',
+    );
     const state = checkReportDir(outDir);
     if (state === 'absent') renameSync(tmp, outDir);
     else {

@@ -1,11 +1,11 @@
 /**
  * Conformance of backends over a test suite: per backend, counts by status; the cases (and the ops
  * they use) that pass on `cpu` and fail on another backend: the WASM and WebGPU gaps. A pure view
- * of results, whether they come from a run just made or from evidence records.
+ * of results, whether they come from a run just made or from evidence records (rendered by
+ * src/format/conformance.ts).
  */
-import Table from 'cli-table3';
 import type { ModelResult } from '../verify/verify.js';
-import { STATUSES, type Status } from '../models/manifest.js';
+import type { Status } from '../models/manifest.js';
 import type { BackendId } from '../backends/types.js';
 import { BACKEND_IDS } from '../backends/types.js';
 
@@ -105,60 +105,4 @@ export function computeConformance(results: ModelResult[]): Conformance {
     }
   }
   return { backends, gaps };
-}
-
-const shown = (c: Conformance) => STATUSES.filter((s) => c.backends.some((b) => b.counts[s]));
-const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-const oneLine = (s: string) => s.replace(/[\x00-\x1f\x7f]/g, ' ');
-
-export function renderConformanceTable(c: Conformance): string {
-  const cols = shown(c);
-  const t = new Table({ head: ['backend', 'adapter', 'cases', ...cols], style: { head: [], border: [] } });
-  for (const b of c.backends)
-    t.push([b.backend, clip(b.adapter, 40), String(b.cases), ...cols.map((s) => String(b.counts[s] ?? 0))]);
-  const lines = [t.toString()];
-  for (const g of c.gaps) {
-    lines.push('', `${g.backend}: ${g.cases.length} cases pass on cpu and not on ${g.backend}`);
-    if (g.ops.length)
-      lines.push(
-        `  ops: ${g.ops
-          .slice(0, 30)
-          .map((o) => `${o.op} ${o.failing}/${o.passingOnCpu}`)
-          .join(', ')}${g.ops.length > 30 ? `, … (${g.ops.length} ops)` : ''}`,
-      );
-    for (const k of g.cases.slice(0, 50)) lines.push(`  ${k.id}: ${k.status}: ${clip(oneLine(k.reason), 140)}`);
-    if (g.cases.length > 50) lines.push(`  … and ${g.cases.length - 50} more (--format json lists all)`);
-  }
-  return lines.join('\n');
-}
-
-const md = (s: string) => oneLine(s).replace(/\|/g, '\\|');
-
-export function renderConformanceMarkdown(c: Conformance): string {
-  const cols = shown(c);
-  const lines = [
-    `| backend | adapter | cases | ${cols.join(' | ')} |`,
-    `|---|---|---:|${cols.map(() => '---:').join('|')}|`,
-    ...c.backends.map(
-      (b) => `| ${b.backend} | ${md(b.adapter)} | ${b.cases} | ${cols.map((s) => b.counts[s] ?? 0).join(' | ')} |`,
-    ),
-  ];
-  for (const g of c.gaps) {
-    lines.push('', `### Pass on cpu, not on ${g.backend} (${g.cases.length})`, '');
-    if (g.ops.length)
-      lines.push(
-        `Ops (failing / passing on cpu): ${g.ops.map((o) => `${md(o.op)} ${o.failing}/${o.passingOnCpu}`).join(', ')}`,
-        '',
-      );
-    if (g.cases.length) {
-      lines.push('| case | status | reason |', '|---|---|---|');
-      for (const k of g.cases) lines.push(`| ${md(k.id)} | ${k.status} | ${md(clip(k.reason, 200))} |`);
-    }
-  }
-  return lines.join('\n');
-}
-
-export function renderConformance(c: Conformance, format: 'table' | 'markdown' | 'json'): string {
-  if (format === 'json') return JSON.stringify(c, null, 1);
-  return format === 'markdown' ? renderConformanceMarkdown(c) : renderConformanceTable(c);
 }

@@ -22,6 +22,7 @@ import type { Placement } from '../backends/placement.js';
 import type { ErrorStat } from '../compare/compare.js';
 import { validateOutputs, validationProblems, type OutputValidation } from './outputChecks.js';
 import { checkRandomOutputs, randomOps } from '../compare/nondeterministic.js';
+import { ownPeakRss } from '../util/procfs.js';
 
 export type { BackendStatus } from '../backends/types.js';
 
@@ -69,6 +70,12 @@ export interface ModelResult {
   /** Outputs against the cpu backend's outputs (for backends other than cpu). */
   againstCpu?: OutputsComparison;
   latency?: Latency;
+  /**
+   * Peak RSS of the main process (the one that read, validated and judged the model; not the
+   * worker, whose peak is `latency.peakRssBytes`) when this result was made, bytes. It covers the
+   * run so far, so in a batch it is the peak over this and the earlier models.
+   */
+  mainPeakRssBytes?: number;
   /** Which execution provider ran which nodes (from onnxruntime's log), when asked for. */
   placement?: Placement;
   warnings?: string[];
@@ -182,6 +189,7 @@ export function inputErrorResult(f: InputFailure, backend: BackendStatus): Model
     referenceKind: 'none',
     referenceSource: '',
     tolerance: { atol: 0, rtol: 0 },
+    mainPeakRssBytes: ownPeakRss(),
   };
 }
 
@@ -228,6 +236,7 @@ export function judge(
     status,
     meetsExpectation: meetsExpectation(status, expected?.status),
     ...rest,
+    mainPeakRssBytes: ownPeakRss(),
   });
   if (!m) return finish(failure!.status, { reason: failure!.reason });
   const latency: Latency = {

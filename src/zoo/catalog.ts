@@ -3,6 +3,7 @@
  * (`data/curated.json`, files of onnx/models with the framework that exported them) and, optionally,
  * the zoo's fuller hub index (`ONNX_HUB_MANIFEST.json`, what `onnx.hub` reads).
  */
+import { didYouMean } from '../util/suggest.js';
 import { safeReadText } from '../util/safeRead.js';
 import { posix } from 'node:path';
 import { Ajv, type JSONSchemaType } from 'ajv';
@@ -202,12 +203,12 @@ export function findEntries(entries: ZooEntry[], names: string[]): ZooEntry[] {
     const hit =
       entries.find((e) => e.name === name) ?? entries.find((e) => e.name.toLowerCase() === name.toLowerCase());
     if (!hit) {
-      const near = entries
-        .filter((e) => e.name.toLowerCase().includes(name.toLowerCase().replace(/-\d+$/, '')))
-        .map((e) => e.name)
-        .slice(0, 6);
+      const near = didYouMean(
+        name.replace(/-\d+$/, ''),
+        entries.map((e) => e.name),
+      ).trim();
       throw new InputError(
-        `'${given}' is not in the zoo list${near.length ? ` (did you mean ${near.join(', ')}?)` : ''} (see onnx-workbench zoo list)`,
+        `'${given}' is not in the zoo list${near ? ` (${near})` : ''} (see onnx-workbench zoo list)`,
       );
     }
     if (!out.includes(hit)) out.push(hit);

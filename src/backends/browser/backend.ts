@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   BackendStageError,
@@ -23,6 +23,7 @@ import {
   type Availability,
   type Backend,
   type BackendDescription,
+  type ModelInput,
   type RunMeasurement,
   type RunPlan,
   type SessionOptions,
@@ -61,6 +62,8 @@ import {
   type ProbeResult,
 } from './pageProtocol.js';
 import { addressSpaceProblem } from '../../util/limits.js';
+import type { CheckedFile } from '../../onnx/fileModel.js';
+import { identityOf, sameIdentity } from '../../onnx/rangeReader.js';
 
 export { classifyAdapter, describeAdapter, type PageAdapterInfo } from '../adapter.js';
 export { ORT_WEB_BUNDLE, browserPageDir, ortWebDistDir, ortWebPackageVersion, startupModelBytes } from './ortWeb.js';
@@ -246,7 +249,7 @@ class BrowserBackend implements Backend {
   }
 
   async measure(
-    model: { path: string; bytes: Uint8Array },
+    model: ModelInput,
     feeds: ReadonlyMap<string, Tensor>,
     plan: RunPlan,
     options: SessionOptions,
@@ -283,13 +286,17 @@ class BrowserBackend implements Backend {
   }
 
   private async measureNow(
-    model: { path: string; bytes: Uint8Array },
+    model: ModelInput,
     givenFeeds: ReadonlyMap<string, Tensor>,
     plan: RunPlan,
     options: SessionOptions,
   ): Promise<RunMeasurement> {
-    // The page keys feeds and outputs by name in plain objects: unsafe names are moved first.
-    const io = runtimeIo(model.bytes, givenFeeds);
+    // The page keys feeds and outputs by name in plain objects: unsafe names are moved first. A
+    // model run from its files cannot be rewritten (backends/fromFiles.ts refuses unsafe names).
+    const files = model.files;
+    const io = files
+      ? { bytes: model.bytes, feeds: givenFeeds, restore: (o: TensorMap) => o }
+      : runtimeIo(model.bytes, givenFeeds);
     const feedList = [...io.feeds];
     for (const [name, t] of feedList) {
       if (t.dtype === 'string')
@@ -320,9 +327,28 @@ class BrowserBackend implements Backend {
       blobs.push(path);
       return path;
     };
+    // A large model: the page fetches the validated files themselves (the model file and, through
+    // onnxruntime-web's `externalData` option, each external data file it names), each served only
+    // while this job runs and only while the open file is still the validated one.
+    const servedAs = new Map<string, string>();
+    const addFile = (f: CheckedFile, name: string) => {
+      const path = server.addFile(f.path, name, (st) => sameIdentity(identityOf(st), f.identity));
+      blobs.push(path);
+      servedAs.set(path, f.path);
+      return path;
+    };
+    /** A page message names served files by their URL: name the files instead. */
+    const named = (message: string) => {
+      let out = message;
+      for (const [url, file] of servedAs) out = out.split(url).join(file);
+      return out;
+    };
     const job: PageJob = {
       id: randomUUID(),
-      modelUrl: addBlob(io.bytes, 'model.onnx'),
+      modelUrl: files ? addFile(files.model, 'model.onnx') : addBlob(io.bytes, 'model.onnx'),
+      ...(files?.external.length
+        ? { externalData: files.external.map((f) => ({ path: f.location!, url: addFile(f, basename(f.path)) })) }
+        : {}),
       executionProvider: this.executionProvider,
       threads: options.threads,
       logPlacement: options.logPlacement === true,
@@ -386,7 +412,8 @@ class BrowserBackend implements Backend {
       this.consoleLines = undefined;
     }
 
-    if (!result.ok) throw new BackendStageError(result.stage, addressSpaceProblem(result.message) ?? result.message);
+    if (!result.ok)
+      throw new BackendStageError(result.stage, addressSpaceProblem(result.message) ?? named(result.message));
 
     let outputs: TensorMap;
     try {

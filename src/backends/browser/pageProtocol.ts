@@ -29,6 +29,11 @@ export interface PageJob {
   /** Options of the execution provider's entry (e.g. preferredLayout for webgpu). */
   executionProviderOptions?: Record<string, string>;
   feeds: { name: string; dtype: string; dims: number[]; url: string }[];
+  /**
+   * A large model run from its files: its external data files, by `location` as the model names
+   * them, at the URLs the local server serves them from (onnxruntime-web's `externalData` option).
+   */
+  externalData?: { path: string; url: string }[];
   plan: {
     warmup: number;
     iterations: number;

@@ -167,6 +167,9 @@
         ],
       };
       if (job.graphOptimization) sessionOptions.graphOptimizationLevel = job.graphOptimization;
+      // A large model's external data: onnxruntime-web fetches each file from the workbench server.
+      if (job.externalData?.length)
+        sessionOptions.externalData = job.externalData.map((e) => ({ path: e.path, data: e.url }));
       if (job.logPlacement) {
         sessionOptions.logSeverityLevel = 0;
         sessionOptions.logVerbosityLevel = 0;
