@@ -180,12 +180,24 @@ describe.each([...BACKEND_IDS])('the Backend contract on %s', (id) => {
         ['Input3', { dtype: 'float32' as const, dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) }],
       ]);
       const startsBefore = b.processStarts;
+      const recycledBefore = b.recycled;
+      const resetsBefore = b.resets;
+      const pidBefore = b.workerPid;
       const err = await b.measure(model, wrong, { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(BackendStageError);
       expect((err as BackendStageError).stage).toBe('run');
-      expect(b.workerPid).toBeUndefined(); // the suspect runtime is gone
+      expect(b.recycled).toBe(recycledBefore + 1); // the suspect runtime is gone
+      const browser = id.startsWith('browser-');
+      if (browser) {
+        // A runtime error the page reported: a fresh context and page in the same Chromium, not a relaunch.
+        expect(b.resets).toBe(resetsBefore + 1);
+        expect(b.workerPid).toBe(pidBefore);
+      } else {
+        expect(b.resets).toBe(resetsBefore);
+        expect(b.workerPid).toBeUndefined();
+      }
       const m = await b.measure(model, feeds, { warmup: 0, iterations: 1 }, {});
-      expect(b.processStarts).toBe(startsBefore + 1);
+      expect(b.processStarts).toBe(browser ? startsBefore : startsBefore + 1);
       const got = m.outputs.get('Plus214_Output_0')!.data as Float32Array;
       const want = expected.data as Float32Array;
       for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);

@@ -40,6 +40,14 @@ export interface LoopResult<O> {
   firstRunMs: number;
   /** Timed iterations, milliseconds, in order. */
   timesMs: number[];
+  /** The warm-up runs together (not timed one by one), milliseconds, and how many there were. */
+  warmupMs: number;
+  warmupRuns: number;
+  /**
+   * Releasing the session, milliseconds: the runtime's own cost (onnxruntime-node tears down the
+   * session's intra-op thread pool here), recorded so that no runtime time is counted as the harness's.
+   */
+  sessionReleaseMs: number;
 }
 
 /** A failure inside the loop, with the stage it happened in (session creation or a run). */
@@ -74,6 +82,8 @@ export async function measureLoop<S, R, O>(steps: LoopSteps<S, R, O>, plan: Loop
     throw new LoopStageError('load', e);
   }
   const sessionCreateMs = performance.now() - t0;
+  let releaseMs = 0;
+  let result: Omit<LoopResult<O>, 'sessionReleaseMs'>;
   try {
     steps.onStage?.('run');
     const t1 = performance.now();
@@ -83,7 +93,9 @@ export async function measureLoop<S, R, O>(steps: LoopSteps<S, R, O>, plan: Loop
     const budget = typeof plan.maxDurationMs === 'number' ? plan.maxDurationMs : Number.POSITIVE_INFINITY;
     const start = performance.now();
     const warmup = firstRunMs > budget ? 0 : warmupPlanned;
-    for (let i = 0; i < warmup && performance.now() - start < budget; i++) await steps.run(session);
+    let warmupRuns = 0;
+    for (let i = 0; i < warmup && performance.now() - start < budget; i++, warmupRuns++) await steps.run(session);
+    const warmupMs = performance.now() - start;
     const timesMs: number[] = [];
     const atLeast = Math.max(1, Math.floor(typeof plan.minIterations === 'number' ? plan.minIterations : 1));
     for (let i = 0; i < iterations; i++) {
@@ -94,14 +106,17 @@ export async function measureLoop<S, R, O>(steps: LoopSteps<S, R, O>, plan: Loop
       const floorHolds = timesMs.length < atLeast && !(elapsed >= (plan.minIterationsWithinMs ?? Infinity));
       if (!floorHolds && elapsed >= budget) break;
     }
-    return { outputs, sessionCreateMs, firstRunMs, timesMs };
+    result = { outputs, sessionCreateMs, firstRunMs, timesMs, warmupMs, warmupRuns };
   } catch (e) {
     throw e instanceof LoopStageError ? e : new LoopStageError('run', e);
   } finally {
+    const t2 = performance.now();
     try {
       await steps.release(session);
     } catch {
       // releasing is best-effort; a suspect runtime is replaced anyway
     }
+    releaseMs = performance.now() - t2;
   }
+  return { ...result, sessionReleaseMs: releaseMs };
 }

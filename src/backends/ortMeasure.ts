@@ -12,6 +12,7 @@ import { measureLoop, LoopStageError } from './measureLoop.js';
 import { peakRss, resetPeakRss } from '../util/procfs.js';
 import { withUnchangedFiles } from '../onnx/fileModel.js';
 import { addressSpaceProblem } from '../util/limits.js';
+import { localeProblem } from '../util/locale.js';
 import { runtimeIo } from './ioNames.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,7 +65,7 @@ function stageMessage(e: LoopStageError): string {
     .filter(Boolean)
     .join(' ')
     .slice(0, 2000);
-  return addressSpaceProblem(line) ?? line;
+  return localeProblem(line) ?? addressSpaceProblem(line) ?? line;
 }
 
 export async function measureWithOrt(

@@ -117,6 +117,11 @@ export interface RunMeasurement {
   firstRunMs: number;
   /** Timed iterations, milliseconds, in order. */
   timesMs: number[];
+  /** The warm-up runs together, milliseconds, and how many (where the backend's loop reports them). */
+  warmupMs?: number;
+  warmupRuns?: number;
+  /** Releasing the session, milliseconds: the runtime's cost (thread-pool teardown), not the harness's. */
+  sessionReleaseMs?: number;
   /**
    * Peak resident memory of the worker process while this model was measured (session creation
    * included), bytes. Not measured in Chromium: its page's renderer process cannot be told apart
@@ -169,6 +174,14 @@ export interface Backend {
     plan: RunPlan,
     options: SessionOptions,
   ): Promise<RunMeasurement>;
+  /**
+   * Optional: discard the runtime's state without ending the process, so the next model starts in
+   * a fresh runtime. The browser backends open a new browser context and page (a new renderer with
+   * its own onnxruntime-web, WASM instance and WebGPU device) instead of relaunching Chromium.
+   * Resolves false when that cannot be guaranteed (the browser itself is gone): then the caller
+   * replaces the whole process. Backends without it are always replaced whole.
+   */
+  reset?(): Promise<boolean>;
   /** Release browsers, servers, sessions. */
   close(): Promise<void>;
 }

@@ -13,7 +13,7 @@ import { packageRoot } from '../util/paths.js';
 import { WorkbenchError } from '../errors.js';
 import type { BackendId, FailureStage } from '../backends/types.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
-import { PLACEMENT_LOG_MARK } from '../backends/placement.js';
+import { isPlacementLogLine } from '../backends/placement.js';
 
 export class WorkerFailure extends Error {
   constructor(
@@ -67,6 +67,15 @@ process.on('exit', () => {
   }
 });
 
+/** Let a child (its process, IPC channel and stderr pipe) keep the event loop alive, or not. */
+function applyHold(child: ChildProcess, held: boolean): void {
+  const handles = [child, child.channel, child.stderr] as ({ ref?(): void; unref?(): void } | null | undefined)[];
+  for (const h of handles) {
+    if (held) h?.ref?.();
+    else h?.unref?.();
+  }
+}
+
 export function workerScript(): string {
   const path = join(packageRoot(), 'dist', 'isolation', 'worker.js');
   if (!existsSync(path)) throw new WorkbenchError(`${path} is missing: run npm run build`);
@@ -88,6 +97,8 @@ export class WorkerProcess {
   private partialLine = '';
   /** How many processes this handle has started (the first, and each replacement). */
   starts = 0;
+  /** False while nobody waits for this worker yet (prestarted): it must not keep this process alive. */
+  private held = true;
 
   constructor(
     readonly backend: BackendId,
@@ -97,6 +108,19 @@ export class WorkerProcess {
   /** Environment for the processes started from now on (a replacement's). */
   setEnv(env: Record<string, string>): void {
     this.env = env;
+  }
+
+  /**
+   * Whether the worker keeps this process alive. A worker started ahead of its run is not held
+   * until the run takes it, so an error before the run cannot leave the command hanging.
+   */
+  setHeld(held: boolean): void {
+    this.held = held;
+    if (this.child) applyHold(this.child, held);
+    for (const p of this.pending.values()) {
+      if (held) p.timer.ref();
+      else p.timer.unref();
+    }
   }
 
   get running(): boolean {
@@ -127,7 +151,7 @@ export class WorkerProcess {
       const lines = (this.partialLine + text).split('\n');
       this.partialLine = lines.pop()!.slice(-64 * 1024);
       for (const line of lines) {
-        if (line.includes(PLACEMENT_LOG_MARK) && this.placementLines.length < MAX_PLACEMENT_LINES)
+        if (isPlacementLogLine(line) && this.placementLines.length < MAX_PLACEMENT_LINES)
           this.placementLines.push(line);
       }
     });
@@ -167,6 +191,7 @@ export class WorkerProcess {
       }
     });
     live.add(this);
+    if (!this.held) applyHold(child, false);
     return child;
   }
 
@@ -179,10 +204,7 @@ export class WorkerProcess {
 
   /** The node-placement lines onnxruntime logged since the last call (whole, however long the log). */
   takePlacementLog(): string {
-    const s = [
-      ...this.placementLines,
-      ...(this.partialLine.includes(PLACEMENT_LOG_MARK) ? [this.partialLine] : []),
-    ].join('\n');
+    const s = [...this.placementLines, ...(isPlacementLogLine(this.partialLine) ? [this.partialLine] : [])].join('\n');
     this.placementLines = [];
     return s;
   }
@@ -201,6 +223,7 @@ export class WorkerProcess {
           ),
         );
       }, timeoutMs);
+      if (!this.held) timer.unref();
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, child });
       child.send({ ...req, id } as WorkerRequest);
     });

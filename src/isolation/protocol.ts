@@ -25,8 +25,9 @@ export type WorkerRequest =
       plan: RunPlan;
       options: Omit<SessionOptions, 'timeoutMs'>;
     }
+  | { type: 'reset'; id: number }
   | { type: 'close'; id: number };
 
 export type WorkerReply =
-  | { type: 'reply'; id: number; ok: true; value: Availability | BackendDescription | RunMeasurement | null }
+  | { type: 'reply'; id: number; ok: true; value: Availability | BackendDescription | RunMeasurement | boolean | null }
   | { type: 'reply'; id: number; ok: false; stage: FailureStage | 'worker'; message: string };

@@ -46,6 +46,10 @@ async function handle(req: WorkerRequest): Promise<void> {
         send({ type: 'reply', id: req.id, ok: true, value });
         break;
       }
+      case 'reset':
+        // A backend that can discard its runtime's state in place says so; otherwise the parent kills this process.
+        send({ type: 'reply', id: req.id, ok: true, value: b.reset ? await b.reset() : false });
+        break;
       case 'close':
         await b.close();
         send({ type: 'reply', id: req.id, ok: true, value: null });

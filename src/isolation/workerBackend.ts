@@ -6,8 +6,10 @@
  *
  * Availability is decided once, inside the worker, and remembered (as onnxruntime's backend-impl
  * remembers a failed init). After a failure that can leave a runtime in a bad state (see
- * `isSuspectFailure`) the worker is replaced: the next model gets a fresh process (and, for the
- * browser backends, a fresh Chromium and page), so no result depends on what ran before it.
+ * `isSuspectFailure`) the runtime is replaced: the next model gets a fresh process, or, for the
+ * browser backends after a runtime error the page reported, a fresh browser context and page in
+ * the same Chromium (a new renderer with its own onnxruntime-web: seconds instead of a relaunch);
+ * after a crash or a hang, a fresh Chromium too. No result depends on what ran before it.
  */
 import {
   BackendStageError,
@@ -59,8 +61,10 @@ export class WorkerBackend implements Backend {
   private readonly replacementEnv: ((earlier: BackendDescription) => WorkerEnv) | undefined;
   private availability: Promise<Availability> | undefined;
   private description: BackendDescription | undefined;
-  /** Workers replaced after a suspect failure. */
+  /** Runtimes replaced after a suspect failure (a new worker process, or a fresh page in place: `resets`). */
   recycled = 0;
+  /** Of `recycled`, those replaced in place (a browser backend's new page) rather than by a new process. */
+  resets = 0;
 
   constructor(
     readonly id: BackendId,
@@ -77,6 +81,11 @@ export class WorkerBackend implements Backend {
   /** Worker processes started so far (the first one and every replacement). */
   get processStarts(): number {
     return this.worker.starts;
+  }
+
+  /** Whether this backend's worker keeps the process alive (false while prestarted: see pool.ts). */
+  setHeld(held: boolean): void {
+    this.worker.setHeld(held);
   }
 
   /** Process id of the current worker (for diagnostics and tests), if one runs. */
@@ -132,13 +141,33 @@ export class WorkerBackend implements Backend {
       );
     } catch (e) {
       const failure = toStageError(e);
-      if (this.isSuspect(failure)) await this.recycle();
+      if (this.isSuspect(failure)) {
+        // The worker answered (a runtime error, not a crash or a hang): a backend that can start a
+        // fresh runtime in place (a new browser page) does so; anything else replaces the process.
+        const answered = e instanceof WorkerFailure && (e.kind === 'load' || e.kind === 'run');
+        if (!(answered && (await this.resetInPlace()))) await this.recycle();
+      }
       throw failure;
     }
     // In-process runtimes log to the worker's stderr; the browser backends return the page's console.
     const log = this.worker.takePlacementLog();
     if (m.placementLog === undefined && options.logPlacement && log) m.placementLog = log;
     return m;
+  }
+
+  /** Ask the live worker for a fresh runtime in its process (true when it has one: see Backend.reset). */
+  private async resetInPlace(): Promise<boolean> {
+    if (!this.worker.running) return false;
+    try {
+      const fresh = await this.worker.call<boolean>({ type: 'reset' }, this.timeoutMs);
+      if (fresh) {
+        this.recycled++;
+        this.resets++;
+      }
+      return fresh;
+    } catch {
+      return false;
+    }
   }
 
   /** Replace the runtime: stop the worker now; the next request starts a fresh one. */

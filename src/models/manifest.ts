@@ -2,7 +2,7 @@
  * The manifest kept beside every bundled model (`models/<framework>/<name>/manifest.json`):
  * provenance, the reference data and how to feed the model, tolerances and the expected outcome.
  */
-import { Ajv, type JSONSchemaType } from 'ajv';
+import { Ajv, type JSONSchemaType, type ValidateFunction } from 'ajv';
 import { InputError, errorLine } from '../errors.js';
 import { safeReadText } from '../util/safeRead.js';
 
@@ -207,10 +207,11 @@ export const manifestSchema: JSONSchemaType<ModelManifest> = {
   additionalProperties: false,
 };
 
-const ajv = new Ajv({ allErrors: true });
-const validate = ajv.compile(manifestSchema);
+// Compiled on first use: importing STATUSES (summaries, conformance) should not pay for the schema (0.5 s).
+let validator: ValidateFunction<ModelManifest> | undefined;
 
 export function parseManifest(value: unknown, what: string): ModelManifest {
+  const validate = (validator ??= new Ajv({ allErrors: true }).compile(manifestSchema));
   if (!validate(value)) {
     const why = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
     throw new InputError(`${what}: invalid model manifest: ${why}`);

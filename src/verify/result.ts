@@ -39,6 +39,11 @@ export interface Latency {
   sessionCreateMs: number;
   firstRunMs: number;
   stats: LatencyStats | null;
+  /** Warm-up runs together (milliseconds) and how many, where the backend reports them. */
+  warmupMs?: number;
+  warmupRuns?: number;
+  /** Releasing the session (milliseconds): runtime time, e.g. onnxruntime-node's thread-pool teardown. */
+  sessionReleaseMs?: number;
   peakRssBytes?: number;
   /** Every timed run, milliseconds, in order (bench records them). */
   samplesMs?: number[];
@@ -118,6 +123,12 @@ export interface VerifyRun {
   results: ModelResult[];
   /** Every result met its expectation. */
   ok: boolean;
+  /**
+   * The cpu yardstick, when cpu ran only to compare other backends against (not reported): how
+   * many models it ran and the runtime's time for them (session creation, runs, release), so that
+   * a run's wall time can be split into runtime and harness honestly (bench/suite-overhead.mjs).
+   */
+  yardstick?: { backend: BackendId; models: number; runtimeMs: number };
 }
 
 export type VerifyEvent =
@@ -243,6 +254,8 @@ export function judge(
     sessionCreateMs: m.sessionCreateMs,
     firstRunMs: m.firstRunMs,
     stats: latencyStats(m.timesMs),
+    ...(m.warmupMs !== undefined ? { warmupMs: m.warmupMs, warmupRuns: m.warmupRuns ?? 0 } : {}),
+    ...(m.sessionReleaseMs !== undefined ? { sessionReleaseMs: m.sessionReleaseMs } : {}),
     ...(m.peakRssBytes !== undefined ? { peakRssBytes: m.peakRssBytes } : {}),
   };
   const policy = { ...tolerance, ...(override?.stat ? { stat: override.stat } : {}) };

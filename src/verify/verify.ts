@@ -21,7 +21,7 @@ import { startBackends, type BackendSet } from '../isolation/pool.js';
 import { machineInfo } from '../util/machine.js';
 import type { Status } from '../models/manifest.js';
 import type { PreparedModel } from './prepare.js';
-import { parsePlacement } from '../backends/placement.js';
+import { placementFromLog } from '../backends/placement.js';
 import { onnx, type ModelProto } from '../onnx/proto.js';
 import {
   inputErrorResult,
@@ -129,9 +129,11 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
   const inputErrors = options.inputErrors ?? [];
   const total = (models.length + inputErrors.length) * runnable.filter((s) => requested.includes(s.id)).length;
   let index = 0;
+  let yardstick: VerifyRun['yardstick'];
   for (const status of runnable) {
     const backend = set.backends.get(status.id)!;
     const reportThis = requested.includes(status.id);
+    if (!reportThis && status.id !== 'cpu') continue; // neither reported nor the yardstick: nothing to run
     if (reportThis) {
       for (const f of inputErrors) {
         const result = inputErrorResult(f, status);
@@ -193,9 +195,16 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
         }
       }
       const placement =
-        options.logPlacement && reportThis ? parsePlacement(measurement?.placementLog ?? '') : undefined;
+        options.logPlacement && reportThis
+          ? placementFromLog(measurement?.placementLog ?? '', p.model.proto.graph ?? undefined)
+          : undefined;
       if (status.id === 'cpu' && measurement) cpuOutputs.set(p, measurement.outputs);
-      if (!reportThis) continue;
+      if (!reportThis) {
+        yardstick ??= { backend: status.id, models: 0, runtimeMs: 0 };
+        yardstick.models++;
+        if (measurement) yardstick.runtimeMs += runtimeMs(measurement);
+        continue;
+      }
       if (measurement) options.onOutputs?.(p, status.id, measurement.outputs);
       if (measurement) options.onMeasurement?.(p, status.id, measurement);
       const result = judge(
@@ -220,7 +229,19 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
     backends: reported,
     results,
     ok: results.every((r) => r.meetsExpectation) && !options.signal?.aborted,
+    ...(yardstick ? { yardstick } : {}),
   };
+}
+
+/** The runtime's own time in a measurement: session creation and release, first, warm-up and timed runs. */
+function runtimeMs(m: RunMeasurement): number {
+  return (
+    m.sessionCreateMs +
+    m.firstRunMs +
+    (m.warmupMs ?? 0) +
+    m.timesMs.reduce((a, b) => a + b, 0) +
+    (m.sessionReleaseMs ?? 0)
+  );
 }
 
 /**

@@ -40,7 +40,7 @@ import {
 } from './chromium.js';
 import { isSupportedDType, rawByteLength } from '../../tensor/dtype.js';
 import { allocate, elementCount, rawBytes, type Tensor } from '../../tensor/tensor.js';
-import { PLACEMENT_LOG_MARK } from '../placement.js';
+import { isPlacementLogLine } from '../placement.js';
 import { classifyAdapter, describeAdapter, type PageAdapterInfo } from '../adapter.js';
 import { runtimeIo } from '../ioNames.js';
 import {
@@ -53,6 +53,8 @@ import {
   startupModelBytes,
 } from './ortWeb.js';
 import {
+  INLINE_INPUT_BYTES,
+  INLINE_OUTPUT_BYTES,
   OUTPUT_CHUNK_BYTES,
   type PageInfo,
   type PageJob,
@@ -62,6 +64,7 @@ import {
   type ProbeResult,
 } from './pageProtocol.js';
 import { addressSpaceProblem } from '../../util/limits.js';
+import { localeProblem } from '../../util/locale.js';
 import type { CheckedFile } from '../../onnx/fileModel.js';
 import { identityOf, sameIdentity } from '../../onnx/rangeReader.js';
 
@@ -257,6 +260,14 @@ class BrowserBackend implements Backend {
     return this.serialized(() => this.measureNow(model, feeds, plan, options));
   }
 
+  /** A fresh page for the next model (new context: new renderer, new onnxruntime-web); false if the browser is gone. */
+  async reset(): Promise<boolean> {
+    return this.serialized(async () => {
+      await this.closePage();
+      return this.launched?.browser.isConnected() === true;
+    });
+  }
+
   async close(): Promise<void> {
     // Wait for queued work only briefly: close() must not hang behind a stuck measure.
     await withTimeout(
@@ -299,8 +310,15 @@ class BrowserBackend implements Backend {
       : runtimeIo(model.bytes, givenFeeds);
     const feedList = [...io.feeds];
     for (const [name, t] of feedList) {
-      if (t.dtype === 'string')
-        throw new BackendStageError('run', `input ${name}: string tensors are not passed to the browser page`);
+      if (t.dtype === 'string') {
+        // Strings have no raw bytes: they cross inline, as the job's JSON (onnxruntime-web takes string[]).
+        if (!Array.isArray(t.data) || t.data.length !== elementCount(t.dims))
+          throw new BackendStageError(
+            'run',
+            `input ${name}: ${Array.isArray(t.data) ? t.data.length : 'no'} strings for shape [${t.dims.join(', ')}]`,
+          );
+        continue;
+      }
       const expected = rawByteLength(t.dtype, elementCount(t.dims));
       if (rawBytes(t).byteLength !== expected) {
         throw new BackendStageError(
@@ -343,9 +361,18 @@ class BrowserBackend implements Backend {
       for (const [url, file] of servedAs) out = out.split(url).join(file);
       return out;
     };
+    // A small model with small inputs (most test cases) crosses inline with the job, base64: no
+    // HTTP fetches from the page. Larger ones, and models run from their files, are fetched.
+    const inputBytes = feedList.reduce((a, [, t]) => a + (t.dtype === 'string' ? 0 : tensorBytes(t).byteLength), 0);
+    const inline = !files && io.bytes.byteLength + inputBytes <= INLINE_INPUT_BYTES;
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
     const job: PageJob = {
       id: randomUUID(),
-      modelUrl: files ? addFile(files.model, 'model.onnx') : addBlob(io.bytes, 'model.onnx'),
+      ...(files
+        ? { modelUrl: addFile(files.model, 'model.onnx') }
+        : inline
+          ? { modelBase64: b64(io.bytes) }
+          : { modelUrl: addBlob(io.bytes, 'model.onnx') }),
       ...(files?.external.length
         ? { externalData: files.external.map((f) => ({ path: f.location!, url: addFile(f, basename(f.path)) })) }
         : {}),
@@ -354,12 +381,14 @@ class BrowserBackend implements Backend {
       logPlacement: options.logPlacement === true,
       ...(options.graphOptimization ? { graphOptimization: options.graphOptimization } : {}),
       ...(options.executionProviderOptions ? { executionProviderOptions: options.executionProviderOptions } : {}),
-      feeds: feedList.map(([name, t], i) => ({
-        name,
-        dtype: t.dtype,
-        dims: [...t.dims],
-        url: addBlob(tensorBytes(t), `input_${i}.bin`),
-      })),
+      feeds: feedList.map(([name, t], i) =>
+        t.dtype === 'string'
+          ? { name, dtype: t.dtype, dims: [...t.dims], strings: [...(t.data as string[])] }
+          : inline
+            ? { name, dtype: t.dtype, dims: [...t.dims], base64: b64(tensorBytes(t)) }
+            : { name, dtype: t.dtype, dims: [...t.dims], url: addBlob(tensorBytes(t), `input_${i}.bin`) },
+      ),
+      inlineOutputBytes: INLINE_OUTPUT_BYTES,
       plan: {
         warmup: Math.max(0, Math.floor(plan.warmup)),
         iterations: Math.max(0, Math.floor(plan.iterations)),
@@ -413,7 +442,10 @@ class BrowserBackend implements Backend {
     }
 
     if (!result.ok)
-      throw new BackendStageError(result.stage, addressSpaceProblem(result.message) ?? named(result.message));
+      throw new BackendStageError(
+        result.stage,
+        localeProblem(result.message) ?? addressSpaceProblem(result.message) ?? named(result.message),
+      );
 
     let outputs: TensorMap;
     try {
@@ -428,7 +460,8 @@ class BrowserBackend implements Backend {
         ? e
         : new BackendStageError('run', `reading the outputs from the browser page failed: ${browserErrorText(e)}`);
     } finally {
-      if (!live.page.isClosed()) {
+      // Outputs that came inline were never held by the page: nothing to drop, one round trip saved.
+      if (!live.page.isClosed() && result.outputs.some((o) => o.index >= 0)) {
         await live.page
           .evaluate((id) => (window as unknown as PageWindow).onnxWorkbench.dropOutputs(id), job.id)
           .catch(() => undefined);
@@ -439,6 +472,8 @@ class BrowserBackend implements Backend {
       sessionCreateMs: result.sessionCreateMs,
       firstRunMs: result.firstRunMs,
       timesMs: result.timesMs,
+      ...(typeof result.warmupMs === 'number' ? { warmupMs: result.warmupMs, warmupRuns: result.warmupRuns ?? 0 } : {}),
+      ...(typeof result.sessionReleaseMs === 'number' ? { sessionReleaseMs: result.sessionReleaseMs } : {}),
       threads: pageThreads(result, options, this.executionProvider),
     };
     if (placementLog !== undefined) measurement.placementLog = placementLog;
@@ -449,7 +484,18 @@ class BrowserBackend implements Backend {
   private async readOutputs(page: Page, jobId: string, described: PageOutput[]): Promise<TensorMap> {
     const outputs: TensorMap = new Map();
     for (const out of described) {
-      if (!isSupportedDType(out.dtype) || out.dtype === 'string') {
+      if (out.dtype === 'string') {
+        // String outputs come inline with the description (they have no raw bytes to read in chunks).
+        const n = elementCount(out.dims);
+        if (!Array.isArray(out.strings) || out.strings.length !== n || out.strings.some((x) => typeof x !== 'string'))
+          throw new BackendStageError(
+            'run',
+            `output ${out.name}: ${out.strings?.length ?? 'no'} strings for shape [${out.dims.join(', ')}] (expected ${n})`,
+          );
+        outputs.set(out.name, { dtype: 'string', dims: out.dims, data: out.strings });
+        continue;
+      }
+      if (!isSupportedDType(out.dtype)) {
         throw new BackendStageError(
           'run',
           `output ${out.name} has element type ${out.dtype}, which the workbench cannot hold`,
@@ -465,6 +511,15 @@ class BrowserBackend implements Backend {
       }
       const data = allocate(out.dtype, n);
       const bytes = rawBytes({ dtype: out.dtype, dims: out.dims, data });
+      if (out.base64 !== undefined) {
+        // Small outputs come inline with the run's result (no readOutput round trip).
+        const inline = Buffer.from(out.base64, 'base64');
+        if (inline.byteLength !== out.byteLength)
+          throw new Error(`output ${out.name}: got ${inline.byteLength} of ${out.byteLength} bytes inline`);
+        bytes.set(inline);
+        outputs.set(out.name, { dtype: out.dtype, dims: out.dims, data });
+        continue;
+      }
       for (let offset = 0; offset < out.byteLength; offset += OUTPUT_CHUNK_BYTES) {
         const length = Math.min(OUTPUT_CHUNK_BYTES, out.byteLength - offset);
         const b64 = await page.evaluate(
@@ -656,7 +711,7 @@ class BrowserBackend implements Backend {
       page.on('console', (msg) => {
         // Only onnxruntime's placement lines are kept (see verify/placement.ts); the rest of a verbose log is noise.
         const text = msg.text();
-        if (text.includes(PLACEMENT_LOG_MARK)) this.consoleLines?.push(text);
+        if (isPlacementLogLine(text)) this.consoleLines?.push(text);
       });
       page.on('crash', () => {
         // A crashed page is not "closed" for playwright; make sure it is never reused.

@@ -5,7 +5,8 @@
 // served at /lib/ (src/backends/measureLoop.ts, src/tensor/dtype.ts): Node and the page measure alike.
 // Tensors cross the page boundary as raw little-endian bytes plus dtype and dims, never as numbers:
 // inputs are fetched from the local server; outputs are held here and read back in base64 chunks
-// (readOutput), so no single string or DevTools message has to hold a whole large tensor.
+// (readOutput), so no single string or DevTools message has to hold a whole large tensor. String
+// tensors have no raw bytes: their values cross inline as JSON (job.feeds[i].strings, output.strings).
 'use strict';
 (function () {
   /** The shared modules, loaded once (a dynamic import works from a classic script). */
@@ -22,6 +23,7 @@
       TYPED_ARRAYS: dtype.TYPED_ARRAYS,
       probeWebGpuAdapter: adapter.probeWebGpuAdapter,
       bytesToBase64: base64.bytesToBase64,
+      base64ToBytes: base64.base64ToBytes,
     }));
     return shared;
   }
@@ -86,8 +88,11 @@
   /** Keep the output's raw bytes in `held`; returns its description. */
   async function holdOutput(name, tensor, held) {
     if (!tensor) throw new Error(`onnxruntime-web returned no value for output ${name}`);
-    if (tensor.type === 'string')
-      throw new Error(`output ${name} is a string tensor, which the workbench does not compare`);
+    if (tensor.type === 'string') {
+      // No raw bytes: the values go back inline with the description.
+      const strings = Array.from(tensor.data, String);
+      return { name, dtype: 'string', dims: Array.from(tensor.dims, Number), index: -1, byteLength: 0, strings };
+    }
     const data = tensor.location === 'cpu' || tensor.location === 'cpu-pinned' ? tensor.data : await tensor.getData();
     if (!ArrayBuffer.isView(data)) throw new Error(`output ${name} (${tensor.type}) has no typed-array data`);
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -138,10 +143,11 @@
   }
 
   /**
-   * job: { id, modelUrl, executionProvider, threads?, logPlacement?, feeds: [{name, dtype, dims, url}],
+   * job: { id, modelUrl | modelBase64, executionProvider, threads?, logPlacement?,
+   *        feeds: [{name, dtype, dims, url | base64 | strings}], inlineOutputBytes?,
    *        plan: {warmup, iterations, maxDurationMs?} }
    * The first run's outputs are described in the result and held for readOutput(job.id, ...).
-   * Returns { ok: true, sessionCreateMs, firstRunMs, timesMs, outputs, wasmThreads }
+   * Returns { ok: true, sessionCreateMs, firstRunMs, timesMs, warmupMs, warmupRuns, sessionReleaseMs, outputs, wasmThreads }
    *      or { ok: false, stage: 'load' | 'run', message }.
    */
   async function run(job) {
@@ -157,9 +163,20 @@
       report('load');
       lib = await sharedModules();
       configure(job);
-      const modelBytes = await fetchBytes(job.modelUrl, 'the model');
+      // Small models and inputs come inline (base64, fresh aligned buffers); larger ones are fetched.
+      const modelBytes =
+        typeof job.modelBase64 === 'string'
+          ? lib.base64ToBytes(job.modelBase64)
+          : await fetchBytes(job.modelUrl, 'the model');
       const feedBytes = [];
-      for (const f of job.feeds) feedBytes.push(await fetchBytes(f.url, `input ${f.name}`));
+      for (const f of job.feeds)
+        feedBytes.push(
+          f.strings
+            ? null
+            : typeof f.base64 === 'string'
+              ? lib.base64ToBytes(f.base64)
+              : await fetchBytes(f.url, `input ${f.name}`),
+        );
       const epOptions = job.executionProviderOptions || {};
       const sessionOptions = {
         executionProviders: [
@@ -179,7 +196,7 @@
       job.feeds.forEach((f, i) => {
         feeds[f.name] = new ort.Tensor(
           f.dtype,
-          typedArrayFor(lib.TYPED_ARRAYS, f.dtype, feedBytes[i], `input ${f.name}`),
+          f.strings ? f.strings : typedArrayFor(lib.TYPED_ARRAYS, f.dtype, feedBytes[i], `input ${f.name}`),
           f.dims,
         );
       });
@@ -210,12 +227,23 @@
         },
         job.plan,
       );
-      heldOutputs.set(job.id, held);
+      // Small outputs go back inline; larger ones stay held for readOutput in chunks.
+      const total = held.reduce((a, b) => a + b.byteLength, 0);
+      if (typeof job.inlineOutputBytes === 'number' && total <= job.inlineOutputBytes) {
+        for (const o of r.outputs) {
+          if (o.index < 0) continue; // strings are inline already
+          o.base64 = lib.bytesToBase64(held[o.index]);
+          o.index = -1;
+        }
+      } else heldOutputs.set(job.id, held);
       return {
         ok: true,
         sessionCreateMs: r.sessionCreateMs,
         firstRunMs: r.firstRunMs,
         timesMs: r.timesMs,
+        warmupMs: r.warmupMs,
+        warmupRuns: r.warmupRuns,
+        sessionReleaseMs: r.sessionReleaseMs,
         outputs: r.outputs,
         wasmThreads: wasmThreads(),
         crossOriginIsolated: self.crossOriginIsolated === true,
