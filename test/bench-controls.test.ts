@@ -49,6 +49,11 @@ describe('the timing plan', () => {
     expect(plain.timesMs).toHaveLength(1);
     const capped = await measureLoop(steps, { warmup: 0, iterations: 4, maxDurationMs: 1, minIterations: 6 });
     expect(capped.timesMs).toHaveLength(4);
+    // The floor's own backstop: it holds only minIterationsWithinMs after the first run.
+    const within = (ms: number) =>
+      measureLoop(steps, { warmup: 0, iterations: 100, maxDurationMs: 1, minIterations: 6, minIterationsWithinMs: ms });
+    expect((await within(0)).timesMs).toHaveLength(1);
+    expect((await within(1e9)).timesMs).toHaveLength(6);
   });
 
   it('the default plan has the 6-run floor; a plan that cannot give a CI says so up front', () => {
@@ -214,7 +219,10 @@ describe('bench on cntk/mnist-8 (real runs)', () => {
     const p = cpu.profile as { file: string; top: { op: string }[]; runs: number };
     expect(p.file.startsWith(profileDirFor(run.evidence))).toBe(true);
     expect(p.runs).toBe(1 + 1 + 8); // first run, warm-up, timed
-    expect(['Conv', 'Gemm', 'MatMul', 'MaxPool']).toContain(p.top[0]!.op);
+    // mnist-8's two Convs carry most of its work; on a loaded machine any node can be the slowest once.
+    expect(p.top.some((n) => n.op === 'Conv')).toBe(true);
+    const perRun = (p.top as unknown as { usPerRun: number }[]).map((n) => n.usPerRun);
+    expect([...perRun].sort((a, b) => b - a)).toEqual(perRun);
     expect(Array.isArray(JSON.parse(readFileSync(p.file, 'utf8')))).toBe(true);
     expect((wasm.profile as { unsupported: string }).unsupported).toMatch(/onnxruntime-web/);
     // The record: knobs, samples and threads per result; the profile folder is not read as a record.
@@ -230,7 +238,7 @@ describe('bench on cntk/mnist-8 (real runs)', () => {
     // The table shows the top nodes.
     const table = renderBench(run as unknown as BenchRun, { width: 140, colour: false });
     expect(table).toMatch(/Top nodes by time \(onnxruntime profile\):\n/);
-    expect(table).toMatch(/cntk\/mnist-8 +cpu +\S+ +(Conv|Gemm|MatMul|MaxPool) +CPU +[\d.]+ (µs|ms) +[\d.]+%/);
+    expect(table).toMatch(/cntk\/mnist-8 +cpu +\S+ +Conv +CPU +[\d.]+ (µs|ms) +[\d.]+%/);
   });
 
   it('--plot writes an SVG with a row per backend, and refuses a file that exists (left untouched)', async () => {

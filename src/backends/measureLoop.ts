@@ -19,6 +19,8 @@ export interface LoopPlan {
   maxDurationMs?: number;
   /** Timed runs made even past the budget (at most `iterations`). */
   minIterations?: number;
+  /** The floor holds only this long after the first run (ms). */
+  minIterationsWithinMs?: number;
 }
 
 /** What a runtime gives the loop: a session factory, one inference, reading outputs, releasing. */
@@ -100,7 +102,9 @@ export async function measureLoop<S, R, O>(steps: LoopSteps<S, R, O>, plan: Loop
       const s = performance.now();
       await steps.run(session);
       timesMs.push(performance.now() - s);
-      if (timesMs.length >= atLeast && performance.now() - start >= budget) break;
+      const elapsed = performance.now() - start;
+      const floorHolds = timesMs.length < atLeast && !(elapsed >= (plan.minIterationsWithinMs ?? Infinity));
+      if (!floorHolds && elapsed >= budget) break;
     }
     result = { outputs, sessionCreateMs, firstRunMs, timesMs, warmupMs, warmupRuns };
   } catch (e) {

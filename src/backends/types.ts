@@ -107,6 +107,8 @@ export interface RunPlan {
   maxDurationMs?: number;
   /** Timed runs made even past `maxDurationMs` (capped by `iterations`): bench's 6, the fewest with a 95% CI of the median. */
   minIterations?: number;
+  /** The `minIterations` floor holds only this long after the first run (ms): a backstop below the timeout. */
+  minIterationsWithinMs?: number;
 }
 
 export interface RunMeasurement {

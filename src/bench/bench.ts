@@ -13,7 +13,14 @@ import type { Status } from '../models/manifest.js';
 import type { LatencyStats } from '../stats/latency.js';
 import { machineInfo, type MachineInfo } from '../util/machine.js';
 import type { PreparedModel } from '../verify/prepare.js';
-import { runProto, verify, type BackendStatus, type ModelResult, type VerifyEvent } from '../verify/verify.js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  runProto,
+  verify,
+  type BackendStatus,
+  type ModelResult,
+  type VerifyEvent,
+} from '../verify/verify.js';
 import { estimateFlops, type FlopEstimate, type ShapeRunner } from '../onnx/flops.js';
 import { adapterLabel } from '../backends/adapter.js';
 import { startBackends } from '../isolation/pool.js';
@@ -168,7 +175,12 @@ export function benchRow(r: ModelResult, work?: FlopEstimate): BenchRow {
 
 export async function bench(models: PreparedModel[], options: BenchOptions): Promise<BenchRun> {
   const startedAt = new Date().toISOString();
-  const plan = options.plan ?? DEFAULT_BENCH_PLAN;
+  const given = options.plan ?? DEFAULT_BENCH_PLAN;
+  // The 6-run floor stops at half the per-model limit, so a very slow row ends with fewer runs, not a timeout.
+  const plan: RunPlan =
+    given.minIterations && given.minIterationsWithinMs === undefined
+      ? { ...given, minIterationsWithinMs: (options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 2 }
+      : given;
   const results: ModelResult[] = [];
   let backends: BackendStatus[] | undefined;
   let machine: MachineInfo | undefined;

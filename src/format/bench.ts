@@ -292,7 +292,7 @@ function planLine(run: BenchRun): string {
   const atLeast = Math.min(p.iterations, p.minIterations ?? 1);
   const budget =
     p.maxDurationMs !== undefined
-      ? ` within ${p.maxDurationMs / 1000} s (warm-up included, at least ${atLeast === 1 ? 'one run' : `${atLeast} runs, past the budget if runs are slow`})`
+      ? ` within ${p.maxDurationMs / 1000} s (warm-up included, at least ${atLeast === 1 ? 'one run' : `${atLeast} runs, past the budget if runs are slow${p.minIterationsWithinMs !== undefined ? `, for up to ${p.minIterationsWithinMs / 1000} s` : ''}`})`
       : '';
   return (
     `plan: first run, ${p.warmup} warm-up run(s), ${runs}${budget}; threads: ${run.threads ?? 'runtime default'}; ` +

@@ -394,6 +394,7 @@ class BrowserBackend implements Backend {
         iterations: Math.max(0, Math.floor(plan.iterations)),
         ...(plan.maxDurationMs !== undefined ? { maxDurationMs: plan.maxDurationMs } : {}),
         ...(plan.minIterations !== undefined ? { minIterations: plan.minIterations } : {}),
+        ...(plan.minIterationsWithinMs !== undefined ? { minIterationsWithinMs: plan.minIterationsWithinMs } : {}),
       },
     };
 

@@ -38,7 +38,13 @@ export interface PageJob {
    * them, at the URLs the local server serves them from (onnxruntime-web's `externalData` option).
    */
   externalData?: { path: string; url: string }[];
-  plan: { warmup: number; iterations: number; maxDurationMs?: number; minIterations?: number };
+  plan: {
+    warmup: number;
+    iterations: number;
+    maxDurationMs?: number;
+    minIterations?: number;
+    minIterationsWithinMs?: number;
+  };
   /** Outputs of at most this many bytes in all come back inline (base64) with the result. */
   inlineOutputBytes?: number;
 }
