@@ -49,7 +49,15 @@ export {
 } from './isolation/pool.js';
 export { WorkerBackend, isSuspectFailure } from './isolation/workerBackend.js';
 export { adapterLabel, classifyAdapter, SOFTWARE_LABEL } from './backends/adapter.js';
-export { parsePlacement, describePlacement, type Placement } from './backends/placement.js';
+export {
+  parsePlacement,
+  describePlacement,
+  classifyPlacement,
+  placementFromLog,
+  offEpSummary,
+  type Placement,
+  type PlacementAnalysis,
+} from './backends/placement.js';
 
 // Verify, compare, bisect, bench
 export { verify, verifyWith, DEFAULT_VERIFY_PLAN, type VerifyOptions } from './verify/verify.js';

@@ -33,6 +33,8 @@ import { browserWasmBytes, measureFromFiles, tooLargeFor, unsafeNamesProblem } f
 import { BackendStageError, type Backend } from '../src/backends/types.js';
 import { createBrowserBackend } from '../src/backends/browser/backend.js';
 import { LocalServer } from '../src/util/localServer.js';
+import { benchRow } from '../src/bench/bench.js';
+import type { ModelResult } from '../src/verify/result.js';
 import { execFileSync } from 'node:child_process';
 import { summarize } from '../src/onnx/inspect.js';
 import { loadModel } from '../src/onnx/model.js';
@@ -319,19 +321,36 @@ describe('verify of a model over the inline limit (run from its files)', () => {
   it("runs on cpu from the path with its external data, reports the worker's peak, and refuses a truncated external file with exit 2", async () => {
     const { path, weights } = externalModel('ext-verify');
     const env = { ONNX_WORKBENCH_INLINE_LIMIT: '0' };
+    const evidenceDir = join(dir, 'ev-verify');
     const r = await runCli(
-      ['verify', path, '--backend', 'cpu,wasm', '--json', '--no-evidence', '-q', '--iterations', '1', '--warmup', '0'],
+      [
+        'verify',
+        path,
+        '--backend',
+        'cpu,wasm',
+        '--json',
+        '--evidence-dir',
+        evidenceDir,
+        '-q',
+        '--iterations',
+        '1',
+        '--warmup',
+        '0',
+      ],
       { env },
     );
     expect(r.code, r.stderr).toBe(0);
-    const run = JSON.parse(r.stdout) as {
-      results: { backend: string; status: string; latency?: { peakRssBytes?: number } }[];
-    };
+    type Row = { backend: string; status: string; latency?: { peakRssBytes?: number }; mainPeakRssBytes?: number };
+    const run = JSON.parse(r.stdout) as { results: Row[]; evidence: string };
     expect(run.results.map((x) => [x.backend, x.status])).toEqual([
       ['cpu', 'no-reference'],
       ['wasm', 'pass'],
     ]);
     expect(run.results[0]!.latency!.peakRssBytes).toBeGreaterThan(0);
+    // The main process's peak is in every result, in the output and in the evidence record.
+    const record = JSON.parse(readFileSync(run.evidence, 'utf8')) as { results: Row[] };
+    for (const x of [...run.results, ...record.results]) expect(x.mainPeakRssBytes).toBeGreaterThan(10 * 2 ** 20);
+    expect(record.results.map((x) => x.mainPeakRssBytes)).toEqual(run.results.map((x) => x.mainPeakRssBytes));
     truncateSync(weights, 100);
     const bad = await runCli(['verify', path, '--backend', 'cpu', '--no-evidence', '-q'], { env });
     expect(bad.code).toBe(2);
@@ -614,6 +633,23 @@ describe('browser backends run a model over the inline limit from its files (ext
     } finally {
       await b.close();
     }
+  });
+});
+
+describe('bench rows', () => {
+  it("carry the main process's peak beside the worker's", () => {
+    const result = {
+      model: 'm',
+      backend: 'cpu',
+      adapter: { kind: 'cpu' },
+      status: 'pass',
+      meetsExpectation: true,
+      latency: { sessionCreateMs: 1, firstRunMs: 1, stats: null, peakRssBytes: 300 },
+      mainPeakRssBytes: 200,
+    } as unknown as ModelResult;
+    const row = benchRow(result);
+    expect([row.peakRssBytes, row.mainPeakRssBytes]).toEqual([300, 200]);
+    expect(benchRow({ ...result, mainPeakRssBytes: undefined }).mainPeakRssBytes).toBeNull();
   });
 });
 

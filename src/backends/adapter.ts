@@ -14,6 +14,10 @@ export const SOFTWARE_LABEL = 'software (not GPU)';
 /** The sentence that goes with software-WebGPU latency. */
 export const SOFTWARE_NOTE = 'software WebGPU (SwiftShader on the CPU): its latency is not GPU latency';
 
+/** What to do for real numbers when WebGPU ran on a software adapter (one line, after SOFTWARE_LABEL). */
+export const SOFTWARE_NEXT_STEP =
+  'for GPU latency, run `onnx-workbench serve` and open its page in a browser on a machine with a GPU';
+
 /** What a WebGPU adapter says of itself (GPUAdapterInfo, plus the fallback flag and features). */
 export interface PageAdapterInfo {
   vendor: string;

@@ -20,7 +20,12 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--evidence-dir <dir>', 'where posted results are stored (default ./evidence or $ONNX_WORKBENCH_EVIDENCE)')
     .option('--report-dir <dir>', 'a report folder to serve at /report/ (from onnx-workbench report)', 'report')
-    .option('--max-body <bytes>', 'largest accepted result body', parseInteger('--max-body', 1024), 64 * 1024 * 1024)
+    .option(
+      '--max-body <bytes>',
+      'largest accepted request body: a posted result, or an uploaded model with its .npz',
+      parseInteger('--max-body', 1024),
+      64 * 1024 * 1024,
+    )
     .action(async (opts: ServeCliOptions) => {
       const { startServe, loopbackWarning } = await import('../serve/server.js');
       const { resolveTargets } = await import('../models/catalog.js');

@@ -43,7 +43,7 @@ export const evidenceSchema = {
   properties: {
     schemaVersion: { const: EVIDENCE_SCHEMA_VERSION },
     id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,200}$' },
-    kind: { enum: ['verify', 'bench', 'browser'] },
+    kind: { enum: ['verify', 'bench', 'browser', 'path'] },
     createdAt: { type: 'string', format: 'date-time' },
     tool: { type: 'object', required: ['name', 'version'], properties: { name: { type: 'string' }, version: { type: 'string' } } },
     machine: {

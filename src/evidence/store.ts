@@ -23,7 +23,7 @@ import { packageVersion } from '../util/version.js';
 export interface EvidenceRecord {
   schemaVersion: typeof EVIDENCE_SCHEMA_VERSION;
   id: string;
-  kind: 'verify' | 'bench' | 'browser';
+  kind: 'verify' | 'bench' | 'browser' | 'path';
   createdAt: string;
   tool: { name: string; version: string };
   machine: MachineInfo | (Partial<MachineInfo> & { hostname: string; platform: string; arch: string });

@@ -13,7 +13,7 @@ import { packageRoot } from '../util/paths.js';
 import { WorkbenchError } from '../errors.js';
 import type { BackendId, FailureStage } from '../backends/types.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
-import { PLACEMENT_LOG_MARK } from '../backends/placement.js';
+import { isPlacementLogLine } from '../backends/placement.js';
 
 export class WorkerFailure extends Error {
   constructor(
@@ -127,7 +127,7 @@ export class WorkerProcess {
       const lines = (this.partialLine + text).split('\n');
       this.partialLine = lines.pop()!.slice(-64 * 1024);
       for (const line of lines) {
-        if (line.includes(PLACEMENT_LOG_MARK) && this.placementLines.length < MAX_PLACEMENT_LINES)
+        if (isPlacementLogLine(line) && this.placementLines.length < MAX_PLACEMENT_LINES)
           this.placementLines.push(line);
       }
     });
@@ -179,10 +179,7 @@ export class WorkerProcess {
 
   /** The node-placement lines onnxruntime logged since the last call (whole, however long the log). */
   takePlacementLog(): string {
-    const s = [
-      ...this.placementLines,
-      ...(this.partialLine.includes(PLACEMENT_LOG_MARK) ? [this.partialLine] : []),
-    ].join('\n');
+    const s = [...this.placementLines, ...(isPlacementLogLine(this.partialLine) ? [this.partialLine] : [])].join('\n');
     this.placementLines = [];
     return s;
   }

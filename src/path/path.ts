@@ -4,11 +4,11 @@
  * outputs match the exporter's reference and the cpu backend, how fast, and which nodes run on the
  * target's execution provider.
  */
-import type { BackendId } from '../backends/types.js';
-import { loadCatalog, type Target } from '../models/catalog.js';
+import type { AdapterInfo, BackendId, TensorMap } from '../backends/types.js';
+import { loadCatalog, resolveTargets, type Target } from '../models/catalog.js';
 import { prepareTarget, type PreparedModel } from '../verify/prepare.js';
-import { verify, type ModelResult, type VerifyRun } from '../verify/verify.js';
-import { describePlacement } from '../backends/placement.js';
+import { verify, type ModelResult, type ToleranceOverride, type VerifyRun } from '../verify/verify.js';
+import { describePlacement, offEpSummary, type Placement } from '../backends/placement.js';
 import { classifyFailure, type FailureCause } from '../diagnose/failure.js';
 import { loadModel } from '../onnx/model.js';
 import { summarize } from '../onnx/inspect.js';
@@ -27,7 +27,7 @@ export interface ExporterClaim {
 export type StepStatus = 'ok' | 'fail' | 'skipped' | 'warn';
 
 export interface PathStep {
-  step: 'exporter' | 'model' | 'load' | 'reference' | 'cross-backend' | 'latency' | 'placement';
+  step: 'exporter' | 'model' | 'load' | 'reference' | 'cross-backend' | 'validate' | 'latency' | 'placement';
   status: StepStatus;
   detail: string;
   cause?: FailureCause;
@@ -41,6 +41,25 @@ export interface BackendPath {
   models: { model: string; status: string; p50Ms?: number }[];
 }
 
+/** One line of path's closing table: a model on a backend. */
+export interface PathRow {
+  backend: BackendId;
+  model: string;
+  adapter?: AdapterInfo;
+  /** Loaded and ran; `unavailable` when the backend is not there (see the backend's load step). */
+  loads: 'yes' | 'no' | 'unavailable';
+  status: string;
+  /** Against the exporter's (or the user's) reference outputs. */
+  vsReference: 'match' | 'differs' | 'no reference' | '-';
+  /** Against the cpu backend's outputs (cpu itself is the yardstick). */
+  vsCpu: 'match' | 'differs' | 'yardstick' | '-';
+  p50Ms?: number;
+  /** Nodes off the backend's EP, told apart (fallback vs shape subgraph), with the Memcpy count. */
+  placement?: Placement;
+  /** The model's ai.onnx opset, to read a fallback's "version not implemented" against. */
+  opset?: number;
+}
+
 export interface PathReport {
   from: string;
   /** `--from` was not given: it was read from the model's exporter fingerprint. */
@@ -51,6 +70,10 @@ export interface PathReport {
   models: string[];
   backends: BackendPath[];
   verdict: 'pass' | 'fail';
+  /** One row per model and backend: loads, matches, p50, nodes off the EP. */
+  table: PathRow[];
+  /** A WebGPU result ran on a software adapter: its latency is no GPU's. */
+  softwareAdapter?: boolean;
   evidence?: VerifyRun;
 }
 
@@ -156,6 +179,17 @@ function backendPath(backend: BackendId, run: VerifyRun): BackendPath {
         status: 'ok',
         detail: `outputs agree with the cpu backend for ${cross.length} model(s)`,
       });
+    const flagged = ran.filter((r) => r.validation && !r.validation.ok);
+    if (ran.some((r) => r.validation))
+      steps.push(
+        flagged.length
+          ? {
+              step: 'validate',
+              status: 'fail',
+              detail: `NaN, infinite or all-zero outputs: ${flagged.map((r) => r.model).join(', ')}`,
+            }
+          : { step: 'validate', status: 'ok', detail: 'no NaN, infinite or all-zero outputs' },
+      );
     const p50s = ran.map((r) => `${r.model.split('/').pop()} ${r.latency!.stats?.p50.toFixed(2)} ms`).join(', ');
     const soft = adapter?.kind === 'software';
     steps.push({
@@ -168,8 +202,13 @@ function backendPath(backend: BackendId, run: VerifyRun): BackendPath {
       placed.length
         ? {
             step: 'placement',
-            status: placed.some((r) => !r.placement!.allOnOne) ? 'warn' : 'ok',
-            detail: placed.map((r) => `${r.model.split('/').pop()}: ${describePlacement(r.placement)}`).join('; '),
+            status: placed.some((r) => fellBack(r.placement!)) ? 'warn' : 'ok',
+            detail: placed
+              .map(
+                (r) =>
+                  `${r.model.split('/').pop()}: ${describePlacement(r.placement)}${r.placement!.analysis ? ` — off the EP: ${offEpSummary(r.placement)}` : ''}`,
+              )
+              .join('; '),
           }
         : {
             step: 'placement',
@@ -193,6 +232,59 @@ function backendPath(backend: BackendId, run: VerifyRun): BackendPath {
   };
 }
 
+/** Compute nodes fell back off the EP (shape work kept on the CPU on purpose does not count). */
+function fellBack(p: Placement): boolean {
+  if (p.analysis) return p.analysis.fallback.length > 0;
+  return !p.allOnOne && p.groups.some((g) => g.executionProvider !== 'CPUExecutionProvider');
+}
+
+function pathRows(backends: BackendId[], run: VerifyRun, prepared: PreparedModel[]): PathRow[] {
+  const rows: PathRow[] = [];
+  const opset = (id: string) =>
+    prepared.find((p) => p.target.id === id)?.summary.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')
+      ?.version;
+  for (const backend of backends) {
+    const status = run.backends.find((b) => b.id === backend);
+    if (!status?.available) {
+      for (const p of prepared)
+        rows.push({
+          backend,
+          model: p.target.id,
+          loads: 'unavailable',
+          status: 'unavailable',
+          vsReference: '-',
+          vsCpu: '-',
+        });
+      continue;
+    }
+    for (const r of run.results.filter((x) => x.backend === backend)) {
+      const ran = Boolean(r.latency);
+      const o = opset(r.model);
+      rows.push({
+        backend,
+        model: r.model,
+        adapter: r.adapter,
+        loads: ran ? 'yes' : 'no',
+        status: r.status,
+        vsReference: !ran ? '-' : r.comparison ? (r.comparison.ok ? 'match' : 'differs') : 'no reference',
+        vsCpu: !ran
+          ? '-'
+          : backend === 'cpu'
+            ? 'yardstick'
+            : r.againstCpu
+              ? r.againstCpu.ok
+                ? 'match'
+                : 'differs'
+              : '-',
+        ...(r.latency?.stats ? { p50Ms: r.latency.stats.p50 } : {}),
+        ...(r.placement ? { placement: r.placement } : {}),
+        ...(o !== undefined ? { opset: o } : {}),
+      });
+    }
+  }
+  return rows;
+}
+
 function describeTolerance(r: ModelResult): string {
   return `atol ${r.tolerance.atol}, rtol ${r.tolerance.rtol}`;
 }
@@ -212,9 +304,21 @@ export interface PathOptions {
   to: BackendId[];
   /** A user's model file instead of the bundled exports. */
   model?: string;
+  /** verify's input options: data for the model, symbolic dims and seed for generated inputs, a trusted manifest. */
   inputs?: string;
+  dims?: Record<string, number>;
+  seed?: number;
+  manifest?: string;
+  /** verify's comparison options: tolerances (bare or per output), the error statistic; --validate. */
+  tolerance?: ToleranceOverride;
+  validate?: boolean;
+  /** Each backend's outputs (for --save-outputs). */
+  onOutputs?: (p: PreparedModel, backend: BackendId, outputs: TensorMap) => void;
+  /** Called with the prepared models before anything runs (warnings, tolerance names, --save-outputs checks). */
+  onPrepared?: (prepared: PreparedModel[]) => void | Promise<void>;
   claim: ExporterClaim | undefined;
   timeoutMs?: number;
+  signal?: AbortSignal;
   onProgress?: (line: string) => void;
 }
 
@@ -236,7 +340,9 @@ export async function checkPath(options: PathOptions): Promise<PathReport> {
   let targets: Target[];
   let model: PathStep;
   if (options.model) {
-    const t: Target = { id: options.model, modelPath: options.model };
+    const t: Target = options.manifest
+      ? resolveTargets([options.model], undefined, { manifest: options.manifest })[0]!
+      : { id: options.model, modelPath: options.model };
     const a = attributeSummary(summarize(loadModel(options.model)));
     const matches = a.framework === options.from;
     const said = options.fromInferred
@@ -274,6 +380,7 @@ export async function checkPath(options: PathOptions): Promise<PathReport> {
       models: [],
       backends: [],
       verdict: 'fail',
+      table: [],
     };
   }
   if (targets.length === 0)
@@ -286,10 +393,16 @@ export async function checkPath(options: PathOptions): Promise<PathReport> {
       models: [],
       backends: [],
       verdict: 'fail',
+      table: [],
     };
   const prepared: PreparedModel[] = targets.map((t) =>
-    prepareTarget(t, options.inputs ? { inputs: options.inputs } : {}),
+    prepareTarget(t, {
+      ...(options.inputs ? { inputs: options.inputs } : {}),
+      ...(options.dims ? { dims: options.dims } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    }),
   );
+  await options.onPrepared?.(prepared);
   if (options.model && !prepared[0]!.reference && !options.inputs) {
     model = { ...model, detail: `${model.detail}; no reference data given, the cpu backend is the reference` };
   }
@@ -298,6 +411,10 @@ export async function checkPath(options: PathOptions): Promise<PathReport> {
     logPlacement: true,
     plan: { warmup: 1, iterations: 20, maxDurationMs: 2000 },
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.tolerance ? { tolerance: options.tolerance } : {}),
+    ...(options.validate ? { validate: true } : {}),
+    ...(options.onOutputs ? { onOutputs: options.onOutputs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
     onEvent: (e) => {
       if (e.type === 'result')
         options.onProgress?.(`[${e.index}/${e.total}] ${e.result.backend} ${e.result.model}: ${e.result.status}`);
@@ -321,6 +438,8 @@ export async function checkPath(options: PathOptions): Promise<PathReport> {
     models: targets.map((t) => t.id),
     backends,
     verdict,
+    table: pathRows(options.to, run, prepared),
+    ...(run.results.some((r) => r.adapter.kind === 'software') ? { softwareAdapter: true } : {}),
     evidence: run,
   };
 }

@@ -33,6 +33,8 @@ export interface PostedResult {
   timesMs?: number[];
   outputs?: PostedTensor[];
   error?: { stage: 'load' | 'run'; message: string };
+  /** onnxruntime's node-placement log lines from the page's console (backends/placement.ts). */
+  placementLog?: string;
 }
 
 const str = (max: number) => ({ type: 'string', maxLength: max }) as const;
@@ -58,6 +60,7 @@ const schema = {
         isFallbackAdapter: { type: 'boolean' },
       },
     },
+    placementLog: str(4_000_000),
     sessionCreateMs: { type: 'number', minimum: 0 },
     firstRunMs: { type: 'number', minimum: 0 },
     timesMs: { type: 'array', maxItems: 100000, items: { type: 'number', minimum: 0 } },

@@ -18,6 +18,8 @@ import { EvidenceWriteError, makeRecord, probeEvidenceDir, writeRecord } from '.
 import { WorkbenchError, errorLine } from '../errors.js';
 import { checkPostedOutputs, decodePostedTensor, encodeTensor, parsePostedResult } from './api.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { placementFromLog } from '../backends/placement.js';
+import { UploadStore, uploadName } from './uploads.js';
 
 export interface ServeOptions {
   host?: string;
@@ -94,15 +96,30 @@ function isLoopback(host: string): boolean {
 export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   probeEvidenceDir(options.evidenceDir); // a read-only or full folder is found now, not at the first post
   const models = options.targets.map((t) => prepareTarget(t));
+  // What the page can run: the bundled models, then the user's uploads (a dropped upload leaves a hole).
+  const served: (PreparedModel | undefined)[] = [...models];
+  const uploaded = new Set<number>();
+  const uploads = new UploadStore();
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const version = ortWebPackageVersion();
 
   const modelAt = (segment: string | undefined): PreparedModel => {
     const i = Number(segment);
-    const m = Number.isInteger(i) ? models[i] : undefined;
+    const m = Number.isInteger(i) ? served[i] : undefined;
     if (!m) throw new HttpError(404, `no model ${segment}`);
     return m;
   };
+  const describe = (m: PreparedModel, index: number) => ({
+    index,
+    id: m.target.id,
+    framework: m.target.manifest?.framework ?? (m.exporter.framework !== 'unknown' ? m.exporter.framework : null),
+    producer: m.summary.producerName,
+    sha256: m.model.sha256,
+    sizeBytes: m.summary.sizeBytes,
+    reference: m.referenceKind,
+    inputs: m.summary.inputs.map((x) => x.name),
+    ...(uploaded.has(index) ? { uploaded: true } : {}),
+  });
 
   async function api(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     try {
@@ -111,17 +128,57 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
         return sendJson(
           res,
           200,
-          models.map((m, index) => ({
-            index,
-            id: m.target.id,
-            framework: m.target.manifest?.framework ?? null,
-            producer: m.summary.producerName,
-            sha256: m.model.sha256,
-            sizeBytes: m.summary.sizeBytes,
-            reference: m.referenceKind,
-            inputs: m.summary.inputs.map((x) => x.name),
-          })),
+          served.flatMap((m, index) => (m ? [describe(m, index)] : [])),
         );
+      }
+      if (parts[1] === 'uploads' && parts.length === 2) {
+        // The user's own model: ?name=<file.onnx>&modelBytes=<n>[&npz=<file.npz>]; the body is the
+        // model's bytes, then the .npz's. Validated and prepared as verify prepares a model file.
+        if (req.method !== 'POST') throw new HttpError(405, 'POST only');
+        const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+        if (type !== 'application/octet-stream') {
+          req.resume();
+          throw new HttpError(415, 'content type must be application/octet-stream');
+        }
+        const query = new URL(req.url ?? '/', 'http://serve').searchParams;
+        let name: string;
+        let npzName: string | undefined;
+        try {
+          name = uploadName(query.get('name'), '.onnx');
+          npzName = query.get('npz') ? uploadName(query.get('npz'), '.npz') : undefined;
+        } catch (e) {
+          req.resume();
+          throw new HttpError(400, errorLine(e));
+        }
+        const body = await readBody(req, max);
+        const modelBytes = npzName ? Number(query.get('modelBytes')) : body.length;
+        if (!Number.isSafeInteger(modelBytes) || modelBytes <= 0 || modelBytes > body.length)
+          throw new HttpError(400, `modelBytes must give the size of ${name} within the body (${body.length} bytes)`);
+        const index = served.length;
+        let added;
+        try {
+          added = uploads.add(
+            {
+              name,
+              model: body.subarray(0, modelBytes),
+              ...(npzName ? { npzName, npz: body.subarray(modelBytes) } : {}),
+            },
+            index,
+          );
+        } catch (e) {
+          throw new HttpError(e instanceof WorkbenchError ? 422 : 500, errorLine(e));
+        }
+        served.push(added.prepared);
+        uploaded.add(index);
+        for (const i of added.dropped) {
+          served[i] = undefined;
+          uploaded.delete(i);
+        }
+        return sendJson(res, 201, {
+          ...describe(added.prepared, index),
+          warnings: added.prepared.warnings,
+          outputs: added.prepared.summary.outputs.map((o) => o.name),
+        });
       }
       if (req.method === 'GET' && parts[1] === 'models' && parts[3] === 'model' && parts.length === 4) {
         const m = modelAt(parts[2]);
@@ -161,14 +218,14 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
         } catch (e) {
           throw new HttpError(400, errorLine(e));
         }
-        const m = models[posted.index];
+        const m = served[posted.index];
         if (!m) throw new HttpError(404, `no model ${posted.index}`);
         if (m.model.sha256 !== posted.sha256)
           throw new HttpError(409, `sha256 does not match the model served as ${posted.index}`);
         // A result must be one this model can produce: its outputs, their dtypes and static shapes.
         const lie = checkPostedOutputs(posted, m.summary.outputs, m.reference);
         if (lie) throw new HttpError(422, lie);
-        const result = judgePosted(m, posted, version);
+        const result = judgePosted(m, posted, version, uploaded.has(posted.index));
         const record = makeRecord(
           'browser',
           {
@@ -208,13 +265,21 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       index: 'index.html',
     });
   const url = await server.start();
-  return { url, models, close: () => server.close() };
+  return {
+    url,
+    models,
+    close: async () => {
+      await server.close();
+      uploads.close();
+    },
+  };
 }
 
 function judgePosted(
   m: PreparedModel,
   posted: ReturnType<typeof parsePostedResult>,
   version: string,
+  upload = false,
 ): { result: ModelResult; description: BackendDescription; backend: 'browser-wasm' | 'browser-webgpu' } {
   const backend = posted.backend === 'webgpu' ? 'browser-webgpu' : 'browser-wasm';
   const a = posted.adapter ?? {};
@@ -266,13 +331,28 @@ function judgePosted(
   } catch (e) {
     throw new HttpError(400, errorLine(e));
   }
-  const result = judge(
+  // Which EP ran which node, from onnxruntime's log in the page: classified here, against the graph
+  // the server holds (shape subgraph vs fallback); like the adapter, the page's claim.
+  const logged = posted.placementLog
+    ? placementFromLog(posted.placementLog, m.model.proto.graph ?? undefined)
+    : undefined;
+  const placement = logged
+    ? {
+        ...logged,
+        source: 'logged by the posting browser page (its onnxruntime-web console); not verified by the server',
+      }
+    : undefined;
+  const judged = judge(
     m,
     status,
     { outputs, sessionCreateMs: posted.sessionCreateMs!, firstRunMs: posted.firstRunMs!, timesMs: posted.timesMs! },
     undefined,
     undefined,
+    undefined,
+    placement,
   );
+  // An upload's file lives in the server's private folder only while serve runs: the record names the upload.
+  const result = upload ? { ...judged, path: m.target.id } : judged;
   return { result, description, backend };
 }
 

@@ -21,7 +21,7 @@ import { startBackends, type BackendSet } from '../isolation/pool.js';
 import { machineInfo } from '../util/machine.js';
 import type { Status } from '../models/manifest.js';
 import type { PreparedModel } from './prepare.js';
-import { parsePlacement } from '../backends/placement.js';
+import { placementFromLog } from '../backends/placement.js';
 import { onnx, type ModelProto } from '../onnx/proto.js';
 import {
   inputErrorResult,
@@ -195,7 +195,9 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
         }
       }
       const placement =
-        options.logPlacement && reportThis ? parsePlacement(measurement?.placementLog ?? '') : undefined;
+        options.logPlacement && reportThis
+          ? placementFromLog(measurement?.placementLog ?? '', p.model.proto.graph ?? undefined)
+          : undefined;
       if (status.id === 'cpu' && measurement) cpuOutputs.set(p, measurement.outputs);
       if (!reportThis) {
         yardstick ??= { backend: status.id, models: 0, runtimeMs: 0 };

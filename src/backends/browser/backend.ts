@@ -40,7 +40,7 @@ import {
 } from './chromium.js';
 import { isSupportedDType, rawByteLength } from '../../tensor/dtype.js';
 import { allocate, elementCount, rawBytes, type Tensor } from '../../tensor/tensor.js';
-import { PLACEMENT_LOG_MARK } from '../placement.js';
+import { isPlacementLogLine } from '../placement.js';
 import { classifyAdapter, describeAdapter, type PageAdapterInfo } from '../adapter.js';
 import { runtimeIo } from '../ioNames.js';
 import {
@@ -710,7 +710,7 @@ class BrowserBackend implements Backend {
       page.on('console', (msg) => {
         // Only onnxruntime's placement lines are kept (see verify/placement.ts); the rest of a verbose log is noise.
         const text = msg.text();
-        if (text.includes(PLACEMENT_LOG_MARK)) this.consoleLines?.push(text);
+        if (isPlacementLogLine(text)) this.consoleLines?.push(text);
       });
       page.on('crash', () => {
         // A crashed page is not "closed" for playwright; make sure it is never reused.

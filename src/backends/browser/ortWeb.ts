@@ -43,6 +43,7 @@ export const PAGE_LIB_FILES = [
   'tensor/dtype.js',
   'backends/adapter.js',
   'util/base64.js',
+  'backends/placement.js',
 ] as const;
 
 /** Where the shared page modules are (dist/), or undefined when the package is not built. */

@@ -9,6 +9,25 @@
 /** verify's default plan (src/verify/verify.ts DEFAULT_VERIFY_PLAN). */
 const PLAN = { warmup: 3, iterations: 10, maxDurationMs: 1000 };
 
+// onnxruntime-web writes its verbose session log (which EP runs which node) to the console. The
+// console is wrapped before onnxruntime's WASM module starts (it binds the console then), and the
+// placement lines are kept while a session is created: the server classifies them against the model.
+const LOG_LIMIT = 3_000_000;
+let capture = null;
+for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
+  const original = console[level].bind(console);
+  console[level] = (...args) => {
+    if (capture && lib && capture.keep) {
+      const text = args.map((a) => (typeof a === 'string' ? a : String(a))).join(' ');
+      if (capture.size < LOG_LIMIT && capture.keep(text)) {
+        capture.lines.push(text);
+        capture.size += text.length + 1;
+      }
+    }
+    original(...args);
+  };
+}
+
 let lib;
 function sharedModules() {
   lib ??= Promise.all([
@@ -16,7 +35,14 @@ function sharedModules() {
     import('/lib/tensor/dtype.js'),
     import('/lib/backends/adapter.js'),
     import('/lib/util/base64.js'),
-  ]).then(([loop, dtype, adapterModule, base64]) => ({ ...loop, ...dtype, ...adapterModule, ...base64 }));
+    import('/lib/backends/placement.js'),
+  ]).then(([loop, dtype, adapterModule, base64, placement]) => ({
+    ...loop,
+    ...dtype,
+    ...adapterModule,
+    ...base64,
+    ...placement,
+  }));
   return lib;
 }
 
@@ -59,8 +85,23 @@ async function runOne(m, backend) {
     for (const f of feeds) inputs[f.name] = tensorFrom(shared, f);
     const r = await shared.measureLoop(
       {
-        create: () => ort.InferenceSession.create(modelBytes, { executionProviders: [backend] }),
-        run: (session) => session.run(inputs),
+        // The placements are logged while the session is created; runs log at warning level.
+        create: async () => {
+          capture = { lines: [], size: 0, keep: shared.isPlacementLogLine };
+          ort.env.logLevel = 'verbose';
+          try {
+            return await ort.InferenceSession.create(modelBytes, {
+              executionProviders: [backend],
+              logSeverityLevel: 0,
+              logVerbosityLevel: 0,
+            });
+          } finally {
+            ort.env.logLevel = 'warning';
+            if (capture.lines.length) post.placementLog = capture.lines.join('\n');
+            capture = null;
+          }
+        },
+        run: (session) => session.run(inputs, { logSeverityLevel: 2 }),
         read: async (first, session) => {
           const outputs = [];
           for (const name of session.outputNames) {
@@ -106,23 +147,49 @@ function row(m, backend, answer) {
   const maxErr = c && c.outputs.length ? Math.max(...c.outputs.map((o) => o.maxAbsError)).toExponential(1) : '-';
   const p50 = r.latency && r.latency.stats ? `${r.latency.stats.p50.toFixed(2)} ms` : '-';
   const first = r.latency ? `${r.latency.firstRunMs.toFixed(1)} ms` : '-';
+  const offEp = r.latency ? labels.offEpSummary(r.placement) : '-';
   const tr = document.createElement('tr');
   tr.className = r.status;
   tr.dataset.model = m.id;
   tr.dataset.backend = backend;
   tr.dataset.status = r.status;
   const soft = r.adapter.kind === 'software' ? ` (${labels.SOFTWARE_LABEL})` : '';
-  for (const text of [m.id, `${r.backend}${soft}`, r.status, maxErr, p50, first, answer.record, r.reason || '']) {
+  const analysis = r.placement && r.placement.analysis;
+  const cells = [m.id, `${r.backend}${soft}`, r.status, maxErr, p50, first, offEp, answer.record, r.reason || ''];
+  cells.forEach((text, i) => {
     const td = document.createElement('td');
     td.textContent = text;
     if (soft && text.endsWith(soft)) td.className = 'soft';
+    if (i === 6) {
+      td.dataset.offEp = 'true';
+      if (analysis && analysis.fallback.length) td.className = 'fallback';
+    }
     tr.appendChild(td);
-  }
+  });
   document.querySelector('#results tbody').appendChild(tr);
+  // Compute nodes that fell back off the EP, each with onnxruntime's reason (shape work on the CPU is normal).
+  if (analysis && analysis.fallback.length) {
+    const list = document.getElementById('fallback');
+    const head = document.createElement('li');
+    head.className = 'fallback';
+    head.textContent = `${m.id} on ${r.backend}: ${analysis.fallback.length} compute node(s) fell back from ${analysis.executionProvider} to the CPU${analysis.memcpy ? `; ${analysis.memcpy} Memcpy node(s): ${analysis.memcpy} host-device copies per run` : ''}`;
+    const nodes = document.createElement('ul');
+    for (const f of analysis.fallback.slice(0, 20)) {
+      const li = document.createElement('li');
+      li.dataset.op = f.op;
+      li.textContent = `${f.op}${f.name ? ` (${f.name})` : ''}: ${f.reason ? `onnxruntime: "${f.reason}"` : 'the runtime logged no reason'}`;
+      nodes.appendChild(li);
+    }
+    head.appendChild(nodes);
+    list.appendChild(head);
+  }
 }
 
 async function run() {
-  const picked = models.filter((m) => document.getElementById(`m-${m.index}`).checked);
+  const picked = models.filter((m) => {
+    const cb = document.getElementById(`m-${m.index}`);
+    return cb && cb.checked;
+  });
   const backends = ['wasm', 'webgpu'].filter((b) => document.getElementById(`be-${b}`).checked);
   const status = document.getElementById('status');
   const total = picked.length * backends.length;
@@ -148,6 +215,82 @@ async function run() {
   document.getElementById('run').disabled = false;
 }
 
+function addModel(m, checked) {
+  const box = document.getElementById('models');
+  const label = document.createElement('label');
+  label.style.display = 'block';
+  const cb = document.createElement('input');
+  cb.type = 'checkbox';
+  cb.id = `m-${m.index}`;
+  cb.dataset.id = m.id;
+  cb.checked = checked;
+  label.appendChild(cb);
+  label.appendChild(
+    document.createTextNode(
+      ` ${m.id} (${m.producer || 'no producer'}, ${(m.sizeBytes / 1024).toFixed(0)} KiB${m.uploaded ? `, yours; reference: ${m.reference === 'none' ? 'none (outputs recorded unjudged)' : m.reference}` : ''})`,
+    ),
+  );
+  if (m.uploaded) box.insertBefore(label, box.firstChild);
+  else box.appendChild(label);
+}
+
+/** Send the user's .onnx (and optional .npz) to the server, which validates and serves it like a bundled model. */
+async function upload(files) {
+  const status = document.getElementById('upload-status');
+  status.className = '';
+  const list = Array.from(files);
+  const onnx = list.filter((f) => f.name.toLowerCase().endsWith('.onnx'));
+  const npz = list.filter((f) => f.name.toLowerCase().endsWith('.npz'));
+  const fail = (message) => {
+    status.className = 'error';
+    status.textContent = message;
+  };
+  if (onnx.length !== 1 || npz.length > 1 || onnx.length + npz.length !== list.length)
+    return fail('give one .onnx file and at most one .npz');
+  status.textContent = `uploading ${onnx[0].name}…`;
+  const modelBytes = new Uint8Array(await onnx[0].arrayBuffer());
+  const npzBytes = npz.length ? new Uint8Array(await npz[0].arrayBuffer()) : new Uint8Array(0);
+  const body = new Uint8Array(modelBytes.length + npzBytes.length);
+  body.set(modelBytes, 0);
+  body.set(npzBytes, modelBytes.length);
+  const query = new URLSearchParams({ name: onnx[0].name, modelBytes: String(modelBytes.length) });
+  if (npz.length) query.set('npz', npz[0].name);
+  let answer;
+  try {
+    const res = await fetch(`/api/uploads?${query}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body,
+    });
+    answer = await res.json();
+    if (!res.ok) return fail(`${onnx[0].name}: ${answer.error || `HTTP ${res.status}`}`);
+  } catch (e) {
+    return fail(`${onnx[0].name}: ${e.message}`);
+  }
+  models.push(answer);
+  addModel(answer, true);
+  status.textContent = `${answer.id}: ready (${answer.inputs.length} input(s), reference ${answer.reference})${answer.warnings.length ? `; ${answer.warnings.join('; ')}` : ''}`;
+  status.dataset.uploaded = answer.id;
+}
+
+function setUpUploads() {
+  const input = document.getElementById('upload');
+  input.addEventListener('change', () => {
+    if (input.files.length) upload(input.files).finally(() => (input.value = ''));
+  });
+  const drop = document.getElementById('drop');
+  drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    if (e.dataTransfer && e.dataTransfer.files.length) upload(e.dataTransfer.files);
+  });
+}
+
 async function main() {
   ort.env.wasm.wasmPaths = '/ort/';
   ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
@@ -156,28 +299,27 @@ async function main() {
   adapter = probe.ok ? probe.adapter : null;
   document.getElementById('adapter').textContent = adapter
     ? `WebGPU adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description}${labels.classifyAdapter(adapter, false) === 'software' ? ` (${labels.SOFTWARE_NOTE})` : ''}`
-    : 'WebGPU: no adapter in this browser (webgpu runs will fail to load)';
+    : `WebGPU: no adapter in this browser${probe.reason ? ` (${probe.reason})` : ''}: webgpu is unticked`;
+  if (!adapter) {
+    // Nothing to run webgpu on: untick it rather than record a load error per model.
+    const webgpu = document.getElementById('be-webgpu');
+    webgpu.checked = false;
+    webgpu.disabled = true;
+    document.getElementById('be-webgpu-label').title = 'this browser has no WebGPU adapter';
+  }
   models = await (await fetch('/api/models')).json();
   const box = document.getElementById('models');
   box.textContent = '';
-  for (const m of models) {
-    const label = document.createElement('label');
-    label.style.display = 'block';
-    const cb = document.createElement('input');
-    cb.type = 'checkbox';
-    cb.id = `m-${m.index}`;
-    cb.dataset.id = m.id;
-    label.appendChild(cb);
-    label.appendChild(
-      document.createTextNode(` ${m.id} (${m.producer || 'no producer'}, ${(m.sizeBytes / 1024).toFixed(0)} KiB)`),
-    );
-    box.appendChild(label);
-  }
+  for (const m of models) addModel(m, false);
+  setUpUploads();
   document.getElementById('run').addEventListener('click', () => {
     run();
   });
   document.getElementById('none').addEventListener('click', () => {
-    for (const m of models) document.getElementById(`m-${m.index}`).checked = false;
+    for (const m of models) {
+      const cb = document.getElementById(`m-${m.index}`);
+      if (cb) cb.checked = false;
+    }
   });
   document.body.dataset.ready = 'true';
 }
