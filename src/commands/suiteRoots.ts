@@ -8,9 +8,6 @@ import type { InputFailure } from '../suite/prepareCases.js';
 import type { ModelResult } from '../verify/result.js';
 import { ProgressLine } from '../suite/progress.js';
 import { existsSync, readdirSync } from 'node:fs';
-import { prestartBackends } from '../isolation/pool.js';
-import { backendsNeeded } from '../verify/verify.js';
-import { parseBackends } from './options.js';
 import { join, resolve } from 'node:path';
 
 /** What a suite run (`verify <root>`) adds: cases that could not be read, and progress on a TTY. */
@@ -49,7 +46,7 @@ export function suiteRoots(names: string[]): string[] {
  */
 export function prepareSuiteRoots(
   names: string[],
-  opts: ModelInputOptions & { filter?: string; quiet?: boolean; json?: boolean; backend?: string; timeout?: number },
+  opts: ModelInputOptions & { filter?: string; quiet?: boolean; json?: boolean },
 ): { prepared: PreparedModel[]; extras: SuiteRunExtras } | null {
   const roots = suiteRoots(names);
   if (roots.length === 0 || roots.length !== names.length) {
@@ -60,9 +57,6 @@ export function prepareSuiteRoots(
     return null;
   }
   if (opts.inputs) throw new InputError('--inputs applies to one model, not to a test data root');
-  // Reading hundreds of cases takes seconds: the run's workers (and browsers) start meanwhile.
-  if (opts.backend !== undefined && opts.timeout !== undefined)
-    prestartBackends(backendsNeeded(parseBackends(opts.backend)), { timeoutMs: opts.timeout * 1000 });
   const cases: SuiteCase[] = [];
   for (const root of roots) {
     const found = discoverCases(root, opts.filter);

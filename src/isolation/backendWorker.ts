@@ -67,15 +67,6 @@ process.on('exit', () => {
   }
 });
 
-/** Let a child (its process, IPC channel and stderr pipe) keep the event loop alive, or not. */
-function applyHold(child: ChildProcess, held: boolean): void {
-  const handles = [child, child.channel, child.stderr] as ({ ref?(): void; unref?(): void } | null | undefined)[];
-  for (const h of handles) {
-    if (held) h?.ref?.();
-    else h?.unref?.();
-  }
-}
-
 export function workerScript(): string {
   const path = join(packageRoot(), 'dist', 'isolation', 'worker.js');
   if (!existsSync(path)) throw new WorkbenchError(`${path} is missing: run npm run build`);
@@ -97,8 +88,6 @@ export class WorkerProcess {
   private partialLine = '';
   /** How many processes this handle has started (the first, and each replacement). */
   starts = 0;
-  /** False while nobody waits for this worker yet (prestarted): it must not keep this process alive. */
-  private held = true;
 
   constructor(
     readonly backend: BackendId,
@@ -108,19 +97,6 @@ export class WorkerProcess {
   /** Environment for the processes started from now on (a replacement's). */
   setEnv(env: Record<string, string>): void {
     this.env = env;
-  }
-
-  /**
-   * Whether the worker keeps this process alive. A worker started ahead of its run is not held
-   * until the run takes it, so an error before the run cannot leave the command hanging.
-   */
-  setHeld(held: boolean): void {
-    this.held = held;
-    if (this.child) applyHold(this.child, held);
-    for (const p of this.pending.values()) {
-      if (held) p.timer.ref();
-      else p.timer.unref();
-    }
   }
 
   get running(): boolean {
@@ -191,7 +167,6 @@ export class WorkerProcess {
       }
     });
     live.add(this);
-    if (!this.held) applyHold(child, false);
     return child;
   }
 
@@ -223,7 +198,6 @@ export class WorkerProcess {
           ),
         );
       }, timeoutMs);
-      if (!this.held) timer.unref();
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, child });
       child.send({ ...req, id } as WorkerRequest);
     });

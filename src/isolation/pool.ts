@@ -74,45 +74,9 @@ export function isolatedBackends(ids: readonly BackendId[], options: StartOption
   });
 }
 
-/** Backends started ahead of the run that will use them (see `prestartBackends`), by ids and limit. */
-const prestarted = new Map<string, WorkerBackend[]>();
-const prestartKey = (ids: readonly BackendId[], options: StartOptions) =>
-  `${ids.join(',')}|${options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS}`;
-
-/**
- * Start worker processes (and browsers) now, while the caller still reads its inputs: each
- * worker boots and decides its availability in parallel with this process's work. The next
- * `startBackends` with the same ids and limit takes them. Until then they do not keep this
- * process alive (an error before the run ends the command; the exit hook stops them), and
- * `dropPrestarted` closes them. Nothing is measured before the run asks: only start-up overlaps.
- */
-export function prestartBackends(ids: readonly BackendId[], options: StartOptions = {}): WorkerBackend[] {
-  const key = prestartKey(ids, options);
-  const already = prestarted.get(key);
-  if (already) return already;
-  const list = isolatedBackends(ids, options);
-  for (const b of list) {
-    b.setHeld(false); // until a run takes it, an error before the run must not leave the command waiting
-    void b.checkAvailable(); // remembered: backendSetOf reuses the answer
-  }
-  prestarted.set(key, list);
-  return list;
-}
-
-/** Close backends prestarted for a run that will not happen. */
-export async function dropPrestarted(): Promise<void> {
-  const all = [...prestarted.values()].flat();
-  prestarted.clear();
-  await Promise.all(all.map((b) => b.close().catch(() => undefined)));
-}
-
 /** Start each backend in its own worker, decide availability there, describe it. */
 export function startBackends(ids: readonly BackendId[], options: StartOptions = {}): Promise<BackendSet> {
-  const key = prestartKey(ids, options);
-  const early = prestarted.get(key);
-  prestarted.delete(key);
-  for (const b of early ?? []) b.setHeld(true);
-  return backendSetOf(early ?? isolatedBackends(ids, options));
+  return backendSetOf(isolatedBackends(ids, options));
 }
 
 /** Build backends in this process (library use, tests): no isolation, the same interface. */

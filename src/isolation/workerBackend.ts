@@ -83,11 +83,6 @@ export class WorkerBackend implements Backend {
     return this.worker.starts;
   }
 
-  /** Whether this backend's worker keeps the process alive (false while prestarted: see pool.ts). */
-  setHeld(held: boolean): void {
-    this.worker.setHeld(held);
-  }
-
   /** Process id of the current worker (for diagnostics and tests), if one runs. */
   get workerPid(): number | undefined {
     return this.worker.pid;
