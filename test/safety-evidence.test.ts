@@ -202,6 +202,14 @@ describe.runIf(canMount)('a real full or read-only evidence folder (tmpfs, as ro
     expect(readdirSync(d)).toEqual(['filler']);
   });
 
+  it('a folder a file system will not create (under /proc): one line, exit 2, no hang', async () => {
+    // Node's recursive mkdir never returns for such a path; the workbench creates each folder itself.
+    const r = await runCli(['verify', 'cntk/mnist-8', '--evidence-dir', '/proc/onnx-workbench-nope/records']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/evidence folder \/proc\/onnx-workbench-nope\/records is not writable: no such file/);
+    expect(r.stderr).not.toMatch(/\[1\//); // nothing ran
+  });
+
   it('read-only: refused before the run', async () => {
     const d = mount('size=64k,ro');
     const r = await runCli(['verify', 'cntk/mnist-8', '--evidence-dir', d]);

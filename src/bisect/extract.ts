@@ -4,7 +4,8 @@
  * inputs as graph inputs, and a `test_data_set_0` holding those inputs and the reference side's
  * outputs, so `verify DIR --backend <failing>` reproduces the mismatch on its own.
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { makeDirs } from '../util/makeDirs.js';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, WorkbenchError, errorLine } from '../errors.js';
 import { onnx, type ModelProto, type TensorProto, type ValueInfoProto } from '../onnx/proto.js';
@@ -180,7 +181,7 @@ export function writeExtraction(dir: string, x: ExtractedNode, readme: string): 
   };
   try {
     const data = join(dir, 'test_data_set_0');
-    mkdirSync(data, { recursive: true });
+    makeDirs(data);
     put(join(dir, 'model.onnx'), x.model);
     x.inputs.forEach(([name, t], k) => put(join(data, `input_${k}.pb`), encodeTensorProto(name, t)));
     x.outputs.forEach(([name, t], k) => put(join(data, `output_${k}.pb`), encodeTensorProto(name, t)));

@@ -7,6 +7,7 @@
  * can be dropped into the directory and are read like local ones; reading refuses a folder that
  * does not exist (a misspelt --evidence-dir is not an empty evidence set).
  */
+import { makeDirs } from '../util/makeDirs.js';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -122,7 +123,7 @@ export function writeFileAtomic(dir: string, final: string, data: Uint8Array, io
     throw new EvidenceWriteError(`cannot write the ${what} ${final}: ${fsCause(e)}; nothing was written`, final, (e as NodeJS.ErrnoException)?.code, fsCause(e));
   };
   try {
-    io.mkdirSync(dir, { recursive: true });
+    makeDirs(dir, (p) => io.mkdirSync(p));
   } catch (e) {
     throw new EvidenceWriteError(`cannot create the evidence folder ${dir}: ${fsCause(e)}`, dir, (e as NodeJS.ErrnoException)?.code, fsCause(e));
   }
@@ -172,7 +173,7 @@ export function probeEvidenceDir(dir: string, io: WriteIo = nodeIo): void {
     throw new EvidenceWriteError(`evidence folder ${dir} is not writable: ${fsCause(e)}; nothing ran (use another --evidence-dir, or --no-evidence)`, dir, (e as NodeJS.ErrnoException)?.code, fsCause(e));
   };
   try {
-    io.mkdirSync(dir, { recursive: true });
+    makeDirs(dir, (p) => io.mkdirSync(p));
   } catch (e) {
     return fail(e);
   }

@@ -4,6 +4,7 @@
  * report (it holds the marker file and nothing the workbench did not write); anything else is
  * refused, so `--out .` or `--out evidence` never deletes a thing.
  */
+import { makeDirs } from '../util/makeDirs.js';
 import {
   copyFileSync,
   lstatSync,
@@ -180,7 +181,7 @@ export async function generateReport(input: ReportInput): Promise<{ dir: string;
   const outDir = input.outDir;
   checkReportDir(outDir);
   const parent = dirname(outDir);
-  mkdirSync(parent, { recursive: true });
+  makeDirs(parent);
   const tmp = mkdtempSync(join(parent, `.${basename(outDir)}.tmp-`));
   try {
     mkdirSync(join(tmp, 'records'));

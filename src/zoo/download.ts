@@ -4,17 +4,9 @@
  * match is renamed to `<dest>`, so a file under the final name has always passed its check; a
  * `.part` that fails it is deleted.
  */
+import { makeDirs } from '../util/makeDirs.js';
 import { createHash } from 'node:crypto';
-import {
-  createReadStream,
-  createWriteStream,
-  existsSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  mkdirSync,
-} from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -193,7 +185,7 @@ export async function downloadVerified(o: DownloadOptions): Promise<DownloadResu
   const doFetch = o.fetch ?? fetch;
   const part = `${o.dest}.part`;
   const file = basename(o.dest);
-  mkdirSync(dirname(o.dest), { recursive: true });
+  makeDirs(dirname(o.dest));
 
   if (existsSync(o.dest)) {
     if (statSync(o.dest).size === o.size && (await sha256File(o.dest)) === o.sha256) {

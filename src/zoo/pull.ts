@@ -3,10 +3,10 @@
  * `<cacheDir>/<name>/`: `model.onnx`, its `test_data_set_N/` folders and a `manifest.json` in the
  * bundled models' schema (id `zoo/<name>`), written last: a folder without one is not pulled.
  */
+import { makeDirs } from '../util/makeDirs.js';
 import {
   closeSync,
   existsSync,
-  mkdirSync,
   openSync,
   readdirSync,
   rmdirSync,
@@ -237,7 +237,7 @@ export async function pullEntry(entry: ZooEntry, o: PullOptions = {}): Promise<P
     };
   }
 
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const release = acquireLock(dir);
   try {
     rmSync(manifestPath, { force: true }); // not pulled until the new manifest is written
