@@ -159,12 +159,12 @@ const hook = (dir) => {
   const p = join(dir, 'maxrss.cjs');
   writeFileSync(
     p,
-    "process.on('exit', () => { try { require('fs').writeSync(2, '\\nOWB_MAXRSS ' + process.resourceUsage().maxRSS + '\\n'); } catch {} });\n",
+    "process.on('exit', () => { try { const u = process.resourceUsage(); require('fs').writeSync(2, '\\nOWB_MAXRSS ' + u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); } catch {} });\n",
   );
   return p;
 };
 
-/** Run a node child; wall ms, peak RSS bytes (its ru_maxrss), stdout. */
+/** Run a node child; wall ms, CPU ms, peak RSS bytes (its ru_maxrss), stdout. */
 function runNode(hookPath, argv, env = {}) {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--require', hookPath, ...argv], {
@@ -173,8 +173,16 @@ function runNode(hookPath, argv, env = {}) {
     env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', ...env },
   });
   const wall = performance.now() - t0;
-  const rss = [...r.stderr.matchAll(/OWB_MAXRSS (\d+)/g)].map((m) => Number(m[1]) * 1024);
-  return { wall, peak: rss[rss.length - 1], stdout: r.stdout, stderr: r.stderr, status: r.status };
+  const usage = [...r.stderr.matchAll(/OWB_MAXRSS (\d+) (\d+)/g)];
+  const last = usage[usage.length - 1];
+  return {
+    wall,
+    cpu: last ? Number(last[2]) / 1000 : undefined,
+    peak: last ? Number(last[1]) * 1024 : undefined,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    status: r.status,
+  };
 }
 
 /** The floor: sha256 of every byte of the model's files, 4 MiB reads, in a fresh process. */
@@ -195,6 +203,7 @@ const fmtB = (b) => (b === undefined ? '?' : b >= GiB ? `${(b / GiB).toFixed(2)}
 const ratio = (a, b) => (a === undefined || b === undefined ? '?' : (a / b).toFixed(2));
 
 const base = keep ?? mkdtempSync(join(tmpdir(), 'owb-large-bench-'));
+mkdirSync(base, { recursive: true });
 const hookPath = hook(base);
 const results = [];
 try {
@@ -225,7 +234,9 @@ try {
         external,
         modelBytes: m.bytes,
         floorMs: floor.wall,
+        floorCpuMs: floor.cpu,
         inspectMs: ins.wall,
+        inspectCpuMs: ins.cpu,
         inspectPeak: ins.peak,
         inspectStatus: ins.status,
       };
@@ -246,11 +257,13 @@ try {
           '-q',
         ]);
         let worker;
+        let resultMain;
         let status = `exit ${ver.status}`;
         try {
           const run = JSON.parse(ver.stdout);
           const res = (run.results ?? [])[0] ?? {};
           worker = res.latency?.peakRssBytes ?? res.peakRssBytes;
+          resultMain = res.mainPeakRssBytes;
           status = res.status ?? status;
         } catch {
           status = `${status}: ${
@@ -264,6 +277,7 @@ try {
         Object.assign(row, {
           verifyMs: ver.wall,
           verifyPeak: ver.peak,
+          resultMainPeak: resultMain,
           verifyStatus: status,
           workerPeak: worker,
           barePeak: bare.peak,
@@ -273,11 +287,11 @@ try {
       results.push(row);
       console.log(
         [
-          `${size}${external ? ' (external data)' : ''}: inspect ${ratio(row.inspectMs, row.floorMs)}x hash floor (${(row.inspectMs / 1000).toFixed(2)} s vs ${(row.floorMs / 1000).toFixed(2)} s), main peak ${fmtB(row.inspectPeak)} = ${ratio(row.inspectPeak, m.bytes)}x model`,
+          `${size}${external ? ' (external data)' : ''}: inspect ${ratio(row.inspectMs, row.floorMs)}x hash floor (${(row.inspectMs / 1000).toFixed(2)} s vs ${(row.floorMs / 1000).toFixed(2)} s; CPU ${ratio(row.inspectCpuMs, row.floorCpuMs)}x: ${((row.inspectCpuMs ?? NaN) / 1000).toFixed(2)} s vs ${((row.floorCpuMs ?? NaN) / 1000).toFixed(2)} s), main peak ${fmtB(row.inspectPeak)} = ${ratio(row.inspectPeak, m.bytes)}x model`,
           ...(skipVerify
             ? []
             : [
-                `    verify cpu [${row.verifyStatus}]: ${ratio(row.verifyMs, row.floorMs)}x hash floor (${(row.verifyMs / 1000).toFixed(1)} s), main peak ${fmtB(row.verifyPeak)} = ${ratio(row.verifyPeak, m.bytes)}x model, worker peak ${fmtB(row.workerPeak)} = ${ratio(row.workerPeak, row.barePeak)}x bare onnxruntime (${fmtB(row.barePeak)})`,
+                `    verify cpu [${row.verifyStatus}]: ${ratio(row.verifyMs, row.floorMs)}x hash floor (${(row.verifyMs / 1000).toFixed(1)} s), main peak ${fmtB(row.verifyPeak)} = ${ratio(row.verifyPeak, m.bytes)}x model (result's mainPeakRssBytes ${fmtB(row.resultMainPeak)}), worker peak ${fmtB(row.workerPeak)} = ${ratio(row.workerPeak, row.barePeak)}x bare onnxruntime (${fmtB(row.barePeak)})`,
               ]),
         ].join('\n'),
       );

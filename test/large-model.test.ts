@@ -21,7 +21,19 @@ import {
 } from '../src/onnx/modelReader.js';
 import { hashRange, readRange, fileIdentity, sameIdentity } from '../src/onnx/rangeReader.js';
 import { openModel } from '../src/onnx/openModel.js';
-import { isFileModel, openFileModel, openForRun, withUnchangedFiles, type FileModel } from '../src/onnx/fileModel.js';
+import {
+  isFileModel,
+  openFileModel,
+  openForRun,
+  withUnchangedFiles,
+  type FileModel,
+  type FileSource,
+} from '../src/onnx/fileModel.js';
+import { browserWasmBytes, measureFromFiles, tooLargeFor, unsafeNamesProblem } from '../src/backends/fromFiles.js';
+import { BackendStageError, type Backend } from '../src/backends/types.js';
+import { createBrowserBackend } from '../src/backends/browser/backend.js';
+import { LocalServer } from '../src/util/localServer.js';
+import { execFileSync } from 'node:child_process';
 import { summarize } from '../src/onnx/inspect.js';
 import { loadModel } from '../src/onnx/model.js';
 import { InputError } from '../src/errors.js';
@@ -349,5 +361,284 @@ describe('range reader', () => {
     writeFileSync(p, 'two');
     expect(sameIdentity(a, fileIdentity(p))).toBe(false);
     expect(readFileSync(p, 'utf8')).toBe('two');
+  });
+});
+
+/** A FileSource as declared sizes only (what the refusals decide from), no files behind it. */
+function declared(modelBytes: number, externalBytes: number[], names = { inputs: ['x'], outputs: ['y'] }): FileSource {
+  const id = { dev: '1', ino: '1', size: 0, mtimeNs: '0', ctimeNs: '0' };
+  return {
+    model: { path: '/m/model.onnx', sizeBytes: modelBytes, sha256: '', identity: id },
+    external: externalBytes.map((n, i) => ({
+      path: `/m/w${i}.bin`,
+      location: `w${i}.bin`,
+      sizeBytes: n,
+      sha256: '',
+      identity: id,
+    })),
+    totalBytes: modelBytes + externalBytes.reduce((a, b) => a + b, 0),
+    ioNames: names,
+  };
+}
+
+describe('what a backend is given for a model run from its files, decided from declared sizes', () => {
+  const GiB = 1024 ** 3;
+  it('browser backends: refused over wasm32 4 GiB (or a model file over 2 GiB), with the reason; cpu never', () => {
+    expect(tooLargeFor('browser-wasm', declared(1024, [3 * GiB]))).toBeUndefined();
+    expect(tooLargeFor('browser-wasm', declared(1024, [2 * GiB, 1.8 * GiB]))).toMatch(
+      /needs at least 3\.80 GiB of wasm32 memory.*4 GiB address space.*not tried \(run it on cpu\)/,
+    );
+    expect(tooLargeFor('browser-webgpu', declared(1.5 * GiB, [1.2 * GiB]))).toMatch(/wasm32 memory/);
+    expect(tooLargeFor('browser-wasm', declared(2.5 * GiB, []))).toMatch(/over protobuf's 2 GiB/);
+    expect(tooLargeFor('cpu', declared(1024, [8 * GiB]))).toBeUndefined();
+    expect(tooLargeFor('wasm', declared(1024, [3 * GiB]))).toMatch(/one buffer in wasm32 memory/);
+    expect(browserWasmBytes(declared(100, [1000, 10]))).toBe(1210);
+  });
+
+  it('unsafe input/output names are refused (with the names) before any session', async () => {
+    expect(unsafeNamesProblem(declared(1, [], { inputs: ['x'], outputs: ['y'] }))).toBeUndefined();
+    const why = unsafeNamesProblem(declared(1, [], { inputs: ['constructor'], outputs: ['__proto__'] }));
+    expect(why).toMatch(/graph input 'constructor', output '__proto__'.*not tried/);
+    let measured = 0;
+    const backend = {
+      measure: async () => {
+        measured++;
+        throw new Error('not reached');
+      },
+    } as unknown as Backend;
+    const plan = { warmup: 0, iterations: 1 };
+    const big = declared(1024, [5 * GiB]);
+    await expect(measureFromFiles('browser-wasm', backend, '/m/model.onnx', big, new Map(), plan, {})).rejects.toThrow(
+      /wasm32 memory/,
+    );
+    const unsafe = declared(1, [], { inputs: ['x'], outputs: ['__proto__'] });
+    await expect(measureFromFiles('cpu', backend, '/m/model.onnx', unsafe, new Map(), plan, {})).rejects.toThrow(
+      /output '__proto__'/,
+    );
+    expect(measured).toBe(0);
+  });
+
+  it('a browser run whose file changed while the page fetched it says which file changed', async () => {
+    const { path, weights } = externalModel('ext-change-browser');
+    const m = openFileModel(path);
+    const backend = {
+      measure: async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        writeFileSync(weights, readFileSync(weights).reverse());
+        throw new BackendStageError('load', 'failed to load external data file: /jobs/x/weights.bin');
+      },
+    } as unknown as Backend;
+    await expect(
+      measureFromFiles('browser-wasm', backend, path, m.source, new Map(), { warmup: 0, iterations: 1 }, {}),
+    ).rejects.toThrow(/external data file 'weights\.bin' .*was modified or replaced after it was validated/);
+  });
+
+  it('a path-run model with an output named __proto__ is a load-error saying why, on cpu', async () => {
+    const d = join(dir, 'proto-out');
+    mkdirSync(d, { recursive: true });
+    const m = chainModel(1, 8);
+    const last = m.graph!.output![0]!.name!;
+    m.graph!.node!.push({ opType: 'Identity', input: [last], output: ['__proto__'], name: 'out' });
+    m.graph!.output![0]!.name = '__proto__';
+    writeFileSync(join(d, 'model.onnx'), onnx.ModelProto.encode(m).finish());
+    const r = await runCli(
+      ['verify', join(d, 'model.onnx'), '--backend', 'cpu', '--json', '--no-evidence', '-q', '--iterations', '1'],
+      { env: { ONNX_WORKBENCH_INLINE_LIMIT: '0' } },
+    );
+    const run = JSON.parse(r.stdout) as { results: { status: string; reason?: string }[] };
+    expect(run.results[0]!.status).toBe('load-error');
+    expect(run.results[0]!.reason).toMatch(/graph output '__proto__'.*cannot be moved; not tried/);
+    // Inlined (under the limit), the same model runs: the name is moved behind an Identity node.
+    const small = await runCli([
+      'verify',
+      join(d, 'model.onnx'),
+      '--backend',
+      'cpu',
+      '--json',
+      '--no-evidence',
+      '-q',
+      '--iterations',
+      '1',
+    ]);
+    expect((JSON.parse(small.stdout) as { results: { status: string }[] }).results[0]!.status).toBe('no-reference');
+  });
+});
+
+describe('bad external data of a model run from its files: one line naming the tensor and the file, exit 2', () => {
+  const limit = { ONNX_WORKBENCH_INLINE_LIMIT: '0' };
+  /** The external model of `externalModel` with W0's external_data entries replaced or added. */
+  function variant(sub: string, change: (t: TensorProto, d: string) => void): string {
+    const { path } = externalModel(sub);
+    const m = onnx.ModelProto.decode(readFileSync(path));
+    change(
+      m.graph!.initializer!.find((t) => t.name === 'W0')!,
+      join(path, '..'),
+    );
+    writeFileSync(path, onnx.ModelProto.encode(m).finish());
+    return path;
+  }
+  const setKey = (t: TensorProto, key: string, value: string) => {
+    const e = t.externalData!.find((x) => x.key === key);
+    if (e) e.value = value;
+    else t.externalData!.push({ key, value });
+  };
+  const cases: [string, (t: TensorProto, d: string) => void, RegExp][] = [
+    [
+      'truncated',
+      (_t, d) => truncateSync(join(d, 'weights.bin'), 1000),
+      /tensor 'W0'.*runs past the end of 'weights\.bin'/,
+    ],
+    [
+      'offset',
+      (t) => setKey(t, 'offset', '99999999'),
+      /tensor 'W0'.*offset 99999999 is beyond the end of 'weights\.bin'/,
+    ],
+    ['length', (t) => setKey(t, 'length', '99999999'), /tensor 'W0'.*runs past the end of 'weights\.bin'/],
+    [
+      'escape',
+      (t) => setKey(t, 'location', '../ext-ok/weights.bin'),
+      /tensor 'W0'.*'\.\.\/ext-ok\/weights\.bin' leaves the model's folder/,
+    ],
+    [
+      'dir',
+      (t, d) => {
+        mkdirSync(join(d, 'adir'));
+        setKey(t, 'location', 'adir');
+      },
+      /tensor 'W0'.*'adir' is not a regular file/,
+    ],
+    [
+      'fifo',
+      (t, d) => {
+        execFileSync('mkfifo', [join(d, 'pipe.bin')]);
+        setKey(t, 'location', 'pipe.bin');
+      },
+      /tensor 'W0'.*'pipe\.bin' is not a regular file/,
+    ],
+  ];
+
+  it('refused by openForRun over the inline limit, before anything runs', () => {
+    externalModel('ext-ok');
+    const old = process.env.ONNX_WORKBENCH_INLINE_LIMIT;
+    process.env.ONNX_WORKBENCH_INLINE_LIMIT = '0';
+    try {
+      for (const [sub, change, re] of cases) {
+        const path = variant(`bad-${sub}`, change);
+        let err: unknown;
+        try {
+          openForRun(path);
+        } catch (e) {
+          err = e;
+        }
+        expect(err, sub).toBeInstanceOf(InputError);
+        expect((err as Error).message, sub).toMatch(re);
+        expect((err as Error).message, sub).toContain(path);
+        expect((err as Error).message).not.toContain('\n');
+      }
+    } finally {
+      if (old === undefined) delete process.env.ONNX_WORKBENCH_INLINE_LIMIT;
+      else process.env.ONNX_WORKBENCH_INLINE_LIMIT = old;
+    }
+  });
+
+  it('verify exits 2 with the one line, on every backend list', async () => {
+    for (const [sub, , re] of cases.filter(([s]) => s === 'offset' || s === 'escape' || s === 'fifo')) {
+      const path = join(dir, `bad-${sub}`, 'model.onnx');
+      const r = await runCli(['verify', path, '--backend', 'cpu,browser-wasm', '--no-evidence', '-q'], { env: limit });
+      expect(r.code, sub).toBe(2);
+      expect(r.stderr.trim().split('\n'), sub).toHaveLength(1);
+      expect(r.stderr, sub).toMatch(re);
+    }
+  });
+});
+
+describe('browser backends run a model over the inline limit from its files (externalData)', () => {
+  it('browser-wasm and browser-webgpu: the page fetches the validated model and external file; outputs agree with cpu', async () => {
+    const { path } = externalModel('ext-browser');
+    const r = await runCli(
+      [
+        'verify',
+        path,
+        '--backend',
+        'cpu,browser-wasm,browser-webgpu',
+        '--json',
+        '--no-evidence',
+        '-q',
+        '--iterations',
+        '1',
+        '--warmup',
+        '0',
+      ],
+      { env: { ONNX_WORKBENCH_INLINE_LIMIT: '0' } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const run = JSON.parse(r.stdout) as {
+      results: { backend: string; status: string; reason?: string; mainPeakRssBytes?: number }[];
+    };
+    expect(run.results.map((x) => [x.backend, x.status, x.reason])).toEqual([
+      ['cpu', 'no-reference', expect.any(String)],
+      ['browser-wasm', 'pass', undefined],
+      ['browser-webgpu', 'pass', undefined],
+    ]);
+    for (const x of run.results) expect(x.mainPeakRssBytes).toBeGreaterThan(10 * 2 ** 20);
+  });
+
+  it('the page is given no bytes: a file changed after validation is not served (409), and the run is a load-error', async () => {
+    const { path, weights } = externalModel('ext-browser-changed');
+    const m = openFileModel(path);
+    await new Promise((r) => setTimeout(r, 20));
+    const bytes = readFileSync(weights);
+    bytes[0] = bytes[0]! ^ 0xff;
+    writeFileSync(weights, bytes);
+    const b = createBrowserBackend('browser-wasm');
+    try {
+      const x: Tensor = { dtype: 'float32', dims: [1, 64], data: new Float32Array(64).fill(0.5) };
+      // Straight to the backend (no identity check before): the server's own check refuses the file.
+      await expect(
+        b.measure(
+          { path, bytes: new Uint8Array(0), files: m.source },
+          new Map([['x', x]]),
+          { warmup: 0, iterations: 1 },
+          {},
+        ),
+      ).rejects.toThrow(/failed to load external data file: \/.*ext-browser-changed\/weights\.bin$/);
+      // With the file as validated, the same call runs.
+      const n = openFileModel(path);
+      const ok = await b.measure(
+        { path, bytes: new Uint8Array(0), files: n.source },
+        new Map([['x', x]]),
+        { warmup: 0, iterations: 1 },
+        {},
+      );
+      expect([...ok.outputs.keys()]).toEqual([m.proto.graph!.output![0]!.name]);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+describe('the local server serves a registered file and nothing else of its folder', () => {
+  it('200 while the check accepts, 409 once it refuses, 404 after removal and for a neighbour', async () => {
+    const d = join(dir, 'served');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'w.bin'), 'weights');
+    writeFileSync(join(d, 'secret.txt'), 'secret');
+    const server = new LocalServer();
+    await server.start();
+    try {
+      let accept = true;
+      const url = server.addFile(join(d, 'w.bin'), 'w.bin', (st) => accept && st.size === 7n);
+      const get = (p: string) => fetch(`${server.origin}${p}`);
+      const ok = await get(url);
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toBe('weights');
+      expect((await get(url.replace('w.bin', 'secret.txt'))).status).toBe(404);
+      accept = false;
+      expect((await get(url)).status).toBe(409);
+      server.removeBlob(url);
+      expect((await get(url)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -324,7 +324,7 @@ describe('markdown and colour', () => {
     expect(md).toMatch(/software \(not GPU\)/);
   });
 
-  it('bench --format markdown has both tables', () => {
+  it('bench --format markdown is one table, a row per model × backend, with threads, x cpu and human units', () => {
     const bench = {
       machine: { cpuCount: 2, cpuModel: 'cpu', node: 'v20' },
       plan: { warmup: 1, iterations: 10 },
@@ -348,9 +348,11 @@ describe('markdown and colour', () => {
       ],
     } as unknown as BenchRun;
     const md = benchMarkdown(bench);
-    expect(md).toMatch(/### Latency of timed runs \(ms\)\n\n\| model \| backend \| adapter \| status \| n \| min/);
-    expect(md).toMatch(/### Start-up \(ms\), memory, throughput, work\n\n\| model \| backend \| adapter \| session/);
-    expect(md).toMatch(/\| m \| cpu \| cpu \| pass \| 10 \|/);
+    expect(md).toMatch(
+      /### Benchmark\n\n\| model \| backend \| adapter \| threads \| status \| n \| median \[95% CI\] \| p90 \| x cpu \| throughput/,
+    );
+    expect(md.match(/^\| m \|/gm)).toHaveLength(1);
+    expect(md).toMatch(/\| m \| cpu \| cpu \| - \| pass \| 10 \| [^|]* (µs|ms|s) [^|]*\|/);
   });
 
   it('colour only on a terminal, never with NO_COLOR', () => {

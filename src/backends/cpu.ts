@@ -3,6 +3,7 @@ import type { Backend, BackendDescription } from './types.js';
 import { measureWithOrt, type OrtModule } from './ortMeasure.js';
 import { installedVersion } from './runtimeVersion.js';
 import { unavailableBecause } from './loadFailure.js';
+import { executionProvider, sessionKnobs } from './sessionKnobs.js';
 
 async function loadOrtNode(): Promise<OrtModule> {
   return (await import('onnxruntime-node')) as never;
@@ -35,12 +36,28 @@ export function createCpuBackend(title: string): Backend {
     },
     async measure(model, feeds, plan, options) {
       const ort = await loadOrtNode();
-      return measureWithOrt(ort, model, feeds, plan, {
-        executionProviders: ['cpu'],
-        ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-        ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),
-        ...(options.externalData?.length ? { externalData: options.externalData } : {}),
-      });
+      const m = await measureWithOrt(
+        ort,
+        model,
+        feeds,
+        plan,
+        {
+          executionProviders: [executionProvider('cpu', 'cpu', options.executionProviderOptions) as 'cpu'],
+          ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+          ...sessionKnobs(options),
+          ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),
+          ...(options.externalData?.length ? { externalData: options.externalData } : {}),
+        },
+        { profile: options.profile === true },
+      );
+      return {
+        ...m,
+        threads: {
+          intraOp: options.threads ?? 'default',
+          ...(options.interOpThreads ? { interOp: options.interOpThreads } : {}),
+          ...(options.threads ? {} : { note: 'onnxruntime default: one intra-op thread per physical core' }),
+        },
+      };
     },
     async close() {},
   };

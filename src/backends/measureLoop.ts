@@ -6,7 +6,7 @@
  *
  * Rules: the duration budget covers warm-up and timed runs and starts after the first run; a
  * first run longer than the whole budget counts as the warm-up (none is added); at least one
- * timed run happens when `iterations` >= 1, however small the budget.
+ * timed run (`minIterations`, when given) happens when `iterations` >= 1, however small the budget.
  *
  * This module imports nothing and uses only `performance.now()`: it is compiled to
  * dist/backends/measureLoop.js and loaded as is by the pages (a dynamic `import()`).
@@ -17,6 +17,8 @@ export interface LoopPlan {
   iterations: number;
   /** Stop timed runs after this many milliseconds (at least one run). */
   maxDurationMs?: number;
+  /** Timed runs made even past the budget (at most `iterations`). */
+  minIterations?: number;
 }
 
 /** What a runtime gives the loop: a session factory, one inference, reading outputs, releasing. */
@@ -81,11 +83,12 @@ export async function measureLoop<S, R, O>(steps: LoopSteps<S, R, O>, plan: Loop
     const warmup = firstRunMs > budget ? 0 : warmupPlanned;
     for (let i = 0; i < warmup && performance.now() - start < budget; i++) await steps.run(session);
     const timesMs: number[] = [];
+    const atLeast = Math.max(1, Math.floor(typeof plan.minIterations === 'number' ? plan.minIterations : 1));
     for (let i = 0; i < iterations; i++) {
       const s = performance.now();
       await steps.run(session);
       timesMs.push(performance.now() - s);
-      if (performance.now() - start >= budget) break;
+      if (timesMs.length >= atLeast && performance.now() - start >= budget) break;
     }
     return { outputs, sessionCreateMs, firstRunMs, timesMs };
   } catch (e) {

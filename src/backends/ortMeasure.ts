@@ -13,6 +13,9 @@ import { peakRss, resetPeakRss } from '../util/procfs.js';
 import { withUnchangedFiles } from '../onnx/fileModel.js';
 import { addressSpaceProblem } from '../util/limits.js';
 import { runtimeIo } from './ioNames.js';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface OrtModule {
   InferenceSession: {
@@ -70,7 +73,13 @@ export async function measureWithOrt(
   feeds: ReadonlyMap<string, Tensor>,
   plan: RunPlan,
   sessionOptions: InferenceSession.SessionOptions,
+  extra: { profile?: boolean } = {},
 ): Promise<RunMeasurement> {
+  // --profile: onnxruntime writes its trace at endProfiling(), named by a prefix and a timestamp,
+  // into a folder of this worker's private temp directory; its text is returned, the folder removed.
+  const profileDir = extra.profile ? mkdtempSync(join(tmpdir(), 'ort-profile-')) : undefined;
+  if (profileDir)
+    sessionOptions = { ...sessionOptions, enableProfiling: true, profileFilePrefix: join(profileDir, 'ort') };
   // A verbose session log (asked for to read node placements) would also make every run log at
   // verbose level: slower runs and a log that buries the placements. Runs log at warning level.
   const runOptions: InferenceSession.RunOptions =
@@ -97,14 +106,26 @@ export async function measureWithOrt(
             : ort.InferenceSession.create(io.bytes, sessionOptions),
         run: (session) => session.run((inputs ??= ortFeeds(ort, io.feeds)), runOptions),
         read: (first, session) => outputsFromOrt(session, first),
-        release: (session) => session.release(),
+        release: async (session) => {
+          if (profileDir) session.endProfiling();
+          await session.release();
+        },
       },
       plan,
     );
     const peakRssBytes = (perModelPeak ? peakRss('self') : undefined) ?? process.resourceUsage().maxRSS * 1024;
-    return { ...r, outputs: io.restore(r.outputs), peakRssBytes };
+    const profile = profileDir ? readProfile(profileDir) : undefined;
+    return { ...r, outputs: io.restore(r.outputs), peakRssBytes, ...(profile !== undefined ? { profile } : {}) };
   } catch (e) {
     if (e instanceof LoopStageError) throw new BackendStageError(e.stage, stageMessage(e));
     throw e;
+  } finally {
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   }
+}
+
+/** The one trace file onnxruntime wrote into `dir` (undefined if it wrote none). */
+function readProfile(dir: string): string | undefined {
+  const file = readdirSync(dir).find((f) => f.endsWith('.json'));
+  return file ? readFileSync(join(dir, file), 'utf8') : undefined;
 }

@@ -61,6 +61,27 @@ export interface SessionOptions {
    * (BackendStageError 'timeout'); the browser backends also enforce it on the page.
    */
   timeoutMs?: number;
+  /** onnxruntime's graph optimization level (`graphOptimizationLevel`); undefined leaves the runtime default, `all`. */
+  graphOptimization?: GraphOptimization;
+  /** Inter-op threads: runs the graph in parallel execution mode; undefined leaves sequential execution. */
+  interOpThreads?: number;
+  /** Execution-provider options (key -> value), checked against what the backend's EP takes (backends/sessionKnobs.ts). */
+  executionProviderOptions?: Record<string, string>;
+  /** Collect onnxruntime's own per-node profile (RunMeasurement.profile), where the runtime can write one. */
+  profile?: boolean;
+}
+
+export const GRAPH_OPTIMIZATIONS = ['disabled', 'basic', 'extended', 'all'] as const;
+export type GraphOptimization = (typeof GRAPH_OPTIMIZATIONS)[number];
+
+/** The threads a measurement ran with, as set or as the runtime reports them. */
+export interface ThreadsUsed {
+  /** Intra-op threads; 'default' where the runtime chose (onnxruntime-node: one per physical core). */
+  intraOp: number | 'default';
+  /** Inter-op threads (parallel execution mode); absent in sequential mode. */
+  interOp?: number;
+  /** Why the count is what it is (e.g. a page that is not crossOriginIsolated runs WASM on one thread). */
+  note?: string;
 }
 
 /** The model a backend runs: its validated bytes (never re-read from `path`, which only names it). */
@@ -84,6 +105,8 @@ export interface RunPlan {
   iterations: number;
   /** Stop timed runs after this many milliseconds even if `iterations` is not reached (at least one run). */
   maxDurationMs?: number;
+  /** Timed runs made even past `maxDurationMs` (capped by `iterations`): bench's 6, the fewest with a 95% CI of the median. */
+  minIterations?: number;
 }
 
 export interface RunMeasurement {
@@ -100,6 +123,10 @@ export interface RunMeasurement {
   peakRssBytes?: number;
   /** onnxruntime's node-placement log lines, when asked for (see backends/placement.ts). */
   placementLog?: string;
+  /** The threads it ran with. */
+  threads?: ThreadsUsed;
+  /** onnxruntime's profile (its JSON trace text), when asked for and the runtime can write one. */
+  profile?: string;
 }
 
 /** Where a measurement failed: session creation, a run, or no answer within the limit. */

@@ -4,6 +4,7 @@ import { measureWithOrt, type OrtModule } from './ortMeasure.js';
 import { installedVersion } from './runtimeVersion.js';
 import { unavailableBecause } from './loadFailure.js';
 import { startupModelBytes } from './startupModel.js';
+import { executionProvider, sessionKnobs } from './sessionKnobs.js';
 
 interface OrtWeb extends OrtModule {
   env: { wasm: { numThreads?: number; simd?: boolean } };
@@ -15,6 +16,8 @@ async function loadOrtWeb(): Promise<OrtWeb> {
 
 export function createWasmBackend(title: string): Backend {
   let threads = 1;
+  /** numThreads when onnxruntime-web's WASM module started (fixed from then on in this process). */
+  let started: number | undefined;
   return {
     id: 'wasm',
     title,
@@ -24,6 +27,7 @@ export function createWasmBackend(title: string): Backend {
         // Start the WASM runtime once (it reserves its memory here): a runtime that cannot start is unavailable, not a model's load error.
         ort.env.wasm.numThreads = threads;
         const session = await ort.InferenceSession.create(startupModelBytes(), { executionProviders: ['wasm'] });
+        started ??= ort.env.wasm.numThreads ?? threads;
         await session.release();
         return { available: true };
       } catch (e) {
@@ -45,12 +49,27 @@ export function createWasmBackend(title: string): Backend {
       // Threads must be set before the first session; Node runs WASM threads through worker_threads.
       threads = options.threads ?? 1;
       ort.env.wasm.numThreads = threads;
-      return measureWithOrt(ort, model, feeds, plan, {
-        executionProviders: ['wasm'],
+      const { interOpNumThreads: _interOp, ...knobs } = sessionKnobs(options);
+      const m = await measureWithOrt(ort, model, feeds, plan, {
+        executionProviders: [executionProvider('wasm', 'wasm', options.executionProviderOptions) as 'wasm'],
+        ...knobs,
         ...(options.externalData?.length ? { externalData: options.externalData } : {}),
         // onnxruntime-web writes its verbose log (node placements included) to the worker's stderr.
         ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),
       });
+      // onnxruntime-web's numThreads is fixed once its WASM module has started (the first session).
+      started ??= threads;
+      const notes = [
+        ...(started !== threads
+          ? [
+              `asked for ${threads}; onnxruntime-web's WASM module had started with ${started} in this worker (fixed from its start)`,
+            ]
+          : []),
+        ...(options.interOpThreads
+          ? ['onnxruntime-web has no inter-op thread pool: --inter-op-threads does not apply']
+          : []),
+      ];
+      return { ...m, threads: { intraOp: started, ...(notes.length ? { note: notes.join('; ') } : {}) } };
     },
     async close() {},
   };

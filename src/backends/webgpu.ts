@@ -3,6 +3,7 @@ import type { Backend, BackendDescription } from './types.js';
 import { measureWithOrt, type OrtModule } from './ortMeasure.js';
 import { installedVersion } from './runtimeVersion.js';
 import { chooseVulkanDriver } from './vulkan.js';
+import { executionProvider, sessionKnobs } from './sessionKnobs.js';
 
 export function createWebgpuBackend(title: string): Backend {
   const choice = chooseVulkanDriver();
@@ -24,11 +25,28 @@ export function createWebgpuBackend(title: string): Backend {
     },
     async measure(model, feeds, plan, options) {
       const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
-      return measureWithOrt(ort, model, feeds, plan, {
-        executionProviders: ['webgpu'],
-        ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),
-        ...(options.externalData?.length ? { externalData: options.externalData } : {}),
-      });
+      const m = await measureWithOrt(
+        ort,
+        model,
+        feeds,
+        plan,
+        {
+          executionProviders: [executionProvider('webgpu', 'webgpu', options.executionProviderOptions) as 'webgpu'],
+          ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+          ...sessionKnobs(options),
+          ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),
+          ...(options.externalData?.length ? { externalData: options.externalData } : {}),
+        },
+        { profile: options.profile === true },
+      );
+      return {
+        ...m,
+        threads: {
+          intraOp: options.threads ?? 'default',
+          ...(options.interOpThreads ? { interOp: options.interOpThreads } : {}),
+          note: 'CPU threads serve only the nodes left on the CPU EP; the graph runs on the WebGPU device',
+        },
+      };
     },
     async close() {},
   };

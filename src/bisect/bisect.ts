@@ -21,7 +21,14 @@ import { WorkbenchError, InputError, errorLine } from '../errors.js';
 import { nodeAttributes, nodeOpset, type NodeAttribute } from '../onnx/attributes.js';
 import { tensorFromProto } from '../tensor/tensorProto.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkExtractDir, extractionReadme, extractNode, writeExtraction } from './extract.js';
+import {
+  checkExtractDir,
+  extractionReadme,
+  extractSubgraph,
+  growBackwards,
+  writeExtraction,
+  type ExtractedNode,
+} from './extract.js';
 
 /** How far one tensor differs between the two sides. */
 export interface ErrorSummary {
@@ -82,7 +89,18 @@ export interface Extraction {
   commands: { reproduce: string; pass?: string };
   /** The extracted model run on the backends bisect compared. */
   checks: ExtractedCheck[];
+  /** The extracted model's nodes: the divergent node and, when it grew, its producers ('#3 conv1 (Conv)'). */
+  nodes: string[];
+  /** The failing backend mismatches on the extracted model and the reference side passes. */
+  reproduced: boolean;
+  /** Each size tried, smallest first: the node alone, then one more level of producers per step. */
+  attempts: { step: number; nodes: number; reproduced: boolean; checks: ExtractedCheck[] }[];
+  /** Why growing stopped without reproducing ('reached the graph inputs', 'N steps'). */
+  stoppedBecause?: string;
 }
+
+/** Growth steps tried by default before bisect says the divergence did not reproduce in a subgraph. */
+export const DEFAULT_GROW_STEPS = 8;
 
 export interface BisectReport {
   model: string;
@@ -120,6 +138,11 @@ export interface BisectOptions {
   extractDir?: string;
   /** Told each phase as it starts (the command's live status line). */
   onPhase?: (phase: string) => void;
+  /**
+   * When the node alone does not reproduce the mismatch, grow the extracted subgraph backwards (the
+   * node plus its producers, one level per step) at most this many steps; 0: the node alone.
+   */
+  growSteps?: number;
 }
 
 function initializerDiff(a: ModelProto, b: ModelProto): string[] {
@@ -274,38 +297,47 @@ export async function bisectWith(
     if (options.extractDir) {
       options.onPhase?.(`extracting node ${firstDivergent.index} and running it alone`);
       try {
-        // The node of the file under test, fed what the reference side computed, expecting the reference side's outputs.
-        const x = extractNode(protoA, firstDivergent.index, sideValue(outB));
-        const checks: ExtractedCheck[] = [];
-        for (const id of [...new Set([options.backend, options.against])]) {
-          try {
-            const m = await backendOf(id).measure(
-              { path: join(options.extractDir, 'model.onnx'), bytes: x.model },
-              new Map(x.inputs),
-              { warmup: 0, iterations: 0 },
-              {
-                ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-              },
-            );
-            const c = compareOutputs(m.outputs, new Map(x.outputs), tolerance);
-            checks.push({
-              backend: id,
-              ok: c.ok,
-              maxAbsError: Math.max(0, ...c.outputs.map((o) => o.maxAbsError)),
-              mismatches: c.outputs.reduce((n, o) => n + o.mismatches, 0),
-              elements: c.outputs.reduce((n, o) => n + o.elements, 0),
-            });
-          } catch (e) {
-            checks.push({
-              backend: id,
-              ok: false,
-              maxAbsError: Number.NaN,
-              mismatches: 0,
-              elements: 0,
-              error: e instanceof BackendStageError ? `${e.stage}: ${e.message}` : errorLine(e),
-            });
+        // The node of the file under test, fed what the reference side computed, expecting the reference
+        // side's outputs; grown backwards (its producers joined, step by step) until the failing backend
+        // mismatches there and the reference side passes, or growing stops.
+        const backends = [...new Set([options.backend, options.against])];
+        const runChecks = async (x: ExtractedNode): Promise<ExtractedCheck[]> => {
+          const checks: ExtractedCheck[] = [];
+          for (const id of backends) checks.push(await checkExtracted(backendOf(id), id, x, tolerance, options));
+          return checks;
+        };
+        const reproduces = (checks: ExtractedCheck[]) =>
+          checks.every((c) => !c.error && (c.backend === options.backend ? !c.ok : c.ok));
+        const maxSteps = Math.max(0, Math.floor(options.growSteps ?? DEFAULT_GROW_STEPS));
+        const attempts: Extraction['attempts'] = [];
+        let indices = [firstDivergent.index];
+        let x = extractSubgraph(protoA, indices, firstDivergent.index, sideValue(outB));
+        let checks = await runChecks(x);
+        attempts.push({ step: 0, nodes: indices.length, reproduced: reproduces(checks), checks });
+        let stoppedBecause: string | undefined;
+        for (let step = 1; !reproduces(checks); step++) {
+          if (step > maxSteps) {
+            stoppedBecause = `${maxSteps} growth step(s) (--grow ${maxSteps})`;
+            break;
           }
+          const grown = growBackwards(protoA, indices);
+          if (grown.length === indices.length) {
+            stoppedBecause = 'the subgraph reached the graph inputs';
+            break;
+          }
+          let next: ExtractedNode;
+          try {
+            next = extractSubgraph(protoA, grown, firstDivergent.index, sideValue(outB));
+          } catch (e) {
+            stoppedBecause = `growing further: ${errorLine(e)}`;
+            break;
+          }
+          indices = grown;
+          x = next;
+          checks = await runChecks(x);
+          attempts.push({ step, nodes: indices.length, reproduced: reproduces(checks), checks });
         }
+        const reproduced = reproduces(checks);
         const tol = `--atol ${tolerance.atol} --rtol ${tolerance.rtol}`;
         const dir = shellWord(options.extractDir);
         const commands = {
@@ -321,8 +353,15 @@ export async function bisectWith(
             checks,
             inputs: x.inputs.map(([n]) => n),
             initializers: x.initializers,
+            nodes: indices.map(
+              (i) => `#${i} ${protoA.graph?.node?.[i]?.name || '(unnamed)'} (${protoA.graph?.node?.[i]?.opType})`,
+            ),
+            reproduced,
+            attempts,
+            ...(stoppedBecause ? { stoppedBecause } : {}),
           }),
         );
+        const nodeList = protoA.graph?.node ?? [];
         report.extracted = {
           dir: options.extractDir,
           files,
@@ -330,12 +369,53 @@ export async function bisectWith(
           initializers: x.initializers,
           commands,
           checks,
+          nodes: indices.map((i) => `#${i} ${nodeList[i]?.name || '(unnamed)'} (${nodeList[i]?.opType})`),
+          reproduced,
+          attempts,
+          ...(stoppedBecause && !reproduced ? { stoppedBecause } : {}),
         };
       } catch (e) {
         report.extractError = errorLine(e);
       }
     }
     return report;
+  }
+}
+
+/** Run an extracted model on one backend and compare with the reference side's outputs. */
+async function checkExtracted(
+  backend: Backend,
+  id: BackendId,
+  x: ExtractedNode,
+  tolerance: Tolerance,
+  options: BisectOptions,
+): Promise<ExtractedCheck> {
+  try {
+    const m = await backend.measure(
+      { path: join(options.extractDir ?? '.', 'model.onnx'), bytes: x.model },
+      new Map(x.inputs),
+      { warmup: 0, iterations: 0 },
+      {
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      },
+    );
+    const c = compareOutputs(m.outputs, new Map(x.outputs), tolerance);
+    return {
+      backend: id,
+      ok: c.ok,
+      maxAbsError: Math.max(0, ...c.outputs.map((o) => o.maxAbsError)),
+      mismatches: c.outputs.reduce((n, o) => n + o.mismatches, 0),
+      elements: c.outputs.reduce((n, o) => n + o.elements, 0),
+    };
+  } catch (e) {
+    return {
+      backend: id,
+      ok: false,
+      maxAbsError: Number.NaN,
+      mismatches: 0,
+      elements: 0,
+      error: e instanceof BackendStageError ? `${e.stage}: ${e.message}` : errorLine(e),
+    };
   }
 }
 

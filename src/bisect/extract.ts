@@ -22,6 +22,8 @@ export interface ExtractedNode {
   outputs: [string, Tensor][];
   /** Inputs kept as initializers (weights and constants of the original model). */
   initializers: string[];
+  /** Indices of the original graph's nodes in the extracted model, in order. */
+  nodes?: number[];
 }
 
 function valueInfo(name: string, t: Tensor): ValueInfoProto {
@@ -42,28 +44,59 @@ export function extractNode(
   index: number,
   value: (name: string) => Tensor | undefined,
 ): ExtractedNode {
+  return extractSubgraph(proto, [index], index, value);
+}
+
+const nodeLabel = (proto: ModelProto, i: number) => {
+  const n = proto.graph?.node?.[i];
+  return `node #${i} ${n?.name || '(unnamed)'} (${n?.opType})`;
+};
+
+/**
+ * Cut the nodes `indices` (node `target` and nodes upstream of it) out of `proto` as one model: the
+ * tensors they read but do not produce become graph inputs with the reference side's values
+ * (initializers stay initializers), and the target node's outputs, with the reference side's values,
+ * are the graph outputs. Nodes keep the original graph's order, which is topological.
+ */
+export function extractSubgraph(
+  proto: ModelProto,
+  indices: Iterable<number>,
+  target: number,
+  value: (name: string) => Tensor | undefined,
+): ExtractedNode {
   const graph = proto.graph!;
-  const node = graph.node?.[index];
-  if (!node) throw new WorkbenchError(`no node #${index} in the graph`, 2);
-  const label = `node #${index} ${node.name || '(unnamed)'} (${node.opType})`;
-  if ((node.attribute ?? []).some((a) => a.g || (a.graphs ?? []).length)) {
-    throw new InputError(`cannot extract ${label}: it has subgraphs, which may read tensors of the outer graph`);
-  }
+  const all = graph.node ?? [];
+  const chosen = [...new Set([...indices, target])].sort((a, b) => a - b);
+  for (const i of chosen) if (!all[i]) throw new WorkbenchError(`no node #${i} in the graph`, 2);
+  const node = all[target]!;
+  const label = nodeLabel(proto, target);
+  for (const i of chosen)
+    if ((all[i]!.attribute ?? []).some((a) => a.g || (a.graphs ?? []).length))
+      throw new InputError(
+        `cannot extract ${nodeLabel(proto, i)}: it has subgraphs, which may read tensors of the outer graph`,
+      );
+  const produced = new Set(chosen.flatMap((i) => (all[i]!.output ?? []).filter(Boolean)));
   const inits = new Map<string, TensorProto>((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
   const inputs: [string, Tensor][] = [];
   const initializers: TensorProto[] = [];
   const seen = new Set<string>();
-  for (const name of node.input ?? []) {
-    if (!name || seen.has(name)) continue;
-    seen.add(name);
-    const init = inits.get(name);
-    if (init) {
-      initializers.push(init);
-      continue;
+  for (const i of chosen) {
+    for (const name of all[i]!.input ?? []) {
+      if (!name || seen.has(name) || produced.has(name)) continue;
+      seen.add(name);
+      const init = inits.get(name);
+      if (init) {
+        initializers.push(init);
+        continue;
+      }
+      const t = value(name);
+      if (!t)
+        throw new WorkbenchError(
+          `cannot extract ${nodeLabel(proto, i)}: no value was computed for its input '${name}'`,
+          1,
+        );
+      inputs.push([name, t]);
     }
-    const t = value(name);
-    if (!t) throw new WorkbenchError(`cannot extract ${label}: no value was computed for its input '${name}'`, 1);
-    inputs.push([name, t]);
   }
   const outputs: [string, Tensor][] = [];
   for (const name of node.output ?? []) {
@@ -86,7 +119,7 @@ export function extractNode(
       : {}),
     graph: {
       name: `${node.opType ?? 'node'}_extracted`,
-      node: [node],
+      node: chosen.map((i) => all[i]!),
       initializer: initializers,
       input: inputs.map(([n, t]) => valueInfo(n, t)),
       output: outputs.map(([n, t]) => valueInfo(n, t)),
@@ -97,7 +130,30 @@ export function extractNode(
     inputs,
     outputs,
     initializers: initializers.map((t) => t.name ?? ''),
+    nodes: chosen,
   };
+}
+
+/**
+ * One step of growth backwards: the nodes plus the producers of every tensor they read from outside
+ * the set (initializers and graph inputs have none). The same set when nothing upstream is left.
+ */
+export function growBackwards(proto: ModelProto, indices: readonly number[]): number[] {
+  const all = proto.graph?.node ?? [];
+  const producer = new Map<string, number>();
+  all.forEach((n, i) => {
+    for (const o of n.output ?? []) if (o) producer.set(o, i);
+  });
+  const set = new Set(indices);
+  const produced = new Set([...set].flatMap((i) => (all[i]?.output ?? []).filter(Boolean)));
+  const grown = new Set(set);
+  for (const i of set)
+    for (const name of all[i]?.input ?? []) {
+      if (!name || produced.has(name)) continue;
+      const p = producer.get(name);
+      if (p !== undefined) grown.add(p);
+    }
+  return [...grown].sort((a, b) => a - b);
 }
 
 /** Refuse a folder that exists and is not empty (an extraction never overwrites the user's files). */
@@ -143,6 +199,13 @@ export interface ReadmeFacts {
   checks: ExtractedCheck[];
   inputs: string[];
   initializers: string[];
+  /** The extracted nodes when the node was grown backwards ('#3 conv1 (Conv)'), the divergent node last. */
+  nodes?: string[];
+  /** Whether the extracted model reproduces: the failing backend mismatches, the reference side passes. */
+  reproduced?: boolean;
+  /** Sizes tried (the node alone first) and why growing stopped without reproducing. */
+  attempts?: { step: number; nodes: number; reproduced: boolean }[];
+  stoppedBecause?: string;
 }
 
 const num = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
@@ -169,22 +232,41 @@ export function extractionReadme(f: ReadmeFacts): string {
         `  - \`${i.name}\` (${i.source}${i.dtype ? `, ${i.dtype} [${(i.shape ?? []).join(', ')}]` : ''}): max abs error ${num(i.maxAbsError)}, ${i.mismatches}/${i.elements} beyond tolerance`,
     ),
     '',
-    "Files: `model.onnx` (the node alone; the model's opset imports; " +
+    ...growthLines(f),
+    (f.nodes && f.nodes.length > 1
+      ? `Files: \`model.onnx\` (the node and the ${f.nodes.length - 1} node(s) upstream of it that it took to reproduce: ${f.nodes.join(', ')}; the model's opset imports; `
+      : "Files: `model.onnx` (the node alone; the model's opset imports; ") +
       (f.initializers.length ? `initializers ${f.initializers.map((n) => `\`${n}\``).join(', ')}` : 'no initializers') +
       '),',
     `\`test_data_set_0/input_K.pb\` (graph inputs ${f.inputs.map((n) => `\`${n}\``).join(', ') || '(none)'}: the values ${r.against} computed for them),`,
-    `\`test_data_set_0/output_K.pb\` (${r.against}'s outputs of the node).`,
+    `\`test_data_set_0/output_K.pb\` (${r.against}'s outputs of the node \`${d.node}\`).`,
     '',
     'Reproduce (a mismatch):',
     '',
     '    ' + f.commands.reproduce,
     ...(f.commands.pass ? ['', 'Compare (passes):', '', '    ' + f.commands.pass] : []),
     '',
-    'When it was extracted, the node alone gave:',
+    f.nodes && f.nodes.length > 1
+      ? 'When it was extracted, this subgraph gave:'
+      : 'When it was extracted, the node alone gave:',
     ...f.checks.map(
       (c) =>
         `- ${c.backend}: ${c.error ? `failed (${c.error})` : c.ok ? 'matches' : `differs, max abs error ${num(c.maxAbsError)}, ${c.mismatches}/${c.elements} elements beyond tolerance`}`,
     ),
     '',
   ].join('\n');
+}
+
+/** How the extraction grew: the sizes tried and whether the last one reproduces. */
+function growthLines(f: ReadmeFacts): string[] {
+  if (!f.attempts || f.attempts.length === 0) return [];
+  const tried = f.attempts
+    .map((a) => `${a.nodes} node(s): ${a.reproduced ? 'reproduces' : 'does not reproduce'}`)
+    .join('; ');
+  return [
+    f.reproduced
+      ? `The extraction grew backwards from the node (its producers, one level per step) until it reproduced: ${tried}.`
+      : `**Did not reproduce**: the failing backend matched (or the reference side failed) on every subgraph tried, growing backwards from the node${f.stoppedBecause ? ` until ${f.stoppedBecause}` : ''}: ${tried}. The files hold the last subgraph tried.`,
+    '',
+  ];
 }

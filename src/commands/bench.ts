@@ -3,6 +3,7 @@ import { parseBackends } from './options.js';
 import { addBackendOption } from './args/backends.js';
 import { addTimingOptions } from './args/timing.js';
 import { addEvidenceOptions } from './args/evidence.js';
+import { addSessionOptions, sessionKnobs, type SessionValues } from './args/session.js';
 import { InputError } from '../errors.js';
 import type { RunPlan } from '../backends/types.js';
 import { SOFTWARE_LABEL } from '../backends/adapter.js';
@@ -14,7 +15,8 @@ import { runInterruptibly } from './interrupt.js';
 import { probeEvidence, trySaveEvidence } from './evidenceWrite.js';
 import { jsonText } from '../format/terminal.js';
 
-interface BenchCliOptions extends ModelInputOptions {
+interface BenchCliOptions extends ModelInputOptions, SessionValues {
+  plot?: string;
   backend: string;
   warmup: number;
   iterations?: number;
@@ -55,6 +57,10 @@ export function registerBenchCommand(program: Command): void {
           .default('table'),
       ),
   ).option('--no-flops', 'skip the FLOP estimate (it may run each model once more on the cpu backend)');
+  addSessionOptions(cmd).option(
+    '--plot <file.svg>',
+    "write a per-backend latency plot (the report's chart) to a new SVG file (never overwrites one)",
+  );
   addEvidenceOptions(cmd)
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (names: string[], opts: BenchCliOptions) => {
@@ -66,18 +72,25 @@ export function registerBenchCommand(program: Command): void {
       if (opts.format === 'csv') opts.csv = true;
       if (opts.iterations !== undefined && opts.duration !== undefined)
         throw new InputError('give either --iterations or --duration, not both');
-      const { DEFAULT_BENCH_PLAN, UNBOUNDED_ITERATIONS, bench } = await import('../bench/bench.js');
+      const { DEFAULT_BENCH_PLAN, UNBOUNDED_ITERATIONS, bench, planWarnings } = await import('../bench/bench.js');
       const plan: RunPlan =
         opts.iterations !== undefined
           ? { warmup: opts.warmup, iterations: opts.iterations }
           : opts.duration !== undefined
             ? { warmup: opts.warmup, iterations: UNBOUNDED_ITERATIONS, maxDurationMs: opts.duration * 1000 }
             : { ...DEFAULT_BENCH_PLAN, warmup: opts.warmup };
+      const knobs = sessionKnobs(opts, backends);
+      if (opts.profile && !opts.evidence)
+        throw new InputError('--profile writes the profiles beside the evidence record: drop --no-evidence');
+      if (opts.plot) (await import('../format/benchPlot.js')).checkPlotTarget(opts.plot);
       const prepared = await prepareModels(names, opts, 'bench');
       await probeEvidence(opts);
+      // Said up front: a plan that cannot give every row a 95% CI of its median.
+      for (const w of planWarnings(plan)) process.stderr.write(`${w}\n`);
       const { commandStatusLine } = await import('../suite/progress.js');
       const status = commandStatusLine(opts);
       status.set(`starting backends: ${backends.join(', ')}`);
+      const traces: { model: string; backend: string; trace: string }[] = [];
       const run = await runInterruptibly((signal) =>
         bench(prepared, {
           backends,
@@ -85,6 +98,8 @@ export function registerBenchCommand(program: Command): void {
           timeoutMs: opts.timeout * 1000,
           flops: opts.flops,
           signal,
+          ...(knobs ? { session: knobs } : {}),
+          onProfile: (model, backend, trace) => traces.push({ model, backend, trace }),
           ...(opts.threads ? { threads: opts.threads } : {}),
           onEvent: (e) => {
             if (e.type === 'start') status.set(`[${e.index + 1}/${e.total}] ${e.backend} ${e.model}: timing`);
@@ -103,6 +118,24 @@ export function registerBenchCommand(program: Command): void {
       if (!run) return;
       const allThere = checkBackends(run, explicitBackends(opts.backend));
       const { path: evidencePath, error: evidenceError } = await trySaveEvidence('bench', run, opts);
+      const sideErrors: string[] = [];
+      if (evidencePath && traces.length) {
+        const { writeProfiles } = await import('../bench/profileFiles.js');
+        try {
+          writeProfiles(evidencePath, traces, run.rows);
+        } catch (e) {
+          sideErrors.push(`--profile: ${(e as Error).message}`);
+        }
+      }
+      let plotted = false;
+      if (opts.plot) {
+        try {
+          await (await import('../format/benchPlot.js')).writePlot(opts.plot, run, evidencePath ?? '');
+          plotted = true;
+        } catch (e) {
+          sideErrors.push((e as Error).message);
+        }
+      }
       if (opts.json) {
         console.log(jsonText({ ...run, ...(evidencePath ? { evidence: evidencePath } : {}) }, null, 1));
       } else if (opts.csv) {
@@ -118,7 +151,9 @@ export function registerBenchCommand(program: Command): void {
         console.log(renderBench(run));
         if (evidencePath) console.log(`evidence: ${evidencePath}`);
       }
+      if (plotted) process.stderr.write(`plot: ${opts.plot}\n`);
       if (evidenceError) throw evidenceError; // after the results: one line naming the path, exit 2
+      if (sideErrors.length) throw new InputError(sideErrors.join('; '));
       process.exitCode = run.ok && allThere ? 0 : 1;
     });
 }

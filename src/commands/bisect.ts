@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseBackends, parseNonNegative } from './options.js';
+import { parseBackends, parseInteger, parseNonNegative } from './options.js';
 import { addTimeoutOption } from './args/timing.js';
 import { addModelInputOptions, type ModelInputOptions } from './args/inputs.js';
 import { prepareModels } from './prepareModels.js';
@@ -16,6 +16,7 @@ interface BisectCliOptions extends ModelInputOptions {
   rtol?: number;
   timeout: number;
   extract?: string;
+  grow: number;
 }
 
 function one(value: string, flag: string): BackendId {
@@ -46,6 +47,12 @@ export function registerBisectCommand(program: Command): void {
       '--extract <dir>',
       "write the first divergent node as a standalone model with test_data_set_0 (its inputs, the reference side's outputs) and a README into this new or empty folder",
     )
+    .option(
+      '--grow <n>',
+      'with --extract, when the node alone does not reproduce: grow the extracted subgraph backwards (the node plus its producers, one level per step) at most n steps',
+      parseInteger('--grow'),
+      8,
+    )
     .option('--json', 'machine-readable output')
     .action(async (model: string, opts: BisectCliOptions, command: Command) => {
       const { bisect } = await import('../bisect/bisect.js');
@@ -63,7 +70,7 @@ export function registerBisectCommand(program: Command): void {
           ...(opts.rtol !== undefined ? { rtol: opts.rtol } : {}),
         },
         timeoutMs: opts.timeout * 1000,
-        ...(opts.extract ? { extractDir: opts.extract } : {}),
+        ...(opts.extract ? { extractDir: opts.extract, growSteps: opts.grow } : {}),
       }).finally(() => status.stop());
       const againstDefault = command.getOptionValueSource('against') === 'default' && !opts.againstModel;
       if (opts.json) {

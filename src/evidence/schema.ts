@@ -92,6 +92,7 @@ export const evidenceSchema = {
           comparison,
           againstCpu: comparison,
           latency,
+          mainPeakRssBytes: { type: 'number', minimum: 0 },
           dataSets: { type: 'integer', minimum: 0 },
           toleranceRule: { type: 'string' },
           suite: { type: 'string' },

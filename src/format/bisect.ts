@@ -74,14 +74,24 @@ export function renderBisect(r: BisectReport, againstDefault = false, ctx: Rende
   lines.push(r.finalOutputsDiffer ? 'The graph outputs differ.' : 'The graph outputs still agree within tolerance.');
   if (r.extracted) {
     const x = r.extracted;
+    const grown = (x.nodes?.length ?? 1) > 1;
     lines.push(
-      `Extracted the node to ${x.dir} (model.onnx, test_data_set_0 with ${x.inputs.length} input(s) and ${r.against}'s outputs, README.md).`,
+      `Extracted ${grown ? `the node and ${x.nodes!.length - 1} node(s) upstream of it` : 'the node'} to ${x.dir} (model.onnx, test_data_set_0 with ${x.inputs.length} input(s) and ${r.against}'s outputs, README.md).`,
     );
-    for (const c of x.checks) {
+    for (const a of x.attempts ?? [])
       lines.push(
-        `  the node alone on ${c.backend}: ${c.error ? `failed (${c.error})` : c.ok ? 'matches the reference' : `differs (max abs error ${sci(c.maxAbsError)}, ${c.mismatches}/${c.elements} beyond tolerance)`}`,
+        `  ${a.step === 0 ? 'the node alone' : `grown ${a.step} step(s), ${a.nodes} nodes`}: ${a.checks.map((c) => `${c.backend} ${c.error ? `failed (${c.error})` : c.ok ? 'matches' : `differs (max abs error ${sci(c.maxAbsError)}, ${c.mismatches}/${c.elements} beyond tolerance)`}`).join(', ')}${a.reproduced ? ': reproduces' : ''}`,
       );
-    }
+    if (x.reproduced === false)
+      lines.push(
+        `  did not reproduce in any extracted subgraph${x.stoppedBecause ? ` (stopped: ${x.stoppedBecause})` : ''}; the folder holds the last one tried`,
+      );
+    if (!x.attempts)
+      for (const c of x.checks) {
+        lines.push(
+          `  the node alone on ${c.backend}: ${c.error ? `failed (${c.error})` : c.ok ? 'matches the reference' : `differs (max abs error ${sci(c.maxAbsError)}, ${c.mismatches}/${c.elements} beyond tolerance)`}`,
+        );
+      }
     lines.push(`  reproduce: ${x.commands.reproduce}`);
     if (x.commands.pass) lines.push(`  compare:   ${x.commands.pass}`);
   }

@@ -45,6 +45,8 @@ export interface FileSource {
   external: CheckedFile[];
   /** Model file plus external data, bytes. */
   totalBytes: number;
+  /** The main graph's input and output names (a runtime reading the file keeps them as they are). */
+  ioNames: { inputs: string[]; outputs: string[] };
 }
 
 /** A model opened for running from its files: the streamed structure plus the checked files. */
@@ -85,7 +87,12 @@ export function openFileModel(path: string): FileModel {
   const model: CheckedFile = { path: opened.path, sizeBytes: opened.sizeBytes, sha256: opened.sha256, identity };
   if (!sameIdentity(before, identity)) throw changed(model, 'changed while it was read');
   const external = opened.externalFiles.map((f) => checkedFile(f.path, f.location));
-  return { ...opened, source: { model, external, totalBytes: totalModelBytes(opened) } };
+  const graph = opened.proto.graph;
+  const ioNames = {
+    inputs: (graph?.input ?? []).map((v) => v.name ?? ''),
+    outputs: (graph?.output ?? []).map((v) => v.name ?? ''),
+  };
+  return { ...opened, source: { model, external, totalBytes: totalModelBytes(opened), ioNames } };
 }
 
 /** Throws when any file's identity differs from the recorded one. */

@@ -24,6 +24,9 @@ export const LAZY_PAYLOAD_BYTES = 4096;
 /** Messages up to this size are decoded whole; larger ones that can hold tensors are descended into. */
 const SMALL_MESSAGE_BYTES = 64 * 1024;
 
+/** Child messages never decoded with their neighbours (see `message`). */
+const TAKEN: ReadonlySet<string> = new Set(['node', 'tensor', 'sparse']);
+
 type Msg = 'model' | 'graph' | 'node' | 'attribute' | 'sparse' | 'training' | 'function' | 'tensor';
 
 /** For each message, the fields that lead to tensors: child type, property name, repeated or not. */
@@ -264,10 +267,21 @@ class StreamParser {
     this.levels.push(level);
     const children = CHILDREN[type];
     const bigs: { prop: string; repeated: boolean; index: number; value: object }[] = [];
+    // Repeated nodes, tensors and sparse tensors are always taken out of the run (never decoded with
+    // their small neighbours), so their order is the order they are met: kept in plain lists, with
+    // no per-element bookkeeping (a graph of a million nodes met a million Map updates here).
+    let direct: Map<string, object[]> | undefined;
+    const take = (prop: string, value: object) => {
+      direct ??= new Map();
+      const list = direct.get(prop);
+      if (list) list.push(value);
+      else direct.set(prop, [value]);
+    };
     const occurrences = new Map<number, number>();
     const refs: PayloadRef[] = [];
     const flushRun = (upTo: number) => {
-      level.seg.append(this.window.subarray(level.runStart - this.winStart, upTo - this.winStart));
+      if (upTo > level.runStart)
+        level.seg.append(this.window.subarray(level.runStart - this.winStart, upTo - this.winStart));
     };
     while (this.pos < end) {
       level.fieldStart = this.pos;
@@ -282,7 +296,9 @@ class StreamParser {
         const tensorish = child && (child[0] === 'tensor' || child[0] === 'sparse');
         if ((child && (tensorish || len > SMALL_MESSAGE_BYTES)) || (payload && len > LAZY_PAYLOAD_BYTES)) {
           flushRun(level.fieldStart);
-          if (child) {
+          if (child && child[2] && TAKEN.has(child[0])) {
+            take(child[1], this.message(child[0], this.pos + len));
+          } else if (child) {
             const index = occurrences.get(field) ?? 0;
             occurrences.set(field, index + 1);
             const start = this.pos;
@@ -319,22 +335,17 @@ class StreamParser {
           level.runStart = this.pos;
           continue;
         }
-        if (child) occurrences.set(field, (occurrences.get(field) ?? 0) + 1);
         this.ensure(len);
         if (child && child[0] === 'node') {
           // Nodes are most of a big graph: decoded straight from the window into lean objects.
           flushRun(level.fieldStart);
           const at = this.pos - this.winStart;
-          bigs.push({
-            prop: child[1],
-            repeated: true,
-            index: occurrences.get(field)! - 1,
-            value: decodeNode(this.window, at, at + len, this.what),
-          });
+          take(child[1], decodeNode(this.window, at, at + len, this.what));
           this.pos += len;
           level.runStart = this.pos;
           continue;
         }
+        if (child) occurrences.set(field, (occurrences.get(field) ?? 0) + 1);
         this.pos += len;
       } else if (wire === 0) {
         this.varint();
@@ -356,6 +367,7 @@ class StreamParser {
       throw corrupt(this.what, (e as Error).message);
     }
     if (bigs.length) mergeChildren(obj, bigs);
+    if (direct) for (const [prop, list] of direct) obj[prop] = list;
     if (refs.length) lazyRefs.set(obj, refs);
     return obj;
   }
@@ -401,22 +413,13 @@ function decodeNode(buf: Buffer, start: number, end: number, what: string): Node
   scratchIn.length = 0;
   scratchOut.length = 0;
   let p = start;
-  const varint = (): number => {
-    let value = 0;
-    let mul = 1;
-    for (let i = 0; i < 10 && p < end; i++) {
-      const b = buf[p++]!;
-      value += (b & 0x7f) * mul;
-      if ((b & 0x80) === 0) return value;
-      mul *= 128;
-    }
-    throw corrupt(what, `malformed protobuf varint in a node`);
-  };
   while (p < end) {
-    const tag = varint();
+    const tag = nodeVarint(buf, p, end, what);
+    p = varintEnd;
     const wire = tag & 7;
     if (wire === 2) {
-      const len = varint();
+      const len = nodeVarint(buf, p, end, what);
+      p = varintEnd;
       const s = p;
       p += len;
       if (p > end) throw corrupt(what, `a node's field runs past its end`);
@@ -445,8 +448,10 @@ function decodeNode(buf: Buffer, start: number, end: number, what: string): Node
         default:
           break; // a field this schema does not know
       }
-    } else if (wire === 0) varint();
-    else if (wire === 1) p += 8;
+    } else if (wire === 0) {
+      nodeVarint(buf, p, end, what);
+      p = varintEnd;
+    } else if (wire === 1) p += 8;
     else if (wire === 5) p += 4;
     else throw corrupt(what, `protobuf wire type ${wire} in a node is not supported`);
   }
@@ -457,11 +462,35 @@ function decodeNode(buf: Buffer, start: number, end: number, what: string): Node
     name,
     opType,
     domain,
-    attribute: attribute ?? [],
+    attribute: attribute ?? NO_ATTRIBUTES,
   };
   if (docString) node.docString = docString;
   return node;
 }
+
+/** Where the last `nodeVarint` ended (one module-level cursor: no closure or tuple per call). */
+let varintEnd = 0;
+function nodeVarint(buf: Buffer, start: number, end: number, what: string): number {
+  let value = 0;
+  let mul = 1;
+  let p = start;
+  for (let i = 0; i < 10 && p < end; i++) {
+    const b = buf[p++]!;
+    value += (b & 0x7f) * mul;
+    if ((b & 0x80) === 0) {
+      varintEnd = p;
+      return value;
+    }
+    mul *= 128;
+  }
+  throw corrupt(what, `malformed protobuf varint in a node`);
+}
+
+/**
+ * The attributes of a node without any: one shared frozen empty list, as protobufjs itself gives
+ * (its decoded messages share `util.emptyArray` for absent repeated fields).
+ */
+const NO_ATTRIBUTES: Attribute[] = Object.freeze([]) as unknown as Attribute[];
 
 function decodeAttribute(b: Uint8Array, what: string): Attribute {
   try {

@@ -7,7 +7,7 @@
  * compares before and after a runtime reads a file itself.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type BigIntStats } from 'node:fs';
 import { InputError, errorLine } from '../errors.js';
 
 /** Bytes per positional read: large enough to reach disk speed, small enough to stay out of the peak. */
@@ -101,7 +101,11 @@ export interface FileIdentity {
 }
 
 export function fileIdentity(path: string): FileIdentity {
-  const st = statSync(path, { bigint: true });
+  return identityOf(statSync(path, { bigint: true }));
+}
+
+/** The identity a (bigint) stat describes: what a server checks on a descriptor it opened. */
+export function identityOf(st: BigIntStats): FileIdentity {
   return {
     dev: String(st.dev),
     ino: String(st.ino),

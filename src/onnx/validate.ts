@@ -157,13 +157,19 @@ function typedField(
 }
 
 interface Scope {
-  /** Names defined in this graph: inputs, initializers, node outputs. */
+  /** Names defined in this graph as inputs and initializers. */
   names: Set<string>;
+  /** Node outputs of this graph, by the index of the node producing each (kept once, not copied to `names`). */
+  produced: Map<string, number>;
   parent: Scope | undefined;
 }
 
+function defines(s: Scope, name: string): boolean {
+  return s.names.has(name) || s.produced.has(name);
+}
+
 function visible(scope: Scope | undefined, name: string): boolean {
-  for (let s = scope; s; s = s.parent) if (s.names.has(name)) return true;
+  for (let s = scope; s; s = s.parent) if (defines(s, name)) return true;
   return false;
 }
 
@@ -389,10 +395,13 @@ class Validator {
     const where =
       path.length <= 3 ? path.join(': ') : `${path[0]}: … (${path.length - 2} levels) …: ${path[path.length - 1]}`;
     const prefix = where ? `${where}: ` : '';
-    const scope: Scope = { names: new Set<string>(), parent };
+    // A million-node graph passes through here once per name: nothing is built for a name unless
+    // it is reported (labels, prefixes and closures are made on the error path only).
+    const producer = new Map<string, number>();
+    const scope: Scope = { names: new Set<string>(), produced: producer, parent };
     const free = new Set<string>();
     const declare = (name: string, what: string): void => {
-      this.name(name, `${prefix}${what}`);
+      if (CONTROL_CHARS.test(name)) this.name(name, `${prefix}${what}`);
       if (parent && visible(parent, name))
         this.out.add(
           'shadowed-name',
@@ -443,8 +452,8 @@ class Validator {
 
     // Node outputs: each name is produced once (and not also a graph input or initializer).
     const nodes = g.node ?? [];
-    const producer = new Map<string, number>();
-    nodes.forEach((node, i) => {
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
       for (const o of node.output ?? []) {
         if (!o) continue; // optional output left out
         const before = producer.get(o);
@@ -462,45 +471,46 @@ class Validator {
           );
         } else {
           producer.set(o, i);
-          declare(o, 'tensor');
+          if (CONTROL_CHARS.test(o) || parent) declare(o, 'tensor');
         }
       }
-    });
-    for (const o of producer.keys()) scope.names.add(o);
+    }
 
     // Node inputs: defined here (input, initializer, node output) or in an enclosing graph.
     // Producer -> consumer edges as two flat lists (one array per node would cost a million arrays).
     const deps: { from: number[]; to: number[] } = { from: [], to: [] };
     let unsorted: string | undefined;
-    nodes.forEach((node, i) => {
-      const uses = (name: string, implicit: boolean): void => {
-        const p = producer.get(name);
-        if (p !== undefined) {
-          deps.from.push(p);
-          deps.to.push(i);
-          if (p >= i && unsorted === undefined)
-            unsorted = `${nodeLabel(node, i)} uses '${quoteName(name)}' before ${nodeLabel(nodes[p]!, p)} produces it`;
-          return;
-        }
-        if (scope.names.has(name)) return;
-        if (parent && visible(parent, name)) {
-          free.add(name);
-          return;
-        }
-        this.out.add(
-          'dangling-name',
-          'error',
-          implicit
-            ? `${prefix}a subgraph of ${nodeLabel(node, i)} uses '${quoteName(name)}', which no enclosing graph defines`
-            : `${prefix}${nodeLabel(node, i)} reads '${quoteName(name)}', which is neither a graph input, an initializer nor a node output`,
-        );
-      };
+    const uses = (node: NodeProto, i: number, name: string, implicit: boolean): void => {
+      const p = producer.get(name);
+      if (p !== undefined) {
+        deps.from.push(p);
+        deps.to.push(i);
+        if (p >= i && unsorted === undefined)
+          unsorted = `${nodeLabel(node, i)} uses '${quoteName(name)}' before ${nodeLabel(nodes[p]!, p)} produces it`;
+        return;
+      }
+      if (scope.names.has(name)) return;
+      if (parent && visible(parent, name)) {
+        free.add(name);
+        return;
+      }
+      this.out.add(
+        'dangling-name',
+        'error',
+        implicit
+          ? `${prefix}a subgraph of ${nodeLabel(node, i)} uses '${quoteName(name)}', which no enclosing graph defines`
+          : `${prefix}${nodeLabel(node, i)} reads '${quoteName(name)}', which is neither a graph input, an initializer nor a node output`,
+      );
+    };
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
       for (const name of node.input ?? [])
         if (name) {
           if (CONTROL_CHARS.test(name)) this.name(name, `${prefix}${nodeLabel(node, i)} input`);
-          uses(name, false);
+          uses(node, i, name, false);
         } // '' is an optional input left out
-      (node.attribute ?? []).forEach((a) => {
+      if (!node.attribute?.length) continue;
+      node.attribute.forEach((a) => {
         const what = `${prefix}${nodeLabel(node, i)} attribute '${quoteName(a.name ?? '')}'`;
         if (a.t) this.tensor(a.t, what);
         (a.tensors ?? []).forEach((t, k) => this.tensor(t, `${what} tensor #${k}`));
@@ -523,10 +533,10 @@ class Validator {
             scope,
           );
           this.depth--;
-          for (const name of sub) uses(name, true);
+          for (const name of sub) uses(node, i, name, true);
         }
       });
-    });
+    }
     if (unsorted) this.out.add('unsorted', 'warning', `${prefix}nodes are not in topological order: ${unsorted}`);
     this.cycles(nodes, deps, prefix);
 
@@ -543,7 +553,7 @@ class Validator {
       outputNames.add(name);
       this.name(name, `${prefix}graph output`);
       this.declaredDims(v, `${prefix}graph output '${quoteName(name)}'`);
-      if (scope.names.has(name)) return;
+      if (defines(scope, name)) return;
       if (parent && visible(parent, name)) {
         free.add(name);
         return;
@@ -593,7 +603,7 @@ class Validator {
     for (const s of main.sparseInitializer ?? []) if (s.values?.name) names.add(s.values.name);
     for (const i of main.input ?? []) if (i.name) names.add(i.name);
     for (const n of main.node ?? []) for (const o of n.output ?? []) if (o) names.add(o);
-    const scope: Scope = { names, parent: undefined };
+    const scope: Scope = { names, produced: new Map(), parent: undefined };
     infos.forEach((ti, k) => {
       if (ti.initialization) this.graph(ti.initialization, [`training_info #${k} initialization`], scope);
       if (ti.algorithm) this.graph(ti.algorithm, [`training_info #${k} algorithm`], scope);

@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp, type BigIntStats } from 'node:fs';
 import { extname, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -69,6 +69,7 @@ export class LocalServer {
   private port = 0;
   private readonly roots: StaticRoot[] = [];
   private readonly blobs = new Map<string, { bytes: Uint8Array; contentType: string }>();
+  private readonly files = new Map<string, { path: string; contentType: string; check: FileCheck }>();
 
   /** Serve files under `dir` at URL paths starting with `prefix` (which must start and end with '/'). */
   addStaticRoot(prefix: string, dir: string, options: StaticRootOptions = {}): void {
@@ -100,6 +101,20 @@ export class LocalServer {
 
   removeBlob(path: string): void {
     this.blobs.delete(path);
+    this.files.delete(path);
+  }
+
+  /**
+   * Serve one file from disk (a validated model or external data file, too large to hold) at a new
+   * unguessable path under `/jobs/`; returns the path (`removeBlob` ends it). Nothing else of the
+   * file's folder is reachable. Each request opens the file and serves it only when `check` accepts
+   * what `fstat` says of the open descriptor (a regular file, the validated identity); otherwise 409.
+   */
+  addFile(path: string, name: string, check: FileCheck): string {
+    const safeName = name.replace(/[^A-Za-z0-9._-]/g, '_') || 'data.bin';
+    const url = `/jobs/${randomBytes(16).toString('hex')}/${safeName}`;
+    this.files.set(url, { path, contentType: 'application/octet-stream', check });
+    return url;
   }
 
   get origin(): string {
@@ -147,6 +162,7 @@ export class LocalServer {
     const server = this.server;
     this.server = undefined;
     this.blobs.clear();
+    this.files.clear();
     if (!server) return;
     await new Promise<void>((resolvePromise) => {
       server.close(() => resolvePromise());
@@ -194,6 +210,9 @@ export class LocalServer {
       return;
     }
 
+    const served = this.files.get(path);
+    if (served) return serveFile(req, res, served);
+
     const root = this.roots.find((r) => path.startsWith(r.prefix));
     if (!root || !root.realDir) return notFound(res);
     let rel = path.slice(root.prefix.length);
@@ -234,6 +253,49 @@ export class LocalServer {
       return undefined;
     }
   }
+}
+
+/** Accepts or refuses a served file by its `fstat` (bigint) on the open descriptor. */
+export type FileCheck = (st: BigIntStats) => boolean;
+
+/** Stream one registered file, after checking the open descriptor is still the file that was registered. */
+async function serveFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  served: { path: string; contentType: string; check: FileCheck },
+): Promise<void> {
+  let handle: Awaited<ReturnType<typeof fsp.open>>;
+  try {
+    handle = await fsp.open(served.path, 'r');
+  } catch {
+    return notFound(res);
+  }
+  let st: BigIntStats;
+  try {
+    st = await handle.stat({ bigint: true });
+  } catch {
+    await handle.close();
+    return notFound(res);
+  }
+  if (!st.isFile() || !served.check(st)) {
+    await handle.close();
+    res.statusCode = 409;
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.end('the file changed after it was validated');
+    return;
+  }
+  res.statusCode = 200;
+  res.setHeader('Content-Type', served.contentType);
+  res.setHeader('Content-Length', String(st.size));
+  res.setHeader('Cache-Control', 'no-store');
+  if (req.method === 'HEAD' || st.size === 0n) {
+    await handle.close();
+    res.end();
+    return;
+  }
+  const stream = handle.createReadStream({ start: 0, end: Number(st.size) - 1, highWaterMark: 4 * 1024 * 1024 });
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
 }
 
 /** A host as it appears in a URL: IPv6 addresses in brackets. */

@@ -56,3 +56,11 @@ export function peakRss(pid: number | 'self'): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * This process's peak RSS so far, bytes: VmHWM where /proc has it, else ru_maxrss. What a result
+ * reports as the main process's peak (it only grows over a run: the largest model so far sets it).
+ */
+export function ownPeakRss(): number {
+  return peakRss('self') ?? process.resourceUsage().maxRSS * 1024;
+}

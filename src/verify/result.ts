@@ -3,7 +3,14 @@
  * its in comparator/struct.py), the one tolerance policy (bisect uses it too), the failure stages
  * as statuses, and the judge that turns one measurement into a result.
  */
-import type { AdapterInfo, BackendId, BackendStatus, RunMeasurement, TensorMap } from '../backends/types.js';
+import type {
+  AdapterInfo,
+  BackendId,
+  BackendStatus,
+  RunMeasurement,
+  TensorMap,
+  ThreadsUsed,
+} from '../backends/types.js';
 import { BackendStageError } from '../backends/types.js';
 import { compareOutputs, describeMismatch, type OutputsComparison } from '../compare/compare.js';
 import { latencyStats, type LatencyStats } from '../stats/latency.js';
@@ -15,6 +22,7 @@ import type { Placement } from '../backends/placement.js';
 import type { ErrorStat } from '../compare/compare.js';
 import { validateOutputs, validationProblems, type OutputValidation } from './outputChecks.js';
 import { checkRandomOutputs, randomOps } from '../compare/nondeterministic.js';
+import { ownPeakRss } from '../util/procfs.js';
 
 export type { BackendStatus } from '../backends/types.js';
 
@@ -32,6 +40,10 @@ export interface Latency {
   firstRunMs: number;
   stats: LatencyStats | null;
   peakRssBytes?: number;
+  /** Every timed run, milliseconds, in order (bench records them). */
+  samplesMs?: number[];
+  /** The threads the run used, as the backend reports them (bench records them). */
+  threads?: ThreadsUsed;
 }
 
 export interface ModelResult {
@@ -58,6 +70,12 @@ export interface ModelResult {
   /** Outputs against the cpu backend's outputs (for backends other than cpu). */
   againstCpu?: OutputsComparison;
   latency?: Latency;
+  /**
+   * Peak RSS of the main process (the one that read, validated and judged the model; not the
+   * worker, whose peak is `latency.peakRssBytes`) when this result was made, bytes. It covers the
+   * run so far, so in a batch it is the peak over this and the earlier models.
+   */
+  mainPeakRssBytes?: number;
   /** Which execution provider ran which nodes (from onnxruntime's log), when asked for. */
   placement?: Placement;
   warnings?: string[];
@@ -67,6 +85,13 @@ export interface ModelResult {
   checkErrorStat?: ErrorStat;
   /** With --validate: NaN/infinite values and all-zero outputs, reference or not. */
   validation?: OutputValidation;
+  /** bench: the onnxruntime session knobs given (graph optimization, inter-op threads, EP options, profile). */
+  session?: {
+    graphOptimization?: string;
+    interOpThreads?: number;
+    executionProviderOptions?: Partial<Record<BackendId, Record<string, string>>>;
+    profile?: boolean;
+  };
   /** How many test data sets were compared (every `test_data_set_N` of the folder). */
   dataSets?: number;
   /** Per set, when there is more than one: its folder and whether it matched. */
@@ -164,6 +189,7 @@ export function inputErrorResult(f: InputFailure, backend: BackendStatus): Model
     referenceKind: 'none',
     referenceSource: '',
     tolerance: { atol: 0, rtol: 0 },
+    mainPeakRssBytes: ownPeakRss(),
   };
 }
 
@@ -210,6 +236,7 @@ export function judge(
     status,
     meetsExpectation: meetsExpectation(status, expected?.status),
     ...rest,
+    mainPeakRssBytes: ownPeakRss(),
   });
   if (!m) return finish(failure!.status, { reason: failure!.reason });
   const latency: Latency = {

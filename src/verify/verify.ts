@@ -13,6 +13,7 @@ import {
   type ModelInput,
   type RunMeasurement,
   type RunPlan,
+  type SessionOptions,
   type TensorMap,
 } from '../backends/types.js';
 import { isFileModel } from '../onnx/fileModel.js';
@@ -67,6 +68,26 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** Cases whose model or data could not be read: one `input-error` result each per backend, nothing run. */
   inputErrors?: InputFailure[];
+  /** onnxruntime session knobs for the reported runs (bench: graph optimization, inter-op threads, EP options, profile). */
+  session?: SessionKnobs;
+  /** Called with each reported backend's timed measurement (bench: raw samples, threads, profile). */
+  onMeasurement?: (p: PreparedModel, backend: BackendId, m: RunMeasurement) => void;
+}
+
+/** Session knobs; EP options are per backend (each EP reads its own). */
+export interface SessionKnobs extends Pick<SessionOptions, 'graphOptimization' | 'interOpThreads' | 'profile'> {
+  executionProviderOptions?: ReadonlyMap<BackendId, Record<string, string>>;
+}
+
+function knobsFor(k: SessionKnobs | undefined, id: BackendId): Partial<SessionOptions> {
+  if (!k) return {};
+  const ep = k.executionProviderOptions?.get(id);
+  return {
+    ...(k.graphOptimization ? { graphOptimization: k.graphOptimization } : {}),
+    ...(k.interOpThreads ? { interOpThreads: k.interOpThreads } : {}),
+    ...(ep ? { executionProviderOptions: ep } : {}),
+    ...(k.profile ? { profile: true } : {}),
+  };
 }
 
 export const DEFAULT_VERIFY_PLAN: RunPlan = { warmup: 3, iterations: 10, maxDurationMs: 1000 };
@@ -143,6 +164,7 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
           timeoutMs,
           ...(options.threads ? { threads: options.threads } : {}),
           ...(options.logPlacement && reportThis ? { logPlacement: true } : {}),
+          ...(reportThis ? knobsFor(options.session, status.id) : {}),
         });
       } catch (e) {
         failure = statusFromFailure(e);
@@ -159,6 +181,8 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
             {
               timeoutMs,
               ...(options.threads ? { threads: options.threads } : {}),
+              // The same session as the timed run's (its outputs are compared too), without the profile.
+              ...(reportThis ? { ...knobsFor(options.session, status.id), profile: false } : {}),
             },
           );
           setOutputs.push(m.outputs);
@@ -173,6 +197,7 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
       if (status.id === 'cpu' && measurement) cpuOutputs.set(p, measurement.outputs);
       if (!reportThis) continue;
       if (measurement) options.onOutputs?.(p, status.id, measurement.outputs);
+      if (measurement) options.onMeasurement?.(p, status.id, measurement);
       const result = judge(
         p,
         status,

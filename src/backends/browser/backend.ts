@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   BackendStageError,
@@ -23,9 +23,11 @@ import {
   type Availability,
   type Backend,
   type BackendDescription,
+  type ModelInput,
   type RunMeasurement,
   type RunPlan,
   type SessionOptions,
+  type ThreadsUsed,
   type TensorMap,
 } from '../types.js';
 import { LocalServer } from '../../util/localServer.js';
@@ -60,6 +62,8 @@ import {
   type ProbeResult,
 } from './pageProtocol.js';
 import { addressSpaceProblem } from '../../util/limits.js';
+import type { CheckedFile } from '../../onnx/fileModel.js';
+import { identityOf, sameIdentity } from '../../onnx/rangeReader.js';
 
 export { classifyAdapter, describeAdapter, type PageAdapterInfo } from '../adapter.js';
 export { ORT_WEB_BUNDLE, browserPageDir, ortWebDistDir, ortWebPackageVersion, startupModelBytes } from './ortWeb.js';
@@ -245,7 +249,7 @@ class BrowserBackend implements Backend {
   }
 
   async measure(
-    model: { path: string; bytes: Uint8Array },
+    model: ModelInput,
     feeds: ReadonlyMap<string, Tensor>,
     plan: RunPlan,
     options: SessionOptions,
@@ -282,13 +286,17 @@ class BrowserBackend implements Backend {
   }
 
   private async measureNow(
-    model: { path: string; bytes: Uint8Array },
+    model: ModelInput,
     givenFeeds: ReadonlyMap<string, Tensor>,
     plan: RunPlan,
     options: SessionOptions,
   ): Promise<RunMeasurement> {
-    // The page keys feeds and outputs by name in plain objects: unsafe names are moved first.
-    const io = runtimeIo(model.bytes, givenFeeds);
+    // The page keys feeds and outputs by name in plain objects: unsafe names are moved first. A
+    // model run from its files cannot be rewritten (backends/fromFiles.ts refuses unsafe names).
+    const files = model.files;
+    const io = files
+      ? { bytes: model.bytes, feeds: givenFeeds, restore: (o: TensorMap) => o }
+      : runtimeIo(model.bytes, givenFeeds);
     const feedList = [...io.feeds];
     for (const [name, t] of feedList) {
       if (t.dtype === 'string')
@@ -319,12 +327,33 @@ class BrowserBackend implements Backend {
       blobs.push(path);
       return path;
     };
+    // A large model: the page fetches the validated files themselves (the model file and, through
+    // onnxruntime-web's `externalData` option, each external data file it names), each served only
+    // while this job runs and only while the open file is still the validated one.
+    const servedAs = new Map<string, string>();
+    const addFile = (f: CheckedFile, name: string) => {
+      const path = server.addFile(f.path, name, (st) => sameIdentity(identityOf(st), f.identity));
+      blobs.push(path);
+      servedAs.set(path, f.path);
+      return path;
+    };
+    /** A page message names served files by their URL: name the files instead. */
+    const named = (message: string) => {
+      let out = message;
+      for (const [url, file] of servedAs) out = out.split(url).join(file);
+      return out;
+    };
     const job: PageJob = {
       id: randomUUID(),
-      modelUrl: addBlob(io.bytes, 'model.onnx'),
+      modelUrl: files ? addFile(files.model, 'model.onnx') : addBlob(io.bytes, 'model.onnx'),
+      ...(files?.external.length
+        ? { externalData: files.external.map((f) => ({ path: f.location!, url: addFile(f, basename(f.path)) })) }
+        : {}),
       executionProvider: this.executionProvider,
       threads: options.threads,
       logPlacement: options.logPlacement === true,
+      ...(options.graphOptimization ? { graphOptimization: options.graphOptimization } : {}),
+      ...(options.executionProviderOptions ? { executionProviderOptions: options.executionProviderOptions } : {}),
       feeds: feedList.map(([name, t], i) => ({
         name,
         dtype: t.dtype,
@@ -335,6 +364,7 @@ class BrowserBackend implements Backend {
         warmup: Math.max(0, Math.floor(plan.warmup)),
         iterations: Math.max(0, Math.floor(plan.iterations)),
         ...(plan.maxDurationMs !== undefined ? { maxDurationMs: plan.maxDurationMs } : {}),
+        ...(plan.minIterations !== undefined ? { minIterations: plan.minIterations } : {}),
       },
     };
 
@@ -381,7 +411,8 @@ class BrowserBackend implements Backend {
       this.consoleLines = undefined;
     }
 
-    if (!result.ok) throw new BackendStageError(result.stage, addressSpaceProblem(result.message) ?? result.message);
+    if (!result.ok)
+      throw new BackendStageError(result.stage, addressSpaceProblem(result.message) ?? named(result.message));
 
     let outputs: TensorMap;
     try {
@@ -407,6 +438,7 @@ class BrowserBackend implements Backend {
       sessionCreateMs: result.sessionCreateMs,
       firstRunMs: result.firstRunMs,
       timesMs: result.timesMs,
+      threads: pageThreads(result, options, this.executionProvider),
     };
     if (placementLog !== undefined) measurement.placementLog = placementLog;
     return measurement;
@@ -662,6 +694,24 @@ class BrowserBackend implements Backend {
     this.live = undefined;
     if (live) await live.context.close().catch(() => undefined);
   }
+}
+
+/** The WASM threads the page ran with, and why when it is not what was asked for. */
+function pageThreads(
+  result: { wasmThreads: number; crossOriginIsolated?: boolean },
+  options: SessionOptions,
+  ep: 'wasm' | 'webgpu',
+): ThreadsUsed {
+  const notes: string[] = [];
+  if (result.crossOriginIsolated === false)
+    notes.push('the page is not crossOriginIsolated (no COOP/COEP headers): onnxruntime-web runs WASM on one thread');
+  else if (options.threads && options.threads !== result.wasmThreads)
+    notes.push(`asked for ${options.threads}; onnxruntime-web runs ${result.wasmThreads}`);
+  else if (!options.threads) notes.push('onnxruntime-web default: min(4, ceil(hardwareConcurrency / 2))');
+  if (ep === 'webgpu') notes.push('WASM threads serve only the nodes left on the CPU; the graph runs on WebGPU');
+  if (options.interOpThreads)
+    notes.push('onnxruntime-web has no inter-op thread pool: --inter-op-threads does not apply');
+  return { intraOp: result.wasmThreads, ...(notes.length ? { note: notes.join('; ') } : {}) };
 }
 
 export function createBrowserBackend(

@@ -24,8 +24,17 @@ export interface PageJob {
   executionProvider: string;
   threads?: number;
   logPlacement?: boolean;
+  /** onnxruntime's graphOptimizationLevel; absent: the runtime default. */
+  graphOptimization?: string;
+  /** Options of the execution provider's entry (e.g. preferredLayout for webgpu). */
+  executionProviderOptions?: Record<string, string>;
   feeds: { name: string; dtype: string; dims: number[]; url: string }[];
-  plan: { warmup: number; iterations: number; maxDurationMs?: number };
+  /**
+   * A large model run from its files: its external data files, by `location` as the model names
+   * them, at the URLs the local server serves them from (onnxruntime-web's `externalData` option).
+   */
+  externalData?: { path: string; url: string }[];
+  plan: { warmup: number; iterations: number; maxDurationMs?: number; minIterations?: number };
 }
 
 export interface PageOutput {
@@ -44,6 +53,8 @@ export type PageRunResult =
       timesMs: number[];
       outputs: PageOutput[];
       wasmThreads: number;
+      /** The page's self.crossOriginIsolated: without it onnxruntime-web runs WASM on one thread. */
+      crossOriginIsolated?: boolean;
     }
   | { ok: false; stage: 'load' | 'run'; message: string };
 

@@ -160,7 +160,16 @@
       const modelBytes = await fetchBytes(job.modelUrl, 'the model');
       const feedBytes = [];
       for (const f of job.feeds) feedBytes.push(await fetchBytes(f.url, `input ${f.name}`));
-      const sessionOptions = { executionProviders: [job.executionProvider] };
+      const epOptions = job.executionProviderOptions || {};
+      const sessionOptions = {
+        executionProviders: [
+          Object.keys(epOptions).length ? { ...epOptions, name: job.executionProvider } : job.executionProvider,
+        ],
+      };
+      if (job.graphOptimization) sessionOptions.graphOptimizationLevel = job.graphOptimization;
+      // A large model's external data: onnxruntime-web fetches each file from the workbench server.
+      if (job.externalData?.length)
+        sessionOptions.externalData = job.externalData.map((e) => ({ path: e.path, data: e.url }));
       if (job.logPlacement) {
         sessionOptions.logSeverityLevel = 0;
         sessionOptions.logVerbosityLevel = 0;
@@ -209,6 +218,7 @@
         timesMs: r.timesMs,
         outputs: r.outputs,
         wasmThreads: wasmThreads(),
+        crossOriginIsolated: self.crossOriginIsolated === true,
       };
     } catch (e) {
       if (lib && e instanceof lib.LoopStageError)
