@@ -52,8 +52,13 @@ export function registerReportCommand(program: Command): void {
           }),
         },
       });
+      const { paragraph } = await import('../format/table.js');
+      const { terminalWidth } = await import('../format/terminal.js');
       console.log(
-        `report: ${result.index} (${records.length} evidence record(s) from ${source.kind === 'shipped' ? `the shipped snapshot ${source.path}` : dir}; corrected view, ONNX column refreshed under the ${opts.policy} policy)`,
+        paragraph(
+          `report: ${result.index} (${records.length} evidence record(s) from ${source.kind === 'shipped' ? `the shipped snapshot ${source.path}` : dir}; corrected view, ONNX column refreshed under the ${opts.policy} policy)`,
+          terminalWidth(),
+        ),
       );
       if (opts.open) {
         const { spawn } = await import('node:child_process');
