@@ -22,6 +22,7 @@ import { registerPathCommand } from './commands/path.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchCommand } from './commands/bench.js';
+import { addWorkflowHelp } from './commands/help.js';
 
 export function buildProgram(): Command {
   const program = new Command('onnx-workbench')
@@ -51,19 +52,7 @@ export function buildProgram(): Command {
   registerRefreshCommand(program);
   registerZooCommand(program);
   registerConformanceCommand(program);
-  program.addHelpText(
-    'after',
-    `
-Commands are listed in workflow order: find a model, check backends, verify, measure, diagnose, keep evidence, report, score.
-
-Examples:
-  onnx-workbench models                                   # the bundled models
-  onnx-workbench verify cntk/mnist-8                      # one model: a per-output block
-  onnx-workbench verify caffe2 --backend cpu,wasm         # a model x backend matrix, failures first
-  onnx-workbench bench mnist-8 --format markdown          # pasteable latency tables
-  onnx-workbench bisect caffe2/light-squeezenet --backend browser-webgpu
-  onnx-workbench report --out report && onnx-workbench refresh`,
-  );
+  addWorkflowHelp(program); // workflow order, the workflow map, examples per command
   return program;
 }
 

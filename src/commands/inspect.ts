@@ -89,8 +89,13 @@ export function registerInspectCommand(program: Command): void {
         const { inspectTable } = await import('../format/inspect.js');
         const { safeText } = await import('../format/terminal.js');
         console.log(inspectTable(rows));
+        const { paragraph } = await import('../format/table.js');
+        const { terminalWidth } = await import('../format/terminal.js');
         console.log(
-          `${targets.length} models under '${safeText(model)}'${failed.length ? `, ${failed.length} unreadable` : ''}; inspect one for its inputs, outputs and ops: onnx-workbench inspect ${safeText(targets[0]!.id)}`,
+          paragraph(
+            `${targets.length} models under '${model}'${failed.length ? `, ${failed.length} unreadable` : ''}; inspect one for its inputs, outputs and ops: onnx-workbench inspect ${targets[0]!.id}`,
+            terminalWidth(),
+          ),
         );
         for (const f of failed) process.stderr.write(`${safeText(f.id)}: ${safeText(f.error)}\n`);
       }

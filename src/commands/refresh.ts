@@ -14,7 +14,7 @@ export function registerRefreshCommand(program: Command): void {
     program
       .command('refresh')
       .description(
-        "derive each framework's ONNX support from the registry and the evidence, and recompute Platform, overall, ranks and tiers",
+        "the ONNX column from the evidence, corrected view by default (as scores and report; --as-published to start from the charts as labelled): each framework's ONNX support from the registry and the evidence records, then Platform, overall, ranks and tiers recomputed",
       ),
   )
     .addOption(

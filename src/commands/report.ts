@@ -15,7 +15,7 @@ export function registerReportCommand(program: Command): void {
     program
       .command('report')
       .description(
-        'write a self-contained static HTML report (scorecards, evidence matrix, latency, provenance) from the evidence records',
+        'write the HTML report, corrected view with the ONNX column refreshed (as scores and refresh): key findings first, the evidence matrix, one merged scorecard (changed cells marked), latency per model and backend, conformance, provenance; self-contained, from the evidence records',
       ),
   )
     .option('--out <dir>', 'output folder', 'report')
@@ -52,8 +52,13 @@ export function registerReportCommand(program: Command): void {
           }),
         },
       });
+      const { paragraph } = await import('../format/table.js');
+      const { terminalWidth } = await import('../format/terminal.js');
       console.log(
-        `report: ${result.index} (${records.length} evidence record(s) from ${source.kind === 'shipped' ? `the shipped snapshot ${source.path}` : dir})`,
+        paragraph(
+          `report: ${result.index} (${records.length} evidence record(s) from ${source.kind === 'shipped' ? `the shipped snapshot ${source.path}` : dir}; corrected view, ONNX column refreshed under the ${opts.policy} policy)`,
+          terminalWidth(),
+        ),
       );
       if (opts.open) {
         const { spawn } = await import('node:child_process');

@@ -11,7 +11,7 @@ export function registerScoresCommand(program: Command): void {
   program
     .command('scores')
     .description(
-      "the 2018 article's scorecard recomputed from its digitized charts: category and overall scores beside the published ones, tiers; corrected view by default (as refresh and report)",
+      "the 2018 article's scorecard, corrected view by default (as refresh and report; --as-published for the charts as labelled): category and overall scores recomputed from its digitized charts beside the published ones, ranks and tiers",
     )
     .addOption(
       new Option('--format <format>', 'output format').choices(['table', 'markdown', 'json', 'csv']).default('table'),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseInteger } from './options.js';
 
 interface ServeCliOptions {
@@ -14,7 +14,7 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description(
-      'serve a runner page: verify the bundled models in your own browser (WASM, WebGPU); results come back as evidence',
+      'serve the runner page: verify models in your own browser (WASM, WebGPU); results come back as evidence records',
     )
     .option('--port <n>', 'port (0: any free port)', parseInteger('--port'), 8787)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
@@ -31,6 +31,8 @@ export function registerServeCommand(program: Command): void {
       const { resolveTargets } = await import('../models/catalog.js');
       const { defaultEvidenceDir } = await import('../evidence/store.js');
       const { zooServedTargets } = await import('../serve/zooTargets.js');
+      const { receivedLine, serveBanner } = await import('../format/serve.js');
+      const { terminalWidth } = await import('../format/terminal.js');
       const warning = loopbackWarning(opts.host);
       if (warning) process.stderr.write(`${warning}\n`);
       const evidenceDir = opts.evidenceDir ?? defaultEvidenceDir();
@@ -41,10 +43,18 @@ export function registerServeCommand(program: Command): void {
         reportDir: resolve(opts.reportDir),
         maxBodyBytes: opts.maxBody,
         targets: [...resolveTargets([]), ...zooServedTargets()],
-        onRecord: (file, r) => process.stderr.write(`${r.backend} ${r.model}: ${r.status} -> ${file}\n`),
+        onRecord: (file, r) => process.stderr.write(`${receivedLine(file, r)}\n`),
       });
+      const { existsSync } = await import('node:fs');
+      const reportDir = resolve(opts.reportDir);
       console.log(
-        `serving ${handle.models.length} models at ${handle.url}/index.html (evidence -> ${evidenceDir}); Ctrl-C to stop`,
+        serveBanner({
+          url: handle.url,
+          models: handle.models.length,
+          evidenceDir: resolve(evidenceDir),
+          ...(existsSync(join(reportDir, 'index.html')) ? { report: reportDir } : {}),
+          width: terminalWidth(),
+        }),
       );
       await new Promise<void>((done) => {
         const stop = () => {

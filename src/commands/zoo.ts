@@ -134,8 +134,13 @@ export function registerZooCommand(program: Command): void {
       const { zooListTable } = await import('../format/zoo.js');
       console.log(zooListTable(rows));
       const pulled = rows.filter((r) => r.pulled).length;
+      const { paragraph } = await import('../format/table.js');
+      const { terminalWidth } = await import('../format/terminal.js');
       console.log(
-        `${rows.length} models, ${pulled} pulled into ${cacheDir}; pull with: onnx-workbench zoo pull <name...>`,
+        paragraph(
+          `${rows.length} models, ${pulled} pulled into ${cacheDir}; pull with: onnx-workbench zoo pull <name...>`,
+          terminalWidth(),
+        ),
       );
     });
 

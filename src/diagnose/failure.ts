@@ -171,3 +171,34 @@ export function classifyFailure(reason: string, status?: string): FailureCause {
 export function causeLine(c: FailureCause): string {
   return c.fix ? `${c.detail}: ${c.fix}` : c.detail;
 }
+
+/**
+ * The cause of a non-pass in a line. `recorded`: the manifest's recorded cause when the result was
+ * expected (summaries); otherwise the classifier's short cause and fix (tables, one-line listings).
+ */
+export function resultCause(
+  r: {
+    model: string;
+    backend: string;
+    status: string;
+    meetsExpectation: boolean;
+    reason?: string;
+    expectedReason?: string;
+  },
+  recorded = false,
+): string {
+  return causeText(r, recorded).replace('bisect <model> --backend <id>', `bisect ${r.model} --backend ${r.backend}`);
+}
+
+function causeText(
+  r: { status: string; meetsExpectation: boolean; reason?: string; expectedReason?: string },
+  recorded: boolean,
+): string {
+  if (r.status === 'pass') return '';
+  if (recorded && r.meetsExpectation && r.expectedReason) {
+    const fix = r.status === 'no-reference' ? undefined : classifyFailure(r.reason ?? r.status, r.status).fix;
+    return `${r.expectedReason}${fix ? ` (fix: ${fix})` : ''}`;
+  }
+  if (r.status === 'no-reference') return 'outputs unchecked (no reference)';
+  return causeLine(classifyFailure(r.reason ?? r.status, r.status));
+}

@@ -7,7 +7,7 @@
 import type { ModelResult, VerifyRun, BackendStatus } from '../verify/verify.js';
 import type { AdapterInfo } from '../backends/types.js';
 import type { TensorComparison } from '../compare/compare.js';
-import { classifyFailure, causeLine } from '../diagnose/failure.js';
+import { resultCause } from '../diagnose/failure.js';
 import { ms, sci } from './numbers.js';
 import { renderTable, type Column } from './table.js';
 import { cut, paint, safeText, statusColour, stdoutContext, wrap, type RenderContext } from './terminal.js';
@@ -43,36 +43,7 @@ export function failuresFirst<T extends { status: string; meetsExpectation: bool
 
 const statusText = (r: { status: string; meetsExpectation: boolean }) => r.status + (r.meetsExpectation ? '' : ' !');
 
-/**
- * The cause of a non-pass in a line. `recorded`: the manifest's recorded cause when the result was
- * expected (summaries); otherwise the classifier's short cause and fix (tables, one-line listings).
- */
-export function resultCause(
-  r: {
-    model: string;
-    backend: string;
-    status: string;
-    meetsExpectation: boolean;
-    reason?: string;
-    expectedReason?: string;
-  },
-  recorded = false,
-): string {
-  return causeText(r, recorded).replace('bisect <model> --backend <id>', `bisect ${r.model} --backend ${r.backend}`);
-}
-
-function causeText(
-  r: { status: string; meetsExpectation: boolean; reason?: string; expectedReason?: string },
-  recorded: boolean,
-): string {
-  if (r.status === 'pass') return '';
-  if (recorded && r.meetsExpectation && r.expectedReason) {
-    const fix = r.status === 'no-reference' ? undefined : classifyFailure(r.reason ?? r.status, r.status).fix;
-    return `${r.expectedReason}${fix ? ` (fix: ${fix})` : ''}`;
-  }
-  if (r.status === 'no-reference') return 'outputs unchecked (no reference)';
-  return causeLine(classifyFailure(r.reason ?? r.status, r.status));
-}
+export { resultCause } from '../diagnose/failure.js';
 
 function colourFor(ctx: RenderContext) {
   return (status: string, asExpected: boolean, text: string) =>

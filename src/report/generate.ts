@@ -35,8 +35,7 @@ import {
   renderVegaLite,
 } from './charts.js';
 import { isNetwork, renderPage } from './html.js';
-import { resultCause } from '../format/verify.js';
-import { classifyFailure } from '../diagnose/failure.js';
+import { classifyFailure, resultCause } from '../diagnose/failure.js';
 import { computeConformance } from '../suite/conformance.js';
 import { suiteResults } from '../suite/records.js';
 

@@ -255,7 +255,7 @@ function findingsSection(f: Findings, data: ReportData): string {
     items.push(
       f.placementsRecorded
         ? `<li>No fallback: in the ${plural(f.placementsRecorded, 'result')} whose node placement was recorded, every node ran on one execution provider.</li>`
-        : '<li>Node placement (fallback to another execution provider) is not in this evidence: <code>onnx-workbench path</code> records it.</li>',
+        : '<li>Node placement (fallback to another execution provider) is not recorded in this evidence; <code>onnx-workbench path</code> shows it for a model.</li>',
     );
   if (f.software.length)
     items.push(
