@@ -36,19 +36,38 @@ function frameworkOf(r: ModelResult, producers: ProducerMap): string | undefined
   return r.framework ?? producers(r.producerName);
 }
 
-export function aggregateEvidence(records: EvidenceRecord[], producers: ProducerMap = () => undefined): Map<string, ExportEvidence> {
+export function aggregateEvidence(
+  records: EvidenceRecord[],
+  producers: ProducerMap = () => undefined,
+): Map<string, ExportEvidence> {
   const out = new Map<string, ExportEvidence>();
   const sets = new Map<string, Record<string, Set<string>>>();
-  const keys = ['models', 'verified', 'consistentOnly', 'mismatched', 'failedToLoad', 'failedToRun', 'backends', 'referenceKinds', 'producers', 'records', 'loadFailureReasons'] as const;
+  const keys = [
+    'models',
+    'verified',
+    'consistentOnly',
+    'mismatched',
+    'failedToLoad',
+    'failedToRun',
+    'backends',
+    'referenceKinds',
+    'producers',
+    'records',
+    'loadFailureReasons',
+  ] as const;
   const latest = new Map<string, { r: ModelResult; record: EvidenceRecord }>();
   const ordered = [...records].sort((a, b) => recordTime(a) - recordTime(b));
-  for (const record of ordered) for (const r of record.results) latest.set(`${r.model}\u0000${r.sha256}\u0000${r.backend}`, { r, record });
+  for (const record of ordered)
+    for (const r of record.results) latest.set(`${r.model}\u0000${r.sha256}\u0000${r.backend}`, { r, record });
   for (const { r, record } of latest.values()) {
     {
       const fw = frameworkOf(r, producers);
       if (!fw) continue;
       let s = sets.get(fw);
-      if (!s) { s = Object.fromEntries(keys.map((k) => [k, new Set<string>()])); sets.set(fw, s); }
+      if (!s) {
+        s = Object.fromEntries(keys.map((k) => [k, new Set<string>()]));
+        sets.set(fw, s);
+      }
       const label = r.model;
       s.models!.add(r.sha256);
       s.records!.add(record.id);
@@ -61,7 +80,8 @@ export function aggregateEvidence(records: EvidenceRecord[], producers: Producer
       } else if (r.status === 'mismatch') s.mismatched!.add(label);
       else if (r.status === 'load-error') {
         s.failedToLoad!.add(label);
-        if (r.reason && s.loadFailureReasons!.size < 5) s.loadFailureReasons!.add(r.reason.replace(/^.*?refuses this export: /, '').slice(0, 160));
+        if (r.reason && s.loadFailureReasons!.size < 5)
+          s.loadFailureReasons!.add(r.reason.replace(/^.*?refuses this export: /, '').slice(0, 160));
       } else if (r.status === 'run-error' || r.status === 'timeout') s.failedToRun!.add(label);
     }
   }

@@ -32,9 +32,16 @@ function statsProblem(r: ModelResult): string | undefined {
   const s = r.latency?.stats;
   if (!s) return undefined;
   if (!Number.isInteger(s.n) || s.n < 1) return `latency over ${s.n} runs`;
-  const order: [string, number][] = [['min', s.min], ['p50', s.p50], ['p90', s.p90], ['p99', s.p99], ['max', s.max]];
+  const order: [string, number][] = [
+    ['min', s.min],
+    ['p50', s.p50],
+    ['p90', s.p90],
+    ['p99', s.p99],
+    ['max', s.max],
+  ];
   for (let k = 1; k < order.length; k++) {
-    if (order[k]![1] < order[k - 1]![1]) return `latency ${order[k]![0]} ${order[k]![1]} below ${order[k - 1]![0]} ${order[k - 1]![1]}`;
+    if (order[k]![1] < order[k - 1]![1])
+      return `latency ${order[k]![0]} ${order[k]![1]} below ${order[k - 1]![0]} ${order[k - 1]![1]}`;
   }
   if (s.mean < s.min || s.mean > s.max) return `latency mean ${s.mean} outside min..max`;
   return undefined;
@@ -43,9 +50,14 @@ function statsProblem(r: ModelResult): string | undefined {
 function resultProblem(r: ModelResult): string | undefined {
   const label = `result ${r.model} on ${r.backend}`;
   if (r.status === 'pass' && r.comparison && !r.comparison.ok) return `${label}: status pass but its comparison failed`;
-  if (r.status === 'pass' && r.comparison && r.comparison.missing.length > 0) return `${label}: status pass with missing outputs`;
+  if (r.status === 'pass' && r.comparison && r.comparison.missing.length > 0)
+    return `${label}: status pass with missing outputs`;
   if (r.status === 'mismatch' && r.comparison?.ok) return `${label}: status mismatch but its comparison passed`;
-  if ((r.backend === 'cpu' || r.backend === 'wasm' || r.backend === 'browser-wasm') && (r.adapter.kind === 'software' || r.adapter.kind === 'hardware')) return `${label}: a CPU backend on a ${r.adapter.kind} GPU adapter`;
+  if (
+    (r.backend === 'cpu' || r.backend === 'wasm' || r.backend === 'browser-wasm') &&
+    (r.adapter.kind === 'software' || r.adapter.kind === 'hardware')
+  )
+    return `${label}: a CPU backend on a ${r.adapter.kind} GPU adapter`;
   const stats = statsProblem(r);
   if (stats) return `${label}: ${stats}`;
   return undefined;
@@ -57,14 +69,25 @@ export function checkPlausibility(record: EvidenceRecord, ctx: PlausibilityConte
   const created = Date.parse(record.createdAt);
   if (!Number.isFinite(created)) refuse.push(`createdAt '${record.createdAt}' is not a date`);
   else if (created > ctx.now + CLOCK_SKEW_MS) refuse.push(`dated ${record.createdAt}, in the future`);
-  else if (ctx.fileTime !== undefined && created > ctx.fileTime + CLOCK_SKEW_MS) warn.push(`dated ${record.createdAt}, after its file was written (${new Date(ctx.fileTime).toISOString()}); ordered by the file's time`);
+  else if (ctx.fileTime !== undefined && created > ctx.fileTime + CLOCK_SKEW_MS)
+    warn.push(
+      `dated ${record.createdAt}, after its file was written (${new Date(ctx.fileTime).toISOString()}); ordered by the file's time`,
+    );
   for (const r of record.results) {
     const p = resultProblem(r);
-    if (p) { refuse.push(p); break; }
+    if (p) {
+      refuse.push(p);
+      break;
+    }
   }
   if (ctx.knownModels) {
-    const unknown = record.results.filter((r) => ctx.knownModels!.has(r.model) && ctx.knownModels!.get(r.model) !== r.sha256);
-    if (unknown.length) warn.push(`${unknown.length} result(s) name a known model with a sha256 that is not its own (e.g. ${unknown[0]!.model} ${unknown[0]!.sha256.slice(0, 12)}…)`);
+    const unknown = record.results.filter(
+      (r) => ctx.knownModels!.has(r.model) && ctx.knownModels!.get(r.model) !== r.sha256,
+    );
+    if (unknown.length)
+      warn.push(
+        `${unknown.length} result(s) name a known model with a sha256 that is not its own (e.g. ${unknown[0]!.model} ${unknown[0]!.sha256.slice(0, 12)}…)`,
+      );
   }
   return { refuse, warn };
 }

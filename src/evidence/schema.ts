@@ -9,7 +9,10 @@ const adapter = {
   required: ['kind'],
   properties: {
     kind: { enum: ['cpu', 'software', 'hardware', 'unknown'] },
-    vendor: { type: 'string' }, architecture: { type: 'string' }, device: { type: 'string' }, description: { type: 'string' },
+    vendor: { type: 'string' },
+    architecture: { type: 'string' },
+    device: { type: 'string' },
+    description: { type: 'string' },
   },
 };
 
@@ -20,11 +23,16 @@ const latency = {
     sessionCreateMs: { type: 'number', minimum: 0 },
     firstRunMs: { type: 'number', minimum: 0 },
     stats: {
-      anyOf: [{ type: 'null' }, {
-        type: 'object',
-        required: ['n', 'min', 'mean', 'p50', 'p90', 'p99', 'max'],
-        properties: Object.fromEntries(['n', 'min', 'mean', 'p50', 'p90', 'p99', 'max', 'stdev'].map((k) => [k, { type: 'number', minimum: 0 }])),
-      }],
+      anyOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          required: ['n', 'min', 'mean', 'p50', 'p90', 'p99', 'max'],
+          properties: Object.fromEntries(
+            ['n', 'min', 'mean', 'p50', 'p90', 'p99', 'max', 'stdev'].map((k) => [k, { type: 'number', minimum: 0 }]),
+          ),
+        },
+      ],
     },
     peakRssBytes: { type: 'number', minimum: 0 },
   },
@@ -33,7 +41,11 @@ const latency = {
 const comparison = {
   type: 'object',
   required: ['ok', 'outputs', 'missing'],
-  properties: { ok: { type: 'boolean' }, outputs: { type: 'array', items: { type: 'object', required: ['name', 'ok'] } }, missing: { type: 'array', items: { type: 'string' } } },
+  properties: {
+    ok: { type: 'boolean' },
+    outputs: { type: 'array', items: { type: 'object', required: ['name', 'ok'] } },
+    missing: { type: 'array', items: { type: 'string' } },
+  },
 };
 
 export const evidenceSchema = {
@@ -45,32 +57,66 @@ export const evidenceSchema = {
     id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,200}$' },
     kind: { enum: ['verify', 'bench', 'browser', 'path'] },
     createdAt: { type: 'string', format: 'date-time' },
-    tool: { type: 'object', required: ['name', 'version'], properties: { name: { type: 'string' }, version: { type: 'string' } } },
+    tool: {
+      type: 'object',
+      required: ['name', 'version'],
+      properties: { name: { type: 'string' }, version: { type: 'string' } },
+    },
     machine: {
-      type: 'object', required: ['hostname', 'platform', 'arch'],
-      properties: { hostname: { type: 'string' }, platform: { type: 'string' }, arch: { type: 'string' }, cpuModel: { type: 'string' }, cpuCount: { type: 'number' } },
+      type: 'object',
+      required: ['hostname', 'platform', 'arch'],
+      properties: {
+        hostname: { type: 'string' },
+        platform: { type: 'string' },
+        arch: { type: 'string' },
+        cpuModel: { type: 'string' },
+        cpuCount: { type: 'number' },
+      },
     },
     userAgent: { type: 'string', maxLength: 1000 },
     /** The run was interrupted (Ctrl-C): the record holds the results finished before that. */
     partial: { type: 'boolean' },
     backends: {
-      type: 'array', maxItems: 20,
+      type: 'array',
+      maxItems: 20,
       items: {
-        type: 'object', required: ['id', 'available'],
+        type: 'object',
+        required: ['id', 'available'],
         properties: {
-          id: { enum: [...BACKEND_IDS] }, available: { type: 'boolean' }, reason: { type: 'string' }, fix: { type: 'string' },
+          id: { enum: [...BACKEND_IDS] },
+          available: { type: 'boolean' },
+          reason: { type: 'string' },
+          fix: { type: 'string' },
           description: {
-            type: 'object', required: ['backend', 'runtime', 'runtimeVersion', 'executionProvider', 'adapter'],
-            properties: { backend: { enum: [...BACKEND_IDS] }, runtime: { type: 'string' }, runtimeVersion: { type: 'string' }, executionProvider: { type: 'string' }, adapter, userAgent: { type: 'string' } },
+            type: 'object',
+            required: ['backend', 'runtime', 'runtimeVersion', 'executionProvider', 'adapter'],
+            properties: {
+              backend: { enum: [...BACKEND_IDS] },
+              runtime: { type: 'string' },
+              runtimeVersion: { type: 'string' },
+              executionProvider: { type: 'string' },
+              adapter,
+              userAgent: { type: 'string' },
+            },
           },
         },
       },
     },
     results: {
-      type: 'array', maxItems: 100000,
+      type: 'array',
+      maxItems: 100000,
       items: {
         type: 'object',
-        required: ['model', 'sha256', 'producerName', 'backend', 'adapter', 'status', 'meetsExpectation', 'referenceKind'],
+        required: [
+          'model',
+          'sha256',
+          'producerName',
+          'backend',
+          'adapter',
+          'status',
+          'meetsExpectation',
+          'referenceKind',
+        ],
         properties: {
           model: { type: 'string', maxLength: 1000 },
           path: { type: 'string' },
@@ -88,7 +134,11 @@ export const evidenceSchema = {
           reason: { type: 'string' },
           referenceKind: { enum: ['exporter', 'onnxruntime', 'onnx-reference', 'none', 'user', 'cpu-backend'] },
           referenceSource: { type: 'string' },
-          tolerance: { type: 'object', required: ['atol', 'rtol'], properties: { atol: { type: 'number', minimum: 0 }, rtol: { type: 'number', minimum: 0 } } },
+          tolerance: {
+            type: 'object',
+            required: ['atol', 'rtol'],
+            properties: { atol: { type: 'number', minimum: 0 }, rtol: { type: 'number', minimum: 0 } },
+          },
           comparison,
           againstCpu: comparison,
           latency,

@@ -8,7 +8,17 @@
  * does not exist (a misspelt --evidence-dir is not an empty evidence set).
  */
 import { makeDirs } from '../util/makeDirs.js';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Ajv } from 'ajv';
@@ -39,7 +49,10 @@ const validate = ajv.compile(evidenceSchema);
 
 export function validateEvidence(value: unknown, what = 'evidence record'): EvidenceRecord {
   if (!validate(value)) {
-    const why = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+    const why = (validate.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || '/'} ${e.message}`)
+      .join('; ');
     throw new InputError(`${what}: does not match the evidence schema: ${why}`);
   }
   return value as unknown as EvidenceRecord;
@@ -55,17 +68,35 @@ export function newRecordId(createdAt: string, host: string): string {
   return `${stamp}-${safeHost}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-export function makeRecord(kind: EvidenceRecord['kind'], machine: EvidenceRecord['machine'], backends: BackendStatus[], results: ModelResult[], extra: Partial<EvidenceRecord> = {}): EvidenceRecord {
+export function makeRecord(
+  kind: EvidenceRecord['kind'],
+  machine: EvidenceRecord['machine'],
+  backends: BackendStatus[],
+  results: ModelResult[],
+  extra: Partial<EvidenceRecord> = {},
+): EvidenceRecord {
   const createdAt = new Date().toISOString();
   return {
-    schemaVersion: EVIDENCE_SCHEMA_VERSION, id: newRecordId(createdAt, machine.hostname), kind, createdAt,
-    tool: { name: 'onnx-workbench', version: packageVersion() }, machine, backends, results, ...extra,
+    schemaVersion: EVIDENCE_SCHEMA_VERSION,
+    id: newRecordId(createdAt, machine.hostname),
+    kind,
+    createdAt,
+    tool: { name: 'onnx-workbench', version: packageVersion() },
+    machine,
+    backends,
+    results,
+    ...extra,
   };
 }
 
 /** A record or probe could not be written: exit 2, the path and the real cause named. */
 export class EvidenceWriteError extends WorkbenchError {
-  constructor(message: string, readonly path: string, readonly code: string | undefined, readonly why = message) {
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly code: string | undefined,
+    readonly why = message,
+  ) {
     super(message, 2);
     this.name = 'EvidenceWriteError';
   }
@@ -75,16 +106,27 @@ export class EvidenceWriteError extends WorkbenchError {
 export function fsCause(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
-    case 'EROFS': return 'read-only file system (EROFS)';
-    case 'ENOSPC': return 'no space left on the device (ENOSPC)';
-    case 'EDQUOT': return 'disk quota exceeded (EDQUOT)';
-    case 'EACCES': case 'EPERM': return `permission denied (${code})`;
-    case 'ENOENT': return 'no such file or directory (ENOENT)';
-    case 'ENOTDIR': return 'a path component is not a directory (ENOTDIR)';
-    case 'EEXIST': return 'exists and is not a directory (EEXIST)';
-    case 'EIO': return 'input/output error (EIO)';
-    case 'SHORT': return (e as Error).message;
-    default: return errorLine(e);
+    case 'EROFS':
+      return 'read-only file system (EROFS)';
+    case 'ENOSPC':
+      return 'no space left on the device (ENOSPC)';
+    case 'EDQUOT':
+      return 'disk quota exceeded (EDQUOT)';
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied (${code})`;
+    case 'ENOENT':
+      return 'no such file or directory (ENOENT)';
+    case 'ENOTDIR':
+      return 'a path component is not a directory (ENOTDIR)';
+    case 'EEXIST':
+      return 'exists and is not a directory (EEXIST)';
+    case 'EIO':
+      return 'input/output error (EIO)';
+    case 'SHORT':
+      return (e as Error).message;
+    default:
+      return errorLine(e);
   }
 }
 
@@ -100,14 +142,21 @@ export interface WriteIo {
 }
 
 export const nodeIo: WriteIo = {
-  openSync, writeSync: (fd, b, o, l) => writeSync(fd, b, o, l), fsyncSync, closeSync, renameSync, rmSync, mkdirSync,
+  openSync,
+  writeSync: (fd, b, o, l) => writeSync(fd, b, o, l),
+  fsyncSync,
+  closeSync,
+  renameSync,
+  rmSync,
+  mkdirSync,
 };
 
 /** Write every byte of `data`: loop over short writes; a write that makes no progress is an error. */
 function writeAll(io: WriteIo, fd: number, data: Uint8Array): void {
   for (let off = 0; off < data.length;) {
     const n = io.writeSync(fd, data, off, data.length - off);
-    if (!(n > 0)) throw Object.assign(new Error(`short write: ${off} of ${data.length} bytes written`), { code: 'SHORT' });
+    if (!(n > 0))
+      throw Object.assign(new Error(`short write: ${off} of ${data.length} bytes written`), { code: 'SHORT' });
     off += n;
   }
 }
@@ -117,15 +166,31 @@ function writeAll(io: WriteIo, fd: number, data: Uint8Array): void {
  * rename it to `final`. On any error (a short write, ENOSPC, EIO, a failed fsync or rename) the
  * temporary file is removed, nothing is renamed, and an EvidenceWriteError names `final` and the cause.
  */
-export function writeFileAtomic(dir: string, final: string, data: Uint8Array, io: WriteIo = nodeIo, what = 'evidence record'): void {
+export function writeFileAtomic(
+  dir: string,
+  final: string,
+  data: Uint8Array,
+  io: WriteIo = nodeIo,
+  what = 'evidence record',
+): void {
   const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
   const fail = (e: unknown): never => {
-    throw new EvidenceWriteError(`cannot write the ${what} ${final}: ${fsCause(e)}; nothing was written`, final, (e as NodeJS.ErrnoException)?.code, fsCause(e));
+    throw new EvidenceWriteError(
+      `cannot write the ${what} ${final}: ${fsCause(e)}; nothing was written`,
+      final,
+      (e as NodeJS.ErrnoException)?.code,
+      fsCause(e),
+    );
   };
   try {
     makeDirs(dir, (p) => io.mkdirSync(p));
   } catch (e) {
-    throw new EvidenceWriteError(`cannot create the evidence folder ${dir}: ${fsCause(e)}`, dir, (e as NodeJS.ErrnoException)?.code, fsCause(e));
+    throw new EvidenceWriteError(
+      `cannot create the evidence folder ${dir}: ${fsCause(e)}`,
+      dir,
+      (e as NodeJS.ErrnoException)?.code,
+      fsCause(e),
+    );
   }
   let fd: number;
   try {
@@ -141,14 +206,30 @@ export function writeFileAtomic(dir: string, final: string, data: Uint8Array, io
     io.closeSync(fd);
     io.renameSync(tmp, final);
   } catch (e) {
-    if (open) { try { io.closeSync(fd); } catch { /* already failing */ } }
-    try { io.rmSync(tmp, { force: true }); } catch { /* best effort: the name starts with '.', so readers skip it */ }
+    if (open) {
+      try {
+        io.closeSync(fd);
+      } catch {
+        /* already failing */
+      }
+    }
+    try {
+      io.rmSync(tmp, { force: true });
+    } catch {
+      /* best effort: the name starts with '.', so readers skip it */
+    }
     return fail(e);
   }
   try {
     const dfd = openSync(dir, 'r');
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
-  } catch { /* directory fsync is best effort */ }
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    /* directory fsync is best effort */
+  }
 }
 
 /** Validate and write a record atomically; returns its path. Throws EvidenceWriteError (exit 2) naming it. */
@@ -170,7 +251,12 @@ const PROBE_BYTES = 16 * 1024;
 export function probeEvidenceDir(dir: string, io: WriteIo = nodeIo): void {
   const probe = join(dir, `.probe-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   const fail = (e: unknown): never => {
-    throw new EvidenceWriteError(`evidence folder ${dir} is not writable: ${fsCause(e)}; nothing ran (use another --evidence-dir, or --no-evidence)`, dir, (e as NodeJS.ErrnoException)?.code, fsCause(e));
+    throw new EvidenceWriteError(
+      `evidence folder ${dir} is not writable: ${fsCause(e)}; nothing ran (use another --evidence-dir, or --no-evidence)`,
+      dir,
+      (e as NodeJS.ErrnoException)?.code,
+      fsCause(e),
+    );
   };
   try {
     makeDirs(dir, (p) => io.mkdirSync(p));
@@ -188,8 +274,18 @@ export function probeEvidenceDir(dir: string, io: WriteIo = nodeIo): void {
   } catch (e) {
     return fail(e);
   } finally {
-    if (fd !== undefined) { try { io.closeSync(fd); } catch { /* already failing */ } }
-    try { io.rmSync(probe, { force: true }); } catch { /* best effort */ }
+    if (fd !== undefined) {
+      try {
+        io.closeSync(fd);
+      } catch {
+        /* already failing */
+      }
+    }
+    try {
+      io.rmSync(probe, { force: true });
+    } catch {
+      /* best effort */
+    }
   }
 }
 
@@ -228,12 +324,17 @@ export function readEvidence(dir: string, options: ReadEvidenceOptions = {}): Lo
   let files: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new InputError(`${dir}: not a directory, not an evidence folder`);
-    files = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
+      .sort();
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && options.missing === 'empty') return { records: [], files: paths, rejected, warnings };
-    if (code === 'ENOENT') throw new InputError(`${dir}: no such evidence folder (check --evidence-dir / $ONNX_WORKBENCH_EVIDENCE; verify and bench create it)`);
+    if (code === 'ENOENT')
+      throw new InputError(
+        `${dir}: no such evidence folder (check --evidence-dir / $ONNX_WORKBENCH_EVIDENCE; verify and bench create it)`,
+      );
     throw new InputError(`${dir}: cannot read the evidence folder (${fsCause(e)})`);
   }
   const now = options.now ?? Date.now();
@@ -243,10 +344,20 @@ export function readEvidence(dir: string, options: ReadEvidenceOptions = {}): Lo
       const text = safeReadText(path);
       const fileTime = statSync(path).ctimeMs;
       const record = validateEvidence(JSON.parse(text), path);
-      const p = checkPlausibility(record, { now, fileTime, ...(options.knownModels ? { knownModels: options.knownModels } : {}) });
-      if (p.refuse.length) { rejected.push({ file: path, reason: `implausible record: ${p.refuse.join('; ')}` }); continue; }
+      const p = checkPlausibility(record, {
+        now,
+        fileTime,
+        ...(options.knownModels ? { knownModels: options.knownModels } : {}),
+      });
+      if (p.refuse.length) {
+        rejected.push({ file: path, reason: `implausible record: ${p.refuse.join('; ')}` });
+        continue;
+      }
       for (const w of p.warn) warnings.push({ file: path, reason: w });
-      if (paths.has(record.id)) { rejected.push({ file: path, reason: `record id ${record.id} already read from ${paths.get(record.id)}` }); continue; }
+      if (paths.has(record.id)) {
+        rejected.push({ file: path, reason: `record id ${record.id} already read from ${paths.get(record.id)}` });
+        continue;
+      }
       const time = orderTime(record.createdAt, fileTime);
       order.set(record, time);
       records.push({ record, time, file: f });
@@ -260,7 +371,10 @@ export function readEvidence(dir: string, options: ReadEvidenceOptions = {}): Lo
 }
 
 /** What a reading command prints about a folder's skipped and doubtful records (stderr). */
-export function reportEvidenceProblems(loaded: LoadedEvidence, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): void {
+export function reportEvidenceProblems(
+  loaded: LoadedEvidence,
+  write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): void {
   for (const r of loaded.rejected) write(`skipped ${r.file}: ${r.reason}`);
   for (const w of loaded.warnings) write(`warning: ${w.file}: ${w.reason}`);
 }
