@@ -100,6 +100,15 @@ describe('commands on a terminal', () => {
     expect(j.stderr).not.toContain('\x1b');
     expect(JSON.parse(j.stdout)[0].id).toBe('cpu');
   });
+  it('path shows its phases on a terminal, its result lines above them', async () => {
+    const r = await onTty(['path', '--from', 'cntk', '--backend', 'cpu,wasm', '--no-evidence']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\r\x1b\[2Kstarting backends: cpu, wasm {2}\d+s/);
+    expect(r.stderr).toMatch(/\r\x1b\[2K\[2\/2\] wasm cntk\/mnist-8: running {2}\d+s/);
+    expect(r.stderr).toMatch(/\[1\/2\] cpu cntk\/mnist-8: pass\r?\n/);
+    expect(r.stderr.endsWith('\r\x1b[2K')).toBe(true);
+    expect(r.stdout).not.toContain('\x1b');
+  });
   it('writes no status line into a pipe', async () => {
     const r = await runCli(['verify', 'cntk/mnist-8', '--no-evidence']);
     expect(r.code).toBe(0);

@@ -66,6 +66,8 @@ export function registerPathCommand(program: Command): void {
       await probeEvidence(opts);
       const tolerance = toleranceOverride(opts);
       let saved: Awaited<ReturnType<typeof prepareSaveOutputs>> | undefined;
+      const { commandStatusLine } = await import('../suite/progress.js');
+      const status = commandStatusLine(opts);
       const report = await runInterruptibly((signal) =>
         checkPath({
           from,
@@ -88,8 +90,9 @@ export function registerPathCommand(program: Command): void {
             if (opts.saveOutputs) saved = await prepareSaveOutputs(opts.saveOutputs, prepared, to);
           },
           onOutputs: (p, backend, outputs) => saved?.keep(p, backend, outputs),
-          ...(opts.quiet ? {} : { onProgress: (l: string) => process.stderr.write(`${safeText(l)}\n`) }),
-        }),
+          onPhase: (phase: string) => status.set(phase),
+          ...(opts.quiet ? {} : { onProgress: (l: string) => status.log(safeText(l)) }),
+        }).finally(() => status.stop()),
       );
       if (!report) return; // interrupted: exit 130, no evidence
       if (saved) for (const l of saved.write()) process.stderr.write(`${l}\n`);

@@ -320,6 +320,8 @@ export interface PathOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
+  /** Told each phase as it starts (the command's live status line on a terminal). */
+  onPhase?: (phase: string) => void;
 }
 
 export async function checkPath(options: PathOptions): Promise<PathReport> {
@@ -406,6 +408,7 @@ export async function checkPath(options: PathOptions): Promise<PathReport> {
   if (options.model && !prepared[0]!.reference && !options.inputs) {
     model = { ...model, detail: `${model.detail}; no reference data given, the cpu backend is the reference` };
   }
+  options.onPhase?.(`starting backends: ${options.to.join(', ')}`);
   const run = await verify(prepared, {
     backends: options.to,
     logPlacement: true,
@@ -416,6 +419,8 @@ export async function checkPath(options: PathOptions): Promise<PathReport> {
     ...(options.onOutputs ? { onOutputs: options.onOutputs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     onEvent: (e) => {
+      if (e.type === 'start') options.onPhase?.(`[${e.index + 1}/${e.total}] ${e.backend} ${e.model}: running`);
+      if (e.type === 'result' && e.index === e.total) options.onPhase?.('closing backends');
       if (e.type === 'result')
         options.onProgress?.(`[${e.index}/${e.total}] ${e.result.backend} ${e.result.model}: ${e.result.status}`);
     },
