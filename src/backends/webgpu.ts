@@ -1,9 +1,8 @@
 /** `webgpu`: onnxruntime-node's bundled WebGPU execution provider (Dawn on Vulkan). */
 import type { Backend, BackendDescription } from './types.js';
-import { measureWithOrt, type OrtModule } from './ortMeasure.js';
 import { installedVersion } from './runtimeVersion.js';
 import { chooseVulkanDriver } from './vulkan.js';
-import { executionProvider, sessionKnobs } from './sessionKnobs.js';
+import { measureOnOrtNode } from './ortNodeMeasure.js';
 
 export function createWebgpuBackend(title: string): Backend {
   const choice = chooseVulkanDriver();
@@ -23,31 +22,15 @@ export function createWebgpuBackend(title: string): Backend {
         adapter: choice.adapter,
       };
     },
-    async measure(model, feeds, plan, options) {
-      const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
-      const m = await measureWithOrt(
-        ort,
+    measure: (model, feeds, plan, options) =>
+      measureOnOrtNode(
+        'webgpu',
+        'CPU threads serve only the nodes left on the CPU EP; the graph runs on the WebGPU device',
         model,
         feeds,
         plan,
-        {
-          executionProviders: [executionProvider('webgpu', 'webgpu', options.executionProviderOptions) as 'webgpu'],
-          ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-          ...sessionKnobs(options),
-          ...(options.logPlacement ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : {}),
-          ...(options.externalData?.length ? { externalData: options.externalData } : {}),
-        },
-        { profile: options.profile === true },
-      );
-      return {
-        ...m,
-        threads: {
-          intraOp: options.threads ?? 'default',
-          ...(options.interOpThreads ? { interOp: options.interOpThreads } : {}),
-          note: 'CPU threads serve only the nodes left on the CPU EP; the graph runs on the WebGPU device',
-        },
-      };
-    },
+        options,
+      ),
     async close() {},
   };
 }
