@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputError } from '../src/errors.js';
@@ -13,6 +14,7 @@ import {
   type RegistryFile,
 } from '../src/scorecard/model.js';
 import {
+  checkedRecordPath,
   dataDir,
   loadFrameworks,
   loadRegistry,
@@ -27,6 +29,8 @@ import { deriveTierRule, tierFor } from '../src/scorecard/tiers.js';
 import { PLATFORM_LABEL_SWAP } from '../src/scorecard/views.js';
 import { formatScorecard } from '../src/format/scorecard.js';
 import { parseCsv } from '../src/scorecard/csv.js';
+import { schemasDigest } from '../src/scorecard/schemas.js';
+import { writeCheckedRecord } from '../src/scorecard/checkData.js';
 import { formatRegistryTable, registryRows } from '../src/format/frameworks.js';
 
 /**
@@ -508,6 +512,54 @@ describe('schema checks', () => {
     expect(inputError(() => loadRegistry(tmp))).toContain(join(tmp, 'onnx-registry.json'));
     writeFileSync(join(tmp, 'frameworks.json'), '{ not json');
     expect(inputError(() => loadScorecardData(tmp))).toMatch(/not valid JSON/);
+  });
+});
+
+describe('bytes the build checked', () => {
+  const sha = (f: string) =>
+    createHash('sha256')
+      .update(readFileSync(join(dataDir(), f)))
+      .digest('hex');
+
+  it('the build records the bundled framework list and registry as checked, with these schemas', () => {
+    // `npm run build` runs dist/scorecard/checkData.js after tsc; without it every load compiles ajv.
+    const record = JSON.parse(readFileSync(checkedRecordPath(), 'utf8')) as {
+      schemas: string;
+      sha256: Record<string, string[]>;
+    };
+    expect(record.schemas).toBe(schemasDigest());
+    expect(record.sha256.frameworks).toEqual([sha('frameworks.json')]);
+    expect(record.sha256.registry).toEqual([sha('onnx-registry.json')]);
+  });
+
+  it('the check fails on a broken bundled file (so the build does) and records nothing', () => {
+    const dir = join(tmp, 'checked');
+    rmSync(dir, { recursive: true, force: true });
+    for (const f of ['frameworks.json', 'onnx-registry.json']) {
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(join(dataDir(), f), join(dir, f));
+    }
+    const out = join(dir, 'record.json');
+    expect(writeCheckedRecord(dir, out).sha256.registry).toEqual([sha('onnx-registry.json')]);
+    const reg = JSON.parse(readFileSync(join(dir, 'onnx-registry.json'), 'utf8')) as RegistryFile;
+    reg.frameworks[0]!.export.level = 'native' as never;
+    writeFileSync(join(dir, 'onnx-registry.json'), JSON.stringify(reg));
+    rmSync(out);
+    expect(inputError(() => writeCheckedRecord(dir, out))).toMatch(/onnx-registry\.json.*level/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('attributing an exporter with the bundled registry loads no ajv (the built CLI path)', () => {
+    const attribution = resolve('dist/scorecard/attribution.js');
+    const script = `
+      import { createRequire } from 'node:module';
+      const { attributeSummary } = await import(${JSON.stringify(attribution)});
+      const a = attributeSummary({ producerName: 'pytorch', producerVersion: '2.1', graphName: 'main_graph',
+        docString: '', graphDocString: '', domain: '', metadata: {}, opsets: [{ domain: '', version: 17 }] });
+      const ajv = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('/node_modules/ajv/'));
+      console.log(JSON.stringify({ framework: a.framework, ajv: ajv.length }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ framework: 'pytorch', ajv: 0 });
   });
 });
 

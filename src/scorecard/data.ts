@@ -1,8 +1,13 @@
 /**
  * Reading and checking the scorecard's data files (`src/scorecard/data/`): the digitized scores CSV,
- * the framework list and the ONNX registry. Every load runs the schema checks; a file that does not
- * fit throws an InputError with one line naming the file and what is wrong.
+ * the framework list and the ONNX registry. Every load runs the checks; a file that does not fit
+ * throws an InputError with one line naming the file and what is wrong. The JSON-schema part is
+ * skipped only for bytes the build itself ran it on (`checkData.ts` records their sha256 with the
+ * schemas' digest): the same bytes against the same schemas give the same answer, and compiling the
+ * schemas is most of the start-up of a command that only attributes a model's exporter.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, errorLine } from '../errors.js';
 import { packageRoot } from '../util/paths.js';
@@ -25,6 +30,7 @@ import {
 import {
   CSV_COLUMNS,
   describeErrors,
+  schemasDigest,
   validateFrameworks,
   validateRegistry,
   validateScoreRow,
@@ -50,6 +56,46 @@ export interface ScorecardData {
   scoresFile: string;
 }
 
+// ---------------------------------------------------------------------------------------------
+// bytes the build checked
+
+/** The record `npm run build` writes after checking the bundled files (`checkData.ts`). */
+export const CHECKED_RECORD = 'data-checked.json';
+export type CheckedKind = 'frameworks' | 'registry';
+
+/** The record's path: in the package's dist/ (from src/ too, so tests use what the build wrote). */
+export function checkedRecordPath(): string {
+  return join(packageRoot(), 'dist', 'scorecard', CHECKED_RECORD);
+}
+
+export interface CheckedRecord {
+  /** `schemasDigest()` of the schemas the files were checked against. */
+  schemas: string;
+  /** sha256 (hex) of file contents that passed each schema. */
+  sha256: Record<CheckedKind, string[]>;
+}
+
+export function sha256Text(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+let checkedAtBuild: CheckedRecord | null | undefined;
+
+/** Did the build run this kind's schema on exactly these bytes, with the schemas of this code? */
+function passedAtBuild(kind: CheckedKind, text: string): boolean {
+  if (checkedAtBuild === undefined) {
+    checkedAtBuild = null;
+    try {
+      const rec = JSON.parse(readFileSync(checkedRecordPath(), 'utf8')) as CheckedRecord;
+      if (rec.schemas === schemasDigest()) checkedAtBuild = rec;
+    } catch {
+      // no record (a build without the check, or run from a source tree): every check runs
+    }
+  }
+  const known = checkedAtBuild?.sha256?.[kind];
+  return Array.isArray(known) && known.includes(sha256Text(text));
+}
+
 function readText(path: string, what: string): string {
   try {
     return safeReadText(path);
@@ -58,8 +104,7 @@ function readText(path: string, what: string): string {
   }
 }
 
-function readJson(path: string, what: string): unknown {
-  const text = readText(path, what);
+function parseJson(text: string, path: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -74,6 +119,11 @@ export function parseFrameworks(value: unknown, what: string): FrameworksFile {
   if (!validateFrameworks(value)) {
     throw new InputError(`${what}: not a scorecard framework list: ${describeErrors(validateFrameworks.errors)}`);
   }
+  return checkFrameworks(value, what);
+}
+
+/** The checks past the schema: ids and names unique. */
+function checkFrameworks(value: FrameworksFile, what: string): FrameworksFile {
   const ids = new Set<string>();
   const names = new Set<string>();
   for (const f of value.frameworks) {
@@ -87,7 +137,11 @@ export function parseFrameworks(value: unknown, what: string): FrameworksFile {
 
 export function loadFrameworks(dir: string = dataDir()): FrameworksFile {
   const path = join(dir, FRAMEWORKS_FILE);
-  return parseFrameworks(readJson(path, 'framework list'), path);
+  const text = readText(path, 'framework list');
+  const value = parseJson(text, path, 'framework list');
+  return passedAtBuild('frameworks', text)
+    ? checkFrameworks(value as FrameworksFile, path)
+    : parseFrameworks(value, path);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,6 +306,11 @@ export function parseRegistry(value: unknown, what: string, frameworks?: Framewo
   if (!validateRegistry(value)) {
     throw new InputError(`${what}: not an ONNX registry: ${describeErrors(validateRegistry.errors)}`);
   }
+  return checkRegistry(value, what, frameworks);
+}
+
+/** The checks past the schema: unique ids, every claim sourced, fingerprints' frameworks named. */
+function checkRegistry(value: RegistryFile, what: string, frameworks?: FrameworkInfo[]): RegistryFile {
   const seen = new Set<string>();
   for (const e of value.frameworks) {
     if (seen.has(e.id)) throw new InputError(`${what}: framework '${e.id}' is listed twice`);
@@ -277,5 +336,10 @@ export function parseRegistry(value: unknown, what: string, frameworks?: Framewo
 /** The ONNX registry, checked against the framework list. */
 export function loadRegistry(dir: string = dataDir()): RegistryFile {
   const path = join(dir, REGISTRY_FILE);
-  return parseRegistry(readJson(path, 'ONNX registry'), path, loadFrameworks(dir).frameworks);
+  const text = readText(path, 'ONNX registry');
+  const value = parseJson(text, path, 'ONNX registry');
+  const frameworks = loadFrameworks(dir).frameworks;
+  return passedAtBuild('registry', text)
+    ? checkRegistry(value as RegistryFile, path, frameworks)
+    : parseRegistry(value, path, frameworks);
 }

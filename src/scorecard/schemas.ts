@@ -1,8 +1,12 @@
 /**
- * JSON schemas for the scorecard's data files, compiled once with ajv. `describeErrors` turns ajv's
+ * JSON schemas for the scorecard's data files, compiled with ajv on first use (ajv itself is loaded
+ * then too: loading and compiling cost about 0.3 s of CPU, which `inspect` does not spend when the
+ * bundled files are the bytes the build checked, see `dataStamp.ts`). `describeErrors` turns ajv's
  * errors into one line. Cross-file and per-claim checks live in `data.ts`.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import {
   CATEGORIES,
   CRITERIA,
@@ -13,7 +17,27 @@ import {
 } from './model.js';
 import { MATCHES, SIGNAL_FIELDS, STRENGTHS } from '../onnx/fingerprint.js';
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+let ajv: AjvClass | undefined;
+function compiler(): AjvClass {
+  if (!ajv) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    ajv = new Ajv({ allErrors: true, strict: true });
+  }
+  return ajv;
+}
+
+/** A schema check compiled on its first call; `errors` are the last call's, as ajv's own are. */
+export interface Validator<T> {
+  (value: unknown): value is T;
+  readonly errors: ErrorObject[] | null | undefined;
+}
+
+function lazyValidator<T>(schema: object): Validator<T> {
+  let fn: ValidateFunction<T> | undefined;
+  const check = (value: unknown): value is T => (fn ??= compiler().compile<T>(schema))(value);
+  Object.defineProperty(check, 'errors', { get: () => fn?.errors });
+  return check as Validator<T>;
+}
 
 /** One row of `scores-digitized.csv`, still as text. */
 export interface RawScoreRow {
@@ -207,9 +231,19 @@ export const registrySchema = {
   additionalProperties: false,
 } as const;
 
-export const validateScoreRow: ValidateFunction<RawScoreRow> = ajv.compile<RawScoreRow>(scoreRowSchema);
-export const validateFrameworks: ValidateFunction<FrameworksFile> = ajv.compile<FrameworksFile>(frameworksSchema);
-export const validateRegistry: ValidateFunction<RegistryFile> = ajv.compile<RegistryFile>(registrySchema);
+export const validateScoreRow: Validator<RawScoreRow> = lazyValidator<RawScoreRow>(scoreRowSchema);
+export const validateFrameworks: Validator<FrameworksFile> = lazyValidator<FrameworksFile>(frameworksSchema);
+export const validateRegistry: Validator<RegistryFile> = lazyValidator<RegistryFile>(registrySchema);
+
+/**
+ * sha256 of the schemas the data files are checked against: a record that some bytes passed them
+ * (`dataStamp.ts`) holds only while the schemas are these.
+ */
+export function schemasDigest(): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ scoreRowSchema, frameworksSchema, registrySchema }))
+    .digest('hex');
+}
 
 /** ajv's errors as one line: `/frameworks/3/export/level must be equal to one of the allowed values (built-in, ...)`. */
 export function describeErrors(errors: ErrorObject[] | null | undefined, max = 4): string {
