@@ -385,13 +385,90 @@ function corrupt(what: string, detail: string): InputError {
   );
 }
 
-const interned = new Map<string, string>();
-function intern(s: string): string {
-  const known = interned.get(s);
-  if (known !== undefined) return known;
-  if (interned.size < 10_000) interned.set(s, s);
-  return s;
+/**
+ * The tensor names, op types and domains of one read, each decoded to a string once: a name is
+ * written once per node that produces it and once per node that reads it, and a million-node graph
+ * made a string for every occurrence (most of them garbage-collected copies). Looked up by the
+ * UTF-8 bytes themselves (FNV-1a, open addressing over typed arrays), so a name met again costs
+ * no allocation; every node reading a tensor then holds the same string object as its producer,
+ * which also makes validation's map lookups cheaper (the string's hash is computed once).
+ */
+class NameTable {
+  private bytes = new Uint8Array(1 << 16);
+  private used = 0;
+  /** Byte range of name `id` in `bytes`: [starts[id], starts[id + 1]). */
+  private starts = new Int32Array(1 << 10);
+  private hashes = new Int32Array(1 << 10);
+  private readonly strings: string[] = [];
+  /** Open-addressing slots holding ids (-1: empty), at most half full. */
+  private slots = new Int32Array(1 << 11).fill(-1);
+  private mask = (1 << 11) - 1;
+
+  get(buf: Buffer, s: number, e: number): string {
+    let h = 0x811c9dc5 | 0;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    const len = e - s;
+    const { bytes, starts, slots, hashes, mask } = this;
+    for (let k = h & mask; ; k = (k + 1) & mask) {
+      const id = slots[k]!;
+      if (id < 0) return this.add(buf, s, e, h, k);
+      if (hashes[id] !== h) continue;
+      const a = starts[id]!;
+      if (starts[id + 1]! - a !== len) continue;
+      let i = 0;
+      while (i < len && bytes[a + i] === buf[s + i]) i++;
+      if (i === len) return this.strings[id]!;
+    }
+  }
+
+  private add(buf: Buffer, s: number, e: number, h: number, slot: number): string {
+    const str = utf8(buf, s, e);
+    const id = this.strings.length;
+    const len = e - s;
+    if (this.used + len > this.bytes.length) {
+      let cap = this.bytes.length * 2;
+      while (cap < this.used + len) cap *= 2;
+      const next = new Uint8Array(cap);
+      next.set(this.bytes.subarray(0, this.used));
+      this.bytes = next;
+    }
+    const bytes = this.bytes;
+    let u = this.used;
+    for (let i = s; i < e; i++) bytes[u++] = buf[i]!;
+    if (id + 2 > this.starts.length) {
+      const starts = new Int32Array(this.starts.length * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+      const hashes = new Int32Array(this.hashes.length * 2);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+    }
+    this.starts[id] = this.used;
+    this.starts[id + 1] = u;
+    this.used = u;
+    this.hashes[id] = h;
+    this.strings.push(str);
+    if ((id + 1) * 2 > this.slots.length) this.grow();
+    else this.slots[slot] = id;
+    return str;
+  }
+
+  private grow(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.strings.length; id++) {
+      let k = this.hashes[id]! & mask;
+      while (slots[k]! >= 0) k = (k + 1) & mask;
+      slots[k] = id;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
 }
+
+/** The table of the read in progress (one at a time: reading is synchronous); dropped after it. */
+const EMPTY_TABLE = new NameTable();
+let names = EMPTY_TABLE;
 
 /**
  * One NodeProto from `buf[start, end)`, as a plain object with the fields `onnx.NodeProto.decode`
@@ -425,19 +502,19 @@ function decodeNode(buf: Buffer, start: number, end: number, what: string): Node
       if (p > end) throw corrupt(what, `a node's field runs past its end`);
       switch (tag >>> 3) {
         case 1:
-          scratchIn.push(utf8(buf, s, p));
+          scratchIn.push(names.get(buf, s, p));
           break;
         case 2:
-          scratchOut.push(utf8(buf, s, p));
+          scratchOut.push(names.get(buf, s, p));
           break;
         case 3:
           name = utf8(buf, s, p);
           break;
         case 4:
-          opType = intern(utf8(buf, s, p));
+          opType = names.get(buf, s, p);
           break;
         case 7:
-          domain = intern(utf8(buf, s, p));
+          domain = names.get(buf, s, p);
           break;
         case 6:
           docString = utf8(buf, s, p);
@@ -457,8 +534,8 @@ function decodeNode(buf: Buffer, start: number, end: number, what: string): Node
   }
   if (p > end) throw corrupt(what, `a node's field runs past its end`);
   const node: NodeProto = {
-    input: scratchIn.slice(),
-    output: scratchOut.slice(),
+    input: listOf(scratchIn),
+    output: listOf(scratchOut),
     name,
     opType,
     domain,
@@ -466,6 +543,26 @@ function decodeNode(buf: Buffer, start: number, end: number, what: string): Node
   };
   if (docString) node.docString = docString;
   return node;
+}
+
+/**
+ * A copy of a node's input or output list. Array literals for the usual lengths: V8 tracks their
+ * allocation site, sees that every one survives, and allocates them in old space directly, so the
+ * young-generation collections stop copying a million arrays (`slice()` gets no such site).
+ */
+function listOf(a: string[]): string[] {
+  switch (a.length) {
+    case 0:
+      return [];
+    case 1:
+      return [a[0]!];
+    case 2:
+      return [a[0]!, a[1]!];
+    case 3:
+      return [a[0]!, a[1]!, a[2]!];
+    default:
+      return a.slice();
+  }
 }
 
 /** Where the last `nodeVarint` ended (one module-level cursor: no closure or tuple per call). */
@@ -535,6 +632,7 @@ function mergeChildren(
  */
 export function readModelStructure(path: string, options: { chunkBytes?: number } = {}): ModelStructure {
   const { fd, size } = openRegular(path);
+  names = new NameTable();
   try {
     if (size === 0) throw new InputError(`${path}: empty file, not an ONNX model`);
     const parser = new StreamParser(fd, size, path, Math.max(1, options.chunkBytes ?? CHUNK_BYTES));
@@ -548,6 +646,7 @@ export function readModelStructure(path: string, options: { chunkBytes?: number 
     lazyModels.add(proto);
     return { path, sizeBytes: size, sha256, proto, lazyBytes: parser.lazyBytes };
   } finally {
+    names = EMPTY_TABLE; // the strings stay with the nodes; the table's own arrays go
     closeSync(fd);
   }
 }
