@@ -277,6 +277,7 @@ class StreamParser {
       if (list) list.push(value);
       else direct.set(prop, [value]);
     };
+    let ids: NodeIdsBuilder | undefined;
     const occurrences = new Map<number, number>();
     const refs: PayloadRef[] = [];
     const flushRun = (upTo: number) => {
@@ -297,7 +298,15 @@ class StreamParser {
         if ((child && (tensorish || len > SMALL_MESSAGE_BYTES)) || (payload && len > LAZY_PAYLOAD_BYTES)) {
           flushRun(level.fieldStart);
           if (child && child[2] && TAKEN.has(child[0])) {
-            take(child[1], this.message(child[0], this.pos + len));
+            const value = this.message(child[0], this.pos + len);
+            take(child[1], value);
+            if (child[0] === 'node') {
+              const n = value as NodeProto;
+              (ids ??= new NodeIdsBuilder()).add(
+                (n.input ?? []).map((x) => names.idOf(x)),
+                (n.output ?? []).map((x) => names.idOf(x)),
+              );
+            }
           } else if (child) {
             const index = occurrences.get(field) ?? 0;
             occurrences.set(field, index + 1);
@@ -341,6 +350,7 @@ class StreamParser {
           flushRun(level.fieldStart);
           const at = this.pos - this.winStart;
           take(child[1], decodeNode(this.window, at, at + len, this.what));
+          (ids ??= new NodeIdsBuilder()).add(scratchInIds, scratchOutIds);
           this.pos += len;
           level.runStart = this.pos;
           continue;
@@ -368,6 +378,7 @@ class StreamParser {
     }
     if (bigs.length) mergeChildren(obj, bigs);
     if (direct) for (const [prop, list] of direct) obj[prop] = list;
+    if (ids && Array.isArray(obj.node)) nodeIds.set(obj.node, ids.done(names.strings));
     if (refs.length) lazyRefs.set(obj, refs);
     return obj;
   }
@@ -399,12 +410,18 @@ class NameTable {
   /** Byte range of name `id` in `bytes`: [starts[id], starts[id + 1]). */
   private starts = new Int32Array(1 << 10);
   private hashes = new Int32Array(1 << 10);
-  private readonly strings: string[] = [];
+  /** Every distinct name of the read, by id. */
+  readonly strings: string[] = [];
   /** Open-addressing slots holding ids (-1: empty), at most half full. */
   private slots = new Int32Array(1 << 11).fill(-1);
   private mask = (1 << 11) - 1;
 
   get(buf: Buffer, s: number, e: number): string {
+    return this.strings[this.id(buf, s, e)]!;
+  }
+
+  /** The id of the name written as `buf[s, e)`, added when new. */
+  id(buf: Buffer, s: number, e: number): number {
     let h = 0x811c9dc5 | 0;
     for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     const len = e - s;
@@ -417,11 +434,17 @@ class NameTable {
       if (starts[id + 1]! - a !== len) continue;
       let i = 0;
       while (i < len && bytes[a + i] === buf[s + i]) i++;
-      if (i === len) return this.strings[id]!;
+      if (i === len) return id;
     }
   }
 
-  private add(buf: Buffer, s: number, e: number, h: number, slot: number): string {
+  /** The id of a name decoded elsewhere (a node too large to decode in the window). */
+  idOf(name: string): number {
+    const b = Buffer.from(name, 'utf8');
+    return this.id(b, 0, b.length);
+  }
+
+  private add(buf: Buffer, s: number, e: number, h: number, slot: number): number {
     const str = utf8(buf, s, e);
     const id = this.strings.length;
     const len = e - s;
@@ -450,7 +473,7 @@ class NameTable {
     this.strings.push(str);
     if ((id + 1) * 2 > this.slots.length) this.grow();
     else this.slots[slot] = id;
-    return str;
+    return id;
   }
 
   private grow(): void {
@@ -463,6 +486,70 @@ class NameTable {
     }
     this.slots = slots;
     this.mask = mask;
+  }
+}
+
+/**
+ * A node list's input and output names as ids into the read's distinct names: node i's inputs are
+ * `names[inIds[inStart[i]] .. inIds[inStart[i + 1] - 1]]`, its outputs likewise. Validation checks
+ * that the list still says what was read (`nodeNameIds` is a hint, never trusted blindly) and then
+ * indexes typed arrays instead of hashing a million strings into a Map.
+ */
+export interface NodeNameIds {
+  names: readonly string[];
+  inStart: Int32Array;
+  inIds: Int32Array;
+  outStart: Int32Array;
+  outIds: Int32Array;
+}
+
+const nodeIds = new WeakMap<object, NodeNameIds>();
+
+/** The ids of a node list this reader decoded (undefined for any other list). */
+export function nodeNameIds(list: readonly NodeProto[]): NodeNameIds | undefined {
+  return nodeIds.get(list);
+}
+
+/** A growable list of int32. */
+class IntList {
+  private a = new Int32Array(256);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.a.length) {
+      const next = new Int32Array(this.a.length * 2);
+      next.set(this.a);
+      this.a = next;
+    }
+    this.a[this.length++] = v;
+  }
+  done(): Int32Array {
+    return this.a.slice(0, this.length);
+  }
+}
+
+class NodeIdsBuilder {
+  private readonly inStart = new IntList();
+  private readonly inIds = new IntList();
+  private readonly outStart = new IntList();
+  private readonly outIds = new IntList();
+  constructor() {
+    this.inStart.push(0);
+    this.outStart.push(0);
+  }
+  add(ins: readonly number[], outs: readonly number[]): void {
+    for (let k = 0; k < ins.length; k++) this.inIds.push(ins[k]!);
+    for (let k = 0; k < outs.length; k++) this.outIds.push(outs[k]!);
+    this.inStart.push(this.inIds.length);
+    this.outStart.push(this.outIds.length);
+  }
+  done(names: readonly string[]): NodeNameIds {
+    return {
+      names,
+      inStart: this.inStart.done(),
+      inIds: this.inIds.done(),
+      outStart: this.outStart.done(),
+      outIds: this.outIds.done(),
+    };
   }
 }
 
@@ -481,6 +568,9 @@ const utf8 = (b: Buffer, s: number, e: number): string =>
   (b as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(s, e);
 const scratchIn: string[] = [];
 const scratchOut: string[] = [];
+/** The ids of the last decoded node's inputs and outputs (read right after `decodeNode` returns). */
+const scratchInIds: number[] = [];
+const scratchOutIds: number[] = [];
 function decodeNode(buf: Buffer, start: number, end: number, what: string): NodeProto {
   let name = '';
   let opType = '';
@@ -489,6 +579,8 @@ function decodeNode(buf: Buffer, start: number, end: number, what: string): Node
   let attribute: Attribute[] | undefined;
   scratchIn.length = 0;
   scratchOut.length = 0;
+  scratchInIds.length = 0;
+  scratchOutIds.length = 0;
   let p = start;
   while (p < end) {
     const tag = nodeVarint(buf, p, end, what);
@@ -502,10 +594,18 @@ function decodeNode(buf: Buffer, start: number, end: number, what: string): Node
       if (p > end) throw corrupt(what, `a node's field runs past its end`);
       switch (tag >>> 3) {
         case 1:
-          scratchIn.push(names.get(buf, s, p));
+          {
+            const id = names.id(buf, s, p);
+            scratchInIds.push(id);
+            scratchIn.push(names.strings[id]!);
+          }
           break;
         case 2:
-          scratchOut.push(names.get(buf, s, p));
+          {
+            const id = names.id(buf, s, p);
+            scratchOutIds.push(id);
+            scratchOut.push(names.strings[id]!);
+          }
           break;
         case 3:
           name = utf8(buf, s, p);

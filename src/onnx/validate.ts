@@ -14,7 +14,7 @@ import { InputError } from '../errors.js';
 import { maxTensorElements } from '../tensor/tensor.js';
 import { elementTypeName } from './dtypes.js';
 import { hasExternalData, quoteName, resolveExternalData } from './externalData.js';
-import { payloadCount, rawDataLength } from './modelReader.js';
+import { nodeNameIds, payloadCount, rawDataLength, type NodeNameIds } from './modelReader.js';
 import {
   toNumber,
   type GraphProto,
@@ -159,9 +159,79 @@ function typedField(
 interface Scope {
   /** Names defined in this graph as inputs and initializers. */
   names: Set<string>;
-  /** Node outputs of this graph, by the index of the node producing each (kept once, not copied to `names`). */
-  produced: Map<string, number>;
+  /** Node outputs of this graph (kept once, not copied to `names`). */
+  produced: { has(name: string): boolean };
   parent: Scope | undefined;
+}
+
+/**
+ * Which node first produces each tensor of one graph. By the reader's name ids when it decoded
+ * this node list and the list still says what it read (a typed array indexed by id: a million-node
+ * graph made two million Map operations on strings here); else by a Map on the names. `id` is -1
+ * where the caller has no id (a name a subgraph takes from this graph): those go through a Map
+ * built from the ids on first need.
+ */
+class Producers {
+  private readonly byId: Int32Array | undefined;
+  private map: Map<string, number> | undefined;
+  /** With ids: the names that will be asked for by name (the graph's outputs), and their producers. */
+  private readonly wanted: Set<string> | undefined;
+  private readonly wantedFound = new Map<string, number>();
+  constructor(
+    private readonly ids: NodeNameIds | undefined,
+    wanted: Iterable<string>,
+  ) {
+    if (ids) {
+      this.byId = new Int32Array(ids.names.length).fill(-1);
+      this.wanted = new Set(wanted);
+    } else this.map = new Map();
+  }
+  /** The producing node's index, or -1. */
+  get(name: string, id: number): number {
+    if (this.byId && id >= 0) return this.byId[id]!;
+    return this.byName().get(name) ?? -1;
+  }
+  set(name: string, id: number, node: number): void {
+    if (this.byId) {
+      this.byId[id] = node;
+      if (this.wanted!.has(name)) this.wantedFound.set(name, node);
+    }
+    this.map?.set(name, node);
+  }
+  has(name: string): boolean {
+    if (!this.map && this.wanted!.has(name)) return this.wantedFound.has(name);
+    return this.byName().has(name);
+  }
+  private byName(): Map<string, number> {
+    if (!this.map) {
+      this.map = new Map();
+      const { byId, ids } = this;
+      for (let id = 0; id < byId!.length; id++) if (byId![id]! >= 0) this.map.set(ids!.names[id]!, byId![id]!);
+    }
+    return this.map;
+  }
+}
+
+/**
+ * The reader's ids for this node list, if it has them, they are worth it (the list is not a small
+ * subgraph of a big model: an id-indexed array is as long as the model's distinct names) and every
+ * node's inputs and outputs still are the names they record (an edited list falls back to names).
+ */
+function freshIds(nodes: readonly NodeProto[]): NodeNameIds | undefined {
+  const ids = nodeNameIds(nodes);
+  if (!ids || ids.inStart.length !== nodes.length + 1 || ids.names.length > 8 * nodes.length + 1024) return undefined;
+  const { names, inStart, inIds, outStart, outIds } = ids;
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
+    const ins = node.input ?? [];
+    const outs = node.output ?? [];
+    const a = inStart[i]!;
+    const b = outStart[i]!;
+    if (ins.length !== inStart[i + 1]! - a || outs.length !== outStart[i + 1]! - b) return undefined;
+    for (let k = 0; k < ins.length; k++) if (ins[k] !== names[inIds[a + k]!]) return undefined;
+    for (let k = 0; k < outs.length; k++) if (outs[k] !== names[outIds[b + k]!]) return undefined;
+  }
+  return ids;
 }
 
 function defines(s: Scope, name: string): boolean {
@@ -397,7 +467,12 @@ class Validator {
     const prefix = where ? `${where}: ` : '';
     // A million-node graph passes through here once per name: nothing is built for a name unless
     // it is reported (labels, prefixes and closures are made on the error path only).
-    const producer = new Map<string, number>();
+    const nodes = g.node ?? [];
+    const ids = freshIds(nodes);
+    const producer = new Producers(
+      ids,
+      (g.output ?? []).map((v) => v.name ?? ''),
+    );
     const scope: Scope = { names: new Set<string>(), produced: producer, parent };
     const free = new Set<string>();
     const declare = (name: string, what: string): void => {
@@ -451,13 +526,15 @@ class Validator {
     }
 
     // Node outputs: each name is produced once (and not also a graph input or initializer).
-    const nodes = g.node ?? [];
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
-      for (const o of node.output ?? []) {
+      const outs = node.output ?? [];
+      for (let k = 0; k < outs.length; k++) {
+        const o = outs[k]!;
         if (!o) continue; // optional output left out
-        const before = producer.get(o);
-        if (before !== undefined) {
+        const id = ids ? ids.outIds[ids.outStart[i]! + k]! : -1;
+        const before = producer.get(o, id);
+        if (before >= 0) {
           this.out.add(
             'duplicate-name',
             'error',
@@ -470,7 +547,7 @@ class Validator {
             `${prefix}tensor '${quoteName(o)}' is a graph ${inputNames.has(o) ? 'input' : 'initializer'} and also produced by ${nodeLabel(node, i)}`,
           );
         } else {
-          producer.set(o, i);
+          producer.set(o, id, i);
           if (CONTROL_CHARS.test(o) || parent) declare(o, 'tensor');
         }
       }
@@ -480,9 +557,9 @@ class Validator {
     // Producer -> consumer edges as two flat lists (one array per node would cost a million arrays).
     const deps: { from: number[]; to: number[] } = { from: [], to: [] };
     let unsorted: string | undefined;
-    const uses = (node: NodeProto, i: number, name: string, implicit: boolean): void => {
-      const p = producer.get(name);
-      if (p !== undefined) {
+    const uses = (node: NodeProto, i: number, name: string, id: number, implicit: boolean): void => {
+      const p = producer.get(name, id);
+      if (p >= 0) {
         deps.from.push(p);
         deps.to.push(i);
         if (p >= i && unsorted === undefined)
@@ -504,11 +581,13 @@ class Validator {
     };
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
-      for (const name of node.input ?? [])
-        if (name) {
-          if (CONTROL_CHARS.test(name)) this.name(name, `${prefix}${nodeLabel(node, i)} input`);
-          uses(node, i, name, false);
-        } // '' is an optional input left out
+      const ins = node.input ?? [];
+      for (let k = 0; k < ins.length; k++) {
+        const name = ins[k]!;
+        if (!name) continue; // '' is an optional input left out
+        if (CONTROL_CHARS.test(name)) this.name(name, `${prefix}${nodeLabel(node, i)} input`);
+        uses(node, i, name, ids ? ids.inIds[ids.inStart[i]! + k]! : -1, false);
+      }
       if (!node.attribute?.length) continue;
       node.attribute.forEach((a) => {
         const what = `${prefix}${nodeLabel(node, i)} attribute '${quoteName(a.name ?? '')}'`;
@@ -533,7 +612,7 @@ class Validator {
             scope,
           );
           this.depth--;
-          for (const name of sub) uses(node, i, name, true);
+          for (const name of sub) uses(node, i, name, -1, true);
         }
       });
     }
