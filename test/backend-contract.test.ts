@@ -197,7 +197,39 @@ describe.each([...BACKEND_IDS])('the Backend contract on %s', (id) => {
         expect(b.workerPid).toBeUndefined();
       }
       const m = await b.measure(model, feeds, { warmup: 0, iterations: 1 }, {});
-      expect(b.processStarts).toBe(browser ? startsBefore : startsBefore + 1);
+      // A Node backend that needed a replacement keeps a started spare for the next one.
+      expect(b.processStarts).toBe(browser ? startsBefore : startsBefore + 2);
+      expect(b.hasSpare).toBe(!browser);
+      const got = m.outputs.get('Plus214_Output_0')!.data as Float32Array;
+      const want = expected.data as Float32Array;
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
+    },
+    T,
+  );
+
+  it(
+    'a second failing run swaps in the spare runtime (Node backends), and the next model passes there',
+    async () => {
+      const b = workers.get(id)!;
+      const { model, feeds, expected } = mnist();
+      const wrong = new Map([
+        ['Input3', { dtype: 'float32' as const, dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) }],
+      ]);
+      const browser = id.startsWith('browser-');
+      const pidBefore = b.workerPid;
+      const recycledBefore = b.recycled;
+      const startsBefore = b.processStarts;
+      const err = await b.measure(model, wrong, { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
+      expect((err as BackendStageError).stage).toBe('run');
+      expect(b.recycled).toBe(recycledBefore + 1);
+      if (!browser) {
+        // The spare (started after the first replacement) is the worker now: a different, running process.
+        expect(b.workerPid).toBeDefined();
+        expect(b.workerPid).not.toBe(pidBefore);
+        expect(b.hasSpare).toBe(true); // and a new spare is starting
+      }
+      const m = await b.measure(model, feeds, { warmup: 0, iterations: 1 }, {});
+      expect(b.processStarts).toBe(browser ? startsBefore : startsBefore + 1); // only the new spare
       const got = m.outputs.get('Plus214_Output_0')!.data as Float32Array;
       const want = expected.data as Float32Array;
       for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);

@@ -10,6 +10,13 @@
  * browser backends after a runtime error the page reported, a fresh browser context and page in
  * the same Chromium (a new renderer with its own onnxruntime-web: seconds instead of a relaunch);
  * after a crash or a hang, a fresh Chromium too. No result depends on what ran before it.
+ *
+ * A backend that has needed one replacement process is likely to need more (a suite with several
+ * failing kernels), so from then on it keeps a spare worker started: its runtime loaded and its
+ * availability checked, as the first worker's was, but nothing run. The next replacement swaps the
+ * spare in instead of paying a process start (about 0.3 s on cpu, seconds on wasm) before the next
+ * model. Browser backends keep none (a spare would be a whole Chromium; their answered failures get
+ * a fresh page instead).
  */
 import {
   BackendStageError,
@@ -51,10 +58,17 @@ export interface WorkerBackendOptions {
   isSuspect?: (e: BackendStageError) => boolean;
   /** Environment of a replacement worker, from the first worker's description (the descriptor's `workerEnv`). */
   replacementEnv?: (earlier: BackendDescription) => WorkerEnv;
+  /** After the first replacement, keep a started spare worker for the next one (default false). */
+  keepSpare?: boolean;
 }
 
 export class WorkerBackend implements Backend {
-  private readonly worker: WorkerProcess;
+  private worker: WorkerProcess;
+  /** A started worker waiting to replace `worker` (see keepSpare), and whether its runtime came up. */
+  private spare: { worker: WorkerProcess; ready: Promise<boolean> } | undefined;
+  private readonly keepSpare: boolean;
+  /** Process starts of the workers replaced so far (processStarts counts every one). */
+  private retiredStarts = 0;
   private readonly timeoutMs: number;
   private readonly isSuspect: (e: BackendStageError) => boolean;
   private readonly env: WorkerEnv;
@@ -76,11 +90,17 @@ export class WorkerBackend implements Backend {
     this.worker = new WorkerProcess(id, this.env);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
     this.isSuspect = options.isSuspect ?? isSuspectFailure;
+    this.keepSpare = options.keepSpare ?? false;
   }
 
-  /** Worker processes started so far (the first one and every replacement). */
+  /** Worker processes started so far (the first one, every replacement, and a spare). */
   get processStarts(): number {
-    return this.worker.starts;
+    return this.retiredStarts + this.worker.starts + (this.spare?.worker.starts ?? 0);
+  }
+
+  /** Whether a started spare worker is waiting for the next replacement. */
+  get hasSpare(): boolean {
+    return this.spare !== undefined;
   }
 
   /** Process id of the current worker (for diagnostics and tests), if one runs. */
@@ -165,16 +185,48 @@ export class WorkerBackend implements Backend {
     }
   }
 
-  /** Replace the runtime: stop the worker now; the next request starts a fresh one. */
+  /**
+   * Replace the runtime: stop the worker now; the spare takes its place when there is one (and a
+   * new spare starts), otherwise the next request starts a fresh process.
+   */
   async recycle(): Promise<void> {
-    if (this.description && this.replacementEnv)
-      this.worker.setEnv({ ...this.env, ...this.replacementEnv(this.description) });
+    const env =
+      this.description && this.replacementEnv ? { ...this.env, ...this.replacementEnv(this.description) } : this.env;
     this.worker.kill();
     this.recycled++;
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare && (await spare.ready)) {
+      this.retiredStarts += this.worker.starts;
+      this.worker = spare.worker;
+    } else {
+      if (spare) {
+        spare.worker.kill();
+        this.retiredStarts += spare.worker.starts;
+      }
+      this.worker.setEnv(env);
+    }
+    if (this.keepSpare) this.startSpare(env);
   }
 
-  close(): Promise<void> {
-    return this.worker.close();
+  /** Start a worker and its runtime (the availability check every worker's runtime passes first), to wait. */
+  private startSpare(env: WorkerEnv): void {
+    const worker = new WorkerProcess(this.id, env);
+    const ready = worker
+      .call<Availability>({ type: 'check' }, this.timeoutMs)
+      .then((a) => a.available)
+      .catch(() => false);
+    this.spare = { worker, ready };
+  }
+
+  async close(): Promise<void> {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) {
+      this.retiredStarts += spare.worker.starts;
+      spare.worker.kill();
+    }
+    await this.worker.close();
   }
 }
 
