@@ -33,6 +33,9 @@ import {
 import type { Tensor } from '../tensor/tensor.js';
 import { WorkerFailure, WorkerProcess } from './backendWorker.js';
 
+/** How often a measure queued behind failures is sent again before its own failure is reported. */
+const MAX_RESENDS = 8;
+
 /** Default limit for one request to a worker (start-up and availability included), milliseconds. */
 export const DEFAULT_WORKER_TIMEOUT_MS = 600_000;
 
@@ -69,6 +72,9 @@ export class WorkerBackend implements Backend {
   private readonly keepSpare: boolean;
   /** Process starts of the workers replaced so far (processStarts counts every one). */
   private retiredStarts = 0;
+  /** Settles when the latest failure has been dealt with; measures queued behind it wait for it, then are sent again. */
+  private recovery: Promise<void> = Promise.resolve();
+  private closed = false;
   private readonly timeoutMs: number;
   private readonly isSuspect: (e: BackendStageError) => boolean;
   private readonly env: WorkerEnv;
@@ -133,6 +139,13 @@ export class WorkerBackend implements Backend {
     }
   }
 
+  /**
+   * Several measures may be in flight at once (verify sends the next cases while one runs): the
+   * worker runs them one at a time, in order. When one fails, the worker runs none of those queued
+   * behind it; once the failure has been dealt with (the runtime replaced when it is suspect, or
+   * the worker told to resume after a plain refusal of the model), they are sent again, to the
+   * runtime that is current then. So a measure never runs after a failure in the same runtime.
+   */
   async measure(
     model: ModelInput,
     feeds: ReadonlyMap<string, Tensor>,
@@ -140,34 +153,51 @@ export class WorkerBackend implements Backend {
     options: SessionOptions,
   ): Promise<RunMeasurement> {
     const { timeoutMs, ...sessionOptions } = options;
-    this.worker.takeStderr();
-    this.worker.takePlacementLog();
-    let m: RunMeasurement;
-    try {
-      m = await this.worker.call<RunMeasurement>(
-        {
-          type: 'measure',
-          model: { path: model.path, bytes: model.bytes, ...(model.files ? { files: model.files } : {}) },
-          feeds: new Map(feeds),
-          plan,
-          options: sessionOptions,
-        },
-        timeoutMs ?? this.timeoutMs,
-      );
-    } catch (e) {
-      const failure = toStageError(e);
-      if (this.isSuspect(failure)) {
-        // The worker answered (a runtime error, not a crash or a hang): a backend that can start a
-        // fresh runtime in place (a new browser page) does so; anything else replaces the process.
-        const answered = e instanceof WorkerFailure && (e.kind === 'load' || e.kind === 'run');
-        if (!(answered && (await this.resetInPlace()))) await this.recycle();
+    const request = {
+      type: 'measure' as const,
+      model: { path: model.path, bytes: model.bytes, ...(model.files ? { files: model.files } : {}) },
+      feeds: new Map(feeds),
+      plan,
+      options: sessionOptions,
+    };
+    for (let attempt = 0; ; attempt++) {
+      const worker = this.worker;
+      // The stderr tail (a crash's last line) and the placement log belong to this measure when
+      // nothing is queued before it; a caller asking for placement sends one measure at a time.
+      if (!worker.busy) {
+        worker.takeStderr();
+        worker.takePlacementLog();
       }
-      throw failure;
+      let m: RunMeasurement;
+      try {
+        m = await worker.call<RunMeasurement>(request, timeoutMs ?? this.timeoutMs);
+      } catch (e) {
+        if (e instanceof WorkerFailure && e.collateral && !this.closed && attempt < MAX_RESENDS) {
+          await this.recovery; // the failure it was queued behind is being dealt with
+          continue;
+        }
+        const failure = toStageError(e);
+        let done!: () => void;
+        this.recovery = new Promise<void>((resolve) => (done = resolve));
+        try {
+          if (this.isSuspect(failure)) {
+            // The worker answered (a runtime error, not a crash or a hang): a backend that can start a
+            // fresh runtime in place (a new browser page) does so; anything else replaces the process.
+            const answered = e instanceof WorkerFailure && (e.kind === 'load' || e.kind === 'run');
+            if (!(answered && (await this.resetInPlace()))) await this.recycle();
+          } else if (worker === this.worker && worker.running) {
+            await worker.call({ type: 'resume' }, this.timeoutMs).catch(() => this.recycle());
+          }
+        } finally {
+          done();
+        }
+        throw failure;
+      }
+      // In-process runtimes log to the worker's stderr; the browser backends return the page's console.
+      const log = options.logPlacement ? worker.takePlacementLog() : '';
+      if (m.placementLog === undefined && options.logPlacement && log) m.placementLog = log;
+      return m;
     }
-    // In-process runtimes log to the worker's stderr; the browser backends return the page's console.
-    const log = this.worker.takePlacementLog();
-    if (m.placementLog === undefined && options.logPlacement && log) m.placementLog = log;
-    return m;
   }
 
   /** Ask the live worker for a fresh runtime in its process (true when it has one: see Backend.reset). */
@@ -220,6 +250,7 @@ export class WorkerBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const spare = this.spare;
     this.spare = undefined;
     if (spare) {

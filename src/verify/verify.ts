@@ -204,22 +204,31 @@ export async function verifyWith(
       return { measurement, failure, setOutputs };
     };
     /**
-     * The next case that runs at or after `from`, sent to the backend now. The backend runs one
-     * case at a time, and the next is sent only when the one before has finished (and any suspect
-     * runtime has been replaced), so no result depends on what ran before; what the command does
-     * with a finished case (comparisons, the result, reading later cases) happens while the next runs.
+     * Cases are sent to the backend ahead of the one being judged: while one runs, the next are
+     * already queued in its worker (no wait for this process between two cases), and what this
+     * process does with a finished case (comparisons, the result, reading later cases) overlaps the
+     * next one's runs. The backend still runs one case at a time, in order, and runs nothing after a
+     * failure in the same runtime (see isolation/workerBackend.ts), so no result depends on what ran
+     * before. A large case is sent alone: nothing is queued behind or before it.
      */
-    const launch = (from: number): { at: number; run: Promise<CaseRun> } | undefined => {
-      if (options.signal?.aborted) return undefined;
-      for (let j = from; j < source.length; j++) {
-        const item = source.get(j);
-        if (isInputFailure(item) || item.unsupported) continue;
+    const depth = options.overlap === false || options.logPlacement ? 1 : PIPELINE_DEPTH;
+    const queue: { at: number; run: Promise<CaseRun>; small: boolean }[] = [];
+    let scan = 0;
+    const fill = () => {
+      while (!options.signal?.aborted && scan < source.length && queue.length < depth) {
+        const item = source.get(scan);
+        if (isInputFailure(item) || item.unsupported) {
+          scan++;
+          continue;
+        }
+        const small = pipelinable(item);
+        if (queue.length > 0 && !(small && queue[queue.length - 1]!.small)) return;
         if (reportThis) options.onEvent?.({ type: 'start', model: item.target.id, backend: status.id, index, total });
-        return { at: j, run: runCase(item) };
+        queue.push({ at: scan, run: runCase(item), small });
+        scan++;
       }
-      return undefined;
     };
-    let ahead = launch(0);
+    fill();
     for (let i = 0; i < source.length; i++) {
       if (options.signal?.aborted) break;
       const item = source.get(i);
@@ -245,9 +254,10 @@ export async function verifyWith(
           );
         continue;
       }
-      if (ahead?.at !== i) throw new Error(`internal: case ${i} was not sent to ${status.id}`);
-      const { measurement, failure, setOutputs } = await ahead.run;
-      ahead = options.overlap === false ? undefined : launch(i + 1);
+      const head = queue.shift();
+      if (head?.at !== i) throw new Error(`internal: case ${i} was not sent to ${status.id}`);
+      const { measurement, failure, setOutputs } = await head.run;
+      if (options.overlap !== false) fill();
       const placement =
         options.logPlacement && reportThis
           ? placementFromLog(measurement?.placementLog ?? '', p.model.proto.graph ?? undefined)
@@ -266,7 +276,7 @@ export async function verifyWith(
           }),
         );
       }
-      ahead ??= launch(i + 1);
+      fill();
     }
   }
   return {
@@ -278,6 +288,19 @@ export async function verifyWith(
     ok: results.every((r) => r.meetsExpectation) && !options.signal?.aborted,
     ...(yardstick ? { yardstick } : {}),
   };
+}
+
+/** Cases sent to a backend at once: the one running and those queued behind it. */
+const PIPELINE_DEPTH = 3;
+/** A case queues behind others only when its model and inputs are small (they wait in the pipe, in memory). */
+const PIPELINE_MAX_BYTES = 16 * 1024 * 1024;
+
+function pipelinable(p: PreparedModel): boolean {
+  if (isFileModel(p.model)) return false;
+  let bytes = p.model.runBytes.byteLength;
+  for (const set of p.sets)
+    for (const t of set.feeds.values()) bytes += ArrayBuffer.isView(t.data) ? t.data.byteLength : t.data.length * 16;
+  return bytes <= PIPELINE_MAX_BYTES;
 }
 
 /** The runtime's own time in a measurement: session creation and release, first, warm-up and timed runs. */
