@@ -8,7 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BACKEND_IDS, BackendStageError, type BackendId, type TensorMap } from '../src/backends/types.js';
+import {
+  BACKEND_IDS,
+  BackendStageError,
+  type BackendId,
+  type RunMeasurement,
+  type TensorMap,
+} from '../src/backends/types.js';
 import { isolatedBackends, backendSetOf, type BackendSet } from '../src/isolation/pool.js';
 import type { WorkerBackend } from '../src/isolation/workerBackend.js';
 import { decodeTensorProtoBytes } from '../src/tensor/tensorProto.js';
@@ -197,10 +203,114 @@ describe.each([...BACKEND_IDS])('the Backend contract on %s', (id) => {
         expect(b.workerPid).toBeUndefined();
       }
       const m = await b.measure(model, feeds, { warmup: 0, iterations: 1 }, {});
-      expect(b.processStarts).toBe(browser ? startsBefore : startsBefore + 1);
+      // A Node backend that needed a replacement keeps a started spare for the next one.
+      expect(b.processStarts).toBe(browser ? startsBefore : startsBefore + 2);
+      expect(b.hasSpare).toBe(!browser);
       const got = m.outputs.get('Plus214_Output_0')!.data as Float32Array;
       const want = expected.data as Float32Array;
       for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
+    },
+    T,
+  );
+
+  it(
+    'a second failing run swaps in the spare runtime (Node backends), and the next model passes there',
+    async () => {
+      const b = workers.get(id)!;
+      const { model, feeds, expected } = mnist();
+      const wrong = new Map([
+        ['Input3', { dtype: 'float32' as const, dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) }],
+      ]);
+      const browser = id.startsWith('browser-');
+      const pidBefore = b.workerPid;
+      const recycledBefore = b.recycled;
+      const startsBefore = b.processStarts;
+      const err = await b.measure(model, wrong, { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
+      expect((err as BackendStageError).stage).toBe('run');
+      expect(b.recycled).toBe(recycledBefore + 1);
+      if (!browser) {
+        // The spare (started after the first replacement) is the worker now: a different, running process.
+        expect(b.workerPid).toBeDefined();
+        expect(b.workerPid).not.toBe(pidBefore);
+        expect(b.hasSpare).toBe(true); // and a new spare is starting
+      }
+      const m = await b.measure(model, feeds, { warmup: 0, iterations: 1 }, {});
+      expect(b.processStarts).toBe(browser ? startsBefore : startsBefore + 1); // only the new spare
+      const got = m.outputs.get('Plus214_Output_0')!.data as Float32Array;
+      const want = expected.data as Float32Array;
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
+    },
+    T,
+  );
+
+  it(
+    'measures sent together behind a failing one run afterwards on a fresh runtime, never in the failed one',
+    async () => {
+      const b = workers.get(id)!;
+      const { model, feeds, expected } = mnist();
+      const wrong = new Map([
+        ['Input3', { dtype: 'float32' as const, dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) }],
+      ]);
+      const recycledBefore = b.recycled;
+      const plan = { warmup: 0, iterations: 1 };
+      // All three are in the worker's queue before the first has failed.
+      const [bad, ok1, ok2] = await Promise.allSettled([
+        b.measure(model, wrong, plan, {}),
+        b.measure(model, feeds, plan, {}),
+        b.measure(model, feeds, plan, {}),
+      ]);
+      expect(bad.status).toBe('rejected');
+      expect(((bad as PromiseRejectedResult).reason as BackendStageError).stage).toBe('run');
+      expect(b.recycled).toBe(recycledBefore + 1); // one replacement, before the queued ones ran
+      for (const r of [ok1, ok2]) {
+        expect(r.status, String((r as PromiseRejectedResult).reason)).toBe('fulfilled');
+        const got = (r as PromiseFulfilledResult<RunMeasurement>).value.outputs.get('Plus214_Output_0')!
+          .data as Float32Array;
+        const want = expected.data as Float32Array;
+        for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
+      }
+    },
+    T,
+  );
+
+  it(
+    'a refused model queued before a passing one: the passing one runs in the same runtime',
+    async () => {
+      const b = workers.get(id)!;
+      const { model, feeds } = mnist();
+      const recycledBefore = b.recycled;
+      const pid = b.workerPid;
+      const plan = { warmup: 0, iterations: 1 };
+      const [refused, ok] = await Promise.allSettled([
+        b.measure({ path: 'bad.onnx', bytes: new TextEncoder().encode('not an ONNX model') }, new Map(), plan, {}),
+        b.measure(model, feeds, plan, {}),
+      ]);
+      expect(((refused as PromiseRejectedResult).reason as BackendStageError).stage).toBe('load');
+      expect(ok.status, String((ok as PromiseRejectedResult).reason)).toBe('fulfilled');
+      expect(b.recycled).toBe(recycledBefore);
+      expect(b.workerPid).toBe(pid);
+    },
+    T,
+  );
+});
+
+// A process kill in the middle of a measure, on the Node backends (a browser backend's crash relaunches Chromium: slow).
+describe.each(['cpu', 'wasm'] as const)('a crash with measures queued, on %s', (id) => {
+  it(
+    'a worker killed while it runs one measure: that one is a run-error, the one queued behind it passes on a fresh runtime',
+    async () => {
+      const b = workers.get(id)!;
+      const { model, feeds } = mnist();
+      const running = b.measure(model, feeds, { warmup: 0, iterations: 100_000, maxDurationMs: 60_000 }, {});
+      const queued = b.measure(model, feeds, { warmup: 0, iterations: 1 }, {});
+      const pid = b.workerPid!;
+      await new Promise((r) => setTimeout(r, 300));
+      process.kill(pid, 'SIGKILL');
+      const [killed, after] = await Promise.allSettled([running, queued]);
+      expect(((killed as PromiseRejectedResult).reason as BackendStageError).stage).toBe('run');
+      expect(String((killed as PromiseRejectedResult).reason)).toMatch(/killed by SIGKILL/);
+      expect(after.status, String((after as PromiseRejectedResult).reason)).toBe('fulfilled');
+      expect(b.workerPid).not.toBe(pid);
     },
     T,
   );

@@ -57,15 +57,14 @@ export function registerConformanceCommand(program: Command): void {
           `${roots.join(', ')}: not a test data root (a folder of cases, each a folder with a .onnx and test_data_set_*)`,
         );
       await executeVerify(
-        suite.prepared,
-        { ...opts, json: format === 'json' },
         {
-          ...suite.extras,
+          ...suite,
           view: {
             render: (results) => renderConformance(computeConformance(results), format),
             json: (results) => computeConformance(results),
           },
         },
+        { ...opts, json: format === 'json' },
       );
     });
 }

@@ -1,18 +1,17 @@
 /** `verify <root>`: find the cases under test data roots and prepare them, one bad case one result. */
 import { InputError } from '../errors.js';
 import { discoverCases, isSuiteRoot, type SuiteCase } from '../suite/discover.js';
-import { prepareCases } from '../suite/prepareCases.js';
-import type { PreparedModel } from '../verify/prepare.js';
+import { SuiteCases } from '../suite/prepareCases.js';
 import type { ModelInputOptions } from './args/inputs.js';
-import type { InputFailure } from '../suite/prepareCases.js';
 import type { ModelResult } from '../verify/result.js';
-import { ProgressLine } from '../suite/progress.js';
+import { isInputFailure } from '../verify/source.js';
+import { safeText } from '../format/terminal.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** What a suite run (`verify <root>`) adds: cases that could not be read, and progress on a TTY. */
-export interface SuiteRunExtras {
-  inputErrors: InputFailure[];
+/** A suite run (`verify <root>`): its cases (each read when the run reaches it, or ahead while it waits), and where they come from. */
+export interface SuiteRun {
+  source: SuiteCases;
   /** Cases found (prepared + input errors), for the summary line. */
   cases: number;
   /** The roots, recorded with each result (`suite`). */
@@ -47,7 +46,7 @@ export function suiteRoots(names: string[]): string[] {
 export function prepareSuiteRoots(
   names: string[],
   opts: ModelInputOptions & { filter?: string; quiet?: boolean; json?: boolean },
-): { prepared: PreparedModel[]; extras: SuiteRunExtras } | null {
+): SuiteRun | null {
   const roots = suiteRoots(names);
   if (roots.length === 0 || roots.length !== names.length) {
     if (opts.filter)
@@ -68,15 +67,11 @@ export function prepareSuiteRoots(
     throw new InputError(
       `${roots.join(', ')}: no test cases${opts.filter ? ` match --filter ${opts.filter}` : ' (a case is a folder with a .onnx model and test_data_set_* folders or an .npz)'}`,
     );
-  const progress = new ProgressLine(process.stderr, Boolean(process.stderr.isTTY) && !opts.quiet && !opts.json);
-  const { prepared, failures } = prepareCases(
-    cases,
-    { ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed },
-    (done, total) => progress.update(done, total, 'reading models and data'),
-  );
-  progress.clear();
-  return {
-    prepared,
-    extras: { inputErrors: failures, cases: cases.length, root: roots.map((r) => resolve(r)).join(',') },
-  };
+  // Each case is read when the run first needs it (or ahead, while the command waits for a worker);
+  // one that cannot be read is an input-error result in its place.
+  const source = new SuiteCases(cases, { ...(opts.dim ? { dims: opts.dim } : {}), seed: opts.seed }, (item) => {
+    if (isInputFailure(item)) return;
+    for (const w of item.warnings) process.stderr.write(`warning: ${safeText(item.target.id)}: ${safeText(w)}\n`);
+  });
+  return { source, cases: cases.length, root: roots.map((r) => resolve(r)).join(',') };
 }

@@ -32,7 +32,7 @@ export function registerVerifyCommand(program: Command): void {
       const { prepareSuiteRoots } = await import('./suiteRoots.js');
       const suite = prepareSuiteRoots(names, opts);
       if (suite) {
-        await executeVerify(suite.prepared, opts, suite.extras);
+        await executeVerify(suite, opts);
         return;
       }
       await executeVerify(await prepareModels(names, opts, 'verify'), opts);

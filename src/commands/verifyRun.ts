@@ -5,7 +5,7 @@
 import type { BackendId } from '../backends/types.js';
 import type { PreparedModel } from '../verify/prepare.js';
 import type { VerifyEvent } from '../verify/verify.js';
-import type { SuiteRunExtras } from './suiteRoots.js';
+import type { SuiteRun } from './suiteRoots.js';
 import { Option, type Command } from 'commander';
 import { parseBackends } from './options.js';
 import { addBackendOption } from './args/backends.js';
@@ -23,7 +23,7 @@ import { checkBackends, explicitBackends } from './backendCheck.js';
 import { probeEvidence, trySaveEvidence } from './evidenceWrite.js';
 import { prepareSaveOutputs } from './saveOutputs.js';
 
-export type { SuiteRunExtras } from './suiteRoots.js';
+export type { SuiteRun } from './suiteRoots.js';
 
 export interface VerifyRunOptions extends ComparisonValues {
   backend: string;
@@ -67,20 +67,26 @@ export function addVerifyRunOptions(cmd: Command): Command {
   return addEvidenceOptions(cmd).option('-q, --quiet', 'no progress on stderr');
 }
 
-/** Verify prepared models as the `verify` command does: progress, evidence, output, exit code. */
-export async function executeVerify(
-  prepared: PreparedModel[],
-  opts: VerifyRunOptions,
-  suite?: SuiteRunExtras,
-): Promise<void> {
+/**
+ * Verify models as the `verify` command does: progress, evidence, output, exit code. `models` is
+ * a list prepared up front, or a suite run whose cases are read as the run reaches them.
+ */
+export async function executeVerify(models: PreparedModel[] | SuiteRun, opts: VerifyRunOptions): Promise<void> {
+  const suite = Array.isArray(models) ? undefined : models;
   const backends: BackendId[] = parseBackends(opts.backend);
   const { verify } = await import('../verify/verify.js');
-  for (const p of prepared)
-    for (const w of p.warnings) process.stderr.write(`warning: ${safeText(p.target.id)}: ${safeText(w)}\n`);
+  if (!suite)
+    for (const p of models as PreparedModel[])
+      for (const w of p.warnings) process.stderr.write(`warning: ${safeText(p.target.id)}: ${safeText(w)}\n`);
   await probeEvidence(opts);
   const tolerance = toleranceOverride(opts);
+  // Options naming outputs are checked against every model's outputs before anything runs: a suite is read whole first.
+  const needAll = !suite || Boolean(tolerance.outputs?.size) || Boolean(opts.saveOutputs);
+  const prepared = suite ? (needAll ? suite.source.prepareAll() : []) : (models as PreparedModel[]);
   checkToleranceNames(tolerance, new Set(prepared.flatMap((p) => p.summary.outputs.map((o) => o.name))));
   const saved = opts.saveOutputs ? await prepareSaveOutputs(opts.saveOutputs, prepared, backends) : undefined;
+  // Read the suite's cases ahead while the command waits for workers (start-up, each case's runs).
+  suite?.source.readAhead();
   const { ProgressLine, commandStatusLine } = await import('../suite/progress.js');
   // Suites: one redrawn status line on a terminal instead of a line per case; nothing in pipes or --json.
   const progress = suite
@@ -91,7 +97,7 @@ export async function executeVerify(
   status?.set(`starting backends: ${backends.join(', ')}`);
   const run = await runInterruptibly(
     (signal) =>
-      verify(prepared, {
+      verify(suite ? suite.source : prepared, {
         backends,
         tolerance,
         signal,
@@ -100,7 +106,6 @@ export async function executeVerify(
         plan: { warmup: opts.warmup, iterations: opts.iterations, maxDurationMs: opts.duration * 1000 },
         timeoutMs: opts.timeout * 1000,
         ...(opts.threads ? { threads: opts.threads } : {}),
-        ...(suite ? { inputErrors: suite.inputErrors } : {}),
         onEvent: (e) => {
           if (progress) {
             if (e.type === 'start') progress.update(e.index, e.total, `${e.backend} ${e.model}`);
@@ -116,12 +121,15 @@ export async function executeVerify(
         },
       }),
     Boolean(suite),
-  ).finally(() => status?.stop());
+  ).finally(() => {
+    status?.stop();
+    suite?.source.stop();
+  });
   progress?.clear();
   if (!run) return;
   if (suite) {
     // Suite results say which suite they belong to and which ops the case uses (conformance by op).
-    const ops = new Map(prepared.map((p) => [p.target.id, Object.keys(p.summary.opCounts)]));
+    const ops = new Map(suite.source.sorted().prepared.map((p) => [p.target.id, Object.keys(p.summary.opCounts)]));
     run.results = run.results.map((r) => ({
       ...r,
       suite: suite.root,

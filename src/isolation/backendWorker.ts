@@ -19,6 +19,12 @@ export class WorkerFailure extends Error {
   constructor(
     readonly kind: FailureStage | 'crash' | 'worker',
     message: string,
+    /**
+     * The request did not fail itself: it was queued behind one that did, and the worker skipped
+     * it (a runtime that failed runs nothing more until told to resume) or was stopped before it
+     * ran. It can be sent again once that failure has been dealt with.
+     */
+    readonly collateral = false,
   ) {
     super(message);
     this.name = 'WorkerFailure';
@@ -28,7 +34,9 @@ export class WorkerFailure extends Error {
 type Pending = {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  /** Armed when the request reaches the head of the queue: the time limit counts from when the worker starts it. */
+  timer: NodeJS.Timeout | undefined;
+  timeoutMs: number;
   child: ChildProcess;
 };
 export type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -78,10 +86,15 @@ const MAX_PLACEMENT_LINES = 100_000;
 /** Environment every worker gets on top of the parent's and the backend's own. */
 export const WORKER_BASE_ENV: Readonly<Record<string, string>> = { ORT_DISABLE_TELEMETRY: '1' };
 
+/** Request ids, unique across every worker of the process (a spare's included). */
+let nextRequestId = 1;
+
 export class WorkerProcess {
   private child: ChildProcess | undefined;
+  /** Requests sent and not answered, in the order sent (the worker answers them in that order). */
   private pending = new Map<number, Pending>();
-  private nextId = 1;
+  /** Children stopped on purpose (kill, close): none of their unanswered requests failed by itself. */
+  private stopped = new WeakSet<ChildProcess>();
   private stderrTail = '';
   /** onnxruntime's node-placement lines, kept apart: a verbose EP log can push them out of the tail. */
   private placementLines: string[] = [];
@@ -101,6 +114,12 @@ export class WorkerProcess {
 
   get running(): boolean {
     return this.child !== undefined;
+  }
+
+  /** Whether requests sent to the running worker are still unanswered. */
+  get busy(): boolean {
+    for (const p of this.pending.values()) if (p.child === this.child) return true;
+    return false;
   }
 
   /** Process id of the running worker, if one runs. */
@@ -136,7 +155,9 @@ export class WorkerProcess {
       if (!p) return;
       this.pending.delete(m.id);
       clearTimeout(p.timer);
+      this.armHead();
       if (m.ok) p.resolve(m.value);
+      else if (m.stage === 'skipped') p.reject(new WorkerFailure('worker', m.message, true));
       else p.reject(new WorkerFailure(m.stage, m.message));
     });
     child.on('exit', (code, signal) => {
@@ -154,6 +175,8 @@ export class WorkerProcess {
         .filter((l) => l.trim() && !l.includes('[W:onnxruntime'))
         .slice(-1)[0];
       // Only the requests sent to this child: a killed worker's exit can arrive after its successor took a request.
+      // The one it was running crashed it; those queued behind it (and all of a child stopped on purpose) never ran.
+      let head = !this.stopped.has(child);
       for (const [id, p] of this.pending) {
         if (p.child !== child) continue;
         clearTimeout(p.timer);
@@ -161,10 +184,13 @@ export class WorkerProcess {
           new WorkerFailure(
             'crash',
             `${why} (native crash or abort in the runtime)${tail ? `: ${tail.slice(0, 300)}` : ''}`,
+            !head,
           ),
         );
+        head = false;
         this.pending.delete(id);
       }
+      this.armHead();
     });
     live.add(this);
     return child;
@@ -184,23 +210,37 @@ export class WorkerProcess {
     return s;
   }
 
+  /**
+   * Send a request. Several may be queued: the worker answers them one at a time, in order, and
+   * each one's time limit counts from when the one before it was answered.
+   */
   call<T>(req: Request, timeoutMs: number): Promise<T> {
     const child = (this.child ??= this.start());
-    const id = this.nextId++;
+    const id = nextRequestId++;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        this.kill();
-        reject(
-          new WorkerFailure(
-            'timeout',
-            `no answer from the ${this.backend} backend within ${Math.round(timeoutMs / 1000)} s; its worker was stopped`,
-          ),
-        );
-      }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, child });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer: undefined, timeoutMs, child });
+      this.armHead();
       child.send({ ...req, id } as WorkerRequest);
     });
+  }
+
+  /** Start the time limit of the oldest unanswered request of the running child, if not started. */
+  private armHead(): void {
+    for (const [id, p] of this.pending) {
+      if (p.child !== this.child) continue;
+      if (p.timer) return;
+      p.timer = setTimeout(() => {
+        this.pending.delete(id);
+        this.kill();
+        p.reject(
+          new WorkerFailure(
+            'timeout',
+            `no answer from the ${this.backend} backend within ${Math.round(p.timeoutMs / 1000)} s; its worker was stopped`,
+          ),
+        );
+      }, p.timeoutMs);
+      return;
+    }
   }
 
   /** Kill the worker's whole process group (the worker, and any browser it started). */
@@ -208,6 +248,7 @@ export class WorkerProcess {
     const child = this.child;
     if (!child || child.pid === undefined) return;
     this.child = undefined;
+    this.stopped.add(child);
     live.delete(this);
     try {
       process.kill(-child.pid, 'SIGKILL');
@@ -223,6 +264,7 @@ export class WorkerProcess {
   async close(): Promise<void> {
     if (!this.child) return;
     const child = this.child;
+    this.stopped.add(child);
     try {
       await this.call({ type: 'close' }, 15_000);
     } catch {

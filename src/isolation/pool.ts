@@ -70,6 +70,7 @@ export function isolatedBackends(ids: readonly BackendId[], options: StartOption
       timeoutMs: options.timeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS,
       isSuspect: isSuspectFailure,
       replacementEnv: (earlier) => ({ ...d.workerEnv(), ...d.workerEnv(earlier) }),
+      keepSpare: !id.startsWith('browser-'),
     });
   });
 }

@@ -26,8 +26,10 @@ export type WorkerRequest =
       options: Omit<SessionOptions, 'timeoutMs'>;
     }
   | { type: 'reset'; id: number }
+  /** After a failed measure the worker skips every measure until this (or a reset): see worker.ts. */
+  | { type: 'resume'; id: number }
   | { type: 'close'; id: number };
 
 export type WorkerReply =
   | { type: 'reply'; id: number; ok: true; value: Availability | BackendDescription | RunMeasurement | boolean | null }
-  | { type: 'reply'; id: number; ok: false; stage: FailureStage | 'worker'; message: string };
+  | { type: 'reply'; id: number; ok: false; stage: FailureStage | 'worker' | 'skipped'; message: string };

@@ -18,6 +18,13 @@ if (!isBackendId(id) || !process.send) {
 const send = (m: WorkerReply) => process.send!(m);
 let backend: Backend | undefined;
 const getBackend = async () => (backend ??= await backendDescriptor(id).create());
+/**
+ * The measure that failed, until the parent says how to go on: the parent may have sent more
+ * measures behind it, and none of them may run in a runtime that a failure may have left in a bad
+ * state. They are answered 'skipped' (the parent sends them again to a fresh runtime, or here
+ * after `resume` when the failure was a plain refusal of the model), never run.
+ */
+let failedMeasure: number | undefined;
 
 async function handle(req: WorkerRequest): Promise<void> {
   try {
@@ -30,6 +37,16 @@ async function handle(req: WorkerRequest): Promise<void> {
         send({ type: 'reply', id: req.id, ok: true, value: await b.describe() });
         break;
       case 'measure': {
+        if (failedMeasure !== undefined) {
+          send({
+            type: 'reply',
+            id: req.id,
+            ok: false,
+            stage: 'skipped',
+            message: `not run: request ${failedMeasure} failed before it in this runtime`,
+          });
+          break;
+        }
         // A large model: the runtime reads its files itself (checked before and after), or, for a
         // runtime that cannot, this worker loads them between the same checks (backends/fromFiles.ts).
         const value = req.model.files
@@ -46,7 +63,12 @@ async function handle(req: WorkerRequest): Promise<void> {
         send({ type: 'reply', id: req.id, ok: true, value });
         break;
       }
+      case 'resume':
+        failedMeasure = undefined;
+        send({ type: 'reply', id: req.id, ok: true, value: null });
+        break;
       case 'reset':
+        failedMeasure = undefined;
         // A backend that can discard its runtime's state in place says so; otherwise the parent kills this process.
         send({ type: 'reply', id: req.id, ok: true, value: b.reset ? await b.reset() : false });
         break;
@@ -57,6 +79,7 @@ async function handle(req: WorkerRequest): Promise<void> {
         break;
     }
   } catch (e) {
+    if (req.type === 'measure') failedMeasure = req.id;
     const stage = e instanceof BackendStageError ? e.stage : 'worker';
     send({ type: 'reply', id: req.id, ok: false, stage, message: errorLine(e) });
   }

@@ -34,6 +34,9 @@ import {
 } from './result.js';
 import { unsupportedReason } from '../data/apiSupport.js';
 import type { InputFailure } from './result.js';
+import { isInputFailure, listSource, type ModelSource } from './source.js';
+
+export { isInputFailure, listSource, type ModelSource } from './source.js';
 
 export {
   inputErrorResult,
@@ -72,6 +75,22 @@ export interface VerifyOptions {
   session?: SessionKnobs;
   /** Called with each reported backend's timed measurement (bench: raw samples, threads, profile). */
   onMeasurement?: (p: PreparedModel, backend: BackendId, m: RunMeasurement) => void;
+  /**
+   * Send the next case to a backend as soon as the one before has finished, and judge the finished
+   * one while the next runs (default true); false does the two strictly one after the other.
+   */
+  overlap?: boolean;
+}
+
+/** What a backend did with one case: the timed measurement (or its failure) and each further data set's outputs. */
+interface CaseRun {
+  measurement: RunMeasurement | undefined;
+  failure: { status: Status; reason: string } | undefined;
+  setOutputs: TensorMap[];
+}
+
+function isModelSource(m: readonly PreparedModel[] | ModelSource): m is ModelSource {
+  return !Array.isArray(m);
 }
 
 /** Session knobs; EP options are per backend (each EP reads its own). */
@@ -101,7 +120,10 @@ export function backendsNeeded(requested: BackendId[]): BackendId[] {
 }
 
 /** Start isolated backends for `options.backends` (plus cpu), verify, close them. */
-export async function verify(models: PreparedModel[], options: VerifyOptions): Promise<VerifyRun> {
+export async function verify(
+  models: readonly PreparedModel[] | ModelSource,
+  options: VerifyOptions,
+): Promise<VerifyRun> {
   const set = await startBackends(backendsNeeded(options.backends), {
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
@@ -113,7 +135,11 @@ export async function verify(models: PreparedModel[], options: VerifyOptions): P
 }
 
 /** Verify on started backends; `options.backends` says which are reported (cpu is used as yardstick when present). */
-export async function verifyWith(models: PreparedModel[], set: BackendSet, options: VerifyOptions): Promise<VerifyRun> {
+export async function verifyWith(
+  models: readonly PreparedModel[] | ModelSource,
+  set: BackendSet,
+  options: VerifyOptions,
+): Promise<VerifyRun> {
   const startedAt = new Date().toISOString();
   const plan = options.plan ?? DEFAULT_VERIFY_PLAN;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -126,52 +152,38 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
   const runnable = BACKEND_IDS.map((id) =>
     set.statuses.find((s) => s.id === id && s.available && set.backends.has(id)),
   ).filter((s) => s !== undefined);
+  const source = isModelSource(models) ? models : listSource(models);
   const inputErrors = options.inputErrors ?? [];
-  const total = (models.length + inputErrors.length) * runnable.filter((s) => requested.includes(s.id)).length;
+  const total = (source.length + inputErrors.length) * runnable.filter((s) => requested.includes(s.id)).length;
   let index = 0;
   let yardstick: VerifyRun['yardstick'];
+  const emit = (result: ModelResult) => {
+    results.push(result);
+    options.onEvent?.({ type: 'result', result, index: ++index, total });
+  };
   for (const status of runnable) {
     const backend = set.backends.get(status.id)!;
     const reportThis = requested.includes(status.id);
     if (!reportThis && status.id !== 'cpu') continue; // neither reported nor the yardstick: nothing to run
-    if (reportThis) {
-      for (const f of inputErrors) {
-        const result = inputErrorResult(f, status);
-        results.push(result);
-        options.onEvent?.({ type: 'result', result, index: ++index, total });
-      }
-    }
-    for (const p of models) {
-      if (options.signal?.aborted) break;
-      if (p.unsupported) {
-        // The runtime's JavaScript API cannot pass a type this case needs: say so, run nothing.
-        if (!reportThis) continue;
-        const result = judge(
-          p,
-          status,
-          undefined,
-          { status: 'unsupported', reason: unsupportedReason(p.unsupported, status.description?.runtime ?? status.id) },
-          undefined,
-        );
-        results.push(result);
-        options.onEvent?.({ type: 'result', result, index: ++index, total });
-        continue;
-      }
-      if (reportThis) options.onEvent?.({ type: 'start', model: p.target.id, backend: status.id, index, total });
-      const runPlan = reportThis ? plan : { warmup: 0, iterations: 0 };
+    if (reportThis) for (const f of inputErrors) emit(inputErrorResult(f, status));
+    const sessionOptions = (forRun: 'timed' | 'set') => ({
+      timeoutMs,
+      ...(options.threads ? { threads: options.threads } : {}),
+      ...(forRun === 'timed' && options.logPlacement && reportThis ? { logPlacement: true } : {}),
+      // Further data sets: the same session as the timed run's (its outputs are compared too), without the profile.
+      ...(reportThis ? knobsFor(options.session, status.id) : {}),
+      ...(forRun === 'set' && reportThis && options.session?.profile ? { profile: false } : {}),
+    });
+    const runPlan = reportThis ? plan : { warmup: 0, iterations: 0 };
+    /** Everything the backend does for one case: the timed run, then each further data set's outputs. */
+    const runCase = async (p: PreparedModel): Promise<CaseRun> => {
       let measurement: RunMeasurement | undefined;
       let failure: { status: Status; reason: string } | undefined;
       try {
-        measurement = await backend.measure(modelInput(p), p.feeds, runPlan, {
-          timeoutMs,
-          ...(options.threads ? { threads: options.threads } : {}),
-          ...(options.logPlacement && reportThis ? { logPlacement: true } : {}),
-          ...(reportThis ? knobsFor(options.session, status.id) : {}),
-        });
+        measurement = await backend.measure(modelInput(p), p.feeds, runPlan, sessionOptions('timed'));
       } catch (e) {
         failure = statusFromFailure(e);
       }
-      // Every further test data set: its outputs, from a run of its own (no timing).
       const setOutputs: TensorMap[] = [];
       for (const dataSet of p.sets.slice(1)) {
         if (!measurement || failure) break;
@@ -180,12 +192,7 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
             modelInput(p),
             dataSet.feeds,
             { warmup: 0, iterations: 0 },
-            {
-              timeoutMs,
-              ...(options.threads ? { threads: options.threads } : {}),
-              // The same session as the timed run's (its outputs are compared too), without the profile.
-              ...(reportThis ? { ...knobsFor(options.session, status.id), profile: false } : {}),
-            },
+            sessionOptions('set'),
           );
           setOutputs.push(m.outputs);
         } catch (e) {
@@ -194,6 +201,63 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
           measurement = undefined;
         }
       }
+      return { measurement, failure, setOutputs };
+    };
+    /**
+     * Cases are sent to the backend ahead of the one being judged: while one runs, the next are
+     * already queued in its worker (no wait for this process between two cases), and what this
+     * process does with a finished case (comparisons, the result, reading later cases) overlaps the
+     * next one's runs. The backend still runs one case at a time, in order, and runs nothing after a
+     * failure in the same runtime (see isolation/workerBackend.ts), so no result depends on what ran
+     * before. A large case is sent alone: nothing is queued behind or before it.
+     */
+    const depth = options.overlap === false || options.logPlacement ? 1 : PIPELINE_DEPTH;
+    const queue: { at: number; run: Promise<CaseRun>; small: boolean }[] = [];
+    let scan = 0;
+    const fill = () => {
+      while (!options.signal?.aborted && scan < source.length && queue.length < depth) {
+        const item = source.get(scan);
+        if (isInputFailure(item) || item.unsupported) {
+          scan++;
+          continue;
+        }
+        const small = pipelinable(item);
+        if (queue.length > 0 && !(small && queue[queue.length - 1]!.small)) return;
+        if (reportThis) options.onEvent?.({ type: 'start', model: item.target.id, backend: status.id, index, total });
+        queue.push({ at: scan, run: runCase(item), small });
+        scan++;
+      }
+    };
+    fill();
+    for (let i = 0; i < source.length; i++) {
+      if (options.signal?.aborted) break;
+      const item = source.get(i);
+      if (isInputFailure(item)) {
+        if (reportThis) emit(inputErrorResult(item, status));
+        continue;
+      }
+      const p = item;
+      if (p.unsupported) {
+        // The runtime's JavaScript API cannot pass a type this case needs: say so, run nothing.
+        if (reportThis)
+          emit(
+            judge(
+              p,
+              status,
+              undefined,
+              {
+                status: 'unsupported',
+                reason: unsupportedReason(p.unsupported, status.description?.runtime ?? status.id),
+              },
+              undefined,
+            ),
+          );
+        continue;
+      }
+      const head = queue.shift();
+      if (head?.at !== i) throw new Error(`internal: case ${i} was not sent to ${status.id}`);
+      const { measurement, failure, setOutputs } = await head.run;
+      if (options.overlap !== false) fill();
       const placement =
         options.logPlacement && reportThis
           ? placementFromLog(measurement?.placementLog ?? '', p.model.proto.graph ?? undefined)
@@ -203,23 +267,16 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
         yardstick ??= { backend: status.id, models: 0, runtimeMs: 0 };
         yardstick.models++;
         if (measurement) yardstick.runtimeMs += runtimeMs(measurement);
-        continue;
+      } else {
+        if (measurement) options.onOutputs?.(p, status.id, measurement.outputs);
+        if (measurement) options.onMeasurement?.(p, status.id, measurement);
+        emit(
+          judge(p, status, measurement, failure, cpuOutputs.get(p), options.tolerance, placement, setOutputs, {
+            validate: options.validate ?? false,
+          }),
+        );
       }
-      if (measurement) options.onOutputs?.(p, status.id, measurement.outputs);
-      if (measurement) options.onMeasurement?.(p, status.id, measurement);
-      const result = judge(
-        p,
-        status,
-        measurement,
-        failure,
-        cpuOutputs.get(p),
-        options.tolerance,
-        placement,
-        setOutputs,
-        { validate: options.validate ?? false },
-      );
-      results.push(result);
-      options.onEvent?.({ type: 'result', result, index: ++index, total });
+      fill();
     }
   }
   return {
@@ -231,6 +288,19 @@ export async function verifyWith(models: PreparedModel[], set: BackendSet, optio
     ok: results.every((r) => r.meetsExpectation) && !options.signal?.aborted,
     ...(yardstick ? { yardstick } : {}),
   };
+}
+
+/** Cases sent to a backend at once: the one running and those queued behind it. */
+const PIPELINE_DEPTH = 3;
+/** A case queues behind others only when its model and inputs are small (they wait in the pipe, in memory). */
+const PIPELINE_MAX_BYTES = 16 * 1024 * 1024;
+
+function pipelinable(p: PreparedModel): boolean {
+  if (isFileModel(p.model)) return false;
+  let bytes = p.model.runBytes.byteLength;
+  for (const set of p.sets)
+    for (const t of set.feeds.values()) bytes += ArrayBuffer.isView(t.data) ? t.data.byteLength : t.data.length * 16;
+  return bytes <= PIPELINE_MAX_BYTES;
 }
 
 /** The runtime's own time in a measurement: session creation and release, first, warm-up and timed runs. */
