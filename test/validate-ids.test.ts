@@ -111,6 +111,17 @@ describe('validation by name ids', () => {
       ['z'],
       /cycle/,
     ],
+    [
+      'control characters in names',
+      [
+        ...chain(2),
+        { opType: 'Relu', input: ['t2'], output: ['bad\nname'] },
+        { opType: 'Relu', input: ['bad\nname'], output: ['y'] },
+      ],
+      ['x', 'b'],
+      ['y'],
+      /'bad\\nname' has control characters/,
+    ],
     ['missing graph output', chain(3), ['x', 'b'], ['t9'], /graph output 't9' is produced by no node/],
   ];
   for (const [what, nodes, inputs, outputs, message] of broken) {

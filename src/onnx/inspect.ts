@@ -88,11 +88,20 @@ export function feedInputs(graph: GraphProto): PortInfo[] {
   return (graph.input ?? []).filter((i) => !inits.has(i.name)).map(portInfo);
 }
 
-function countOps(graph: GraphProto, counts: Record<string, number>): void {
+/**
+ * Op counts by domain, then op type: a Map per domain keyed by the op type strings (shared by the
+ * streaming reader), not a `domain:op` key string built per node (a million of them for a 1M-node graph).
+ */
+function countOps(graph: GraphProto, counts: Map<string, Map<string | null | undefined, number>>): void {
   for (const node of graph.node ?? []) {
-    const key = `${node.domain || 'ai.onnx'}:${node.opType}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-    for (const attr of node.attribute ?? []) {
+    const domain = node.domain || 'ai.onnx';
+    let ops = counts.get(domain);
+    if (!ops) counts.set(domain, (ops = new Map()));
+    const op = node.opType;
+    ops.set(op, (ops.get(op) ?? 0) + 1);
+    const attrs = node.attribute;
+    if (!attrs?.length) continue;
+    for (const attr of attrs) {
       if (attr.g) countOps(attr.g, counts);
       for (const g of attr.graphs ?? []) countOps(g, counts);
     }
@@ -102,8 +111,11 @@ function countOps(graph: GraphProto, counts: Record<string, number>): void {
 export function summarize(model: SummarySource | LoadedModel): ModelSummary {
   const proto: ModelProto = model.proto;
   const graph = proto.graph!;
+  const byDomain = new Map<string, Map<string | null | undefined, number>>();
+  countOps(graph, byDomain);
   const opCounts: Record<string, number> = {};
-  countOps(graph, opCounts);
+  for (const [domain, ops] of byDomain)
+    for (const [op, n] of ops) opCounts[`${domain}:${op}`] = (opCounts[`${domain}:${op}`] ?? 0) + n;
   let parameterCount = 0;
   let parameterBytes = 0;
   const externalData: ExternalDataRef[] = [];

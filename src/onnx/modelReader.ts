@@ -302,10 +302,9 @@ class StreamParser {
             take(child[1], value);
             if (child[0] === 'node') {
               const n = value as NodeProto;
-              (ids ??= new NodeIdsBuilder()).add(
-                (n.input ?? []).map((x) => names.idOf(x)),
-                (n.output ?? []).map((x) => names.idOf(x)),
-              );
+              const ins = (n.input ?? []).map((x) => names.idOf(x));
+              const outs = (n.output ?? []).map((x) => names.idOf(x));
+              (ids ??= new NodeIdsBuilder()).add(ins, ins.length, outs, outs.length);
             }
           } else if (child) {
             const index = occurrences.get(field) ?? 0;
@@ -350,7 +349,7 @@ class StreamParser {
           flushRun(level.fieldStart);
           const at = this.pos - this.winStart;
           take(child[1], decodeNode(this.window, at, at + len, this.what));
-          (ids ??= new NodeIdsBuilder()).add(scratchInIds, scratchOutIds);
+          (ids ??= new NodeIdsBuilder()).add(scratchInIds, scratchIns, scratchOutIds, scratchOuts);
           this.pos += len;
           level.runStart = this.pos;
           continue;
@@ -378,7 +377,7 @@ class StreamParser {
     }
     if (bigs.length) mergeChildren(obj, bigs);
     if (direct) for (const [prop, list] of direct) obj[prop] = list;
-    if (ids && Array.isArray(obj.node)) nodeIds.set(obj.node, ids.done(names.strings));
+    if (ids && Array.isArray(obj.node)) nodeIds.set(obj.node, ids.done(names.strings, names.control));
     if (refs.length) lazyRefs.set(obj, refs);
     return obj;
   }
@@ -410,6 +409,8 @@ class NameTable {
   /** Byte range of name `id` in `bytes`: [starts[id], starts[id + 1]). */
   private starts = new Int32Array(1 << 10);
   private hashes = new Int32Array(1 << 10);
+  /** 1 where the name has a control character (a byte under 0x20 or 0x7f: UTF-8 puts no such byte in a longer sequence). */
+  control = new Uint8Array(1 << 10);
   /** Every distinct name of the read, by id. */
   readonly strings: string[] = [];
   /** Open-addressing slots holding ids (-1: empty), at most half full. */
@@ -457,7 +458,12 @@ class NameTable {
     }
     const bytes = this.bytes;
     let u = this.used;
-    for (let i = s; i < e; i++) bytes[u++] = buf[i]!;
+    let control = 0;
+    for (let i = s; i < e; i++) {
+      const b = buf[i]!;
+      bytes[u++] = b;
+      if (b < 0x20 || b === 0x7f) control = 1;
+    }
     if (id + 2 > this.starts.length) {
       const starts = new Int32Array(this.starts.length * 2);
       starts.set(this.starts);
@@ -465,7 +471,11 @@ class NameTable {
       const hashes = new Int32Array(this.hashes.length * 2);
       hashes.set(this.hashes);
       this.hashes = hashes;
+      const flags = new Uint8Array(this.control.length * 2);
+      flags.set(this.control);
+      this.control = flags;
     }
+    this.control[id] = control;
     this.starts[id] = this.used;
     this.starts[id + 1] = u;
     this.used = u;
@@ -497,6 +507,8 @@ class NameTable {
  */
 export interface NodeNameIds {
   names: readonly string[];
+  /** 1 where `names[id]` has a control character (what validation's name check looks for). */
+  control: Uint8Array;
   inStart: Int32Array;
   inIds: Int32Array;
   outStart: Int32Array;
@@ -536,15 +548,16 @@ class NodeIdsBuilder {
     this.inStart.push(0);
     this.outStart.push(0);
   }
-  add(ins: readonly number[], outs: readonly number[]): void {
-    for (let k = 0; k < ins.length; k++) this.inIds.push(ins[k]!);
-    for (let k = 0; k < outs.length; k++) this.outIds.push(outs[k]!);
+  add(ins: readonly number[], nIns: number, outs: readonly number[], nOuts: number): void {
+    for (let k = 0; k < nIns; k++) this.inIds.push(ins[k]!);
+    for (let k = 0; k < nOuts; k++) this.outIds.push(outs[k]!);
     this.inStart.push(this.inIds.length);
     this.outStart.push(this.outIds.length);
   }
-  done(names: readonly string[]): NodeNameIds {
+  done(names: readonly string[], control: Uint8Array): NodeNameIds {
     return {
       names,
+      control,
       inStart: this.inStart.done(),
       inIds: this.inIds.done(),
       outStart: this.outStart.done(),
@@ -571,16 +584,17 @@ const scratchOut: string[] = [];
 /** The ids of the last decoded node's inputs and outputs (read right after `decodeNode` returns). */
 const scratchInIds: number[] = [];
 const scratchOutIds: number[] = [];
+/** How many entries of the scratch lists the last node used (no `length = 0` per node: a runtime call). */
+let scratchIns = 0;
+let scratchOuts = 0;
 function decodeNode(buf: Buffer, start: number, end: number, what: string): NodeProto {
   let name = '';
   let opType = '';
   let domain = '';
   let docString = '';
   let attribute: Attribute[] | undefined;
-  scratchIn.length = 0;
-  scratchOut.length = 0;
-  scratchInIds.length = 0;
-  scratchOutIds.length = 0;
+  let ins = 0;
+  let outs = 0;
   let p = start;
   while (p < end) {
     const tag = nodeVarint(buf, p, end, what);
@@ -596,15 +610,15 @@ function decodeNode(buf: Buffer, start: number, end: number, what: string): Node
         case 1:
           {
             const id = names.id(buf, s, p);
-            scratchInIds.push(id);
-            scratchIn.push(names.strings[id]!);
+            scratchInIds[ins] = id;
+            scratchIn[ins++] = names.strings[id]!;
           }
           break;
         case 2:
           {
             const id = names.id(buf, s, p);
-            scratchOutIds.push(id);
-            scratchOut.push(names.strings[id]!);
+            scratchOutIds[outs] = id;
+            scratchOut[outs++] = names.strings[id]!;
           }
           break;
         case 3:
@@ -633,9 +647,11 @@ function decodeNode(buf: Buffer, start: number, end: number, what: string): Node
     else throw corrupt(what, `protobuf wire type ${wire} in a node is not supported`);
   }
   if (p > end) throw corrupt(what, `a node's field runs past its end`);
+  scratchIns = ins;
+  scratchOuts = outs;
   const node: NodeProto = {
-    input: listOf(scratchIn),
-    output: listOf(scratchOut),
+    input: listOf(scratchIn, ins),
+    output: listOf(scratchOut, outs),
     name,
     opType,
     domain,
@@ -650,8 +666,8 @@ function decodeNode(buf: Buffer, start: number, end: number, what: string): Node
  * allocation site, sees that every one survives, and allocates them in old space directly, so the
  * young-generation collections stop copying a million arrays (`slice()` gets no such site).
  */
-function listOf(a: string[]): string[] {
-  switch (a.length) {
+function listOf(a: string[], n: number): string[] {
+  switch (n) {
     case 0:
       return [];
     case 1:
@@ -661,7 +677,7 @@ function listOf(a: string[]): string[] {
     case 3:
       return [a[0]!, a[1]!, a[2]!];
     default:
-      return a.slice();
+      return a.slice(0, n);
   }
 }
 

@@ -548,7 +548,7 @@ class Validator {
           );
         } else {
           producer.set(o, id, i);
-          if (CONTROL_CHARS.test(o) || parent) declare(o, 'tensor');
+          if ((ids ? ids.control[id] === 1 : CONTROL_CHARS.test(o)) || parent) declare(o, 'tensor');
         }
       }
     }
@@ -585,8 +585,10 @@ class Validator {
       for (let k = 0; k < ins.length; k++) {
         const name = ins[k]!;
         if (!name) continue; // '' is an optional input left out
-        if (CONTROL_CHARS.test(name)) this.name(name, `${prefix}${nodeLabel(node, i)} input`);
-        uses(node, i, name, ids ? ids.inIds[ids.inStart[i]! + k]! : -1, false);
+        const id = ids ? ids.inIds[ids.inStart[i]! + k]! : -1;
+        if (ids ? ids.control[id] === 1 : CONTROL_CHARS.test(name))
+          this.name(name, `${prefix}${nodeLabel(node, i)} input`);
+        uses(node, i, name, id, false);
       }
       if (!node.attribute?.length) continue;
       node.attribute.forEach((a) => {
