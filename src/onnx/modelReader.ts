@@ -500,8 +500,9 @@ class NameTable {
 }
 
 /**
- * A node list's input and output names as ids into the read's distinct names: node i's inputs are
- * `names[inIds[inStart[i]] .. inIds[inStart[i + 1] - 1]]`, its outputs likewise. Validation checks
+ * A node list's input and output names as ids into the read's distinct names, node after node:
+ * `inIds` holds node 0's inputs, then node 1's, ... (where each node's run starts follows from the
+ * lengths of the nodes' own lists, which validation compares anyway). Validation checks
  * that the list still says what was read (`nodeNameIds` is a hint, never trusted blindly) and then
  * indexes typed arrays instead of hashing a million strings into a Map.
  */
@@ -509,9 +510,9 @@ export interface NodeNameIds {
   names: readonly string[];
   /** 1 where `names[id]` has a control character (what validation's name check looks for). */
   control: Uint8Array;
-  inStart: Int32Array;
+  /** Nodes in the list when it was read. */
+  nodes: number;
   inIds: Int32Array;
-  outStart: Int32Array;
   outIds: Int32Array;
 }
 
@@ -540,29 +541,16 @@ class IntList {
 }
 
 class NodeIdsBuilder {
-  private readonly inStart = new IntList();
+  private nodes = 0;
   private readonly inIds = new IntList();
-  private readonly outStart = new IntList();
   private readonly outIds = new IntList();
-  constructor() {
-    this.inStart.push(0);
-    this.outStart.push(0);
-  }
   add(ins: readonly number[], nIns: number, outs: readonly number[], nOuts: number): void {
     for (let k = 0; k < nIns; k++) this.inIds.push(ins[k]!);
     for (let k = 0; k < nOuts; k++) this.outIds.push(outs[k]!);
-    this.inStart.push(this.inIds.length);
-    this.outStart.push(this.outIds.length);
+    this.nodes++;
   }
   done(names: readonly string[], control: Uint8Array): NodeNameIds {
-    return {
-      names,
-      control,
-      inStart: this.inStart.done(),
-      inIds: this.inIds.done(),
-      outStart: this.outStart.done(),
-      outIds: this.outIds.done(),
-    };
+    return { names, control, nodes: this.nodes, inIds: this.inIds.done(), outIds: this.outIds.done() };
   }
 }
 

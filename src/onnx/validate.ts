@@ -219,19 +219,21 @@ class Producers {
  */
 function freshIds(nodes: readonly NodeProto[]): NodeNameIds | undefined {
   const ids = nodeNameIds(nodes);
-  if (!ids || ids.inStart.length !== nodes.length + 1 || ids.names.length > 8 * nodes.length + 1024) return undefined;
-  const { names, inStart, inIds, outStart, outIds } = ids;
+  if (!ids || ids.nodes !== nodes.length || ids.names.length > 8 * nodes.length + 1024) return undefined;
+  const { names, inIds, outIds } = ids;
+  let a = 0;
+  let b = 0;
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i]!;
     const ins = node.input ?? [];
     const outs = node.output ?? [];
-    const a = inStart[i]!;
-    const b = outStart[i]!;
-    if (ins.length !== inStart[i + 1]! - a || outs.length !== outStart[i + 1]! - b) return undefined;
+    if (a + ins.length > inIds.length || b + outs.length > outIds.length) return undefined;
     for (let k = 0; k < ins.length; k++) if (ins[k] !== names[inIds[a + k]!]) return undefined;
     for (let k = 0; k < outs.length; k++) if (outs[k] !== names[outIds[b + k]!]) return undefined;
+    a += ins.length;
+    b += outs.length;
   }
-  return ids;
+  return a === inIds.length && b === outIds.length ? ids : undefined;
 }
 
 function defines(s: Scope, name: string): boolean {
@@ -526,13 +528,15 @@ class Validator {
     }
 
     // Node outputs: each name is produced once (and not also a graph input or initializer).
-    for (let i = 0; i < nodes.length; i++) {
+    for (let i = 0, at = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
       const outs = node.output ?? [];
+      const base = at;
+      at += outs.length;
       for (let k = 0; k < outs.length; k++) {
         const o = outs[k]!;
         if (!o) continue; // optional output left out
-        const id = ids ? ids.outIds[ids.outStart[i]! + k]! : -1;
+        const id = ids ? ids.outIds[base + k]! : -1;
         const before = producer.get(o, id);
         if (before >= 0) {
           this.out.add(
@@ -579,13 +583,15 @@ class Validator {
           : `${prefix}${nodeLabel(node, i)} reads '${quoteName(name)}', which is neither a graph input, an initializer nor a node output`,
       );
     };
-    for (let i = 0; i < nodes.length; i++) {
+    for (let i = 0, at = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
       const ins = node.input ?? [];
+      const base = at;
+      at += ins.length;
       for (let k = 0; k < ins.length; k++) {
         const name = ins[k]!;
         if (!name) continue; // '' is an optional input left out
-        const id = ids ? ids.inIds[ids.inStart[i]! + k]! : -1;
+        const id = ids ? ids.inIds[base + k]! : -1;
         if (ids ? ids.control[id] === 1 : CONTROL_CHARS.test(name))
           this.name(name, `${prefix}${nodeLabel(node, i)} input`);
         uses(node, i, name, id, false);
