@@ -13,6 +13,8 @@
  *
  *   node bench/large.mjs [--sizes 256M,1G,3G] [--rounds 1] [--keep DIR] [--skip-verify]
  *
+ * With --rounds N > 1 each size also gets the median of its rounds' inspect ratios (wall and CPU).
+ *
  * Peak RSS of a child process is its `ru_maxrss`, printed at exit by a `--require`d hook; the
  * worker's comes from the verify result (`peakRssBytes`, VmHWM reset before the model). Needs about
  * 2x the largest model in free disk under the temp folder, and memory for one onnxruntime session.
@@ -294,6 +296,19 @@ try {
                 `    verify cpu [${row.verifyStatus}]: ${ratio(row.verifyMs, row.floorMs)}x hash floor (${(row.verifyMs / 1000).toFixed(1)} s), main peak ${fmtB(row.verifyPeak)} = ${ratio(row.verifyPeak, m.bytes)}x model (result's mainPeakRssBytes ${fmtB(row.resultMainPeak)}), worker peak ${fmtB(row.workerPeak)} = ${ratio(row.workerPeak, row.barePeak)}x bare onnxruntime (${fmtB(row.barePeak)})`,
               ]),
         ].join('\n'),
+      );
+    }
+    if (rounds > 1) {
+      // One round on a loaded machine can catch the other processes' burst: the median of the rounds' ratios.
+      const mine = results.filter((r) => r.size === size);
+      const median = (xs) => {
+        const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+        return v.length ? v[Math.floor((v.length - 1) / 2)] : undefined;
+      };
+      const wall = median(mine.map((r) => r.inspectMs / r.floorMs));
+      const cpu = median(mine.map((r) => r.inspectCpuMs / r.floorCpuMs));
+      console.log(
+        `${size}: median of ${mine.length} rounds: inspect ${wall?.toFixed(2) ?? '?'}x hash floor (wall), ${cpu?.toFixed(2) ?? '?'}x (CPU)`,
       );
     }
     if (!keep) rmSync(dir, { recursive: true, force: true });
