@@ -199,6 +199,34 @@ describe('validation by name ids', () => {
     expect(r.ids).toEqual(r.names);
   });
 
+  it('names that are not valid UTF-8 (two byte strings, one decoded name): no ids, validated by names', () => {
+    // 'Z1' and 'Z2' are patched to 'a\xff' and 'a\xfe': both decode to 'a\uFFFD', one tensor by name.
+    const path = write(
+      'lossy',
+      [
+        ...chain(2),
+        { opType: 'Relu', input: ['t2'], output: ['Z1'] },
+        { opType: 'Relu', input: ['Z2'], output: ['y'] },
+      ],
+      ['x', 'b'],
+      ['y'],
+    );
+    const bytes = readFileSync(path);
+    for (let i = 0; i + 1 < bytes.length; i++)
+      if (bytes[i] === 0x5a && (bytes[i + 1] === 0x31 || bytes[i + 1] === 0x32)) {
+        bytes[i + 1] = bytes[i + 1] === 0x31 ? 0xff : 0xfe;
+        bytes[i] = 0x61;
+      }
+    writeFileSync(path, bytes);
+    const streamed = readModelStructure(path).proto;
+    const nodes = streamed.graph!.node!;
+    expect(nodes[2]!.output![0]).toBe(nodes[3]!.input![0]);
+    expect(nodeNameIds(nodes)).toBeUndefined();
+    const byNames = { ...streamed, graph: { ...streamed.graph, node: [...nodes] } } as ModelProto;
+    expect(outcome(streamed, path)).toEqual(outcome(byNames, path));
+    expect(outcome(streamed, path)).toEqual({ warnings: [] });
+  });
+
   it('a node list edited after the read is validated by its names, not by the stale ids', () => {
     const path = write('edited', chain(5), ['x', 'b'], ['t5']);
     const streamed = readModelStructure(path).proto;

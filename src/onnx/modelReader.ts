@@ -377,7 +377,7 @@ class StreamParser {
     }
     if (bigs.length) mergeChildren(obj, bigs);
     if (direct) for (const [prop, list] of direct) obj[prop] = list;
-    if (ids && Array.isArray(obj.node)) nodeIds.set(obj.node, ids.done(names.strings, names.control));
+    if (ids && !names.lossy && Array.isArray(obj.node)) nodeIds.set(obj.node, ids.done(names.strings, names.control));
     if (refs.length) lazyRefs.set(obj, refs);
     return obj;
   }
@@ -413,6 +413,12 @@ class NameTable {
   control = new Uint8Array(1 << 10);
   /** Every distinct name of the read, by id. */
   readonly strings: string[] = [];
+  /**
+   * A name decoded with a replacement character: invalid UTF-8 decodes to U+FFFD, so two byte
+   * strings can give one string, and their two ids would be one name to a by-name check. A read
+   * that met one records no ids (validation goes by names).
+   */
+  lossy = false;
   /** Open-addressing slots holding ids (-1: empty), at most half full. */
   private slots = new Int32Array(1 << 11).fill(-1);
   private mask = (1 << 11) - 1;
@@ -447,6 +453,7 @@ class NameTable {
 
   private add(buf: Buffer, s: number, e: number, h: number, slot: number): number {
     const str = utf8(buf, s, e);
+    if (str.includes('\uFFFD')) this.lossy = true;
     const id = this.strings.length;
     const len = e - s;
     if (this.used + len > this.bytes.length) {
