@@ -173,6 +173,8 @@ class BrowserBackend implements Backend {
   private queue: Promise<unknown> = Promise.resolve();
   /** Last stage the page reported (for errors when the page dies or hangs). */
   private stage: 'load' | 'run' = 'load';
+  /** The job the page is running: its stage messages are the only ones that count. */
+  private currentJob = '';
   private consoleLines: string[] | undefined;
 
   constructor(
@@ -399,6 +401,7 @@ class BrowserBackend implements Backend {
     };
 
     this.stage = 'load';
+    this.currentJob = job.id;
     this.consoleLines = options.logPlacement ? [] : undefined;
     let result: PageRunResult;
     let placementLog: string | undefined;
@@ -704,13 +707,15 @@ class BrowserBackend implements Backend {
 
     const context = await launched.browser.newContext();
     try {
-      await context.exposeBinding('__onnxWorkbenchStage', (_source, stage: unknown) => {
-        if (stage === 'load' || stage === 'run') this.stage = stage;
-      });
       const page = await context.newPage();
       page.on('console', (msg) => {
-        // Only onnxruntime's placement lines are kept (see verify/placement.ts); the rest of a verbose log is noise.
         const text = msg.text();
+        // The page says when a job's session exists and its runs begin (a timeout or crash then names the stage).
+        if (text.startsWith('onnx-workbench-stage:')) {
+          if (text === `onnx-workbench-stage:run:${this.currentJob}`) this.stage = 'run';
+          return;
+        }
+        // Only onnxruntime's placement lines are kept (see verify/placement.ts); the rest of a verbose log is noise.
         if (isPlacementLogLine(text)) this.consoleLines?.push(text);
       });
       page.on('crash', () => {
