@@ -2,7 +2,7 @@
 /**
  * What replacing a suspect runtime costs (needs a build: it imports dist/).
  *
- *   node bench/recycle.mjs [model] [--backend cpu,wasm,browser-wasm] [--rounds 3] [--after-failure]
+ *   node bench/recycle.mjs [model] [--backend cpu,wasm,browser-wasm] [--rounds 3] [--after-failure] [--pause MS]
  *
  * After a failure that can leave a runtime in a bad state (a run error, a timeout, a crash, a load
  * error from a kernel) the workbench replaces the worker process, so the next model starts in a
@@ -21,6 +21,9 @@ const { values: opts, positionals } = parseArgs({
     // Replace the runtime the way verify does, through a failing run (a wrong input shape), instead
     // of recycle(): a browser backend then opens a fresh page rather than relaunching Chromium.
     'after-failure': { type: 'boolean', default: false },
+    // Milliseconds of other work between rounds, as between two failing cases of a suite: a backend
+    // that opens its next runtime ahead (a spare worker, a browser page) has it ready by then.
+    pause: { type: 'string', default: '0' },
   },
   allowPositionals: true,
 });
@@ -50,6 +53,7 @@ for (const id of opts.backend.split(',')) {
       let t = performance.now();
       await b.measure(modelInput(p), p.feeds, plan, {});
       warm.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, Number(opts.pause)));
       if (opts['after-failure']) {
         const [[name, x]] = [...p.feeds];
         const wrong = new Map([
@@ -76,7 +80,7 @@ for (const id of opts.backend.split(',')) {
     const w = median(warm);
     const f = median(fresh);
     console.log(
-      `${id}: warm ${w.toFixed(0)} ms, after a replacement ${f.toFixed(0)} ms: one replacement costs ${(f - w).toFixed(0)} ms (${(f / w).toFixed(1)}x), ${rounds} rounds`,
+      `${id}: warm ${w.toFixed(0)} ms, after a replacement ${f.toFixed(0)} ms: one replacement costs ${(f - w).toFixed(0)} ms (${(f / w).toFixed(1)}x), ${rounds} rounds${Number(opts.pause) ? `, ${opts.pause} ms apart` : ''}`,
     );
   } finally {
     await set.close();

@@ -313,6 +313,8 @@ describe('browser timeouts', () => {
       expect(err).toBeInstanceOf(BackendStageError);
       expect((err as BackendStageError).stage).toBe('timeout');
       expect((err as BackendStageError).message).toMatch(/timed out after 10000 ms/);
+      // The page told the harness (a console message) that the session exists and the runs began.
+      expect((err as BackendStageError).message).toMatch(/while running/);
       expect(Date.now() - started).toBeLessThan(60_000);
       const mnist = loadMnist();
       const m = await backend.measure(
@@ -347,6 +349,7 @@ describe('a browser killed under a model', () => {
       expect(err).toBeInstanceOf(BackendStageError);
       expect((err as BackendStageError).stage).toBe('run');
       expect((err as BackendStageError).message).toMatch(/browser/);
+      expect((err as BackendStageError).message).toMatch(/during the run/);
       const mnist = loadMnist();
       const m = await backend.measure(
         mnist.model,

@@ -106,6 +106,9 @@ export async function executeVerify(models: PreparedModel[] | SuiteRun, opts: Ve
         plan: { warmup: opts.warmup, iterations: opts.iterations, maxDurationMs: opts.duration * 1000 },
         timeoutMs: opts.timeout * 1000,
         ...(opts.threads ? { threads: opts.threads } : {}),
+        // A suite's cases are queued in each backend and judged while the next run (statuses are the
+        // point of a suite run; its latencies are taken alongside that work: bench is for timing).
+        ...(suite ? { overlap: true } : {}),
         onEvent: (e) => {
           if (progress) {
             if (e.type === 'start') progress.update(e.index, e.total, `${e.backend} ${e.model}`);

@@ -42,14 +42,16 @@ export async function backendStatus(backend: Backend): Promise<BackendStatus> {
   }
 }
 
-/** Statuses for the given backends; the unavailable ones are closed and left out of `backends`. */
+/**
+ * Statuses for the given backends, in their order; the unavailable ones are closed and left out of
+ * `backends`. The backends start at the same time (each in its own process: a run of cpu and wasm
+ * waits for the slower start-up, not for both).
+ */
 export async function backendSetOf(list: Backend[]): Promise<BackendSet> {
-  const statuses: BackendStatus[] = [];
+  const statuses = await Promise.all(list.map((b) => backendStatus(b)));
   const backends = new Map<BackendId, Backend>();
-  for (const b of list) {
-    const s = await backendStatus(b);
-    statuses.push(s);
-    if (s.available) backends.set(b.id, b);
+  for (const [i, b] of list.entries()) {
+    if (statuses[i]!.available) backends.set(b.id, b);
     else await b.close().catch(() => undefined);
   }
   return {

@@ -76,8 +76,10 @@ export interface VerifyOptions {
   /** Called with each reported backend's timed measurement (bench: raw samples, threads, profile). */
   onMeasurement?: (p: PreparedModel, backend: BackendId, m: RunMeasurement) => void;
   /**
-   * Send the next case to a backend as soon as the one before has finished, and judge the finished
-   * one while the next runs (default true); false does the two strictly one after the other.
+   * Queue the next cases in a backend while one runs, and judge a finished case while the next
+   * runs (suites: hundreds of small cases, where the status is the point). The command's own work
+   * then shares the machine with the timed runs, so latencies can stretch on a machine with few
+   * cores: off by default (one case at a time, nothing else running), and never in `bench`.
    */
   overlap?: boolean;
 }
@@ -204,14 +206,14 @@ export async function verifyWith(
       return { measurement, failure, setOutputs };
     };
     /**
-     * Cases are sent to the backend ahead of the one being judged: while one runs, the next are
+     * With `overlap`, cases are sent to the backend ahead of the one being judged: while one runs, the next are
      * already queued in its worker (no wait for this process between two cases), and what this
      * process does with a finished case (comparisons, the result, reading later cases) overlaps the
      * next one's runs. The backend still runs one case at a time, in order, and runs nothing after a
      * failure in the same runtime (see isolation/workerBackend.ts), so no result depends on what ran
      * before. A large case is sent alone: nothing is queued behind or before it.
      */
-    const depth = options.overlap === false || options.logPlacement ? 1 : PIPELINE_DEPTH;
+    const depth = options.overlap && !options.logPlacement ? PIPELINE_DEPTH : 1;
     const queue: { at: number; run: Promise<CaseRun>; small: boolean }[] = [];
     let scan = 0;
     const fill = () => {
@@ -257,7 +259,7 @@ export async function verifyWith(
       const head = queue.shift();
       if (head?.at !== i) throw new Error(`internal: case ${i} was not sent to ${status.id}`);
       const { measurement, failure, setOutputs } = await head.run;
-      if (options.overlap !== false) fill();
+      if (options.overlap) fill();
       const placement =
         options.logPlacement && reportThis
           ? placementFromLog(measurement?.placementLog ?? '', p.model.proto.graph ?? undefined)

@@ -151,6 +151,8 @@ interface LivePage {
   /** The `threads` setting onnxruntime-web was initialized with (fixed for the page's lifetime). */
   threads: number | undefined;
   info: PageInfo;
+  /** Set when the page's renderer crashed: it is never used again. */
+  crashed?: boolean;
 }
 
 class BrowserBackend implements Backend {
@@ -165,6 +167,14 @@ class BrowserBackend implements Backend {
   private launched: LaunchedChromium | undefined;
   private launching: Promise<LaunchedChromium> | undefined;
   private live: LivePage | undefined;
+  /**
+   * After the first fresh page (a reset after a failure), the next one is opened ahead, in the
+   * same Chromium, while the current page runs: a later reset then takes it at once instead of
+   * waiting for a new renderer and onnxruntime-web's start (seconds, more with WebGPU). It ran
+   * nothing but onnxruntime-web's start-up model, as every page does before its first model.
+   */
+  private spare: Promise<LivePage | undefined> | undefined;
+  private keepSpare = false;
   private swiftshader = false;
   private adapter: PageAdapterInfo | undefined;
   /** Set when the last launch attempt said this backend cannot run here (cleared by close()). */
@@ -173,6 +183,8 @@ class BrowserBackend implements Backend {
   private queue: Promise<unknown> = Promise.resolve();
   /** Last stage the page reported (for errors when the page dies or hangs). */
   private stage: 'load' | 'run' = 'load';
+  /** The job the page is running: its stage messages are the only ones that count. */
+  private currentJob = '';
   private consoleLines: string[] | undefined;
 
   constructor(
@@ -263,8 +275,14 @@ class BrowserBackend implements Backend {
   /** A fresh page for the next model (new context: new renderer, new onnxruntime-web); false if the browser is gone. */
   async reset(): Promise<boolean> {
     return this.serialized(async () => {
+      const threads = this.live?.threads;
       await this.closePage();
-      return this.launched?.browser.isConnected() === true;
+      const fresh = this.launched?.browser.isConnected() === true;
+      if (fresh && !this.keepSpare) {
+        this.keepSpare = true;
+        this.openSpare(this.launched!, threads);
+      }
+      return fresh;
     });
   }
 
@@ -276,6 +294,9 @@ class BrowserBackend implements Backend {
       'pending browser work',
     ).catch(() => undefined);
     await this.closePage();
+    // A page still opening ahead goes with its Chromium below (closing it first could wait for its start).
+    this.spare = undefined;
+    this.keepSpare = false;
     const launched = this.launched ?? (await this.launching?.catch(() => undefined));
     this.launched = undefined;
     this.launching = undefined;
@@ -399,6 +420,7 @@ class BrowserBackend implements Backend {
     };
 
     this.stage = 'load';
+    this.currentJob = job.id;
     this.consoleLines = options.logPlacement ? [] : undefined;
     let result: PageRunResult;
     let placementLog: string | undefined;
@@ -699,22 +721,50 @@ class BrowserBackend implements Backend {
   /** A page with onnxruntime-web initialized for this EP and `threads` (a new page when `threads` changes). */
   private async ensurePage(threads: number | undefined): Promise<LivePage> {
     const launched = await this.ensureBrowser();
-    if (this.live && !this.live.page.isClosed() && this.live.threads === threads) return this.live;
+    if (this.live && !this.live.page.isClosed() && !this.live.crashed && this.live.threads === threads)
+      return this.live;
     await this.closePage();
+    const spare = this.spare;
+    this.spare = undefined;
+    const ready = spare ? await spare : undefined;
+    const usable =
+      ready &&
+      ready.threads === threads &&
+      !ready.crashed &&
+      !ready.page.isClosed() &&
+      ready.context.browser() === launched.browser;
+    if (ready && !usable) await ready.context.close().catch(() => undefined);
+    this.live = usable ? ready : await this.openPage(launched, threads);
+    if (this.keepSpare) this.openSpare(launched, threads);
+    return this.live;
+  }
 
+  /** Open the next page ahead (see `spare`); a failure only means the next reset opens one itself. */
+  private openSpare(launched: LaunchedChromium, threads: number | undefined): void {
+    if (this.spare) return;
+    this.spare = this.openPage(launched, threads).catch(() => undefined);
+  }
+
+  /** A new context and page with the runner loaded and onnxruntime-web started. */
+  private async openPage(launched: LaunchedChromium, threads: number | undefined): Promise<LivePage> {
     const context = await launched.browser.newContext();
     try {
-      await context.exposeBinding('__onnxWorkbenchStage', (_source, stage: unknown) => {
-        if (stage === 'load' || stage === 'run') this.stage = stage;
-      });
       const page = await context.newPage();
+      const opened: { live?: LivePage } = {};
       page.on('console', (msg) => {
-        // Only onnxruntime's placement lines are kept (see verify/placement.ts); the rest of a verbose log is noise.
+        if (this.live?.page !== page) return; // a page opened ahead says nothing until it is the live one
         const text = msg.text();
+        // The page says when a job's session exists and its runs begin (a timeout or crash then names the stage).
+        if (text.startsWith('onnx-workbench-stage:')) {
+          if (text === `onnx-workbench-stage:run:${this.currentJob}`) this.stage = 'run';
+          return;
+        }
+        // Only onnxruntime's placement lines are kept (see verify/placement.ts); the rest of a verbose log is noise.
         if (isPlacementLogLine(text)) this.consoleLines?.push(text);
       });
       page.on('crash', () => {
         // A crashed page is not "closed" for playwright; make sure it is never reused.
+        if (opened.live) opened.live.crashed = true;
         if (this.live?.page === page) this.live = undefined;
         void context.close().catch(() => undefined);
       });
@@ -737,8 +787,8 @@ class BrowserBackend implements Backend {
         );
       }
       const info = await page.evaluate(() => (window as unknown as PageWindow).onnxWorkbench.info());
-      this.live = { context, page, threads, info };
-      return this.live;
+      opened.live = { context, page, threads, info };
+      return opened.live;
     } catch (e) {
       await context.close().catch(() => undefined);
       throw e;

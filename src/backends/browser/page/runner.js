@@ -151,16 +151,16 @@
    *      or { ok: false, stage: 'load' | 'run', message }.
    */
   async function run(job) {
+    // The harness counts a job as in 'load' until told otherwise, and learns of 'run' from a console
+    // message (one way: a binding call would wait for the harness's answer, a round trip each).
+    let reported = 'load';
     const report = (stage) => {
-      try {
-        if (typeof window.__onnxWorkbenchStage === 'function') window.__onnxWorkbenchStage(stage);
-      } catch {
-        // progress reporting is best-effort
-      }
+      if (stage === reported) return;
+      reported = stage;
+      console.debug(`onnx-workbench-stage:${stage}:${job.id}`);
     };
     let lib;
     try {
-      report('load');
       lib = await sharedModules();
       configure(job);
       // Small models and inputs come inline (base64, fresh aligned buffers); larger ones are fetched.
