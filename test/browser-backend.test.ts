@@ -14,7 +14,7 @@ import {
   ortWebPackageVersion,
 } from '../src/backends/browser/backend.js';
 import { LocalServer } from '../src/util/localServer.js';
-import { BackendStageError, type Backend } from '../src/backends/types.js';
+import { BackendStageError, SkippedMeasure, type Backend } from '../src/backends/types.js';
 import { decodeTensorProtoBytes } from '../src/tensor/tensorProto.js';
 import { onnx } from '../src/onnx/proto.js';
 import { codeFromDType, type DType } from '../src/onnx/dtypes.js';
@@ -291,6 +291,27 @@ describe('browser-wasm', () => {
         { warmup: 0, iterations: 1 },
         {},
       );
+      expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'queues measures sent together in the page: those sent before a failure was reported do not run, later ones do',
+    async () => {
+      const wrong: Tensor = { dtype: 'float32', dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) };
+      const plan = { warmup: 0, iterations: 1 };
+      const good = new Map([['Input3', mnist.input]]);
+      const [ok0, bad, queued1, queued2] = await Promise.allSettled([
+        backend.measure(mnist.model, good, plan, {}),
+        backend.measure(mnist.model, new Map([['Input3', wrong]]), plan, {}),
+        backend.measure(mnist.model, good, plan, {}),
+        backend.measure(mnist.model, good, plan, {}),
+      ]);
+      expect(ok0.status).toBe('fulfilled'); // the one before the failure ran
+      expect(((bad as PromiseRejectedResult).reason as BackendStageError).stage).toBe('run');
+      for (const q of [queued1, queued2]) expect((q as PromiseRejectedResult).reason).toBeInstanceOf(SkippedMeasure);
+      const m = await backend.measure(mnist.model, good, plan, {});
       expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
     },
     TEST_TIMEOUT,

@@ -139,6 +139,14 @@ export interface RunMeasurement {
 /** Where a measurement failed: session creation, a run, or no answer within the limit. */
 export type FailureStage = 'load' | 'run' | 'timeout';
 
+/** A measure queued behind one that failed (see `Backend.queuesMeasures`): it did not run. */
+export class SkippedMeasure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SkippedMeasure';
+  }
+}
+
 /** The failure stage, so a result can say load-error vs run-error vs timeout. */
 export class BackendStageError extends Error {
   constructor(
@@ -182,6 +190,13 @@ export interface Backend {
    * replaces the whole process. Backends without it are always replaced whole.
    */
   reset?(): Promise<boolean>;
+  /**
+   * Optional: `measure` may be called again before earlier calls have settled; the backend runs
+   * the measures one at a time, in the order of the calls (the browser backends queue jobs in the
+   * page). After one fails, none of those called before that failure was reported runs (they throw
+   * `SkippedMeasure`); a measure called afterwards runs as usual (or after `reset()`, in a fresh runtime).
+   */
+  readonly queuesMeasures?: boolean;
   /** Release browsers, servers, sessions. */
   close(): Promise<void>;
 }

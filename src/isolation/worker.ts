@@ -5,7 +5,7 @@
  * working folder, with onnxruntime's telemetry off.
  */
 import { backendDescriptor } from '../backends/registry.js';
-import { BackendStageError, isBackendId, type Backend, type BackendId } from '../backends/types.js';
+import { BackendStageError, SkippedMeasure, isBackendId, type Backend, type BackendId } from '../backends/types.js';
 import { errorLine } from '../errors.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 import { measureFromFiles } from '../backends/fromFiles.js';
@@ -79,16 +79,36 @@ async function handle(req: WorkerRequest): Promise<void> {
         break;
     }
   } catch (e) {
+    if (e instanceof SkippedMeasure) {
+      // Queued in the backend behind a measure that failed: it did not run (and is not a failure of its own).
+      send({ type: 'reply', id: req.id, ok: false, stage: 'skipped', message: errorLine(e) });
+      return;
+    }
     if (req.type === 'measure') failedMeasure = req.id;
     const stage = e instanceof BackendStageError ? e.stage : 'worker';
     send({ type: 'reply', id: req.id, ok: false, stage, message: errorLine(e) });
   }
 }
 
-// Requests are handled one at a time, in order.
+/**
+ * Requests are handled one at a time, in order; except that a backend that queues measures itself
+ * (the browser backends: the page runs them in order) is handed each measure at once, so the next
+ * one reaches it while one runs. Any other request waits until those measures have settled.
+ */
 let chain: Promise<void> = Promise.resolve();
+const inflight = new Set<Promise<void>>();
 process.on('message', (req: WorkerRequest) => {
-  chain = chain.then(() => handle(req));
+  chain = chain.then(async () => {
+    const queues = req.type === 'measure' && !req.model.files && failedMeasure === undefined && backend?.queuesMeasures;
+    if (queues) {
+      const p = handle(req);
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p));
+      return;
+    }
+    await Promise.allSettled([...inflight]);
+    await handle(req);
+  });
 });
 process.on('disconnect', () => {
   void (backend?.close() ?? Promise.resolve()).finally(() => process.exit(0));

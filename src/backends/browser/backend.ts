@@ -16,9 +16,10 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   BackendStageError,
+  SkippedMeasure,
   type AdapterInfo,
   type Availability,
   type Backend,
@@ -153,6 +154,26 @@ interface LivePage {
   info: PageInfo;
   /** Set when the page's renderer crashed: it is never used again. */
   crashed?: boolean;
+  /** Set when the harness closed the page on purpose (a failure, a reset): jobs still queued there did not fail themselves. */
+  abandoned?: boolean;
+  /** Settles when the last job sent to this page has finished there (the page runs jobs in order). */
+  lastJob?: Promise<void>;
+}
+
+/** A job sent to the page and not yet finished (see BrowserBackend.measure). */
+interface SentJob {
+  live: LivePage;
+  job: PageJob;
+  /** The page's answer; it runs the job after the jobs sent before it. */
+  evaluation: Promise<PageRunResult>;
+  /** Settles when the job sent before this one has finished: this one starts then. */
+  turn: Promise<void>;
+  settle: () => void;
+  restore: (o: TensorMap) => TensorMap;
+  blobs: string[];
+  named: (message: string) => string;
+  options: SessionOptions;
+  browser: Browser | undefined;
 }
 
 class BrowserBackend implements Backend {
@@ -181,10 +202,10 @@ class BrowserBackend implements Backend {
   private unavailable: BrowserUnavailableError | undefined;
   /** Serializes page work: one measure/describe at a time. */
   private queue: Promise<unknown> = Promise.resolve();
-  /** Last stage the page reported (for errors when the page dies or hangs). */
-  private stage: 'load' | 'run' = 'load';
-  /** The job the page is running: its stage messages are the only ones that count. */
-  private currentJob = '';
+  /** A job of this page failed and the failure was reported: the next job sent says the page may go on. */
+  private failureReported = false;
+  /** Each unfinished job's stage as the page reported it (for errors when the page dies or hangs). */
+  private stages = new Map<string, 'load' | 'run'>();
   private consoleLines: string[] | undefined;
 
   constructor(
@@ -263,13 +284,23 @@ class BrowserBackend implements Backend {
     });
   }
 
+  /** Measures may be sent while earlier ones run: the page queues them (see `measure`). */
+  readonly queuesMeasures = true;
+
+  /**
+   * Sending a job is serialized with everything else done to the page (reset, describe, close);
+   * its answer is awaited outside that queue, so the next job reaches the page while this one runs
+   * and the page goes from one to the next without a round trip. The page runs them in order, and
+   * after a failure none of those sent before the failure was reported (they throw SkippedMeasure).
+   */
   async measure(
     model: ModelInput,
     feeds: ReadonlyMap<string, Tensor>,
     plan: RunPlan,
     options: SessionOptions,
   ): Promise<RunMeasurement> {
-    return this.serialized(() => this.measureNow(model, feeds, plan, options));
+    const sent = this.serialized(() => this.send(model, feeds, plan, options));
+    return this.finish(await sent);
   }
 
   /** A fresh page for the next model (new context: new renderer, new onnxruntime-web); false if the browser is gone. */
@@ -317,12 +348,13 @@ class BrowserBackend implements Backend {
     return result;
   }
 
-  private async measureNow(
+  /** Check the inputs, build the job and send it to the page (which queues it behind earlier ones). */
+  private async send(
     model: ModelInput,
     givenFeeds: ReadonlyMap<string, Tensor>,
     plan: RunPlan,
     options: SessionOptions,
-  ): Promise<RunMeasurement> {
+  ): Promise<SentJob> {
     // The page keys feeds and outputs by name in plain objects: unsafe names are moved first. A
     // model run from its files cannot be rewritten (backends/fromFiles.ts refuses unsafe names).
     const files = model.files;
@@ -419,29 +451,51 @@ class BrowserBackend implements Backend {
       },
     };
 
-    this.stage = 'load';
-    this.currentJob = job.id;
+    if (this.failureReported) job.clearFailure = true;
+    this.failureReported = false;
+    this.stages.set(job.id, 'load');
     this.consoleLines = options.logPlacement ? [] : undefined;
+    const turn = live.lastJob ?? Promise.resolve();
+    let settle!: () => void;
+    live.lastJob = new Promise<void>((resolve) => (settle = resolve));
+    const evaluation = live.page.evaluate((j) => (window as unknown as PageWindow).onnxWorkbench.run(j), job);
+    evaluation.catch(() => undefined); // handled in finish(), after this job's turn
+    return {
+      live,
+      job,
+      evaluation,
+      turn,
+      settle,
+      restore: io.restore,
+      blobs,
+      named,
+      options,
+      browser: this.launched?.browser,
+    };
+  }
+
+  /** Wait for the page's answer to a sent job (its time limit counts from its turn), then read its outputs. */
+  private async finish(sent: SentJob): Promise<RunMeasurement> {
+    const { live, job, options, named } = sent;
+    const server = this.server!;
     let result: PageRunResult;
     let placementLog: string | undefined;
     const limitMs = options.timeoutMs ?? this.timeoutMs;
-    const browser = this.launched?.browser;
-    let pageCrashed = false;
-    const onCrash = () => {
-      pageCrashed = true;
-    };
-    live.page.once('crash', onCrash);
     try {
-      result = await withTimeout(
-        live.page.evaluate((j) => (window as unknown as PageWindow).onnxWorkbench.run(j), job),
-        limitMs,
-        `${this.id}: the model`,
-      );
+      await sent.turn;
+      result = await withTimeout(sent.evaluation, limitMs, `${this.id}: the model`);
     } catch (e) {
+      // Closed on purpose before this job finished (another job's failure, a reset): it did not fail itself.
+      if (live.abandoned)
+        throw new SkippedMeasure(`not run: the page was replaced before job ${job.id} ran (${browserErrorText(e)})`);
       // The page hung, crashed or was closed: it cannot be trusted for the next model.
-      const stage = this.stage;
+      const stage = this.stages.get(job.id) ?? 'load';
+      const browser = sent.browser;
+      const pageCrashed = live.crashed === true;
       const killed = pageCrashed || (browser !== undefined && !browser.isConnected());
-      await this.closePage();
+      live.abandoned = true;
+      if (this.live === live) await this.closePage();
+      else await live.context.close().catch(() => undefined);
       if (e instanceof TimeoutError) {
         const during = stage === 'load' ? 'creating the session' : 'running';
         throw new BackendStageError('timeout', `${e.message} while ${during}`);
@@ -457,15 +511,18 @@ class BrowserBackend implements Backend {
         `the browser page failed during ${stage === 'load' ? 'session creation' : 'the run'}: ${browserErrorText(e)}`,
       );
     } finally {
-      live.page.off('crash', onCrash);
-      for (const path of blobs) server.removeBlob(path);
+      sent.settle();
+      this.stages.delete(job.id);
+      for (const path of sent.blobs) server.removeBlob(path);
       placementLog = this.consoleLines?.join('\n');
       this.consoleLines = undefined;
     }
 
+    if (!result.ok && result.stage === 'skipped') throw new SkippedMeasure(result.message);
+    if (!result.ok) this.failureReported = true; // (a rejected job closed its page above: nothing to clear)
     if (!result.ok)
       throw new BackendStageError(
-        result.stage,
+        result.stage as 'load' | 'run',
         localeProblem(result.message) ?? addressSpaceProblem(result.message) ?? named(result.message),
       );
 
@@ -490,7 +547,7 @@ class BrowserBackend implements Backend {
       }
     }
     const measurement: RunMeasurement = {
-      outputs: io.restore(outputs),
+      outputs: sent.restore(outputs),
       sessionCreateMs: result.sessionCreateMs,
       firstRunMs: result.firstRunMs,
       timesMs: result.timesMs,
@@ -721,7 +778,13 @@ class BrowserBackend implements Backend {
   /** A page with onnxruntime-web initialized for this EP and `threads` (a new page when `threads` changes). */
   private async ensurePage(threads: number | undefined): Promise<LivePage> {
     const launched = await this.ensureBrowser();
-    if (this.live && !this.live.page.isClosed() && !this.live.crashed && this.live.threads === threads)
+    if (
+      this.live &&
+      !this.live.page.isClosed() &&
+      !this.live.crashed &&
+      !this.live.abandoned &&
+      this.live.threads === threads
+    )
       return this.live;
     await this.closePage();
     const spare = this.spare;
@@ -756,7 +819,8 @@ class BrowserBackend implements Backend {
         const text = msg.text();
         // The page says when a job's session exists and its runs begin (a timeout or crash then names the stage).
         if (text.startsWith('onnx-workbench-stage:')) {
-          if (text === `onnx-workbench-stage:run:${this.currentJob}`) this.stage = 'run';
+          const id = text.slice('onnx-workbench-stage:run:'.length);
+          if (text.startsWith('onnx-workbench-stage:run:') && this.stages.has(id)) this.stages.set(id, 'run');
           return;
         }
         // Only onnxruntime's placement lines are kept (see verify/placement.ts); the rest of a verbose log is noise.
@@ -798,7 +862,9 @@ class BrowserBackend implements Backend {
   private async closePage(): Promise<void> {
     const live = this.live;
     this.live = undefined;
-    if (live) await live.context.close().catch(() => undefined);
+    if (!live) return;
+    live.abandoned = true;
+    await live.context.close().catch(() => undefined);
   }
 }
 

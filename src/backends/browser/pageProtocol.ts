@@ -20,6 +20,8 @@ export interface PageInfo {
 export type ProbeResult = AdapterProbe;
 
 export interface PageJob {
+  /** The first job sent after the harness learnt of a failed one: the page may run jobs again (see runner.js). */
+  clearFailure?: boolean;
   id: string;
   /** The model: fetched from `modelUrl`, or (small ones) inline as `modelBase64`. */
   modelUrl?: string;
@@ -75,7 +77,8 @@ export type PageRunResult =
       /** The page's self.crossOriginIsolated: without it onnxruntime-web runs WASM on one thread. */
       crossOriginIsolated?: boolean;
     }
-  | { ok: false; stage: 'load' | 'run'; message: string };
+  /** 'skipped': a job queued behind one that failed in this page; it did not run (see runner.js). */
+  | { ok: false; stage: 'load' | 'run' | 'skipped'; message: string };
 
 export type PageInitResult = { ok: true; wasmThreads: number } | { ok: false; message: string };
 

@@ -150,7 +150,33 @@
    * Returns { ok: true, sessionCreateMs, firstRunMs, timesMs, warmupMs, warmupRuns, sessionReleaseMs, outputs, wasmThreads }
    *      or { ok: false, stage: 'load' | 'run', message }.
    */
-  async function run(job) {
+  /**
+   * Jobs run one at a time, in the order they were sent: the harness sends the next ones while one
+   * runs (no round trip between two jobs). After a job fails, none of those sent before the harness
+   * learnt of the failure runs in this page (each answers 'skipped'): the harness decides first
+   * whether the page may go on (then its next job says `clearFailure`) or must be replaced.
+   */
+  let jobs = Promise.resolve();
+  let failedJob = null;
+  function run(job) {
+    const result = jobs.then(() => {
+      if (job.clearFailure) failedJob = null;
+      return failedJob !== null
+        ? { ok: false, stage: 'skipped', message: `not run: job ${failedJob} failed before it in this page` }
+        : runNow(job);
+    });
+    jobs = result.then(
+      (r) => {
+        if (!r.ok && r.stage !== 'skipped') failedJob = job.id;
+      },
+      () => {
+        failedJob = job.id;
+      },
+    );
+    return result;
+  }
+
+  async function runNow(job) {
     // The harness counts a job as in 'load' until told otherwise, and learns of 'run' from a console
     // message (one way: a binding call would wait for the harness's answer, a round trip each).
     let reported = 'load';
