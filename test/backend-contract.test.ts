@@ -314,4 +314,25 @@ describe.each(['cpu', 'wasm'] as const)('a crash with measures queued, on %s', (
     },
     T,
   );
+
+  it(
+    'a measure that times out: the one queued behind it gets its own time limit, counted from its start, and passes',
+    async () => {
+      const b = workers.get(id)!;
+      const { model, feeds } = mnist();
+      // The first runs for up to 60 s but may take 2 s; the second, queued behind it, takes well under a second.
+      const slow = b.measure(
+        model,
+        feeds,
+        { warmup: 0, iterations: 1_000_000, maxDurationMs: 60_000 },
+        { timeoutMs: 2000 },
+      );
+      const queued = b.measure(model, feeds, { warmup: 0, iterations: 1 }, { timeoutMs: 2000 });
+      const [timedOut, after] = await Promise.allSettled([slow, queued]);
+      expect(((timedOut as PromiseRejectedResult).reason as BackendStageError).stage).toBe('timeout');
+      // Had its limit started when it was sent, it would have expired while the first one still ran.
+      expect(after.status, String((after as PromiseRejectedResult).reason)).toBe('fulfilled');
+    },
+    T,
+  );
 });
