@@ -109,6 +109,21 @@ describe('commands on a terminal', () => {
     expect(r.stderr.endsWith('\r\x1b[2K')).toBe(true);
     expect(r.stdout).not.toContain('\x1b');
   });
+  it('verify <root>: case n/N on the terminal, from the backends starting to the last case', async () => {
+    const r = await onTty([
+      'verify',
+      '/usr/share/libonnx-testdata/data/node',
+      '--filter',
+      'test_ab?,test_ad?',
+      '--backend',
+      'cpu',
+      '--no-evidence',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\r\x1b\[2Kcase 0\/2 .*starting backends: cpu/);
+    expect(r.stderr).toMatch(/\r\x1b\[2Kcase 2\/2 /);
+    expect(r.stdout).not.toContain('\x1b');
+  });
   it('writes no status line into a pipe', async () => {
     const r = await runCli(['verify', 'cntk/mnist-8', '--no-evidence']);
     expect(r.code).toBe(0);

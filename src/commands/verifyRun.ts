@@ -95,6 +95,7 @@ export async function executeVerify(models: PreparedModel[] | SuiteRun, opts: Ve
   // Models: a live status line (model, phase, seconds) under the result lines, on a terminal only.
   const status = suite ? undefined : commandStatusLine(opts);
   status?.set(`starting backends: ${backends.join(', ')}`);
+  if (progress && suite) progress.update(0, suite.cases * backends.length, `starting backends: ${backends.join(', ')}`);
   const run = await runInterruptibly(
     (signal) =>
       verify(suite ? suite.source : prepared, {
