@@ -8,12 +8,13 @@
  *
  *   node bench/graph.mjs [--nodes 250k,500k,1M] [--keep DIR]
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { header } from './protoHeader.mjs';
+import { usageHook, runNode } from './measuredRun.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -37,24 +38,6 @@ const counts = opt('--nodes', '250k,500k,1M')
     return Number(m[1]) * (m[2] === 'M' ? 1e6 : m[2] === 'k' ? 1e3 : 1);
   });
 const keep = opt('--keep', undefined);
-
-/** Protobuf length-delimited field header. */
-function header(field, len) {
-  const out = [];
-  let tag = field * 8 + 2;
-  while (tag >= 0x80) {
-    out.push((tag & 0x7f) | 0x80);
-    tag >>>= 7;
-  }
-  out.push(tag);
-  let n = len;
-  while (n >= 0x80) {
-    out.push((n % 128) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Buffer.from(out);
-}
 
 /** x -> Add(x, b) -> Add(., b) -> ... N nodes; written node by node (a 1M-node graph is ~50 MB). */
 function build(path, n) {
@@ -89,32 +72,18 @@ function build(path, n) {
   closeSync(fd);
 }
 
-const hook = (dir) => {
-  const p = join(dir, 'usage.cjs');
-  writeFileSync(
-    p,
-    "process.on('exit', () => { try { const u = process.resourceUsage(); require('fs').writeSync(2, '\\nOWB_USAGE ' + u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); } catch {} });\n",
-  );
-  return p;
-};
-
 const base = keep ?? mkdtempSync(join(tmpdir(), 'owb-graph-bench-'));
 mkdirSync(base, { recursive: true });
-const hookPath = hook(base);
+const hookPath = usageHook(base);
 const results = [];
 try {
   for (const n of counts) {
     const path = join(base, `adds-${n}.onnx`);
     if (!existsSync(path)) build(path, n);
-    const t0 = performance.now();
-    const r = spawnSync(process.execPath, ['--require', hookPath, cli, 'inspect', '--json', path], {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const wallMs = performance.now() - t0;
-    const m = /OWB_USAGE (\d+) (\d+)/.exec(r.stderr);
-    const peak = m ? Number(m[1]) * 1024 : undefined;
-    const cpuMs = m ? Number(m[2]) / 1000 : undefined;
+    const r = runNode(hookPath, [cli, 'inspect', '--json', path]);
+    const wallMs = r.wall;
+    const peak = r.peak;
+    const cpuMs = r.cpu;
     if (r.status !== 0) console.error(`inspect failed (${r.status}): ${r.stderr.trim().split('\n')[0]}`);
     const row = { nodes: n, wallMs, cpuMs, peakBytes: peak, status: r.status };
     results.push(row);

@@ -19,23 +19,14 @@
  * worker's comes from the verify result (`peakRssBytes`, VmHWM reset before the model). Needs about
  * 2x the largest model in free disk under the temp folder, and memory for one onnxruntime session.
  */
-import { spawnSync } from 'node:child_process';
-import { createHash, randomFillSync } from 'node:crypto';
-import {
-  closeSync,
-  mkdtempSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-  existsSync,
-} from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { closeSync, mkdtempSync, mkdirSync, openSync, readSync, rmSync, writeSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { header } from './protoHeader.mjs';
+import { usageHook, runNode } from './measuredRun.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -70,24 +61,6 @@ const parseSize = (s) => {
 const pattern = Buffer.allocUnsafe(LAYER);
 randomFillSync(pattern);
 for (let i = 3; i < pattern.length; i += 4) pattern[i] = (pattern[i] & 0x80) | 0x3c;
-
-/** Protobuf length-delimited field header. */
-function header(field, len) {
-  const out = [];
-  let tag = field * 8 + 2;
-  while (tag >= 0x80) {
-    out.push((tag & 0x7f) | 0x80);
-    tag >>>= 7;
-  }
-  out.push(tag);
-  let n = len;
-  while (n >= 0x80) {
-    out.push((n % 128) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Buffer.from(out);
-}
 
 /**
  * Write a MatMul chain of `layers` [WIDTH, WIDTH] weights. Single file: raw_data streamed into the
@@ -157,36 +130,6 @@ function buildModel(dir, layers, external) {
   return { modelPath, files: external ? [modelPath, join(dir, 'weights.bin')] : [modelPath], bytes: layers * LAYER };
 }
 
-const hook = (dir) => {
-  const p = join(dir, 'maxrss.cjs');
-  writeFileSync(
-    p,
-    "process.on('exit', () => { try { const u = process.resourceUsage(); require('fs').writeSync(2, '\\nOWB_MAXRSS ' + u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); } catch {} });\n",
-  );
-  return p;
-};
-
-/** Run a node child; wall ms, CPU ms, peak RSS bytes (its ru_maxrss), stdout. */
-function runNode(hookPath, argv, env = {}) {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--require', hookPath, ...argv], {
-    encoding: 'utf8',
-    maxBuffer: 256 * MiB,
-    env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', ...env },
-  });
-  const wall = performance.now() - t0;
-  const usage = [...r.stderr.matchAll(/OWB_MAXRSS (\d+) (\d+)/g)];
-  const last = usage[usage.length - 1];
-  return {
-    wall,
-    cpu: last ? Number(last[2]) / 1000 : undefined,
-    peak: last ? Number(last[1]) * 1024 : undefined,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    status: r.status,
-  };
-}
-
 /** The floor: sha256 of every byte of the model's files, 4 MiB reads, in a fresh process. */
 const hashScript = `
 const { createHash } = require('crypto'); const fs = require('fs');
@@ -206,7 +149,7 @@ const ratio = (a, b) => (a === undefined || b === undefined ? '?' : (a / b).toFi
 
 const base = keep ?? mkdtempSync(join(tmpdir(), 'owb-large-bench-'));
 mkdirSync(base, { recursive: true });
-const hookPath = hook(base);
+const hookPath = usageHook(base);
 const results = [];
 try {
   for (const size of sizes) {
