@@ -33,7 +33,6 @@ import {
   type VerifyRun,
 } from './result.js';
 import { unsupportedReason } from '../data/apiSupport.js';
-import type { InputFailure } from './result.js';
 import { isInputFailure, listSource, type ModelSource } from './source.js';
 
 export { isInputFailure, listSource, type ModelSource } from './source.js';
@@ -69,8 +68,6 @@ export interface VerifyOptions {
   logPlacement?: boolean;
   onEvent?: (e: VerifyEvent) => void;
   signal?: AbortSignal;
-  /** Cases whose model or data could not be read: one `input-error` result each per backend, nothing run. */
-  inputErrors?: InputFailure[];
   /** onnxruntime session knobs for the reported runs (bench: graph optimization, inter-op threads, EP options, profile). */
   session?: SessionKnobs;
   /** Called with each reported backend's timed measurement (bench: raw samples, threads, profile). */
@@ -155,8 +152,7 @@ export async function verifyWith(
     set.statuses.find((s) => s.id === id && s.available && set.backends.has(id)),
   ).filter((s) => s !== undefined);
   const source = isModelSource(models) ? models : listSource(models);
-  const inputErrors = options.inputErrors ?? [];
-  const total = (source.length + inputErrors.length) * runnable.filter((s) => requested.includes(s.id)).length;
+  const total = source.length * runnable.filter((s) => requested.includes(s.id)).length;
   let index = 0;
   let yardstick: VerifyRun['yardstick'];
   const emit = (result: ModelResult) => {
@@ -167,7 +163,6 @@ export async function verifyWith(
     const backend = set.backends.get(status.id)!;
     const reportThis = requested.includes(status.id);
     if (!reportThis && status.id !== 'cpu') continue; // neither reported nor the yardstick: nothing to run
-    if (reportThis) for (const f of inputErrors) emit(inputErrorResult(f, status));
     const sessionOptions = (forRun: 'timed' | 'set') => ({
       timeoutMs,
       ...(options.threads ? { threads: options.threads } : {}),
