@@ -41,6 +41,18 @@ function mnist() {
   };
 }
 
+/** mnist-8's input one column short: a run error on every backend. */
+function wrongInput(): Map<string, Tensor> {
+  return new Map([['Input3', { dtype: 'float32' as const, dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) }]]);
+}
+
+/** The measurement's output agrees with mnist-8's reference. */
+function expectMnistOutput(m: RunMeasurement, expected: Tensor): void {
+  const got = m.outputs.get('Plus214_Output_0')!.data as Float32Array;
+  const want = expected.data as Float32Array;
+  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
+}
+
 const vi = (name: string, dims: number[]) => ({
   name,
   type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
@@ -182,9 +194,7 @@ describe.each([...BACKEND_IDS])('the Backend contract on %s', (id) => {
     async () => {
       const b = workers.get(id)!;
       const { model, feeds, expected } = mnist();
-      const wrong = new Map([
-        ['Input3', { dtype: 'float32' as const, dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) }],
-      ]);
+      const wrong = wrongInput();
       const startsBefore = b.processStarts;
       const recycledBefore = b.recycled;
       const resetsBefore = b.resets;
@@ -206,9 +216,7 @@ describe.each([...BACKEND_IDS])('the Backend contract on %s', (id) => {
       // A Node backend that needed a replacement keeps a started spare for the next one.
       expect(b.processStarts).toBe(browser ? startsBefore : startsBefore + 2);
       expect(b.hasSpare).toBe(!browser);
-      const got = m.outputs.get('Plus214_Output_0')!.data as Float32Array;
-      const want = expected.data as Float32Array;
-      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
+      expectMnistOutput(m, expected);
     },
     T,
   );
@@ -218,9 +226,7 @@ describe.each([...BACKEND_IDS])('the Backend contract on %s', (id) => {
     async () => {
       const b = workers.get(id)!;
       const { model, feeds, expected } = mnist();
-      const wrong = new Map([
-        ['Input3', { dtype: 'float32' as const, dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) }],
-      ]);
+      const wrong = wrongInput();
       const browser = id.startsWith('browser-');
       const pidBefore = b.workerPid;
       const recycledBefore = b.recycled;
@@ -236,9 +242,7 @@ describe.each([...BACKEND_IDS])('the Backend contract on %s', (id) => {
       }
       const m = await b.measure(model, feeds, { warmup: 0, iterations: 1 }, {});
       expect(b.processStarts).toBe(browser ? startsBefore : startsBefore + 1); // only the new spare
-      const got = m.outputs.get('Plus214_Output_0')!.data as Float32Array;
-      const want = expected.data as Float32Array;
-      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
+      expectMnistOutput(m, expected);
     },
     T,
   );
@@ -248,9 +252,7 @@ describe.each([...BACKEND_IDS])('the Backend contract on %s', (id) => {
     async () => {
       const b = workers.get(id)!;
       const { model, feeds, expected } = mnist();
-      const wrong = new Map([
-        ['Input3', { dtype: 'float32' as const, dims: [1, 1, 28, 27], data: new Float32Array(28 * 27) }],
-      ]);
+      const wrong = wrongInput();
       const recycledBefore = b.recycled;
       const plan = { warmup: 0, iterations: 1 };
       // All three are in the worker's queue before the first has failed.
@@ -264,10 +266,7 @@ describe.each([...BACKEND_IDS])('the Backend contract on %s', (id) => {
       expect(b.recycled).toBe(recycledBefore + 1); // one replacement, before the queued ones ran
       for (const r of [ok1, ok2]) {
         expect(r.status, String((r as PromiseRejectedResult).reason)).toBe('fulfilled');
-        const got = (r as PromiseFulfilledResult<RunMeasurement>).value.outputs.get('Plus214_Output_0')!
-          .data as Float32Array;
-        const want = expected.data as Float32Array;
-        for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
+        expectMnistOutput((r as PromiseFulfilledResult<RunMeasurement>).value, expected);
       }
     },
     T,
