@@ -11,13 +11,13 @@
  * equal hash before it mean the runtime read the validated bytes, to the file system's timestamp
  * granularity. A change is a load error naming the file, and no result is recorded from it.
  *
- * Small models keep the in-memory path (`loadModel`: one validated buffer, external data inlined):
+ * Small models keep the in-memory path (as `loadModel`: one validated buffer, external data inlined):
  * `INLINE_LIMIT_BYTES` decides which.
  */
 import { InputError } from '../errors.js';
 import { fileIdentity, hashRange, sameIdentity, type FileIdentity } from './rangeReader.js';
-import { openModel, totalModelBytes, type OpenedModel } from './openModel.js';
-import { loadModel, resolveModelPath, type LoadedModel } from './model.js';
+import { externalFiles, fileSize, openModel, totalModelBytes, type OpenedModel } from './openModel.js';
+import { inlineModel, readModelFile, resolveModelPath, type LoadedModel } from './model.js';
 
 /**
  * Models whose file and external data together are at most this many bytes are loaded into memory
@@ -146,14 +146,19 @@ export async function withUnchangedFiles<T>(
 
 /**
  * Open a model to run: small ones (file plus external data up to `inlineLimitBytes()`) loaded into
- * one validated buffer with external data inlined (`loadModel`), larger ones to run from their
- * files (`openFileModel`). The structure is read by streaming first, so a large model is never
- * loaded whole to find out it is large.
+ * one validated buffer with external data inlined, larger ones to run from their files
+ * (`openFileModel`). A model file over the limit is never read whole: its size decides first. A
+ * small file is read, decoded and validated once; the external data it names (checked to lie in its
+ * folder) is then sized before any of it is read, and inlined only when the total stays under the limit.
  */
 export function openForRun(path: string): LoadedModel | FileModel {
   const file = resolveModelPath(path);
-  const opened = openModel(file);
-  if (totalModelBytes(opened) <= inlineLimitBytes()) return loadModel(file);
+  const limit = inlineLimitBytes();
+  if (fileSize(file) <= limit) {
+    const read = readModelFile(file);
+    if (totalModelBytes({ sizeBytes: read.bytes.length, externalFiles: externalFiles(file, read) }) <= limit)
+      return inlineModel(read);
+  }
   return openFileModel(file);
 }
 

@@ -73,10 +73,28 @@ export function decodeModel(bytes: Uint8Array, what: string): ModelProto {
 }
 
 export function loadModel(path: string): LoadedModel {
-  const file = resolveModelPath(path);
+  return inlineModel(readModelFile(resolveModelPath(path)));
+}
+
+/** A model file read whole, decoded and validated; its external data not read yet. */
+export interface ReadModel {
+  path: string;
+  bytes: Uint8Array;
+  proto: ModelProto;
+  warnings: ModelProblem[];
+}
+
+/** Read a (resolved) model file once, decode and validate it; throws one InputError line for bad input. */
+export function readModelFile(file: string): ReadModel {
   const bytes: Uint8Array = safeReadFile(file, { kind: 'model' });
   const proto = decodeModel(bytes, file);
   const warnings = validateModel(proto, file); // throws an InputError for fatal problems
+  return { path: file, bytes, proto, warnings };
+}
+
+/** Hash a read model and inline its external data from the checked files: the bytes a runtime is given. */
+export function inlineModel(read: ReadModel): LoadedModel {
+  const { path: file, bytes, proto, warnings } = read;
   const sha256 = sha256Hex(bytes);
   const inlined = inlineExternalData(file, bytes);
   return {
