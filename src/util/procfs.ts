@@ -58,9 +58,11 @@ export function peakRss(pid: number | 'self'): number | undefined {
 }
 
 /**
- * This process's peak RSS so far, bytes: VmHWM where /proc has it, else ru_maxrss. What a result
- * reports as the main process's peak (it only grows over a run: the largest model so far sets it).
+ * This process's peak RSS so far, bytes: ru_maxrss (getrusage, one system call; on Linux the same
+ * high-water mark as VmHWM, except that `clear_refs` never lowers it, so an in-process backend's
+ * per-model reset does not hide an earlier peak). What a result reports as the main process's peak
+ * (it only grows over a run: the largest model so far sets it).
  */
 export function ownPeakRss(): number {
-  return peakRss('self') ?? process.resourceUsage().maxRSS * 1024;
+  return process.resourceUsage().maxRSS * 1024;
 }
