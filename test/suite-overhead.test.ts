@@ -75,3 +75,85 @@ describe('the cpu yardstick', () => {
     expect(alone.yardstick).toBeUndefined();
   });
 });
+
+describe('the cpu yardstick alongside the reported pass (overlap)', () => {
+  /** A backend whose answer for each case comes after `delayMs(model)`, with outputs `outputsOf(model)`, or a failure. */
+  function delayed(
+    id: BackendId,
+    delayMs: (path: string) => number,
+    outputsOf: (path: string) => RunMeasurement['outputs'] | Error,
+    seen: string[],
+  ): Backend {
+    const base = fakeBackend(id, { sessionCreateMs: 1, firstRunMs: 1, timesMs: [1] }, new Map());
+    return {
+      ...base,
+      measure: async (model) => {
+        seen.push(`${id} start ${model.path}`);
+        await sleep(delayMs(model.path));
+        seen.push(`${id} end ${model.path}`);
+        const out = outputsOf(model.path);
+        if (out instanceof Error) throw out;
+        return { sessionCreateMs: 1, firstRunMs: 1, timesMs: [1], outputs: new Map(out) };
+      },
+    };
+  }
+
+  it("judges each case against cpu's outputs of that case, though cpu answers later, and runs the passes at the same time", async () => {
+    requireTestData();
+    const ids = ['test_abs', 'test_neg', 'test_relu'];
+    const ps = ids.map((id) => prepareTarget({ id, modelPath: join(NODE_ROOT, id, 'model.onnx') }));
+    const refOf = (path: string) => ps.find((p) => p.model.path === path)!.reference!;
+    // cpu is slow on the first case and gives test_neg a wrong output: the wasm result of test_neg
+    // (its own outputs right) must be the one that disagrees with cpu, and no other.
+    const wrong = (path: string) => {
+      const ref = refOf(path);
+      if (!path.includes('test_neg')) return ref;
+      const [name, t] = [...ref][0]!;
+      const data = Float32Array.from(t.data as Float32Array, (v) => v + 1);
+      return new Map([[name, { ...t, data }]]);
+    };
+    const seen: string[] = [];
+    const set = await backendSetOf([
+      delayed('cpu', (p) => (p.includes('test_abs') ? 150 : 5), wrong, seen),
+      delayed('wasm', () => 5, refOf, seen),
+    ]);
+    const run = await verifyWith(ps, set, { backends: ['wasm'], plan: { warmup: 0, iterations: 1 }, overlap: true });
+    expect(run.results.map((r) => `${r.model} ${r.status} ${r.againstCpu?.ok}`)).toEqual([
+      'test_abs pass true',
+      'test_neg pass false',
+      'test_relu pass true',
+    ]);
+    expect(run.yardstick?.models).toBe(3);
+    // wasm started its first case before cpu finished its first one: the passes overlapped.
+    expect(seen.indexOf('wasm start ' + ps[0]!.model.path)).toBeLessThan(seen.indexOf('cpu end ' + ps[0]!.model.path));
+    // Without overlap, cpu's pass comes first, whole; the statuses are the same.
+    const seq: string[] = [];
+    const set2 = await backendSetOf([delayed('cpu', () => 5, wrong, seq), delayed('wasm', () => 5, refOf, seq)]);
+    const run2 = await verifyWith(ps, set2, { backends: ['wasm'], plan: { warmup: 0, iterations: 1 } });
+    expect(run2.results.map((r) => `${r.model} ${r.status} ${r.againstCpu?.ok}`)).toEqual(
+      run.results.map((r) => `${r.model} ${r.status} ${r.againstCpu?.ok}`),
+    );
+    expect(seq.findIndex((s) => s.startsWith('wasm'))).toBe(2 * ps.length);
+  });
+
+  it('a case cpu fails on has no comparison with cpu; the other cases still have one', async () => {
+    requireTestData();
+    const ids = ['test_abs', 'test_neg'];
+    const ps = ids.map((id) => prepareTarget({ id, modelPath: join(NODE_ROOT, id, 'model.onnx') }));
+    const refOf = (path: string) => ps.find((p) => p.model.path === path)!.reference!;
+    const seen: string[] = [];
+    const set = await backendSetOf([
+      delayed(
+        'cpu',
+        () => 5,
+        (p) => (p.includes('test_abs') ? new Error('cpu refused it') : refOf(p)),
+        seen,
+      ),
+      delayed('wasm', () => 5, refOf, seen),
+    ]);
+    const run = await verifyWith(ps, set, { backends: ['wasm'], plan: { warmup: 0, iterations: 1 }, overlap: true });
+    expect(
+      run.results.map((r) => `${r.model} ${r.status} ${r.againstCpu === undefined ? 'none' : r.againstCpu.ok}`),
+    ).toEqual(['test_abs pass none', 'test_neg pass true']);
+  });
+});
