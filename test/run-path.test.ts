@@ -141,19 +141,19 @@ describe('unsafe graph names', () => {
     for (const n of ['x', 'input_0', 'proto']) expect(isUnsafeName(n)).toBe(false);
   });
 
-  it('leave a model without them untouched', () => {
+  it('leave a model without them untouched', async () => {
     const bytes = model(['x'], ['y'], [{ opType: 'Relu', input: ['x'], output: ['y'] }]);
-    const io = runtimeIo(bytes, new Map([['x', t]]));
+    const io = await runtimeIo(bytes, new Map([['x', t]]));
     expect(io.bytes).toBe(bytes);
   });
 
-  it('are moved behind Identity nodes, and the outputs mapped back', () => {
+  it('are moved behind Identity nodes, and the outputs mapped back', async () => {
     const bytes = model(
       ['__proto__'],
       ['constructor'],
       [{ opType: 'Relu', input: ['__proto__'], output: ['constructor'] }],
     );
-    const io = runtimeIo(bytes, new Map([['__proto__', t]]));
+    const io = await runtimeIo(bytes, new Map([['__proto__', t]]));
     const g = onnx.ModelProto.decode(io.bytes).graph!;
     expect(g.input!.map((v) => v.name)).toEqual(['owb_input_0']);
     expect(g.output!.map((v) => v.name)).toEqual(['owb_output_0']);

@@ -18,7 +18,7 @@ import {
   type RunPlan,
   type SessionOptions,
 } from './types.js';
-import { checkIdentities, withUnchangedFiles, type FileSource } from '../onnx/fileModel.js';
+import { checkIdentities, withUnchangedFiles, type FileSource } from '../onnx/unchangedFiles.js';
 import { loadModel } from '../onnx/model.js';
 import { errorLine } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';

@@ -6,7 +6,7 @@
  * Identity node to a safe name (the original tensor keeps its name inside the graph, so no node
  * changes), and the outputs are mapped back. Models without such names are handed over untouched.
  */
-import { onnx, type NodeProto } from '../onnx/proto.js';
+import type { NodeProto } from '../onnx/proto.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TensorMap } from './types.js';
 
@@ -32,10 +32,14 @@ function mentionsUnsafeName(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** The model and feeds to hand a runtime, with unsafe input and output names moved to safe ones. */
-export function runtimeIo(bytes: Uint8Array, feeds: ReadonlyMap<string, Tensor>): RuntimeIo {
+/**
+ * The model and feeds to hand a runtime, with unsafe input and output names moved to safe ones. The
+ * ONNX protobuf code is loaded only for a model that mentions such a name (a worker starts without it).
+ */
+export async function runtimeIo(bytes: Uint8Array, feeds: ReadonlyMap<string, Tensor>): Promise<RuntimeIo> {
   const untouched: RuntimeIo = { bytes, feeds, restore: (o) => o };
   if (![...feeds.keys()].some(isUnsafeName) && !mentionsUnsafeName(bytes)) return untouched;
+  const { onnx } = await import('../onnx/proto.js');
   const proto = onnx.ModelProto.decode(bytes);
   const graph = proto.graph;
   if (!graph) return untouched;

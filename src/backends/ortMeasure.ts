@@ -10,7 +10,7 @@ import type { DType } from '../tensor/dtype.js';
 import { BackendStageError, type ModelInput, type RunMeasurement, type RunPlan, type TensorMap } from './types.js';
 import { measureLoop, LoopStageError } from './measureLoop.js';
 import { peakRss, resetPeakRss } from '../util/procfs.js';
-import { withUnchangedFiles } from '../onnx/fileModel.js';
+import { withUnchangedFiles } from '../onnx/unchangedFiles.js';
 import { addressSpaceProblem } from '../util/limits.js';
 import { localeProblem } from '../util/locale.js';
 import { runtimeIo } from './ioNames.js';
@@ -90,7 +90,7 @@ export async function measureWithOrt(
   const files = model.files;
   // Unsafe input/output names are moved in the bytes; a model run from its files keeps its names,
   // so its feeds and outputs cross as they are (still through null-prototype objects).
-  const io = files ? { bytes: model.bytes, feeds, restore: (o: TensorMap) => o } : runtimeIo(model.bytes, feeds);
+  const io = files ? { bytes: model.bytes, feeds, restore: (o: TensorMap) => o } : await runtimeIo(model.bytes, feeds);
   let inputs: InferenceSession.FeedsType | undefined;
   try {
     const r = await measureLoop<InferenceSession, InferenceSession.OnnxValueMapType, TensorMap>(

@@ -1,8 +1,9 @@
 /** A one-node float32 Identity model: starts a runtime (WASM compile, WebGPU device) without a user's model. */
-import { onnx } from '../onnx/proto.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export function startupModelBytes(): Uint8Array {
+/** Its bytes; the ONNX protobuf code is loaded here, not when a worker starts. */
+export async function startupModelBytes(): Promise<Uint8Array> {
+  const { onnx } = await import('../onnx/proto.js');
   const valueInfo = (name: string) => ({
     name,
     type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }] } } },

@@ -6,7 +6,7 @@
  * hang never takes the run down; callers cannot tell an isolated backend from an in-process one.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import type { FileSource } from '../onnx/fileModel.js';
+import type { FileSource } from '../onnx/unchangedFiles.js';
 
 export const BACKEND_IDS = ['cpu', 'wasm', 'webgpu', 'browser-wasm', 'browser-webgpu'] as const;
 export type BackendId = (typeof BACKEND_IDS)[number];

@@ -26,7 +26,7 @@ export function createWasmBackend(title: string): Backend {
         const ort = await loadOrtWeb();
         // Start the WASM runtime once (it reserves its memory here): a runtime that cannot start is unavailable, not a model's load error.
         ort.env.wasm.numThreads = threads;
-        const session = await ort.InferenceSession.create(startupModelBytes(), { executionProviders: ['wasm'] });
+        const session = await ort.InferenceSession.create(await startupModelBytes(), { executionProviders: ['wasm'] });
         started ??= ort.env.wasm.numThreads ?? threads;
         await session.release();
         return { available: true };

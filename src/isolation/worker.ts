@@ -8,7 +8,6 @@ import { backendDescriptor } from '../backends/registry.js';
 import { BackendStageError, SkippedMeasure, isBackendId, type Backend, type BackendId } from '../backends/types.js';
 import { errorLine } from '../errors.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
-import { measureFromFiles } from '../backends/fromFiles.js';
 
 const id = process.argv[2] ?? '';
 if (!isBackendId(id) || !process.send) {
@@ -49,16 +48,11 @@ async function handle(req: WorkerRequest): Promise<void> {
         }
         // A large model: the runtime reads its files itself (checked before and after), or, for a
         // runtime that cannot, this worker loads them between the same checks (backends/fromFiles.ts).
+        // Imported only then: it brings the ONNX protobuf code, which every worker start would otherwise load.
         const value = req.model.files
-          ? await measureFromFiles(
-              id as BackendId,
-              b,
-              req.model.path,
-              req.model.files,
-              req.feeds,
-              req.plan,
-              req.options,
-            )
+          ? await (
+              await import('../backends/fromFiles.js')
+            ).measureFromFiles(id as BackendId, b, req.model.path, req.model.files, req.feeds, req.plan, req.options)
           : await b.measure(req.model, req.feeds, req.plan, req.options);
         send({ type: 'reply', id: req.id, ok: true, value });
         break;

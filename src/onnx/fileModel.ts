@@ -14,10 +14,12 @@
  * Small models keep the in-memory path (as `loadModel`: one validated buffer, external data inlined):
  * `INLINE_LIMIT_BYTES` decides which.
  */
-import { InputError } from '../errors.js';
-import { fileIdentity, hashRange, sameIdentity, type FileIdentity } from './rangeReader.js';
+import { fileIdentity, hashRange, sameIdentity } from './rangeReader.js';
+import { changed, type CheckedFile, type FileSource } from './unchangedFiles.js';
 import { externalFiles, fileSize, openModel, totalModelBytes, type OpenedModel } from './openModel.js';
 import { inlineModel, readModelFile, resolveModelPath, type LoadedModel } from './model.js';
+
+export { checkIdentities, rehash, withUnchangedFiles, type CheckedFile, type FileSource } from './unchangedFiles.js';
 
 /**
  * Models whose file and external data together are at most this many bytes are loaded into memory
@@ -28,35 +30,9 @@ export function inlineLimitBytes(): number {
   return Number.isSafeInteger(env) && env >= 0 ? env : 128 * 1024 * 1024;
 }
 
-/** One file a runtime will read itself, as it was when validated. */
-export interface CheckedFile {
-  /** The model file, or an external data file's real path inside the model's folder. */
-  path: string;
-  /** `location` as the model names it (external data only). */
-  location?: string;
-  sizeBytes: number;
-  sha256: string;
-  identity: FileIdentity;
-}
-
-/** What a worker needs to run a model from its files and prove they are the validated ones. */
-export interface FileSource {
-  model: CheckedFile;
-  external: CheckedFile[];
-  /** Model file plus external data, bytes. */
-  totalBytes: number;
-  /** The main graph's input and output names (a runtime reading the file keeps them as they are). */
-  ioNames: { inputs: string[]; outputs: string[] };
-}
-
 /** A model opened for running from its files: the streamed structure plus the checked files. */
 export interface FileModel extends OpenedModel {
   source: FileSource;
-}
-
-function changed(file: CheckedFile, how: string): InputError {
-  const name = file.location ? `external data file '${file.location}' (${file.path})` : file.path;
-  return new InputError(`${name} ${how} after it was validated; refused (nothing was run from it)`);
 }
 
 /** Hash one file by streaming between two identity reads; throws when it changed meanwhile. */
@@ -93,55 +69,6 @@ export function openFileModel(path: string): FileModel {
     outputs: (graph?.output ?? []).map((v) => v.name ?? ''),
   };
   return { ...opened, source: { model, external, totalBytes: totalModelBytes(opened), ioNames } };
-}
-
-/** Throws when any file's identity differs from the recorded one. */
-export function checkIdentities(source: FileSource): void {
-  for (const f of [source.model, ...source.external]) {
-    let now: FileIdentity;
-    try {
-      now = fileIdentity(f.path);
-    } catch {
-      throw changed(f, 'was removed');
-    }
-    if (!sameIdentity(now, f.identity))
-      throw changed(
-        f,
-        now.size !== f.identity.size
-          ? `changed size (${f.identity.size} -> ${now.size} bytes)`
-          : 'was modified or replaced',
-      );
-  }
-}
-
-/** Re-hash every file by streaming; throws when one differs from the validated hash. */
-export function rehash(source: FileSource): void {
-  for (const f of [source.model, ...source.external]) {
-    if (hashRange(f.path).sha256 !== f.sha256) throw changed(f, 'has different contents (sha256)');
-  }
-}
-
-/**
- * Run `create` (a runtime reading the files itself) between the checks: identities and hashes
- * before, identities after. Returns what `create` returned; a failed check after creation releases
- * it through `release` before throwing.
- */
-export async function withUnchangedFiles<T>(
-  source: FileSource,
-  create: () => Promise<T>,
-  release: (value: T) => Promise<void>,
-): Promise<T> {
-  checkIdentities(source);
-  rehash(source);
-  checkIdentities(source);
-  const value = await create();
-  try {
-    checkIdentities(source);
-  } catch (e) {
-    await release(value).catch(() => undefined);
-    throw e;
-  }
-  return value;
 }
 
 /**

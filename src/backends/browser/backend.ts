@@ -66,7 +66,7 @@ import {
 } from './pageProtocol.js';
 import { addressSpaceProblem } from '../../util/limits.js';
 import { localeProblem } from '../../util/locale.js';
-import type { CheckedFile } from '../../onnx/fileModel.js';
+import type { CheckedFile } from '../../onnx/unchangedFiles.js';
 import { identityOf, sameIdentity } from '../../onnx/rangeReader.js';
 
 export { classifyAdapter, describeAdapter, type PageAdapterInfo } from '../adapter.js';
@@ -360,7 +360,7 @@ class BrowserBackend implements Backend {
     const files = model.files;
     const io = files
       ? { bytes: model.bytes, feeds: givenFeeds, restore: (o: TensorMap) => o }
-      : runtimeIo(model.bytes, givenFeeds);
+      : await runtimeIo(model.bytes, givenFeeds);
     const feedList = [...io.feeds];
     for (const [name, t] of feedList) {
       if (t.dtype === 'string') {
@@ -647,7 +647,7 @@ class BrowserBackend implements Backend {
     server.addStaticFiles('/lib/', libDir, PAGE_LIB_FILES);
     server.addStaticRoot('/', pageDir, { extensions: ['.html', '.js'] });
     await server.start();
-    this.startupModelPath = server.addBlob(startupModelBytes(), 'startup.onnx');
+    this.startupModelPath = server.addBlob(await startupModelBytes(), 'startup.onnx');
     this.server = server;
     return server;
   }
