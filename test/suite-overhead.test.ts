@@ -157,3 +157,24 @@ describe('the cpu yardstick alongside the reported pass (overlap)', () => {
     ).toEqual(['test_abs pass none', 'test_neg pass true']);
   });
 });
+
+describe('backends started before the cases are found', () => {
+  it('abandoned once up, they start nothing more: no process for describe, none for a check', async () => {
+    const { startBackendsEarly, WorkerBackend } = await import('../src/isolation/pool.js');
+    const starting = startBackendsEarly(['cpu']);
+    const set = await starting.set;
+    const cpu = set.backends.get('cpu') as InstanceType<typeof WorkerBackend>;
+    expect(cpu.workerPid).toBeDefined();
+    starting.abandon();
+    expect(cpu.workerPid).toBeUndefined();
+    const starts = cpu.processStarts;
+    // A fresh handle abandoned before its first request never starts a process either.
+    const never = new WorkerBackend('cpu', 'cpu');
+    never.abandon();
+    expect((await never.checkAvailable()).available).toBe(false);
+    await expect(never.describe()).rejects.toThrow(/closed/);
+    expect(never.processStarts).toBe(0);
+    expect(cpu.processStarts).toBe(starts);
+    await set.close();
+  });
+});

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseBackends } from './options.js';
 import { addModelInputOptions, type ModelInputOptions } from './args/inputs.js';
-import { addVerifyRunOptions, executeVerify, type VerifyRunOptions } from './verifyRun.js';
+import { addVerifyRunOptions, executeVerify, startVerifyBackends, type VerifyRunOptions } from './verifyRun.js';
 
 type Format = 'table' | 'markdown' | 'json';
 type ConformanceOptions = VerifyRunOptions &
@@ -50,21 +50,29 @@ export function registerConformanceCommand(program: Command): void {
       }
       if (!roots.length) throw new InputError('name a test data root (or use --from-evidence)');
       parseBackends(opts.backend);
-      const { prepareSuiteRoots } = await import('./suiteRoots.js');
-      const suite = prepareSuiteRoots(roots, opts);
-      if (!suite)
+      const { suiteRootsFor, discoverSuite } = await import('./suiteRoots.js');
+      const suiteRoots = suiteRootsFor(roots, opts);
+      if (!suiteRoots)
         throw new InputError(
           `${roots.join(', ')}: not a test data root (a folder of cases, each a folder with a .onnx and test_data_set_*)`,
         );
-      await executeVerify(
-        {
-          ...suite,
-          view: {
-            render: (results) => renderConformance(computeConformance(results), format),
-            json: (results) => computeConformance(results),
+      // The workers start while the cases are found (and are stopped at once if that fails).
+      const starting = await startVerifyBackends(opts);
+      try {
+        const suite = discoverSuite(suiteRoots, opts);
+        await executeVerify(
+          {
+            ...suite,
+            view: {
+              render: (results) => renderConformance(computeConformance(results), format),
+              json: (results) => computeConformance(results),
+            },
           },
-        },
-        { ...opts, json: format === 'json' },
-      );
+          { ...opts, json: format === 'json' },
+          starting,
+        );
+      } finally {
+        starting.abandon(); // after executeVerify has closed them, nothing is left to stop
+      }
     });
 }

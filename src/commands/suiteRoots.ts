@@ -39,14 +39,19 @@ export function suiteRoots(names: string[]): string[] {
   return names.filter((n) => existsSync(n) && isSuiteRoot(n) && !holdsManifests(n));
 }
 
+type SuiteOptions = ModelInputOptions & { filter?: string; quiet?: boolean; json?: boolean };
+
 /**
  * When every name is a test data root: discover and prepare its cases (null otherwise, and the
  * names go the usual way). `--filter` without a root is a usage error.
  */
-export function prepareSuiteRoots(
-  names: string[],
-  opts: ModelInputOptions & { filter?: string; quiet?: boolean; json?: boolean },
-): SuiteRun | null {
+export function prepareSuiteRoots(names: string[], opts: SuiteOptions): SuiteRun | null {
+  const roots = suiteRootsFor(names, opts);
+  return roots ? discoverSuite(roots, opts) : null;
+}
+
+/** The roots when every name is a test data root (null otherwise); the options' usage errors, before any case is found. */
+export function suiteRootsFor(names: string[], opts: SuiteOptions): string[] | null {
   const roots = suiteRoots(names);
   if (roots.length === 0 || roots.length !== names.length) {
     if (opts.filter)
@@ -56,6 +61,11 @@ export function prepareSuiteRoots(
     return null;
   }
   if (opts.inputs) throw new InputError('--inputs applies to one model, not to a test data root');
+  return roots;
+}
+
+/** Find the cases under the roots, each to be read when the run reaches it; no case at all is an error. */
+export function discoverSuite(roots: string[], opts: SuiteOptions): SuiteRun {
   const cases: SuiteCase[] = [];
   for (const root of roots) {
     const found = discoverCases(root, opts.filter);

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { parseBackends } from './options.js';
 import { addModelInputOptions, type ModelInputOptions } from './args/inputs.js';
-import { addVerifyFormatOption, addVerifyRunOptions, executeVerify, type VerifyRunOptions } from './verifyRun.js';
+import {
+  addVerifyFormatOption,
+  addVerifyRunOptions,
+  executeVerify,
+  startVerifyBackends,
+  type VerifyRunOptions,
+} from './verifyRun.js';
 import { prepareModels } from './prepareModels.js';
 
 type VerifyCliOptions = VerifyRunOptions & ModelInputOptions & { filter?: string };
@@ -29,12 +35,18 @@ export function registerVerifyCommand(program: Command): void {
     )
     .action(async (names: string[], opts: VerifyCliOptions) => {
       parseBackends(opts.backend); // a typo is a usage error before any model is read
-      const { prepareSuiteRoots } = await import('./suiteRoots.js');
-      const suite = prepareSuiteRoots(names, opts);
-      if (suite) {
-        await executeVerify(suite, opts);
+      const { suiteRootsFor, discoverSuite } = await import('./suiteRoots.js');
+      const roots = suiteRootsFor(names, opts);
+      if (!roots) {
+        await executeVerify(await prepareModels(names, opts, 'verify'), opts);
         return;
       }
-      await executeVerify(await prepareModels(names, opts, 'verify'), opts);
+      // A suite: its workers start while its cases are found (and are stopped at once if that fails).
+      const starting = await startVerifyBackends(opts);
+      try {
+        await executeVerify(discoverSuite(roots, opts), opts, starting);
+      } finally {
+        starting.abandon(); // after executeVerify has closed them, nothing is left to stop
+      }
     });
 }

@@ -4,7 +4,8 @@
  */
 import type { BackendId } from '../backends/types.js';
 import type { PreparedModel } from '../verify/prepare.js';
-import type { VerifyEvent } from '../verify/verify.js';
+import type { ModelSource, VerifyEvent, VerifyOptions } from '../verify/verify.js';
+import type { StartingBackends } from '../isolation/pool.js';
 import type { SuiteRun } from './suiteRoots.js';
 import { Option, type Command } from 'commander';
 import { parseBackends } from './options.js';
@@ -71,10 +72,15 @@ export function addVerifyRunOptions(cmd: Command): Command {
  * Verify models as the `verify` command does: progress, evidence, output, exit code. `models` is
  * a list prepared up front, or a suite run whose cases are read as the run reaches them.
  */
-export async function executeVerify(models: PreparedModel[] | SuiteRun, opts: VerifyRunOptions): Promise<void> {
+export async function executeVerify(
+  models: PreparedModel[] | SuiteRun,
+  opts: VerifyRunOptions,
+  /** Backends started while the models were read (`startVerifyBackends`); closed here after the run. */
+  starting?: StartingBackends,
+): Promise<void> {
   const suite = Array.isArray(models) ? undefined : models;
   const backends: BackendId[] = parseBackends(opts.backend);
-  const { verify } = await import('../verify/verify.js');
+  const { verify, verifyWith } = await import('../verify/verify.js');
   if (!suite)
     for (const p of models as PreparedModel[])
       for (const w of p.warnings) process.stderr.write(`warning: ${safeText(p.target.id)}: ${safeText(w)}\n`);
@@ -98,7 +104,16 @@ export async function executeVerify(models: PreparedModel[] | SuiteRun, opts: Ve
   if (progress && suite) progress.update(0, suite.cases * backends.length, `starting backends: ${backends.join(', ')}`);
   const run = await runInterruptibly(
     (signal) =>
-      verify(suite ? suite.source : prepared, {
+      (starting
+        ? async (source: PreparedModel[] | ModelSource, options: VerifyOptions) => {
+            const set = await starting.set;
+            try {
+              return await verifyWith(source, set, options);
+            } finally {
+              await set.close();
+            }
+          }
+        : verify)(suite ? suite.source : prepared, {
         backends,
         tolerance,
         signal,
@@ -216,6 +231,21 @@ export async function executeVerify(models: PreparedModel[] | SuiteRun, opts: Ve
   }
   if (evidenceError) throw evidenceError; // after the results: one line naming the path, exit 2
   process.exitCode = run.ok && allThere && !validationFailed ? 0 : 1;
+}
+
+/**
+ * Start the backends a verify of `opts.backend` needs (cpu too, as the yardstick) now, before the
+ * command reads its models or discovers a suite's cases; hand the result to `executeVerify`, and
+ * abandon it if the command fails before then.
+ */
+export async function startVerifyBackends(
+  opts: Pick<VerifyRunOptions, 'backend' | 'timeout'>,
+): Promise<StartingBackends> {
+  const [{ backendsNeeded }, { startBackendsEarly }] = await Promise.all([
+    import('../verify/verify.js'),
+    import('../isolation/pool.js'),
+  ]);
+  return startBackendsEarly(backendsNeeded(parseBackends(opts.backend)), { timeoutMs: opts.timeout * 1000 });
 }
 
 export function resultLine(e: Extract<VerifyEvent, { type: 'result' }>, extra = ''): string {

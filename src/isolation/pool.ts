@@ -82,6 +82,27 @@ export function startBackends(ids: readonly BackendId[], options: StartOptions =
   return backendSetOf(isolatedBackends(ids, options));
 }
 
+/** Backends starting for a run that begins later, and a way to stop them at once if it never does. */
+export interface StartingBackends {
+  set: Promise<BackendSet>;
+  /** Kill every worker now (a usage error found while the run was being prepared). */
+  abandon(): void;
+}
+
+/**
+ * Start the backends now, while the command still reads its models or discovers a suite's cases:
+ * worker start-up (a process, its runtime, the availability check) overlaps that work.
+ */
+export function startBackendsEarly(ids: readonly BackendId[], options: StartOptions = {}): StartingBackends {
+  const list = isolatedBackends(ids, options);
+  return {
+    set: backendSetOf(list),
+    abandon: () => {
+      for (const b of list) b.abandon();
+    },
+  };
+}
+
 /** Build backends in this process (library use, tests): no isolation, the same interface. */
 export async function inProcessBackends(ids: readonly BackendId[]): Promise<Backend[]> {
   return Promise.all(ids.map((id) => backendDescriptor(id).create()));

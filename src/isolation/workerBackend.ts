@@ -115,6 +115,8 @@ export class WorkerBackend implements Backend {
   }
 
   checkAvailable(): Promise<Availability> {
+    if (this.closed && !this.availability)
+      return Promise.resolve({ available: false, reason: `the ${this.id} backend was closed`, fix: 'start it again' });
     this.availability ??= this.worker
       .call<Availability>({ type: 'check' }, this.timeoutMs)
       .catch((e: unknown): Availability => {
@@ -130,6 +132,7 @@ export class WorkerBackend implements Backend {
 
   async describe(): Promise<BackendDescription> {
     if (this.description) return this.description;
+    if (this.closed) throw new Error(`the ${this.id} backend was closed`); // abandoned while starting: start nothing
     try {
       this.description = await this.worker.call<BackendDescription>({ type: 'describe' }, this.timeoutMs);
       return this.description;
@@ -247,6 +250,15 @@ export class WorkerBackend implements Backend {
       .then((a) => a.available)
       .catch(() => false);
     this.spare = { worker, ready };
+  }
+
+  /** Stop at once, whatever it is doing (starting included): the run it was started for will not happen. */
+  abandon(): void {
+    this.closed = true;
+    const spare = this.spare;
+    this.spare = undefined;
+    spare?.worker.kill();
+    this.worker.kill();
   }
 
   async close(): Promise<void> {
