@@ -10,7 +10,6 @@
 import {
   BACKEND_IDS,
   type BackendId,
-  type BackendStatus,
   type ModelInput,
   type RunMeasurement,
   type RunPlan,
@@ -74,11 +73,10 @@ export interface VerifyOptions {
   /** Called with each reported backend's timed measurement (bench: raw samples, threads, profile). */
   onMeasurement?: (p: PreparedModel, backend: BackendId, m: RunMeasurement) => void;
   /**
-   * Queue the next cases in a backend while one runs, judge a finished case while the next runs,
-   * and run cpu's yardstick pass (when cpu is not reported) alongside the reported backends'
-   * (suites: hundreds of small cases, where the status is the point). The command's own work and
-   * the yardstick then share the machine with the timed runs, so latencies can stretch on a machine
-   * with few cores: off by default (one case at a time, nothing else running), and never in `bench`.
+   * Queue the next cases in a backend while one runs, and judge a finished case while the next
+   * runs (suites: hundreds of small cases, where the status is the point). The command's own work
+   * then shares the machine with the timed runs, so latencies can stretch on a machine with few
+   * cores: off by default (one case at a time, nothing else running), and never in `bench`.
    */
   overlap?: boolean;
 }
@@ -161,31 +159,10 @@ export async function verifyWith(
     results.push(result);
     options.onEvent?.({ type: 'result', result, index: ++index, total });
   };
-  /**
-   * With `overlap`, cpu's pass as the yardstick (run only to compare the others with, not reported)
-   * runs alongside the reported passes instead of before them: a reported pass judges case i once
-   * the yardstick has finished case i. Each backend still runs its own cases one at a time, in order.
-   */
-  const passes = runnable.filter((s) => requested.includes(s.id) || s.id === 'cpu');
-  const yardstickAlongside =
-    (options.overlap ?? false) && passes.length > 1 && passes[0]!.id === 'cpu' && !requested.includes('cpu');
-  const yardstickCases = yardstickAlongside ? source.length : 0;
-  const yardstickWaits: ((() => void) | undefined)[] = new Array(yardstickCases).fill(undefined);
-  const yardstickFinished: boolean[] = new Array(yardstickCases).fill(false);
-  let yardstickOver = !yardstickAlongside;
-  const yardstickDone = (i: number) => {
-    if (i >= yardstickCases) return;
-    yardstickFinished[i] = true;
-    yardstickWaits[i]?.();
-    yardstickWaits[i] = undefined;
-  };
-  const cpuOutputsOf = async (i: number, p: PreparedModel): Promise<TensorMap | undefined> => {
-    if (!yardstickOver && !yardstickFinished[i]) await new Promise<void>((resolve) => (yardstickWaits[i] = resolve));
-    return cpuOutputs.get(p);
-  };
-  const runPass = async (status: BackendStatus): Promise<void> => {
+  for (const status of runnable) {
     const backend = set.backends.get(status.id)!;
     const reportThis = requested.includes(status.id);
+    if (!reportThis && status.id !== 'cpu') continue; // neither reported nor the yardstick: nothing to run
     const sessionOptions = (forRun: 'timed' | 'set') => ({
       timeoutMs,
       ...(options.threads ? { threads: options.threads } : {}),
@@ -282,10 +259,7 @@ export async function verifyWith(
         options.logPlacement && reportThis
           ? placementFromLog(measurement?.placementLog ?? '', p.model.proto.graph ?? undefined)
           : undefined;
-      if (status.id === 'cpu') {
-        if (measurement) cpuOutputs.set(p, measurement.outputs);
-        yardstickDone(i);
-      }
+      if (status.id === 'cpu' && measurement) cpuOutputs.set(p, measurement.outputs);
       if (!reportThis) {
         yardstick ??= { backend: status.id, models: 0, runtimeMs: 0 };
         yardstick.models++;
@@ -294,29 +268,13 @@ export async function verifyWith(
         if (measurement) options.onOutputs?.(p, status.id, measurement.outputs);
         if (measurement) options.onMeasurement?.(p, status.id, measurement);
         emit(
-          judge(p, status, measurement, failure, await cpuOutputsOf(i, p), options.tolerance, placement, setOutputs, {
+          judge(p, status, measurement, failure, cpuOutputs.get(p), options.tolerance, placement, setOutputs, {
             validate: options.validate ?? false,
           }),
         );
       }
       fill();
     }
-  };
-  if (yardstickAlongside) {
-    const [cpuPass, ...reportedPasses] = passes;
-    const yard = runPass(cpuPass!).finally(() => {
-      // Finished, failed or stopped: nothing waits for the yardstick any longer.
-      yardstickOver = true;
-      for (let i = 0; i < yardstickCases; i++) yardstickDone(i);
-    });
-    yard.catch(() => undefined); // handled: awaited below, after the reported passes
-    try {
-      for (const status of reportedPasses) await runPass(status);
-    } finally {
-      await yard;
-    }
-  } else {
-    for (const status of passes) await runPass(status);
   }
   return {
     startedAt,
