@@ -18,14 +18,20 @@
  * is measured exactly too. It also times reading the root (discovery, model parse, validation,
  * hash, reference data) in this process. Asserts nothing.
  *
+ * --cpu (Linux) also samples /proc every 50 ms for the CPU time of the run's processes (the
+ * command, each worker, Chromium's processes; sampled, so a process that lives under 50 ms is
+ * missed) and prints it with the cores it kept busy on average (CPU seconds / wall): a run near the
+ * machine's core count is CPU-bound, and only less work, not more overlap, makes it faster.
+ *
  *   node bench/suite-overhead.mjs [--root DIR] [--backend cpu,wasm,...] [--filter PATTERN]
- *                                 [--iterations N] [--warmup N] [--threads N] [--save DIR]
+ *                                 [--iterations N] [--warmup N] [--threads N] [--save DIR] [--cpu]
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { discoverCases } from '../dist/suite/discover.js';
 import { prepareCases } from '../dist/suite/prepareCases.js';
 
@@ -40,6 +46,8 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     /** Keep each backend's verify --json output here (DIR/<backend>.json). */
     save: { type: 'string' },
+    /** Sample the CPU time of the run's processes from /proc (Linux). */
+    cpu: { type: 'boolean', default: false },
   },
 });
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
@@ -55,6 +63,63 @@ const t2 = performance.now();
 console.log(
   `root ${values.root}${values.filter ? ` (--filter ${values.filter})` : ''}: ${found.cases.length} cases (${found.skipped.length} skipped); discovery ${sec(t1 - t0)}, reading models and data ${sec(t2 - t1)} (${prepared.length} prepared, ${failures.length} input errors)`,
 );
+
+const TICK_S = 0.01; // USER_HZ: /proc's clock ticks are 1/100 s on Linux
+
+/** utime + stime (s), parent and what each process is, for every process below `root`. */
+function processTree(root) {
+  const all = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      all.set(Number(entry), { ppid: Number(f[1]), cpuS: (Number(f[11]) + Number(f[12])) * TICK_S, cmd });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const below = new Map();
+  const walk = (pid) => {
+    for (const [p, info] of all) if (info.ppid === pid && !below.has(p)) (below.set(p, info), walk(p));
+  };
+  if (all.has(root)) below.set(root, all.get(root));
+  walk(root);
+  return below;
+}
+
+function kindOf(pid, root, cmd) {
+  if (pid === root) return 'command';
+  const w = cmd.findIndex((a) => a.endsWith('worker.js'));
+  if (w >= 0) return `worker ${cmd[w + 1]}`;
+  if (cmd.some((a) => a.includes('chrom'))) return 'chromium';
+  return 'other';
+}
+
+/** Sample the CPU time of `root` and its descendants until stopped; the last value seen per process. */
+function sampleCpu(root) {
+  const last = new Map();
+  const take = () => {
+    // The kind from the first sample that could read the command line (an exiting process's is empty).
+    for (const [pid, info] of processTree(root)) {
+      const kind = last.get(pid)?.kind;
+      last.set(pid, { kind: kind && kind !== 'other' ? kind : kindOf(pid, root, info.cmd), cpuS: info.cpuS });
+    }
+  };
+  const timer = setInterval(take, 50);
+  take();
+  return () => {
+    clearInterval(timer);
+    const byKind = {};
+    const processes = {};
+    for (const { kind, cpuS } of last.values()) {
+      byKind[kind] = (byKind[kind] ?? 0) + cpuS;
+      processes[kind] = (processes[kind] ?? 0) + 1;
+    }
+    return { byKind, processes };
+  };
+}
 
 function runVerify(backend) {
   const args = [
@@ -86,7 +151,12 @@ function runVerify(backend) {
     child.stderr.setEncoding('utf8').on('data', (d) => {
       err += d;
     });
+    const stopSampling = values.cpu && child.pid !== undefined ? sampleCpu(child.pid) : undefined;
     child.on('error', reject);
+    child.on('exit', () => {
+      cpuTaken = stopSampling?.();
+    });
+    let cpuTaken;
     child.on('close', (code) => {
       const wall = performance.now() - started;
       if (values.save) {
@@ -94,7 +164,7 @@ function runVerify(backend) {
         writeFileSync(join(values.save, `${backend}.json`), out);
       }
       try {
-        resolve({ code, wall, run: JSON.parse(out) });
+        resolve({ code, wall, run: JSON.parse(out), cpu: cpuTaken });
       } catch {
         reject(new Error(`${backend}: exit ${code}, no JSON: ${err.slice(-500)}`));
       }
@@ -108,7 +178,7 @@ for (const backend of values.backend
   .map((s) => s.trim())
   .filter(Boolean)) {
   process.stderr.write(`running ${backend} ...\n`);
-  const { code, wall, run } = await runVerify(backend);
+  const { code, wall, run, cpu } = await runVerify(backend);
   const mine = run.results.filter((r) => r.backend === backend);
   let strict = 0;
   let release = 0;
@@ -135,6 +205,17 @@ for (const backend of values.backend
     counts,
     adapter: b?.description?.adapter?.kind ?? (b?.available ? '?' : `unavailable: ${b?.reason}`),
   });
+  if (cpu) {
+    const total = Object.values(cpu.byKind).reduce((a, b) => a + b, 0);
+    console.log(
+      `${backend}: CPU ${total.toFixed(1)} s over ${sec(wall)} = ${(total / (wall / 1000)).toFixed(2)} of ${cpus().length} cores busy on average; ${Object.entries(
+        cpu.byKind,
+      )
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v.toFixed(1)} s (${cpu.processes[k]} process${cpu.processes[k] > 1 ? 'es' : ''})`)
+        .join(', ')}`,
+    );
+  }
   const row = rows.at(-1);
   console.log(
     `${backend}: wall ${sec(wall)}, runtime ${sec(runtime)} (release ${sec(release)}, cpu yardstick ${sec(yardstick)}), harness share ${pct(1 - runtime / wall)}, strict ${pct(1 - strict / wall)}; ${row.results} results (${Object.entries(
