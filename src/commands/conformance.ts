@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseBackends } from './options.js';
 import { addModelInputOptions, type ModelInputOptions } from './args/inputs.js';
-import { addVerifyRunOptions, executeVerify, startVerifyBackends, type VerifyRunOptions } from './verifyRun.js';
+import { addVerifyRunOptions, executeSuiteVerify, type VerifyRunOptions } from './verifyRun.js';
 
 type Format = 'table' | 'markdown' | 'json';
 type ConformanceOptions = VerifyRunOptions &
@@ -56,23 +56,16 @@ export function registerConformanceCommand(program: Command): void {
         throw new InputError(
           `${roots.join(', ')}: not a test data root (a folder of cases, each a folder with a .onnx and test_data_set_*)`,
         );
-      // The workers start while the cases are found (and are stopped at once if that fails).
-      const starting = await startVerifyBackends(opts);
-      try {
-        const suite = discoverSuite(suiteRoots, opts);
-        await executeVerify(
-          {
-            ...suite,
-            view: {
-              render: (results) => renderConformance(computeConformance(results), format),
-              json: (results) => computeConformance(results),
-            },
+      // The workers start while the cases are found.
+      await executeSuiteVerify(
+        () => ({
+          ...discoverSuite(suiteRoots, opts),
+          view: {
+            render: (results) => renderConformance(computeConformance(results), format),
+            json: (results) => computeConformance(results),
           },
-          { ...opts, json: format === 'json' },
-          starting,
-        );
-      } finally {
-        starting.abandon(); // after executeVerify has closed them, nothing is left to stop
-      }
+        }),
+        { ...opts, json: format === 'json' },
+      );
     });
 }

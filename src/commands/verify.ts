@@ -5,7 +5,7 @@ import {
   addVerifyFormatOption,
   addVerifyRunOptions,
   executeVerify,
-  startVerifyBackends,
+  executeSuiteVerify,
   type VerifyRunOptions,
 } from './verifyRun.js';
 import { prepareModels } from './prepareModels.js';
@@ -41,12 +41,7 @@ export function registerVerifyCommand(program: Command): void {
         await executeVerify(await prepareModels(names, opts, 'verify'), opts);
         return;
       }
-      // A suite: its workers start while its cases are found (and are stopped at once if that fails).
-      const starting = await startVerifyBackends(opts);
-      try {
-        await executeVerify(discoverSuite(roots, opts), opts, starting);
-      } finally {
-        starting.abandon(); // after executeVerify has closed them, nothing is left to stop
-      }
+      // A suite: its workers start while its cases are found.
+      await executeSuiteVerify(() => discoverSuite(roots, opts), opts);
     });
 }

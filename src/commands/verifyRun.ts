@@ -248,6 +248,19 @@ export async function startVerifyBackends(
   return startBackendsEarly(backendsNeeded(parseBackends(opts.backend)), { timeoutMs: opts.timeout * 1000 });
 }
 
+/**
+ * Verify a suite as `executeVerify` does, with its backends started before `findCases` runs (the
+ * discovery of its cases), so the two overlap; a failure there stops the workers at once.
+ */
+export async function executeSuiteVerify(findCases: () => SuiteRun, opts: VerifyRunOptions): Promise<void> {
+  const starting = await startVerifyBackends(opts);
+  try {
+    await executeVerify(findCases(), opts, starting);
+  } finally {
+    starting.abandon(); // after executeVerify has closed them, nothing is left to stop
+  }
+}
+
 export function resultLine(e: Extract<VerifyEvent, { type: 'result' }>, extra = ''): string {
   const r = e.result;
   return `[${e.index}/${e.total}] ${r.backend} ${safeText(r.model)}: ${r.status}${r.meetsExpectation ? '' : '  (not as expected)'}${extra}\n`;
