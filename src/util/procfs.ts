@@ -3,7 +3,7 @@
  * (`clear_refs` 5 resets VmHWM to the current RSS, so a peak can be taken per model in a
  * process that runs many). Everything returns empty or undefined where `/proc` is not there.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, readSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 
 export interface ProcInfo {
   pid: number;
@@ -37,10 +37,37 @@ export function processTable(): ProcInfo[] {
   return table;
 }
 
+/**
+ * This process's own `clear_refs` and `status`, opened once: a worker resets and reads its peak
+ * for every model it runs, and opening, sizing and closing the files each time cost about as much
+ * as the kernel's reading (bench/README.md, "peak RSS through open files"). A `/proc` file read
+ * at offset 0 is generated anew, so a kept descriptor always reads the current values. Opened
+ * close-on-exec (Node's default), so no child inherits them.
+ */
+const selfFiles: { clearRefs?: number | null; status?: number | null } = {};
+const statusBuffer = Buffer.alloc(16 * 1024);
+
+function selfFile(name: 'clearRefs' | 'status'): number | null {
+  if (selfFiles[name] === undefined) {
+    try {
+      selfFiles[name] = name === 'status' ? openSync('/proc/self/status', 'r') : openSync('/proc/self/clear_refs', 'w');
+    } catch {
+      selfFiles[name] = null;
+    }
+  }
+  return selfFiles[name]!;
+}
+
 /** Reset a process's peak RSS to its current RSS. False where that is not possible. */
 export function resetPeakRss(pid: number | 'self'): boolean {
   try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    if (pid !== 'self') {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5');
+      return true;
+    }
+    const fd = selfFile('clearRefs');
+    if (fd === null) return false;
+    writeSync(fd, '5');
     return true;
   } catch {
     return false;
@@ -50,7 +77,13 @@ export function resetPeakRss(pid: number | 'self'): boolean {
 /** A process's peak RSS (VmHWM) in bytes, or undefined where it cannot be read. */
 export function peakRss(pid: number | 'self'): number | undefined {
   try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    let text: string;
+    if (pid === 'self') {
+      const fd = selfFile('status');
+      if (fd === null) return undefined;
+      text = statusBuffer.toString('latin1', 0, readSync(fd, statusBuffer, 0, statusBuffer.length, 0));
+    } else text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(text);
     return m ? Number(m[1]) * 1024 : undefined;
   } catch {
     return undefined;
