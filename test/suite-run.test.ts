@@ -130,7 +130,8 @@ describe('Ctrl-C in a suite run', () => {
     const evidenceDir = mkdtempSync(join(tmpdir(), 'owb-suite-int-'));
     const child = spawn(
       process.execPath,
-      [cliPath, 'verify', NODE_ROOT, '--json', '--evidence-dir', evidenceDir, '--iterations', '1', '--warmup', '0'],
+      // 200 timed runs a case: the whole root takes well over the 2 s before the interrupt, on a fast machine too.
+      [cliPath, 'verify', NODE_ROOT, '--json', '--evidence-dir', evidenceDir, '--iterations', '200', '--warmup', '0'],
       {
         cwd: repoRoot,
         env: { ...process.env, ...env, NODE_OPTIONS: '' },

@@ -50,22 +50,17 @@ export function registerConformanceCommand(program: Command): void {
       }
       if (!roots.length) throw new InputError('name a test data root (or use --from-evidence)');
       parseBackends(opts.backend);
-      const { suiteRootsFor, discoverSuite } = await import('./suiteRoots.js');
-      const suiteRoots = suiteRootsFor(roots, opts);
-      if (!suiteRoots)
+      // The workers start while the cases are found.
+      const suite = await executeSuiteVerify(roots, { ...opts, json: format === 'json' }, async (suiteRoots) => ({
+        ...(await import('./suiteRoots.js')).discoverSuite(suiteRoots, opts),
+        view: {
+          render: (results) => renderConformance(computeConformance(results), format),
+          json: (results) => computeConformance(results),
+        },
+      }));
+      if (!suite)
         throw new InputError(
           `${roots.join(', ')}: not a test data root (a folder of cases, each a folder with a .onnx and test_data_set_*)`,
         );
-      // The workers start while the cases are found.
-      await executeSuiteVerify(
-        () => ({
-          ...discoverSuite(suiteRoots, opts),
-          view: {
-            render: (results) => renderConformance(computeConformance(results), format),
-            json: (results) => computeConformance(results),
-          },
-        }),
-        { ...opts, json: format === 'json' },
-      );
     });
 }

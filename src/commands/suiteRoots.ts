@@ -39,7 +39,7 @@ export function suiteRoots(names: string[]): string[] {
   return names.filter((n) => existsSync(n) && isSuiteRoot(n) && !holdsManifests(n));
 }
 
-type SuiteOptions = ModelInputOptions & { filter?: string; quiet?: boolean; json?: boolean };
+export type SuiteOptions = ModelInputOptions & { filter?: string; quiet?: boolean; json?: boolean };
 
 /**
  * When every name is a test data root: discover and prepare its cases (null otherwise, and the

@@ -35,13 +35,10 @@ export function registerVerifyCommand(program: Command): void {
     )
     .action(async (names: string[], opts: VerifyCliOptions) => {
       parseBackends(opts.backend); // a typo is a usage error before any model is read
-      const { suiteRootsFor, discoverSuite } = await import('./suiteRoots.js');
-      const roots = suiteRootsFor(names, opts);
-      if (!roots) {
-        await executeVerify(await prepareModels(names, opts, 'verify'), opts);
-        return;
-      }
       // A suite: its workers start while its cases are found.
-      await executeSuiteVerify(() => discoverSuite(roots, opts), opts);
+      const suite = await executeSuiteVerify(names, opts, async (roots) =>
+        (await import('./suiteRoots.js')).discoverSuite(roots, opts),
+      );
+      if (!suite) await executeVerify(await prepareModels(names, opts, 'verify'), opts);
     });
 }

@@ -6,7 +6,7 @@ import type { BackendId } from '../backends/types.js';
 import type { PreparedModel } from '../verify/prepare.js';
 import type { ModelSource, VerifyEvent, VerifyOptions } from '../verify/verify.js';
 import type { StartingBackends } from '../isolation/pool.js';
-import type { SuiteRun } from './suiteRoots.js';
+import type { SuiteOptions, SuiteRun } from './suiteRoots.js';
 import { Option, type Command } from 'commander';
 import { parseBackends } from './options.js';
 import { addBackendOption } from './args/backends.js';
@@ -242,22 +242,38 @@ export async function startVerifyBackends(
   opts: Pick<VerifyRunOptions, 'backend' | 'timeout'>,
 ): Promise<StartingBackends> {
   const [{ backendsNeeded }, { startBackendsEarly }] = await Promise.all([
-    import('../verify/verify.js'),
+    import('../verify/backendsNeeded.js'),
     import('../isolation/pool.js'),
   ]);
   return startBackendsEarly(backendsNeeded(parseBackends(opts.backend)), { timeoutMs: opts.timeout * 1000 });
 }
 
 /**
- * Verify a suite as `executeVerify` does, with its backends started before `findCases` runs (the
- * discovery of its cases), so the two overlap; a failure there stops the workers at once.
+ * `verify <root>` and `conformance <root>`: when every name is a test data root, verify its cases as
+ * `executeVerify` does and return true; otherwise return false, with nothing left running.
+ *
+ * A worker takes longer to start (Node, then the runtime) than the command takes to load the suite
+ * code, check the roots and discover the cases, so when every name looks like a root (one folder
+ * listing each) the workers start first and all of that overlaps with their start. A name that
+ * proves not to be a root, a usage error or a failure in discovery stops them at once.
  */
-export async function executeSuiteVerify(findCases: () => SuiteRun, opts: VerifyRunOptions): Promise<void> {
-  const starting = await startVerifyBackends(opts);
+export async function executeSuiteVerify(
+  names: string[],
+  opts: VerifyRunOptions & SuiteOptions,
+  findCases: (roots: string[]) => SuiteRun | Promise<SuiteRun>,
+): Promise<boolean> {
+  const { isSuiteRoot } = await import('../suite/discover.js');
+  const early = names.length > 0 && names.every((n) => isSuiteRoot(n)) ? await startVerifyBackends(opts) : undefined;
+  let starting = early;
   try {
-    await executeVerify(findCases(), opts, starting);
+    const { suiteRootsFor } = await import('./suiteRoots.js');
+    const roots = suiteRootsFor(names, opts);
+    if (!roots) return false;
+    starting ??= await startVerifyBackends(opts);
+    await executeVerify(await findCases(roots), opts, starting);
+    return true;
   } finally {
-    starting.abandon(); // after executeVerify has closed them, nothing is left to stop
+    starting?.abandon(); // after executeVerify has closed them, nothing is left to stop
   }
 }
 

@@ -17,6 +17,7 @@ import {
   type TensorMap,
 } from '../backends/types.js';
 import { isFileModel } from '../onnx/fileModel.js';
+import { backendsNeeded } from './backendsNeeded.js';
 import { startBackends, type BackendSet } from '../isolation/pool.js';
 import { machineInfo } from '../util/machine.js';
 import type { Status } from '../models/manifest.js';
@@ -111,12 +112,8 @@ function knobsFor(k: SessionKnobs | undefined, id: BackendId): Partial<SessionOp
 export const DEFAULT_VERIFY_PLAN: RunPlan = { warmup: 3, iterations: 10, maxDurationMs: 1000 };
 export const DEFAULT_TIMEOUT_MS = 600_000;
 
-/** The backends a verify of `requested` needs: cpu too, as the cross-backend yardstick. */
-export function backendsNeeded(requested: BackendId[]): BackendId[] {
-  const ordered = BACKEND_IDS.filter((id) => requested.includes(id));
-  const needCpu = ordered.some((id) => id !== 'cpu');
-  return needCpu && !ordered.includes('cpu') ? ['cpu', ...ordered] : ordered;
-}
+// Its own light module: a suite run starts its workers before this one is loaded.
+export { backendsNeeded } from './backendsNeeded.js';
 
 /** Start isolated backends for `options.backends` (plus cpu), verify, close them. */
 export async function verify(
