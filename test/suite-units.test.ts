@@ -1,6 +1,6 @@
 /** Suite building blocks without a runtime: discovery, random-op checks, tolerance rules, progress, conformance. */
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverCases, filterMatcher, isSuiteRoot } from '../src/suite/discover.js';
@@ -64,6 +64,14 @@ describe('case discovery', () => {
     const root = mkdtempSync(join(tmpdir(), 'owb-sets-'));
     for (const k of [10, 2, 0, 1]) mkdirSync(join(root, `test_data_set_${k}`));
     expect(findTestDataSets(root).map((p) => p.split('_').pop())).toEqual(['0', '1', '2', '10']);
+    // Discovery lists a case's sets once, in the same order, for preparing it (no second listing).
+    writeFileSync(join(root, 'model.onnx'), 'x');
+    writeFileSync(join(root, 'test_data_set_x'), 'a file, not a set');
+    const suite = mkdtempSync(join(tmpdir(), 'owb-suite-'));
+    symlinkSync(root, join(suite, 'test_sets'));
+    const [c] = discoverCases(suite).cases;
+    expect(c!.dataSets).toEqual(findTestDataSets(join(suite, 'test_sets')));
+    expect(discoverCases(tree()).cases.find((x) => x.id === 'node/test_npz')!.dataSets).toBeUndefined();
   });
 });
 

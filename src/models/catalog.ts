@@ -92,6 +92,8 @@ export interface Target {
   manifestSource?: 'catalog' | 'user';
   /** Said about this target while resolving it (an untrusted manifest ignored, ...): warnings. */
   notes?: string[];
+  /** A suite case's `test_data_set_N` folders, as discovery listed them (else they are looked for beside the model). */
+  dataSets?: string[];
 }
 
 const toTarget = (e: CatalogEntry): Target => ({

@@ -13,6 +13,11 @@ export interface SuiteCase {
   id: string;
   dir: string;
   modelPath: string;
+  /**
+   * The case's `test_data_set_N` folders in number order, as discovery listed them, so preparing
+   * the case does not list its folder again (absent for an .npz case).
+   */
+  dataSets?: string[];
 }
 
 export interface SkippedCase {
@@ -49,6 +54,15 @@ function entriesOf(dir: string): Entry[] {
 /** Does this folder hold test data (test_data_set_* folders or an .npz)? */
 function hasTestData(entries: Entry[]): boolean {
   return entries.some((e) => (e.dir && /^test_data_set_\d+$/.test(e.name)) || (e.file && e.name.endsWith('.npz')));
+}
+
+/** The `test_data_set_N` folders among a folder's entries, in number order (as reference.ts's findTestDataSets). */
+function dataSetsOf(dir: string, entries: Entry[]): string[] {
+  return entries
+    .map((e) => ({ e, m: e.dir ? /^test_data_set_(\d+)$/.exec(e.name) : null }))
+    .filter((x): x is { e: Entry; m: RegExpExecArray } => x.m !== null)
+    .sort((a, b) => Number(a.m[1]) - Number(b.m[1]))
+    .map((x) => join(dir, x.e.name));
 }
 
 /** `*` any run of characters but `/`, `**` anything, `?` one character; else a plain substring. */
@@ -96,7 +110,15 @@ export function discoverCases(root: string, filter?: string): Discovery {
           dir,
           reason: `${models.length} .onnx files (${models.join(', ')}): a case holds one model`,
         });
-      else cases.push({ id: idOf(dir), dir, modelPath: join(dir, models[0]!) });
+      else {
+        const sets = dataSetsOf(dir, entries);
+        cases.push({
+          id: idOf(dir),
+          dir,
+          modelPath: join(dir, models[0]!),
+          ...(sets.length ? { dataSets: sets } : {}),
+        });
+      }
       return; // a case's subfolders are its data
     }
     if (!models.length && entries.some((e) => e.file && e.name === 'data.json') && !entries.some((e) => e.dir)) {

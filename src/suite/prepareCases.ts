@@ -35,7 +35,10 @@ export interface PreparedSuite {
 /** Prepare one case, or say why it cannot be run. */
 export function prepareCase(c: SuiteCase, options: PrepareOptions = {}): PreparedModel | InputFailure {
   try {
-    return prepareTarget({ id: c.id, modelPath: c.modelPath }, options);
+    return prepareTarget(
+      { id: c.id, modelPath: c.modelPath, ...(c.dataSets ? { dataSets: c.dataSets } : {}) },
+      options,
+    );
   } catch (e) {
     const reason = errorLine(e);
     return {

@@ -134,7 +134,7 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
     referenceKind = m.reference.kind;
     maps = m.reference;
   } else if (!m) {
-    paths = adjacentData(model.path);
+    paths = target.dataSets?.length ? target.dataSets : adjacentData(model.path);
     if (paths.length) referenceKind = 'user';
   }
   const loaded = paths.map((p) => loadData(p, summary, ports, maps));
