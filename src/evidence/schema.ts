@@ -1,5 +1,5 @@
 /** JSON schema of an evidence record: what a verify (or bench) run saw, self-describing and portable. */
-import { STATUSES } from '../models/manifest.js';
+import { STATUSES } from '../models/statuses.js';
 import { BACKEND_IDS } from '../backends/types.js';
 
 export const EVIDENCE_SCHEMA_VERSION = 1;

@@ -2,7 +2,7 @@
  * The conformance view in text: per backend, counts by status (a table sized to the terminal), then
  * per backend the cases and ops that pass on cpu and fail there; markdown (pasteable) and JSON too.
  */
-import { STATUSES } from '../models/manifest.js';
+import { STATUSES } from '../models/statuses.js';
 import type { Conformance } from '../suite/conformance.js';
 import { renderTable } from './table.js';
 import { cut, jsonText, safeText, stdoutContext, wrap, type RenderContext } from './terminal.js';

@@ -1,6 +1,6 @@
 /** The report's Conformance section: the suite view (counts per backend, the gaps against cpu) as HTML. */
 import type { Conformance } from './conformance.js';
-import { STATUSES } from '../models/manifest.js';
+import { STATUSES } from '../models/statuses.js';
 
 type Esc = (v: unknown) => string;
 

@@ -1,6 +1,6 @@
 /** One line after a suite run: counts by status, and how many cases and data sets were compared. */
 import type { ModelResult } from '../verify/verify.js';
-import { STATUSES, type Status } from '../models/manifest.js';
+import { STATUSES, type Status } from '../models/statuses.js';
 
 /** Statuses of cases nothing ran for. */
 export const NOT_RUN_STATUSES: ReadonlySet<Status> = new Set<Status>(['input-error', 'unsupported', 'unavailable']);
