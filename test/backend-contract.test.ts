@@ -203,9 +203,10 @@ describe.each([...BACKEND_IDS])('the Backend contract on %s', (id) => {
       expect(err).toBeInstanceOf(BackendStageError);
       expect((err as BackendStageError).stage).toBe('run');
       expect(b.recycled).toBe(recycledBefore + 1); // the suspect runtime is gone
-      const browser = id.startsWith('browser-');
-      if (browser) {
-        // A runtime error the page reported: a fresh context and page in the same Chromium, not a relaunch.
+      // A fresh runtime in place: a new page in the same Chromium, a new wasm runtime thread in the same worker.
+      const inPlace = id.startsWith('browser-') || id === 'wasm';
+      if (inPlace) {
+        // A runtime error the runtime reported: a fresh page (browser) or thread (wasm), not a new process.
         expect(b.resets).toBe(resetsBefore + 1);
         expect(b.workerPid).toBe(pidBefore);
       } else {
@@ -213,35 +214,35 @@ describe.each([...BACKEND_IDS])('the Backend contract on %s', (id) => {
         expect(b.workerPid).toBeUndefined();
       }
       const m = await b.measure(model, feeds, { warmup: 0, iterations: 1 }, {});
-      // A Node backend that needed a replacement keeps a started spare for the next one.
-      expect(b.processStarts).toBe(browser ? startsBefore : startsBefore + 2);
-      expect(b.hasSpare).toBe(!browser);
+      // cpu, which needed a new process, keeps a started spare for the next one.
+      expect(b.processStarts).toBe(inPlace ? startsBefore : startsBefore + 2);
+      expect(b.hasSpare).toBe(!inPlace);
       expectMnistOutput(m, expected);
     },
     T,
   );
 
   it(
-    'a second failing run swaps in the spare runtime (Node backends), and the next model passes there',
+    'a second failing run swaps in the spare runtime (cpu), and the next model passes there',
     async () => {
       const b = workers.get(id)!;
       const { model, feeds, expected } = mnist();
       const wrong = wrongInput();
-      const browser = id.startsWith('browser-');
+      const inPlace = id.startsWith('browser-') || id === 'wasm';
       const pidBefore = b.workerPid;
       const recycledBefore = b.recycled;
       const startsBefore = b.processStarts;
       const err = await b.measure(model, wrong, { warmup: 0, iterations: 1 }, {}).catch((e: unknown) => e);
       expect((err as BackendStageError).stage).toBe('run');
       expect(b.recycled).toBe(recycledBefore + 1);
-      if (!browser) {
+      if (!inPlace) {
         // The spare (started after the first replacement) is the worker now: a different, running process.
         expect(b.workerPid).toBeDefined();
         expect(b.workerPid).not.toBe(pidBefore);
         expect(b.hasSpare).toBe(true); // and a new spare is starting
       }
       const m = await b.measure(model, feeds, { warmup: 0, iterations: 1 }, {});
-      expect(b.processStarts).toBe(browser ? startsBefore : startsBefore + 1); // only the new spare
+      expect(b.processStarts).toBe(inPlace ? startsBefore : startsBefore + 1); // only the new spare
       expectMnistOutput(m, expected);
     },
     T,

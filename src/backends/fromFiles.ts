@@ -131,5 +131,5 @@ export async function measureFromFiles(
   } catch (e) {
     throw new BackendStageError('load', errorLine(e));
   }
-  return b.measure({ path, bytes }, feeds, plan, options);
+  return b.measure({ path, bytes, owned: true }, feeds, plan, options); // loaded for this run only
 }

@@ -91,6 +91,12 @@ export interface ModelInput {
   bytes: Uint8Array;
   /** A large model: the files the runtime reads itself, as they were validated (onnx/fileModel.ts). */
   files?: FileSource;
+  /**
+   * The bytes are this call's alone (a worker's copy from IPC, or loaded for this run): the backend
+   * may move their buffer elsewhere (the wasm backend hands it to its runtime thread without a copy).
+   * Unset, the caller keeps them and they are copied.
+   */
+  owned?: boolean;
 }
 
 /**

@@ -1,10 +1,21 @@
-/** `wasm`: onnxruntime-web's WASM execution provider, running inside Node. */
+/**
+ * `wasm`: onnxruntime-web's WASM execution provider, running inside Node.
+ *
+ * `createWasmRuntime` is one onnxruntime-web in the thread that calls it. `createWasmBackend` (the
+ * backend) runs that runtime in a worker thread of its own, so that a fresh runtime after a
+ * failure is a new thread (`reset`), with a fresh onnxruntime-web and fresh WASM memory, instead
+ * of a new process. The one thing the threads share is V8's machine code for onnxruntime-web's
+ * WASM module (compiled once in the process and handed to each new thread, see wasmThread.ts):
+ * compiling and optimizing it again took ~2.5 s of CPU in every new process
+ * (bench/README.md, "a fresh wasm runtime in a thread").
+ */
 import type { Backend, BackendDescription } from './types.js';
 import { measureWithOrt, type OrtModule } from './ortMeasure.js';
 import { installedVersion } from './runtimeVersion.js';
 import { unavailableBecause } from './loadFailure.js';
 import { startupModelBytes } from './startupModel.js';
 import { executionProvider, sessionKnobs } from './sessionKnobs.js';
+import { WasmThreadBackend } from './wasmThreadBackend.js';
 
 interface OrtWeb extends OrtModule {
   env: { wasm: { numThreads?: number; simd?: boolean } };
@@ -14,7 +25,8 @@ async function loadOrtWeb(): Promise<OrtWeb> {
   return (await import('onnxruntime-web')) as never;
 }
 
-export function createWasmBackend(title: string): Backend {
+/** One onnxruntime-web, in this thread (hosted by wasmThread.ts; tests may use it directly). */
+export function createWasmRuntime(title: string): Backend {
   let threads = 1;
   /** numThreads when onnxruntime-web's WASM module started (fixed from then on in this process). */
   let started: number | undefined;
@@ -73,4 +85,9 @@ export function createWasmBackend(title: string): Backend {
     },
     async close() {},
   };
+}
+
+/** The backend: `createWasmRuntime` in a worker thread, a new thread for each fresh runtime. */
+export function createWasmBackend(title: string): Backend {
+  return new WasmThreadBackend(title);
 }

@@ -53,7 +53,7 @@ async function handle(req: WorkerRequest): Promise<void> {
           ? await (
               await import('../backends/fromFiles.js')
             ).measureFromFiles(id as BackendId, b, req.model.path, req.model.files, req.feeds, req.plan, req.options)
-          : await b.measure(req.model, req.feeds, req.plan, req.options);
+          : await b.measure({ ...req.model, owned: true }, req.feeds, req.plan, req.options); // this request's own copy
         send({ type: 'reply', id: req.id, ok: true, value });
         break;
       }
