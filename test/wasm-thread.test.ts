@@ -65,7 +65,15 @@ describe('the wasm runtime thread', () => {
       for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
       // The new thread instantiated the compiled module it was handed: nothing was compiled again.
       expect(b.compiles).toBe(1);
-      expect(b.threadStarts).toBe(2);
+      expect(b.threadStarts).toBe(3); // the first, the fresh one, and the spare started for the next reset
+      // The next reset takes the spare (started ahead, also from the shared module).
+      const spareStarts = b.threadStarts;
+      const second = b.runtimeThreadId;
+      expect(await b.reset()).toBe(true);
+      expect(b.runtimeThreadId).not.toBe(second);
+      expect((await b.measure(model(), feeds, plan, {})).outputs.size).toBe(1);
+      expect(b.threadStarts).toBe(spareStarts + 1); // only the next spare
+      expect(b.compiles).toBe(1);
     },
     T,
   );

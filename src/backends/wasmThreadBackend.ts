@@ -107,6 +107,8 @@ function movable(model: ModelInput): ArrayBuffer[] {
 export class WasmThreadBackend implements Backend {
   readonly id = 'wasm' as const;
   private thread: RuntimeThread | undefined;
+  /** After the first reset: the next runtime, started ahead (onnxruntime-web loaded and checked), as the cpu backend's spare process. */
+  private spare: RuntimeThread | undefined;
   private shared: SharedModule | undefined;
   /** Times a runtime thread compiled onnxruntime-web's WASM module itself (the first; more only if the bytes changed). */
   compiles = 0;
@@ -120,14 +122,16 @@ export class WasmThreadBackend implements Backend {
     return this.thread?.alive ? this.thread.threadId : undefined;
   }
 
+  private start(): RuntimeThread {
+    this.threadStarts++;
+    return new RuntimeThread(this.title, this.shared, (m) => {
+      this.compiles++;
+      this.shared ??= m;
+    });
+  }
+
   private current(): RuntimeThread {
-    if (!this.thread?.alive) {
-      this.threadStarts++;
-      this.thread = new RuntimeThread(this.title, this.shared, (m) => {
-        this.compiles++;
-        this.shared ??= m;
-      });
-    }
+    if (!this.thread?.alive) this.thread = this.start();
     return this.thread;
   }
 
@@ -144,17 +148,26 @@ export class WasmThreadBackend implements Backend {
     return this.current().call('measure', args, movable(args[0]));
   }
 
-  /** A fresh runtime: a new thread (its onnxruntime-web started at once, while the harness re-sends). */
+  /**
+   * A fresh runtime: the spare thread when one is ready, else a new thread (its onnxruntime-web
+   * started at once, while the harness re-sends); then the next spare starts.
+   */
   async reset(): Promise<boolean> {
     await this.thread?.end();
-    this.thread = undefined;
-    void this.current()
-      .call('check')
-      .catch(() => undefined); // a failure here is the next request's to report
+    const spare = this.spare?.alive ? this.spare : undefined;
+    this.spare = undefined;
+    this.thread = spare ?? this.start();
+    // A failure to start is the next request's to report.
+    if (!spare) void this.thread.call('check').catch(() => undefined);
+    this.spare = this.start();
+    void this.spare.call('check').catch(() => undefined);
     return true;
   }
 
   async close(): Promise<void> {
+    const spare = this.spare;
+    this.spare = undefined;
+    await spare?.end();
     const t = this.thread;
     this.thread = undefined;
     if (!t) return;
