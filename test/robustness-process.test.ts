@@ -38,9 +38,14 @@ interface Run {
   onLine(re: RegExp): Promise<string>;
 }
 
-function startVerify(args: string[]): Run {
+function startVerify(args: string[], extraEnv: Record<string, string> = {}): Run {
   const marker = randomBytes(8).toString('hex');
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', OWB_ROBUSTNESS_MARK: marker };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: '1',
+    OWB_ROBUSTNESS_MARK: marker,
+    ...extraEnv,
+  };
   delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, [cliPath, 'verify', ...args], {
     cwd: repoRoot,
@@ -178,14 +183,16 @@ describe('verify killed with SIGKILL leaves no partial record', () => {
     expect(checkEvidenceDir(dir)).toHaveLength(1);
 
     const markers: string[] = [];
+    // The killed runs' workers make their private folders here (TMPDIR), so that what they leave can be seen.
+    const tmp = mkdtempSync(join(root, 'tmp-'));
     // Mid-run: after the first result, and at fractions of a full run.
-    const early = startVerify([...models, '--evidence-dir', dir]);
+    const early = startVerify([...models, '--evidence-dir', dir], { TMPDIR: tmp });
     markers.push(early.marker);
     await early.onLine(/^\[1\//);
     early.child.kill('SIGKILL');
     expect((await early.done).signal).toBe('SIGKILL');
     for (const f of [0.5, 0.9]) {
-      const r = startVerify([...models, '--evidence-dir', dir]);
+      const r = startVerify([...models, '--evidence-dir', dir], { TMPDIR: tmp });
       markers.push(r.marker);
       await sleep(fullMs * f);
       r.child.kill('SIGKILL');
@@ -194,7 +201,7 @@ describe('verify killed with SIGKILL leaves no partial record', () => {
     // Around the end: from the last result to the exit (workers closing, the record being written,
     // about 100-150 ms here), every 15 ms.
     for (const delay of [0, 15, 30, 45, 60, 75, 90, 105, 120, 135]) {
-      const r = startVerify([...models, '--evidence-dir', dir]);
+      const r = startVerify([...models, '--evidence-dir', dir], { TMPDIR: tmp });
       markers.push(r.marker);
       await r.onLine(/^\[(\d+)\/\1\]/);
       if (delay) await sleep(delay);
@@ -206,6 +213,8 @@ describe('verify killed with SIGKILL leaves no partial record', () => {
     expect(new Set(records).size).toBe(records.length);
     // The workers of killed runs notice their parent is gone and exit.
     for (const m of markers) expect(await waitGone(m, 8000), 'processes of a killed run still alive').toEqual([]);
+    // ... and remove their private folders as they go (the killed parent could not).
+    expect(readdirSync(tmp).filter((f) => f.startsWith('onnx-workbench-'))).toEqual([]);
   });
 });
 

@@ -7,6 +7,8 @@
 import { backendDescriptor } from '../backends/registry.js';
 import { BackendStageError, SkippedMeasure, isBackendId, type Backend, type BackendId } from '../backends/types.js';
 import { errorLine } from '../errors.js';
+import { rmSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 const id = process.argv[2] ?? '';
@@ -104,7 +106,23 @@ process.on('message', (req: WorkerRequest) => {
     await handle(req);
   });
 });
+/**
+ * This worker's private folder (its working directory and TMPDIR, made by the parent). The parent
+ * removes it when the worker exits; a parent that was killed cannot, so a worker whose parent went
+ * away removes it itself as it exits.
+ */
+const home = process.env.TMPDIR;
+function removeOwnFolder(): void {
+  if (!home || !basename(home).startsWith(`onnx-workbench-${id}-`) || resolve(process.cwd()) !== resolve(home)) return;
+  try {
+    process.chdir(dirname(home));
+    rmSync(home, { recursive: true, force: true, maxRetries: 2 });
+  } catch {
+    // a browser of this worker may still write there: the folder stays, empty or nearly
+  }
+}
 process.on('disconnect', () => {
+  process.on('exit', removeOwnFolder);
   void (backend?.close() ?? Promise.resolve()).finally(() => process.exit(0));
   setTimeout(() => process.exit(0), 5000).unref();
 });
