@@ -13,6 +13,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { readEvidence, validateEvidence } from '../src/evidence/store.js';
 import { cliPath, repoRoot } from './helpers/cli.js';
@@ -183,16 +184,14 @@ describe('verify killed with SIGKILL leaves no partial record', () => {
     expect(checkEvidenceDir(dir)).toHaveLength(1);
 
     const markers: string[] = [];
-    // The killed runs' workers make their private folders here (TMPDIR), so that what they leave can be seen.
-    const tmp = mkdtempSync(join(root, 'tmp-'));
     // Mid-run: after the first result, and at fractions of a full run.
-    const early = startVerify([...models, '--evidence-dir', dir], { TMPDIR: tmp });
+    const early = startVerify([...models, '--evidence-dir', dir]);
     markers.push(early.marker);
     await early.onLine(/^\[1\//);
     early.child.kill('SIGKILL');
     expect((await early.done).signal).toBe('SIGKILL');
     for (const f of [0.5, 0.9]) {
-      const r = startVerify([...models, '--evidence-dir', dir], { TMPDIR: tmp });
+      const r = startVerify([...models, '--evidence-dir', dir]);
       markers.push(r.marker);
       await sleep(fullMs * f);
       r.child.kill('SIGKILL');
@@ -201,7 +200,7 @@ describe('verify killed with SIGKILL leaves no partial record', () => {
     // Around the end: from the last result to the exit (workers closing, the record being written,
     // about 100-150 ms here), every 15 ms.
     for (const delay of [0, 15, 30, 45, 60, 75, 90, 105, 120, 135]) {
-      const r = startVerify([...models, '--evidence-dir', dir], { TMPDIR: tmp });
+      const r = startVerify([...models, '--evidence-dir', dir]);
       markers.push(r.marker);
       await r.onLine(/^\[(\d+)\/\1\]/);
       if (delay) await sleep(delay);
@@ -213,8 +212,43 @@ describe('verify killed with SIGKILL leaves no partial record', () => {
     expect(new Set(records).size).toBe(records.length);
     // The workers of killed runs notice their parent is gone and exit.
     for (const m of markers) expect(await waitGone(m, 8000), 'processes of a killed run still alive').toEqual([]);
-    // ... and remove their private folders as they go (the killed parent could not).
-    expect(readdirSync(tmp).filter((f) => f.startsWith('onnx-workbench-'))).toEqual([]);
+  });
+});
+
+describe('a command killed while its worker runs', () => {
+  it('leaves no worker folder: the worker notices its parent is gone and removes its own folder', async () => {
+    // A parent that starts one cpu worker, says where the worker's private folder is, and waits.
+    const pool = pathToFileURL(join(repoRoot, 'dist', 'isolation', 'pool.js')).href;
+    const script = `
+      import { readlinkSync } from 'node:fs';
+      const { isolatedBackends } = await import(${JSON.stringify(pool)});
+      const [cpu] = isolatedBackends(['cpu'], { timeoutMs: 120000 });
+      const a = await cpu.checkAvailable();
+      console.log(JSON.stringify({ available: a.available, pid: cpu.workerPid, home: readlinkSync('/proc/' + cpu.workerPid + '/cwd') }));
+      setInterval(() => {}, 1000);
+    `;
+    const env: Record<string, string | undefined> = { ...process.env };
+    delete env.NODE_OPTIONS;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: repoRoot,
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const line = await new Promise<string>((res) => {
+      let out = '';
+      parent.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        if (out.includes('\n')) res(out.split('\n')[0]!);
+      });
+    });
+    const { available, pid, home } = JSON.parse(line) as { available: boolean; pid: number; home: string };
+    expect(available).toBe(true);
+    expect(existsSync(home)).toBe(true);
+    parent.kill('SIGKILL');
+    const until = Date.now() + 30_000;
+    while (alive(pid) && Date.now() < until) await sleep(50);
+    expect(alive(pid), 'the worker of a killed parent still runs').toBe(false);
+    expect(existsSync(home), `${home} left behind`).toBe(false);
   });
 });
 

@@ -101,6 +101,8 @@ export class WorkerProcess {
   private partialLine = '';
   /** How many processes this handle has started (the first, and each replacement). */
   starts = 0;
+  /** Each started process's private folder. */
+  private readonly homes = new WeakMap<ChildProcess, string>();
 
   constructor(
     readonly backend: BackendId,
@@ -140,6 +142,7 @@ export class WorkerProcess {
       env: { ...process.env, ...this.env, ...WORKER_BASE_ENV, TMPDIR: home },
     });
     this.starts++;
+    this.homes.set(child, home);
     child.stderr?.on('data', (d: Buffer) => {
       const text = d.toString();
       this.stderrTail = (this.stderrTail + text).slice(-64 * 1024);
@@ -259,6 +262,9 @@ export class WorkerProcess {
         /* gone */
       }
     }
+    // At once, not only when its exit is reported: a command killed in between would leave the folder.
+    const home = this.homes.get(child);
+    if (home) removeFolder(home);
   }
 
   async close(): Promise<void> {

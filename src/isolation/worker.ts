@@ -121,8 +121,16 @@ function removeOwnFolder(): void {
     // a browser of this worker may still write there: the folder stays, empty or nearly
   }
 }
+// Whatever ends this process (a crash included) while its parent is gone: nobody else will remove it.
+process.on('exit', () => {
+  if (!process.connected) removeOwnFolder();
+});
 process.on('disconnect', () => {
-  process.on('exit', removeOwnFolder);
   void (backend?.close() ?? Promise.resolve()).finally(() => process.exit(0));
   setTimeout(() => process.exit(0), 5000).unref();
 });
+// A parent that died while this module loaded: its disconnect may have come before the handler above.
+if (!process.connected) {
+  removeOwnFolder();
+  process.exit(0);
+}
