@@ -263,8 +263,7 @@ export async function executeSuiteVerify(
   findCases: (roots: string[]) => SuiteRun | Promise<SuiteRun>,
 ): Promise<boolean> {
   const { isSuiteRoot } = await import('../suite/discover.js');
-  const early = names.length > 0 && names.every((n) => isSuiteRoot(n)) ? await startVerifyBackends(opts) : undefined;
-  let starting = early;
+  let starting = names.length > 0 && names.every((n) => isSuiteRoot(n)) ? await startVerifyBackends(opts) : undefined;
   try {
     const { suiteRootsFor } = await import('./suiteRoots.js');
     const roots = suiteRootsFor(names, opts);
