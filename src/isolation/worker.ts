@@ -121,9 +121,13 @@ function removeOwnFolder(): void {
     // a browser of this worker may still write there: the folder stays, empty or nearly
   }
 }
+/** The command that forked this worker: when it dies this process is reparented (its ppid changes). */
+const parentPid = process.ppid;
 // Whatever ends this process (a crash included) while its parent is gone: nobody else will remove it.
+// A reply sent into the channel of a parent just killed can fail (EPIPE) and end the process before
+// the channel counts as disconnected, so the parent's pid is checked too.
 process.on('exit', () => {
-  if (!process.connected) removeOwnFolder();
+  if (!process.connected || process.ppid !== parentPid) removeOwnFolder();
 });
 process.on('disconnect', () => {
   void (backend?.close() ?? Promise.resolve()).finally(() => process.exit(0));
