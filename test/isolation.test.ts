@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { isolatedBackends } from '../src/isolation/pool.js';
 import { addressSpaceProblem } from '../src/util/limits.js';
+import { crashLine } from '../src/isolation/crashLine.js';
 import { cliPath, repoRoot, runCli } from './helpers/cli.js';
 
 function sourceFiles(dir: string): string[] {
@@ -204,5 +205,30 @@ describe("the run path's structure, read from the imports", () => {
   it('the page modules, as built, import nothing (the browser pages load them as they are)', async () => {
     const { PAGE_LIB_FILES } = await import('../src/backends/browser/ortWeb.js');
     for (const f of PAGE_LIB_FILES) expect(imports(join(repoRoot, 'dist', f)), f).toEqual([]);
+  });
+});
+
+describe('why a worker died', () => {
+  it('names the cause line of a native abort, not the last frame of its stack trace', () => {
+    // stderr of a worker killed by SIGABRT when onnxruntime-node returned an int4 output (shortened).
+    const stderr = [
+      '<--- Last few GCs --->',
+      '[13687:0x39e04c60]       89 ms: Mark-Compact (reduce) 3.7 (5.0) -> 3.7 (5.0) MB, 3.33 / 0.00 ms  external memory pressure',
+      '<--- JS stacktrace --->',
+      'FATAL ERROR: v8::ArrayBuffer::New Allocation failed - process out of memory',
+      '----- Native stack trace -----',
+      ' 6: 0x7f5b2429d983 OrtValueToNapiValue(Napi::Env, Ort::Value&&) [onnxruntime_binding.node]',
+      '13: 0x195e376  [/usr/bin/node]',
+      '',
+    ].join('\n');
+    expect(crashLine(stderr)).toBe('FATAL ERROR: v8::ArrayBuffer::New Allocation failed - process out of memory');
+  });
+
+  it('takes the latest cause, and otherwise the last line that is not noise', () => {
+    expect(
+      crashLine('Error: old\n\x1b[31mTypeError: x is not a function\x1b[0m\n    at f (a.js:1:1)\nNode.js v20'),
+    ).toBe('TypeError: x is not a function');
+    expect(crashLine('2026 [W:onnxruntime:, warn]\nsomething broke\n')).toBe('something broke');
+    expect(crashLine('')).toBeUndefined();
   });
 });

@@ -14,6 +14,7 @@ import { WorkbenchError } from '../errors.js';
 import type { BackendId, FailureStage } from '../backends/types.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 import { isPlacementLogLine } from '../backends/placement.js';
+import { crashLine } from './crashLine.js';
 
 export class WorkerFailure extends Error {
   constructor(
@@ -170,13 +171,8 @@ export class WorkerProcess {
       const why = signal
         ? `the ${this.backend} worker was killed by ${signal}`
         : `the ${this.backend} worker exited with code ${code}`;
-      // The last meaningful stderr line, without colour codes or onnxruntime's routine warnings.
-      const tail = this.stderrTail
-        .replace(/\x1b\[[0-9;]*m/g, '')
-        .trim()
-        .split('\n')
-        .filter((l) => l.trim() && !l.includes('[W:onnxruntime'))
-        .slice(-1)[0];
+      // The stderr line that names the cause (not the last frame of a native stack trace).
+      const tail = crashLine(this.stderrTail);
       // Only the requests sent to this child: a killed worker's exit can arrive after its successor took a request.
       // The one it was running crashed it; those queued behind it (and all of a child stopped on purpose) never ran.
       let head = !this.stopped.has(child);
