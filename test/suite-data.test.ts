@@ -12,17 +12,21 @@ import { toFloat64, type Tensor } from '../src/tensor/tensor.js';
 import { decodeValueBytes, encodeValue, type Value } from '../src/tensor/valueProto.js';
 import { loadTestDataSet } from '../src/data/reference.js';
 import { modelPortTypes } from '../src/data/ports.js';
-import { findUnsupported, unsupportedReason } from '../src/data/apiSupport.js';
+import { findUnsupported, unsupportedByApi, unsupportedReason } from '../src/data/apiSupport.js';
 import { summarize } from '../src/onnx/inspect.js';
 import { loadModel } from '../src/onnx/model.js';
 import { compareTensors } from '../src/compare/compare.js';
 import { NODE_ROOT, requireTestData } from './helpers/suiteFixtures.js';
 import { InputError } from '../src/errors.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { parseJsonOutput, repoRoot, runCli } from './helpers/cli.js';
 
 const proto = (fields: Record<string, unknown>) => onnx.TensorProto.encode(fields as never).finish();
 
 describe('TensorProto of every element type', () => {
-  it('reads typed fields: bfloat16, float8 (4 kinds), int4/uint4, bool, string, complex, uint64', () => {
+  it('reads typed fields: bfloat16, float8 (5 kinds), int4/uint4, int2/uint2, bool, string, complex, uint64', () => {
     const cases: [number, Record<string, unknown>, number[], number[]][] = [
       [16, { int32Data: [0x3f80, 0xc000] }, [2], [1, -2]], // bfloat16
       [17, { int32Data: [0x38, 0xc0] }, [2], [1, -2]], // float8e4m3fn: bias 7
@@ -31,6 +35,9 @@ describe('TensorProto of every element type', () => {
       [20, { int32Data: [0x40] }, [1], [1]], // float8e5m2fnuz: bias 16
       [22, { int32Data: [0x7f, 0x08] }, [3], [-1, 7, -8]], // int4, low nibble first
       [21, { int32Data: [0x2f] }, [2], [15, 2]], // uint4
+      [24, { int32Data: [127, 130, 0xff] }, [3], [1, 8, Number.NaN]], // float8e8m0 (ONNX 1.18): 2^(bits - 127)
+      [25, { int32Data: [0b11_10_01_00, 0b01] }, [5], [0, 1, 2, 3, 1]], // uint2 (ONNX 1.20), lowest bits first
+      [26, { int32Data: [0b11_10_01_00] }, [4], [0, 1, -2, -1]], // int2
       [9, { int32Data: [1, 0, 1] }, [3], [1, 0, 1]], // bool
       [14, { floatData: [1, 2, 3, 4] }, [2], [1, 2, 3, 4]], // complex64: (re, im) pairs
       [13, { uint64Data: ['18446744073709551615'] }, [1], [18446744073709551615]],
@@ -50,6 +57,14 @@ describe('TensorProto of every element type', () => {
     expect(() =>
       decodeTensorProtoBytes(proto({ dataType: 22, dims: [3], rawData: new Uint8Array([1]) }), 'short int4'),
     ).toThrow(/1 bytes of data for 3 int4 elements \(expected 2\)/);
+    const int2 = decodeTensorProtoBytes(
+      proto({ dataType: 26, dims: [5], rawData: Uint8Array.from([0xe4, 0x03]) }),
+      'int2',
+    );
+    expect([...toFloat64(int2.tensor)]).toEqual([0, 1, -2, -1, -1]);
+    expect(() =>
+      decodeTensorProtoBytes(proto({ dataType: 25, dims: [5], rawData: new Uint8Array([1]) }), 'short uint2'),
+    ).toThrow(/1 bytes of data for 5 uint2 elements \(expected 2\)/);
   });
 
   it('strings round-trip through string_data and compare exactly', () => {
@@ -176,12 +191,130 @@ describe("what onnxruntime's JavaScript APIs pass (checked against the installed
     },
   );
 
+  it('onnxruntime-web takes an int4/uint4 input and refuses an int4 output; onnxruntime-node refuses an int4 input', async () => {
+    const web = await load('onnxruntime-web');
+    const node = await load('onnxruntime-node');
+    const packed = Uint8Array.from([0x21, 0xf7]); // low nibble first: 1, 2, 7, -1 (int4) or 15 (uint4)
+    for (const [type, code, want] of [
+      ['int4', INT4, [1, 2, 7, -1]],
+      ['uint4', UINT4, [1, 2, 7, 15]],
+    ] as const) {
+      const s = await web.InferenceSession.create(castModel(code, FLOAT));
+      const out = await s.run({ x: new web.Tensor(type, packed, [4]) });
+      expect([...(out.y!.data as Float32Array)], type).toEqual(want);
+      const n = await node.InferenceSession.create(castModel(code, FLOAT));
+      await expect(n.run({ x: new node.Tensor(type, packed, [4]) })).rejects.toThrow(
+        new RegExp(`Tensor.type is not supported: ${type}`),
+      );
+    }
+    const toInt4 = await web.InferenceSession.create(castModel(FLOAT, INT4));
+    await expect(toInt4.run({ x: new web.Tensor('float32', Float32Array.from([1, 2, 3, 4]), [4]) })).rejects.toThrow(
+      /unsupported type: int4/,
+    );
+  });
+
+  it('onnxruntime-node aborts its process on an int4 output (why it is never run)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'owb-int4-'));
+    try {
+      writeFileSync(join(dir, 'm.onnx'), castModel(FLOAT, INT4));
+      const script = `const ort = require('onnxruntime-node');
+        ort.InferenceSession.create(require('fs').readFileSync(process.argv[1])).then((s) =>
+          s.run({ x: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4]), [4]) }))
+          .then(() => console.log('returned'), (e) => console.log('threw', e.message));`;
+      const r = spawnSync(process.execPath, ['-e', script, join(dir, 'm.onnx')], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
+      });
+      expect(r.stdout).not.toMatch(/returned|threw/);
+      expect(r.signal ?? r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/ArrayBuffer::New Allocation failed/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the unsupported type and the runtime', () => {
     requireTestData();
     const types = modelPortTypes(loadModel(join(NODE_ROOT, 'test_identity_sequence', 'model.onnx')).proto);
-    expect(unsupportedReason(findUnsupported(types)!, 'onnxruntime-node')).toBe(
+    expect(unsupportedReason(findUnsupported(types, 'onnxruntime-node')!, 'onnxruntime-node')).toBe(
       "sequence inputs are not supported by onnxruntime-node's API (input 'x': seq(tensor(float32)))",
     );
-    expect(findUnsupported(modelPortTypes(loadModel(join(NODE_ROOT, 'test_abs', 'model.onnx')).proto))).toBeUndefined();
+    expect(
+      unsupportedByApi(modelPortTypes(loadModel(join(NODE_ROOT, 'test_abs', 'model.onnx')).proto)),
+    ).toBeUndefined();
+    const int4In = unsupportedByApi(modelPortTypes(onnx.ModelProto.decode(castModel(INT4, FLOAT))));
+    expect(int4In).toEqual({ 'onnxruntime-node': { what: 'int4 tensors', port: "input 'x': tensor(int4)" } });
+    const int4Out = unsupportedByApi(modelPortTypes(onnx.ModelProto.decode(castModel(FLOAT, INT4))));
+    expect(Object.keys(int4Out ?? {}).sort()).toEqual(['onnxruntime-node', 'onnxruntime-web']);
+  });
+
+  it('verify: an int4 case is unsupported on cpu and runs on wasm; an int4 output is unsupported on both', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'owb-int4-root-'));
+    try {
+      const write = (name: string, from: number, to: number, x: Tensor, y: Tensor) => {
+        mkdirSync(join(root, name, 'test_data_set_0'), { recursive: true });
+        writeFileSync(join(root, name, 'model.onnx'), castModel(from, to));
+        writeFileSync(join(root, name, 'test_data_set_0', 'input_0.pb'), encodeTensorProto('x', x));
+        writeFileSync(join(root, name, 'test_data_set_0', 'output_0.pb'), encodeTensorProto('y', y));
+      };
+      const f32 = (v: number[]): Tensor => ({ dtype: 'float32', dims: [4], data: Float32Array.from(v) });
+      const i4: Tensor = { dtype: 'int4', dims: [4], data: Uint8Array.from([0x21, 0xf7]) };
+      write('int4_in', INT4, FLOAT, i4, f32([1, 2, 7, -1]));
+      write('int4_out', FLOAT, INT4, f32([1, 2, 7, -1]), i4);
+      const r = await runCli([
+        'verify',
+        root,
+        '--backend',
+        'cpu,wasm',
+        '--json',
+        '--no-evidence',
+        '--warmup',
+        '0',
+        '--iterations',
+        '1',
+      ]);
+      const run = parseJsonOutput<{ results: { model: string; backend: string; status: string; reason?: string }[] }>(
+        r,
+      );
+      const got = Object.fromEntries(run.results.map((x) => [`${x.model} ${x.backend}`, x.status]));
+      expect(got).toEqual({
+        'int4_in cpu': 'unsupported',
+        'int4_in wasm': 'pass',
+        'int4_out cpu': 'unsupported',
+        'int4_out wasm': 'unsupported',
+      });
+      expect(run.results.find((x) => x.model === 'int4_in' && x.backend === 'cpu')!.reason).toBe(
+        "int4 tensors are not supported by onnxruntime-node's API (input 'x': tensor(int4))",
+      );
+      expect(run.results.find((x) => x.model === 'int4_out' && x.backend === 'wasm')!.reason).toBe(
+        "int4 tensors are not supported by onnxruntime-web's API (output 'y': tensor(int4))",
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
+
+const FLOAT = 1;
+const UINT4 = 21;
+const INT4 = 22;
+
+/** A one-node model: Cast of a [4] input `x` to the element type `to`, output `y` (opset 21: 4-bit Cast). */
+function castModel(from: number, to: number): Uint8Array {
+  const vi = (name: string, elemType: number) => ({
+    name,
+    type: { tensorType: { elemType, shape: { dim: [{ dimValue: 4 }] } } },
+  });
+  return onnx.ModelProto.encode({
+    irVersion: 10,
+    producerName: 'onnx-workbench-test',
+    opsetImport: [{ domain: '', version: 21 }],
+    graph: {
+      name: 'cast',
+      node: [{ opType: 'Cast', input: ['x'], output: ['y'], attribute: [{ name: 'to', type: 2, i: to }] }],
+      input: [vi('x', from)],
+      output: [vi('y', to)],
+    },
+  } as never).finish();
+}

@@ -7,11 +7,14 @@
 import type { Backend, BackendDescription, BackendId, WorkerEnv } from './types.js';
 import { BACKEND_IDS } from './types.js';
 import { chooseVulkanDriver } from './vulkan.js';
+import type { RuntimeApi } from '../data/apiSupport.js';
 
 export interface BackendDescriptor {
   readonly id: BackendId;
   /** One line for `backends`. */
   readonly title: string;
+  /** The JavaScript package it runs onnxruntime through: what its API can pass (data/apiSupport.ts). */
+  readonly runtime: RuntimeApi;
   /**
    * Environment variables the worker running this backend needs (read before the runtime starts).
    * Given the description of an earlier worker, the environment of its replacement: a decision
@@ -36,18 +39,21 @@ const DESCRIPTORS: Record<BackendId, BackendDescriptor> = {
   cpu: {
     id: 'cpu',
     title: TITLES.cpu,
+    runtime: 'onnxruntime-node',
     workerEnv: none,
     create: async () => (await import('./cpu.js')).createCpuBackend(TITLES.cpu),
   },
   wasm: {
     id: 'wasm',
     title: TITLES.wasm,
+    runtime: 'onnxruntime-web',
     workerEnv: none,
     create: async () => (await import('./wasm.js')).createWasmBackend(TITLES.wasm),
   },
   webgpu: {
     id: 'webgpu',
     title: TITLES.webgpu,
+    runtime: 'onnxruntime-node',
     // Dawn reads the Vulkan driver choice from the environment when it starts: the worker must be born with it.
     workerEnv: () => chooseVulkanDriver().env,
     create: async () => (await import('./webgpu.js')).createWebgpuBackend(TITLES.webgpu),
@@ -55,6 +61,7 @@ const DESCRIPTORS: Record<BackendId, BackendDescriptor> = {
   'browser-wasm': {
     id: 'browser-wasm',
     title: TITLES['browser-wasm'],
+    runtime: 'onnxruntime-web',
     workerEnv: none,
     create: async () =>
       (await import('./browser/backend.js')).createBrowserBackend('browser-wasm', TITLES['browser-wasm']),
@@ -62,6 +69,7 @@ const DESCRIPTORS: Record<BackendId, BackendDescriptor> = {
   'browser-webgpu': {
     id: 'browser-webgpu',
     title: TITLES['browser-webgpu'],
+    runtime: 'onnxruntime-web',
     // A replacement keeps the adapter the first worker found (no hardware probe when it fell back to SwiftShader).
     workerEnv: (earlier): WorkerEnv =>
       earlier?.details?.webgpuAdapterFlag === 'swiftshader' && !process.env.ONNX_WORKBENCH_WEBGPU_ADAPTER

@@ -90,6 +90,7 @@ export function rawByteSize(code: number, n: number): number | undefined {
     case 18:
     case 19:
     case 20:
+    case 24:
       return n; // uint8, int8, bool, float8 variants
     case 4:
     case 5:
@@ -107,6 +108,9 @@ export function rawByteSize(code: number, n: number): number | undefined {
     case 22:
     case 23:
       return Math.ceil(n / 2); // uint4, int4, float4e2m1 (two per byte)
+    case 25:
+    case 26:
+      return Math.ceil(n / 4); // uint2, int2 (four per byte)
     default:
       return undefined;
   }
@@ -146,11 +150,15 @@ function typedField(
     case 18:
     case 19:
     case 20:
+    case 24:
       return { field: 'int32_data', count: payloadCount(t, 'int32Data'), expected: [n] };
     case 21:
     case 22:
     case 23:
       return { field: 'int32_data', count: payloadCount(t, 'int32Data'), expected: [Math.ceil(n / 2), n] };
+    case 25:
+    case 26:
+      return { field: 'int32_data', count: payloadCount(t, 'int32Data'), expected: [Math.ceil(n / 4), n] };
     default:
       return undefined;
   }

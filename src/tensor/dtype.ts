@@ -33,6 +33,9 @@ export const ELEMENT_TYPES: Readonly<Record<number, string>> = {
   21: 'uint4',
   22: 'int4',
   23: 'float4e2m1',
+  24: 'float8e8m0',
+  25: 'uint2',
+  26: 'int2',
 };
 
 /** Name of an element type; unknown values are shown by number. */
@@ -40,7 +43,7 @@ export function elementTypeName(code: number): string {
   return ELEMENT_TYPES[code] ?? `type(${code})`;
 }
 
-/** Element types the workbench can hold as tensors (every type onnxruntime 1.30 has a tensor for, string included). */
+/** Element types the workbench can hold as tensors (every type onnxruntime 1.30 has a tensor for, string included; ONNX 1.23's). */
 export type DType =
   | 'float32'
   | 'float64'
@@ -63,11 +66,15 @@ export type DType =
   | 'int4'
   | 'uint4'
   | 'float4e2m1'
+  | 'float8e8m0'
+  | 'uint2'
+  | 'int2'
   | 'complex64'
   | 'complex128';
 
 /**
- * Bytes per element in raw (little-endian) data. 4-bit types pack two elements per byte (0.5);
+ * Bytes per element in raw (little-endian) data. 4-bit types pack two elements per byte (0.5), 2-bit
+ * types four (0.25);
  * complex types hold (real, imaginary) pairs; string has no fixed width (NaN).
  */
 const BYTES: Record<DType, number> = {
@@ -92,6 +99,9 @@ const BYTES: Record<DType, number> = {
   int4: 0.5,
   uint4: 0.5,
   float4e2m1: 0.5,
+  float8e8m0: 1,
+  uint2: 0.25,
+  int2: 0.25,
   complex64: 8,
   complex128: 16,
 };
@@ -114,7 +124,7 @@ export function bytesPerElement(dtype: DType): number {
   return BYTES[dtype];
 }
 
-/** Bytes of raw data for `n` elements (4-bit types round up to whole bytes). */
+/** Bytes of raw data for `n` elements (4-bit and 2-bit types round up to whole bytes). */
 export function rawByteLength(dtype: DType, n: number): number {
   const w = BYTES[dtype];
   if (Number.isNaN(w)) throw new Error(`${dtype} tensors have no fixed-width raw data`);

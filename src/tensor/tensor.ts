@@ -17,8 +17,9 @@ export type TensorData =
 /**
  * A dense tensor held by the workbench, in onnxruntime-common's layout: float16 and bfloat16 as their
  * raw bits (Uint16Array), float8 types as bits (Uint8Array), bool as Uint8Array, string as string[],
- * int4/uint4/float4e2m1 packed two per byte, low nibble first (Uint8Array of ceil(n/2) bytes), complex
- * types as interleaved (real, imaginary) floats.
+ * int4/uint4/float4e2m1 packed two per byte, low nibble first (Uint8Array of ceil(n/2) bytes),
+ * uint2/int2 four per byte, lowest bits first (ceil(n/4) bytes), float8e8m0 as its bits (Uint8Array),
+ * complex types as interleaved (real, imaginary) floats.
  */
 export interface Tensor {
   dtype: DType;
@@ -87,11 +88,15 @@ export function allocate(dtype: DType, n: number): TensorData {
     case 'float8e4m3fnuz':
     case 'float8e5m2':
     case 'float8e5m2fnuz':
+    case 'float8e8m0':
       return new Uint8Array(n);
     case 'int4':
     case 'uint4':
     case 'float4e2m1':
       return new Uint8Array(Math.ceil(n / 2));
+    case 'uint2':
+    case 'int2':
+      return new Uint8Array(Math.ceil(n / 4));
     case 'complex64':
       return new Float32Array(2 * n);
     case 'complex128':
@@ -201,22 +206,29 @@ export function tensorElements(t: Tensor): number {
 export function toFloat64(t: Tensor): Float64Array {
   if (Array.isArray(t.data)) throw new Error(`${t.dtype} tensors have no numeric values`);
   const n = t.data.length;
-  const packed = t.dtype === 'int4' || t.dtype === 'uint4' || t.dtype === 'float4e2m1';
-  const out = new Float64Array(packed ? elementCount(t.dims) : n);
+  const bits =
+    t.dtype === 'int4' || t.dtype === 'uint4' || t.dtype === 'float4e2m1'
+      ? 4
+      : t.dtype === 'int2' || t.dtype === 'uint2'
+        ? 2
+        : 8;
+  const out = new Float64Array(bits < 8 ? elementCount(t.dims) : n);
   const mini = MINIFLOAT[t.dtype];
-  if (packed) {
+  if (bits < 8) {
+    // Packed from the lowest bits up: element i sits at bit (i mod perByte) * bits of byte i / perByte.
     const d = t.data as Uint8Array;
+    const perByte = 8 / bits;
+    const mask = (1 << bits) - 1;
+    const signBit = 1 << (bits - 1);
+    const signed = t.dtype === 'int4' || t.dtype === 'int2';
     for (let i = 0; i < out.length; i++) {
-      const nibble = (d[i >> 1]! >> ((i & 1) * 4)) & 0xf;
-      out[i] =
-        t.dtype === 'uint4'
-          ? nibble
-          : t.dtype === 'int4'
-            ? nibble & 8
-              ? nibble - 16
-              : nibble
-            : minifloatToFloat(nibble, ...mini!);
+      const v = (d[Math.floor(i / perByte)]! >> ((i % perByte) * bits)) & mask;
+      out[i] = mini ? minifloatToFloat(v, ...mini) : signed && v & signBit ? v - (1 << bits) : v;
     }
+  } else if (t.dtype === 'float8e8m0') {
+    // Exponent only (the MX scale type): 2^(bits - 127); 0xff is NaN; no sign, no zero.
+    const d = t.data as Uint8Array;
+    for (let i = 0; i < n; i++) out[i] = d[i] === 0xff ? Number.NaN : 2 ** (d[i]! - 127);
   } else if (mini) {
     const d = t.data as Uint8Array;
     for (let i = 0; i < n; i++) out[i] = minifloatToFloat(d[i]!, ...mini);

@@ -1,6 +1,6 @@
 /**
  * Read and write ONNX TensorProto (`input_0.pb`, initializers) as workbench tensors: every element
- * type onnxruntime 1.30 has (string, bool, float16, bfloat16, the float8 types, int4/uint4, ...),
+ * type onnxruntime 1.30 has (string, bool, float16, bfloat16, the float8 types, int4/uint4, int2/uint2, ...),
  * from `raw_data` or from the typed value fields ONNX stores each type in.
  */
 import { onnx, toBigInt, toNumber, type TensorProto } from '../proto/onnx.js';
@@ -44,7 +44,7 @@ function valueField(
     case 'string':
       return 'stringData';
     default:
-      return 'int32Data'; // int8/16/32, uint8/16, bool, float16/bfloat16/float8 bits, 4-bit pairs
+      return 'int32Data'; // int8/16/32, uint8/16, bool, float16/bfloat16/float8 bits, 4-bit pairs, 2-bit quads
   }
 }
 
@@ -73,8 +73,9 @@ export function tensorFromProto(proto: TensorProto, what: string): Tensor {
   const field = valueField(dtype);
   const src = (proto[field] ?? []) as ArrayLike<unknown>;
   const pairs = dtype === 'complex64' || dtype === 'complex128';
-  const packed = dtype === 'int4' || dtype === 'uint4' || dtype === 'float4e2m1';
-  const count = pairs ? 2 * n : packed ? Math.ceil(n / 2) : n;
+  const perByte =
+    dtype === 'int4' || dtype === 'uint4' || dtype === 'float4e2m1' ? 2 : dtype === 'int2' || dtype === 'uint2' ? 4 : 1;
+  const count = pairs ? 2 * n : Math.ceil(n / perByte);
   if (src.length !== count) {
     throw new InputError(
       `${what}: ${FIELD_NAME[field]} has ${src.length} values for shape [${dims.join(', ')}] (${n} ${dtype} elements${count !== n ? `, ${count} values expected` : ''})`,

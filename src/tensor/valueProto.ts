@@ -180,6 +180,7 @@ const BIT_PATTERN_OF: Record<string, string> = {
   float8e4m3fnuz: 'uint8',
   float8e5m2: 'uint8',
   float8e5m2fnuz: 'uint8',
+  float8e8m0: 'uint8',
 };
 
 /** Read same-width bit patterns as the declared type; other differences are left to the feed check and the comparison. */

@@ -20,7 +20,7 @@ import {
   type ReferenceData,
 } from '../data/reference.js';
 import { modelPortTypes, type ModelPortTypes } from '../data/ports.js';
-import { findUnsupported, type UnsupportedType } from '../data/apiSupport.js';
+import { runsNowhere, unsupportedByApi, type UnsupportedByApi } from '../data/apiSupport.js';
 import { attributeSummary } from '../scorecard/attribution.js';
 import type { Attribution } from '../onnx/fingerprint.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -53,8 +53,8 @@ export interface PreparedModel {
   sets: DataSet[];
   /** Each graph port's full type (tensor, sequence, map, optional). */
   ports: ModelPortTypes;
-  /** A type the runtimes' JavaScript APIs cannot pass: the case is `unsupported`, not run. */
-  unsupported?: UnsupportedType;
+  /** A type a runtime's JavaScript API cannot pass, by API: the case is `unsupported` there, not run. */
+  unsupported?: UnsupportedByApi;
   /** Why the tolerance is not the default: a per-op rule where the reference is approximate. */
   toleranceRule?: string;
 }
@@ -138,13 +138,15 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
     if (paths.length) referenceKind = 'user';
   }
   const loaded = paths.map((p) => loadData(p, summary, ports, maps));
-  // A type the JavaScript APIs cannot pass: nothing to feed or generate; the case is reported as unsupported.
-  const unsupported = findUnsupported(ports, loaded[0]?.values);
+  // A type a JavaScript API cannot pass: the case is reported as unsupported where it cannot; when no
+  // API can pass it, there is nothing to feed or generate at all.
+  const unsupported = unsupportedByApi(ports, loaded[0]?.values);
+  const nowhere = runsNowhere(unsupported);
   let noted = false; // input notes (defaulted dims, ignored --dim/--seed) once, from the first set
   const sets: DataSet[] = (loaded.length ? loaded : [undefined]).map((data) => {
     let inputs = data?.inputs ?? new Map<string, Tensor>();
     let source = data?.source ?? '';
-    if (inputs.size === 0 && !unsupported) {
+    if (inputs.size === 0 && !nowhere) {
       const recipe = m?.inputRecipe ?? { kind: 'random' as const, seed: options.seed ?? 0 };
       try {
         inputs = generateInputs(summary.inputs, recipe, options.dims);
@@ -160,11 +162,11 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
             recipe.kind === 'arange' ? `${target.id}'s manifest generates arange(n)/n` : undefined,
           ),
         );
-    } else if (!noted && !unsupported) {
+    } else if (!noted && !nowhere) {
       warnings.push(...ignoredInputOptions(options, `inputs come from ${source || 'the data'}`));
     }
     noted = true;
-    if (!unsupported) checkFeeds(inputs, summary.inputs, data?.source ? `${target.id} (${data.source})` : target.id);
+    if (!nowhere) checkFeeds(inputs, summary.inputs, data?.source ? `${target.id} (${data.source})` : target.id);
     return { feeds: inputs, reference: data?.outputs ?? null, source };
   });
   const first = sets[0]!;

@@ -23,6 +23,7 @@ import { machineInfo } from '../util/machine.js';
 import type { Status } from '../models/manifest.js';
 import type { PreparedModel } from './prepare.js';
 import { placementFromLog } from '../backends/placement.js';
+import { backendDescriptor } from '../backends/registry.js';
 import { onnx, type ModelProto } from '../onnx/proto.js';
 import {
   inputErrorResult,
@@ -160,6 +161,9 @@ export async function verifyWith(
     const backend = set.backends.get(status.id)!;
     const reportThis = requested.includes(status.id);
     if (!reportThis && status.id !== 'cpu') continue; // neither reported nor the yardstick: nothing to run
+    const api = backendDescriptor(status.id).runtime;
+    /** A type this backend's JavaScript API cannot pass: the case is not run here. */
+    const unsupportedHere = (p: PreparedModel) => p.unsupported?.[api];
     const sessionOptions = (forRun: 'timed' | 'set') => ({
       timeoutMs,
       ...(options.threads ? { threads: options.threads } : {}),
@@ -211,7 +215,7 @@ export async function verifyWith(
     const fill = () => {
       while (!options.signal?.aborted && scan < source.length && queue.length < depth) {
         const item = source.get(scan);
-        if (isInputFailure(item) || item.unsupported) {
+        if (isInputFailure(item) || unsupportedHere(item)) {
           scan++;
           continue;
         }
@@ -231,7 +235,8 @@ export async function verifyWith(
         continue;
       }
       const p = item;
-      if (p.unsupported) {
+      const unsupported = unsupportedHere(p);
+      if (unsupported) {
         // The runtime's JavaScript API cannot pass a type this case needs: say so, run nothing.
         if (reportThis)
           emit(
@@ -241,7 +246,7 @@ export async function verifyWith(
               undefined,
               {
                 status: 'unsupported',
-                reason: unsupportedReason(p.unsupported, status.description?.runtime ?? status.id),
+                reason: unsupportedReason(unsupported, api),
               },
               undefined,
             ),
