@@ -249,7 +249,7 @@ describe("what onnxruntime's JavaScript APIs pass (checked against the installed
     expect(Object.keys(int4Out ?? {}).sort()).toEqual(['onnxruntime-node', 'onnxruntime-web']);
   });
 
-  it('verify: an int4 case is unsupported on cpu and runs on wasm; an int4 output is unsupported on both', async () => {
+  it('verify: an int4 input is unsupported on cpu and runs on the onnxruntime-web backends; an int4 output is unsupported on all', async () => {
     const root = mkdtempSync(join(tmpdir(), 'owb-int4-root-'));
     try {
       const write = (name: string, from: number, to: number, x: Tensor, y: Tensor) => {
@@ -266,7 +266,7 @@ describe("what onnxruntime's JavaScript APIs pass (checked against the installed
         'verify',
         root,
         '--backend',
-        'cpu,wasm',
+        'cpu,wasm,browser-wasm',
         '--json',
         '--no-evidence',
         '--warmup',
@@ -281,8 +281,10 @@ describe("what onnxruntime's JavaScript APIs pass (checked against the installed
       expect(got).toEqual({
         'int4_in cpu': 'unsupported',
         'int4_in wasm': 'pass',
+        'int4_in browser-wasm': 'pass',
         'int4_out cpu': 'unsupported',
         'int4_out wasm': 'unsupported',
+        'int4_out browser-wasm': 'unsupported',
       });
       expect(run.results.find((x) => x.model === 'int4_in' && x.backend === 'cpu')!.reason).toBe(
         "int4 tensors are not supported by onnxruntime-node's API (input 'x': tensor(int4))",

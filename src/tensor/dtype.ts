@@ -155,7 +155,9 @@ type TypedArrayCtor =
 
 /**
  * The typed array holding each plain numeric type's data, as onnxruntime's JavaScript API takes it:
- * float16 as its raw bits (Uint16Array), bool as one byte per element. The pages build tensors with it.
+ * float16 as its raw bits (Uint16Array), bool as one byte per element; and int4/uint4 packed two a
+ * byte (Uint8Array), which onnxruntime-web takes as inputs (data/apiSupport.ts). The pages build
+ * tensors with it.
  */
 export const TYPED_ARRAYS: Readonly<Partial<Record<DType, TypedArrayCtor>>> = {
   float32: Float32Array,
@@ -170,4 +172,6 @@ export const TYPED_ARRAYS: Readonly<Partial<Record<DType, TypedArrayCtor>>> = {
   uint32: Uint32Array,
   int64: BigInt64Array,
   uint64: BigUint64Array,
+  int4: Uint8Array,
+  uint4: Uint8Array,
 };
