@@ -257,6 +257,26 @@ describe('compareOutputs and describeMismatch', () => {
       /^a: 1\/2 elements beyond atol 0\.1 \+ rtol 0, max abs error 5\.00e-1; passes at atol 0\.5 or rtol 0\.4; b: shape \[2\] differs from the reference \[1, 2, 1, 1, 2\]$/,
     );
   });
+
+  it('names the first non-finite mismatch, and no max abs error when every mismatch is non-finite', () => {
+    // WebGPU's ReduceLogSum of an empty set (ONNX 1.23 data): NaN where the reference is -inf.
+    const all = compareOutputs(
+      new Map([['r', f32([Number.NaN, Number.NaN])]]),
+      new Map([['r', f32([Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY])]]),
+      tol(0.001, 0.01),
+    );
+    expect(describeMismatch(all)).toBe(
+      'r: 2/2 elements beyond atol 0.001 + rtol 0.01, 2 non-finite (first at index 0: got NaN, expected -Infinity); passes at atol none or rtol none',
+    );
+    const mixed = compareOutputs(
+      new Map([['r', f32([1.5, 2, Number.POSITIVE_INFINITY])]]),
+      new Map([['r', f32([1, 2, 3])]]),
+      tol(0.1, 0),
+    );
+    expect(describeMismatch(mixed)).toBe(
+      'r: 2/3 elements beyond atol 0.1 + rtol 0, max abs error 5.00e-1, 1 non-finite (first at index 2: got Infinity, expected 3); passes at atol none or rtol none',
+    );
+  });
 });
 
 describe('comparison policy: error statistic, per-output tolerance, the tolerance that would have passed', () => {

@@ -54,6 +54,8 @@ export interface TensorComparison {
   meanAbsError: number;
   /** Positions where exactly one side is NaN, or infinities differ. */
   nonFiniteMismatches: number;
+  /** The first of those: its flat index and both values as text (JSON has no NaN or infinity). */
+  firstNonFinite?: { index: number; actual: string; reference: string };
   cosineSimilarity: number | null;
   /** Flat index (row-major) of the element with the largest absolute error. */
   maxAbsIndex?: number;
@@ -185,7 +187,8 @@ export function compareTensors(
     na = 0,
     nb = 0,
     maxAt = 0,
-    needAtol = 0;
+    needAtol = 0,
+    firstNonFinite = -1;
   // The rtol that would have passed at this atol (elementwise), and the errors a statistic needs.
   let needRtol = 0;
   const absErrors = stat ? new Float64Array(b.length) : undefined;
@@ -197,7 +200,7 @@ export function compareTensors(
       const same = (Number.isNaN(x) && Number.isNaN(y)) || x === y;
       if (!same) {
         mismatches++;
-        nonFinite++;
+        if (nonFinite++ === 0) firstNonFinite = i;
       }
       continue;
     }
@@ -249,6 +252,15 @@ export function compareTensors(
     maxRelError: maxRel,
     meanAbsError: finiteCount ? sumAbs / finiteCount : 0,
     nonFiniteMismatches: nonFinite,
+    ...(firstNonFinite >= 0
+      ? {
+          firstNonFinite: {
+            index: firstNonFinite,
+            actual: String(a[firstNonFinite]),
+            reference: String(b[firstNonFinite]),
+          },
+        }
+      : {}),
     cosineSimilarity: finiteCount ? cos : null,
     maxAbsIndex: maxAt,
     passingAtol: nonFinite ? null : needAtol,
@@ -306,6 +318,13 @@ export function describeMismatch(c: OutputsComparison): string {
               ).toPrecision(3),
             ),
           );
+  // The largest error among finite values, unless every mismatch is a non-finite one (it would read 0).
+  const finite = (o: TensorComparison) =>
+    o.mismatches > o.nonFiniteMismatches ? `, max abs error ${o.maxAbsError.toExponential(2)}` : '';
+  const nonFiniteNote = (o: TensorComparison) =>
+    o.firstNonFinite
+      ? `, ${o.nonFiniteMismatches} non-finite (first at index ${o.firstNonFinite.index}: got ${o.firstNonFinite.actual}, expected ${o.firstNonFinite.reference})`
+      : '';
   const passing = (p: PassingTolerance | undefined) =>
     p ? `; passes at atol ${up(p.atol)} or rtol ${up(p.rtol)}` : '';
   return bad
@@ -314,7 +333,7 @@ export function describeMismatch(c: OutputsComparison): string {
         ? `${o.name}: ${o.problem}`
         : o.stat
           ? `${o.name}: ${o.stat.name} abs error ${o.stat.absError.toExponential(2)} and ${o.stat.name} rel error ${o.stat.relError.toExponential(2)} beyond atol ${o.tolerance.atol} / rtol ${o.tolerance.rtol}${passing(o.passingTolerance)}`
-          : `${o.name}: ${o.mismatches}/${o.elements} elements beyond atol ${o.tolerance.atol} + rtol ${o.tolerance.rtol}, max abs error ${o.maxAbsError.toExponential(2)}${passing(o.passingTolerance)}`,
+          : `${o.name}: ${o.mismatches}/${o.elements} elements beyond atol ${o.tolerance.atol} + rtol ${o.tolerance.rtol}${finite(o)}${nonFiniteNote(o)}${passing(o.passingTolerance)}`,
     )
     .join('; ');
 }
