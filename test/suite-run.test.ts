@@ -4,7 +4,7 @@
  * cpu; one bad case is one result, every data set compared, exit codes 0/1/2.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
@@ -12,6 +12,8 @@ import { cliPath, parseJsonOutput, repoRoot, runCli } from './helpers/cli.js';
 import { FIXTURE_STATUS, makeSliceRoot, NODE_ROOT, requireTestData, SLICE } from './helpers/suiteFixtures.js';
 import { discoverCases } from '../src/suite/discover.js';
 import type { VerifyRun } from '../src/verify/verify.js';
+import { onnx } from '../src/onnx/proto.js';
+import { encodeTensorProto } from '../src/tensor/tensorProto.js';
 
 const env = { ORT_DISABLE_TELEMETRY: '1' };
 let root: string;
@@ -100,6 +102,56 @@ describe('verify <root> on cpu: a slice across every status', () => {
     const sets = readdirSync(join(repoRoot, 'models/cntk/mnist-8')).filter((f) => /^test_data_set_\d+$/.test(f)).length;
     expect(sets).toBeGreaterThan(0);
     expect(run.results[0]!.dataSets).toBe(sets);
+  });
+});
+
+describe('ONNX 1.13+ light models in a suite', () => {
+  it('runs light/<x> on the inputs arange(n)/n against <x>_output_0.pb; a wrong output is a mismatch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'owb-light-run-'));
+    try {
+      // Neg of a [2, 3] input: for arange(6)/6 the output is -arange(6)/6.
+      const vi = (name: string) => ({
+        name,
+        type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }, { dimValue: 3 }] } } },
+      });
+      const model = onnx.ModelProto.encode({
+        irVersion: 8,
+        producerName: 'onnx-workbench-test',
+        opsetImport: [{ domain: '', version: 13 }],
+        graph: {
+          name: 'neg',
+          node: [{ opType: 'Neg', input: ['x'], output: ['y'] }],
+          input: [vi('x')],
+          output: [vi('y')],
+        },
+      } as never).finish();
+      mkdirSync(join(dir, 'light'));
+      const out = (f: (i: number) => number) =>
+        encodeTensorProto('y', {
+          dtype: 'float32',
+          dims: [2, 3],
+          data: Float32Array.from({ length: 6 }, (_, i) => f(i)),
+        });
+      for (const [name, f] of [
+        ['light_neg', (i: number) => -i / 6],
+        ['light_wrong', (i: number) => i / 6],
+      ] as const) {
+        writeFileSync(join(dir, 'light', `${name}.onnx`), model);
+        writeFileSync(join(dir, 'light', `${name}_output_0.pb`), out(f));
+      }
+      const r = await runCli(['verify', dir, '--json', '--no-evidence', '--iterations', '1', '--warmup', '0'], {
+        env,
+        timeoutMs: 120_000,
+      });
+      const run = parseJsonOutput<VerifyRun>(r);
+      expect(run.results.map((x) => [x.model, x.status])).toEqual([
+        ['light/light_neg', 'pass'],
+        ['light/light_wrong', 'mismatch'],
+      ]);
+      expect(run.results[0]!.referenceSource).toBe('light_neg_output_*.pb (outputs); generated inputs: arange(n)/n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -86,6 +86,44 @@ const f32 = (v: number[], dims = [v.length]): Tensor => ({ dtype: 'float32', dim
 const graphOf = (opType: string, inputs: string[], outputs: string[], attribute: unknown[] = []) =>
   ({ node: [{ opType, input: inputs, output: outputs, attribute }] }) as never;
 
+describe('ONNX 1.13+ data roots: light models, real/ naming them, models without data', () => {
+  it('a light model is a case; real/ naming it says so; a model without test data is skipped, not dropped', () => {
+    const root = mkdtempSync(join(tmpdir(), 'owb-light-'));
+    mkdirSync(join(root, 'light'));
+    writeFileSync(join(root, 'light', 'light_x.onnx'), 'x');
+    writeFileSync(join(root, 'light', 'light_x_output_0.pb'), 'x');
+    writeFileSync(join(root, 'light', 'README.md'), 'x');
+    mkdirSync(join(root, 'real', 'test_x'), { recursive: true });
+    writeFileSync(join(root, 'real', 'test_x', 'data.json'), '{"url": "onnx/backend/test/data/light/light_x.onnx"}');
+    mkdirSync(join(root, 'real', 'test_gone'), { recursive: true });
+    writeFileSync(
+      join(root, 'real', 'test_gone', 'data.json'),
+      '{"url": "onnx/backend/test/data/light/light_gone.onnx"}',
+    );
+    mkdirSync(join(root, 'real', 'test_web'), { recursive: true });
+    writeFileSync(join(root, 'real', 'test_web', 'data.json'), '{"url": "https://example.invalid/m.tar.gz"}');
+    mkdirSync(join(root, 'bare'));
+    writeFileSync(join(root, 'bare', 'model.onnx'), 'x');
+    const d = discoverCases(root);
+    expect(d.cases).toEqual([
+      { id: 'light/light_x', dir: join(root, 'light'), modelPath: join(root, 'light', 'light_x.onnx'), light: true },
+    ]);
+    expect(Object.fromEntries(d.skipped.map((s) => [s.id, s.reason]))).toEqual({
+      'bare/model':
+        "model.onnx has no test data beside it (test_data_set_* folders, an .npz, or model_output_N.pb as ONNX's light models have)",
+      'real/test_gone':
+        'no model here: data.json names onnx/backend/test/data/light/light_gone.onnx, a file of the ONNX repository that is not here',
+      'real/test_web': 'no model here: data.json names a model to download (the workbench downloads nothing)',
+      'real/test_x':
+        "no model here: data.json names ONNX's light model onnx/backend/test/data/light/light_x.onnx, run as the case light/light_x",
+    });
+    // Below the real/ folder alone, the light model is outside the root.
+    expect(discoverCases(join(root, 'real')).skipped.find((s) => s.id === 'test_x')!.reason).toMatch(
+      /found at .*light_x\.onnx, outside this root$/,
+    );
+  });
+});
+
 describe('random ops: checked, not compared element by element', () => {
   it('Bernoulli: only 0 and 1', () => {
     const g = graphOf('Bernoulli', ['x'], ['y']);

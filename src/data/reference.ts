@@ -4,7 +4,7 @@
  * OptionalProto, as each port's type says), an `.npz` archive, or generated inputs.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { safeReadFile } from '../util/safeRead.js';
 import type { PortInfo } from '../onnx/inspect.js';
@@ -114,6 +114,36 @@ export function loadTestDataSet(
     outputs: outputFiles.length ? tensorsOf(outValues) : null,
     values: { inputs: inValues, outputs: outValues },
     source: basename(dir),
+  };
+}
+
+/** The `<stem>_output_N.pb` files beside an ONNX light model `<stem>.onnx`, in number order. */
+export function lightOutputFiles(modelPath: string): string[] {
+  const dir = dirname(modelPath);
+  const stem = basename(modelPath).replace(/\.onnx$/, '');
+  const found: [number, string][] = [];
+  for (const f of readdirSync(dir)) {
+    if (!f.startsWith(`${stem}_output_`)) continue;
+    const m = /^(\d+)\.pb$/.exec(f.slice(stem.length + '_output_'.length));
+    if (m) found.push([Number(m[1]), join(dir, f)]);
+  }
+  return found.sort((a, b) => a[0] - b[0]).map((x) => x[1]);
+}
+
+/**
+ * An ONNX light model's reference (onnx/backend/test/data/light since ONNX 1.13): the expected
+ * outputs in `<stem>_output_N.pb` beside the model, computed by ONNX's reference evaluator for the
+ * inputs arange(n)/n, which are not stored (`inputs` is empty: the caller generates them).
+ */
+export function loadLightOutputs(modelPath: string, outputs: PortInfo[], types?: ModelPortTypes): ReferenceData {
+  const files = lightOutputFiles(modelPath);
+  if (!files.length) throw new InputError(`${modelPath}: no ${basename(modelPath, '.onnx')}_output_N.pb beside it`);
+  const outValues = assignNames(files, outputs, types?.outputs, 'output');
+  return {
+    inputs: new Map(),
+    outputs: tensorsOf(outValues),
+    values: { inputs: new Map(), outputs: outValues },
+    source: `${basename(modelPath, '.onnx')}_output_*.pb`,
   };
 }
 

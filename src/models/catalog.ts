@@ -94,6 +94,8 @@ export interface Target {
   notes?: string[];
   /** A suite case's `test_data_set_N` folders, as discovery listed them (else they are looked for beside the model). */
   dataSets?: string[];
+  /** An ONNX light model (suites): its outputs are `<stem>_output_N.pb` beside it, for the inputs arange(n)/n. */
+  light?: boolean;
 }
 
 const toTarget = (e: CatalogEntry): Target => ({

@@ -1,11 +1,13 @@
 /**
  * Test cases under a folder tree, the layout onnxruntime's `onnx_test_runner <data_root>` takes:
  * a case is a folder holding a `.onnx` model and `test_data_set_*` folders (or an `.npz`). Case ids
- * are paths relative to the root, with `/`. Folders that look like cases but cannot be run (a
- * `data.json` naming a download, two models) are listed as skipped with the reason, never dropped.
+ * are paths relative to the root, with `/`. ONNX's light models (onnx/backend/test/data/light since
+ * ONNX 1.13: `light_x.onnx` with `light_x_output_0.pb` beside it, for the inputs arange(n)/n) are
+ * cases too, `light/light_x`. Folders that look like cases but cannot be run (a `data.json` naming a
+ * download, two models, a model without test data) are listed as skipped with the reason, never dropped.
  */
-import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { InputError, errorLine } from '../errors.js';
 
 export interface SuiteCase {
@@ -18,6 +20,8 @@ export interface SuiteCase {
    * the case does not list its folder again (absent for an .npz case).
    */
   dataSets?: string[];
+  /** An ONNX light model: its outputs are `<stem>_output_N.pb` beside it, for the inputs arange(n)/n. */
+  light?: boolean;
 }
 
 export interface SkippedCase {
@@ -121,12 +125,21 @@ export function discoverCases(root: string, filter?: string): Discovery {
       }
       return; // a case's subfolders are its data
     }
+    // Models without test data sets: an ONNX light model is a case of its own; any other is said, not dropped.
+    for (const name of models) {
+      const stem = name.slice(0, -'.onnx'.length);
+      const id = idOf(dir) === '.' ? stem : `${idOf(dir)}/${stem}`;
+      if (entries.some((e) => e.file && e.name === `${stem}_output_0.pb`))
+        cases.push({ id, dir, modelPath: join(dir, name), light: true });
+      else
+        skipped.push({
+          id,
+          dir,
+          reason: `${name} has no test data beside it (test_data_set_* folders, an .npz, or ${stem}_output_N.pb as ONNX's light models have)`,
+        });
+    }
     if (!models.length && entries.some((e) => e.file && e.name === 'data.json') && !entries.some((e) => e.dir)) {
-      skipped.push({
-        id: idOf(dir),
-        dir,
-        reason: 'no model here: data.json names a model to download (the workbench downloads nothing)',
-      });
+      skipped.push({ id: idOf(dir), dir, reason: dataJsonReason(dir, abs, idOf) });
       return;
     }
     if (depth > 32) return; // also ends a cycle of links
@@ -146,6 +159,38 @@ export function discoverCases(root: string, filter?: string): Discovery {
     .map(filterMatcher);
   const keep = (id: string) => matchers.some((m) => m(id));
   return { root: abs, cases: cases.filter((c) => keep(c.id)), skipped: skipped.filter((s) => keep(s.id)) };
+}
+
+/**
+ * Why a folder with only a data.json is not a case. ONNX's `real/` cases name a model to download
+ * (ONNX 1.12: an https URL) or, since ONNX 1.13, a light model of the ONNX repository
+ * (`onnx/backend/test/data/light/light_x.onnx`), which is then a case of its own where it is found.
+ */
+function dataJsonReason(dir: string, root: string, idOf: (d: string) => string): string {
+  const download = 'no model here: data.json names a model to download (the workbench downloads nothing)';
+  let url: unknown;
+  try {
+    const file = join(dir, 'data.json');
+    if (statSync(file).size > 64 * 1024) return download;
+    url = (JSON.parse(readFileSync(file, 'utf8')) as { url?: unknown }).url;
+  } catch {
+    return download;
+  }
+  if (typeof url !== 'string' || /^[a-z][a-z0-9+.-]*:/i.test(url)) return download;
+  // A path in the ONNX repository: look for its part below `onnx/backend/test/data/` from here up.
+  const rel = url.replace(/^.*?onnx\/backend\/test\/data\//, '');
+  for (let a = dir; ; a = dirname(a)) {
+    const found = join(a, rel);
+    if (existsSync(found)) {
+      const inside = !relative(root, found).startsWith('..');
+      const caseId = inside ? idOf(found).replace(/\.onnx$/, '') : undefined;
+      return caseId
+        ? `no model here: data.json names ONNX's light model ${url}, run as the case ${caseId}`
+        : `no model here: data.json names ONNX's light model ${url}, found at ${found}, outside this root`;
+    }
+    if (dirname(a) === a) break;
+  }
+  return `no model here: data.json names ${url}, a file of the ONNX repository that is not here`;
 }
 
 /** Is this folder a suite root (cases below it) rather than one model folder? */

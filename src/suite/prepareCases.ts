@@ -36,7 +36,12 @@ export interface PreparedSuite {
 export function prepareCase(c: SuiteCase, options: PrepareOptions = {}): PreparedModel | InputFailure {
   try {
     return prepareTarget(
-      { id: c.id, modelPath: c.modelPath, ...(c.dataSets ? { dataSets: c.dataSets } : {}) },
+      {
+        id: c.id,
+        modelPath: c.modelPath,
+        ...(c.dataSets ? { dataSets: c.dataSets } : {}),
+        ...(c.light ? { light: true } : {}),
+      },
       options,
     );
   } catch (e) {

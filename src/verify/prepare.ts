@@ -15,6 +15,7 @@ import {
   checkFeeds,
   findTestDataSets,
   generateInputs,
+  loadLightOutputs,
   loadNpz,
   loadTestDataSet,
   type ReferenceData,
@@ -133,11 +134,15 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
     paths = manifestDataPaths(target.dir ?? dirname(target.modelPath), m.reference.path);
     referenceKind = m.reference.kind;
     maps = m.reference;
-  } else if (!m) {
+  } else if (!m && !target.light) {
     paths = target.dataSets?.length ? target.dataSets : adjacentData(model.path);
     if (paths.length) referenceKind = 'user';
   }
   const loaded = paths.map((p) => loadData(p, summary, ports, maps));
+  if (target.light && !options.inputs) {
+    loaded.push(loadLightOutputs(model.path, summary.outputs, ports));
+    referenceKind = 'user';
+  }
   // A type a JavaScript API cannot pass: the case is reported as unsupported where it cannot; when no
   // API can pass it, there is nothing to feed or generate at all.
   const unsupported = unsupportedByApi(ports, loaded[0]?.values);
@@ -147,7 +152,9 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
     let inputs = data?.inputs ?? new Map<string, Tensor>();
     let source = data?.source ?? '';
     if (inputs.size === 0 && !nowhere) {
-      const recipe = m?.inputRecipe ?? { kind: 'random' as const, seed: options.seed ?? 0 };
+      const recipe =
+        m?.inputRecipe ??
+        (target.light ? { kind: 'arange' as const } : { kind: 'random' as const, seed: options.seed ?? 0 });
       try {
         inputs = generateInputs(summary.inputs, recipe, options.dims);
       } catch (e) {
@@ -159,7 +166,11 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
           ...generatedInputNotes(
             summary,
             options,
-            recipe.kind === 'arange' ? `${target.id}'s manifest generates arange(n)/n` : undefined,
+            recipe.kind === 'arange'
+              ? target.light
+                ? `${target.id} is an ONNX light model: its outputs are for the inputs arange(n)/n`
+                : `${target.id}'s manifest generates arange(n)/n`
+              : undefined,
           ),
         );
     } else if (!noted && !nowhere) {
