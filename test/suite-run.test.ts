@@ -178,6 +178,37 @@ describe('the whole node root on cpu', () => {
 });
 
 describe('Ctrl-C in a suite run', () => {
+  it('right after the workers start (before the run itself): exit 130, no record, no worker left', async () => {
+    const evidenceDir = mkdtempSync(join(tmpdir(), 'owb-suite-int0-'));
+    const child = spawn(process.execPath, [cliPath, 'verify', NODE_ROOT, '--json', '--evidence-dir', evidenceDir], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+      child.on('close', (code, signal) => res({ code, signal })),
+    );
+    const kids = () => {
+      try {
+        return execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim();
+      } catch {
+        return '';
+      }
+    };
+    let workers = '';
+    while (!(workers = kids())) await new Promise((res) => setTimeout(res, 5));
+    child.kill('SIGINT'); // the workers are forked before the command has read the root
+    expect(await exited).toEqual({ code: 130, signal: null });
+    const run = JSON.parse(stdout) as VerifyRun & { partial: boolean };
+    expect(run.partial).toBe(true);
+    expect(readdirSync(evidenceDir).length).toBe(run.results.length > 0 ? 1 : 0);
+    for (const pid of workers.split('\n')) expect(() => process.kill(Number(pid), 0), `worker ${pid}`).toThrow();
+  });
+
   it('keeps the finished results, marked partial (exit 130)', async () => {
     const evidenceDir = mkdtempSync(join(tmpdir(), 'owb-suite-int-'));
     const child = spawn(

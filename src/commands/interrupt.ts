@@ -1,6 +1,11 @@
 /** Ctrl-C for the commands that run models: the first finishes the current model, the second quits. */
+export interface Interrupt {
+  signal: AbortSignal;
+  dispose(): void;
+}
+
 /** A first Ctrl-C finishes the current model and closes backends; a second one quits at once. */
-export function interruptible(): { signal: AbortSignal; dispose(): void } {
+export function interruptible(): Interrupt {
   const abort = new AbortController();
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(130);
@@ -15,13 +20,16 @@ export function interruptible(): { signal: AbortSignal; dispose(): void } {
 
 /**
  * Run `work` with Ctrl-C handling. Returns null when the user interrupted it: the exit code is
- * then 130 and the caller writes nothing (no evidence from a run cut short).
+ * then 130 and the caller writes nothing (no evidence from a run cut short). `begun`: Ctrl-C
+ * handling the caller started earlier (a suite run, from the moment its workers start), which
+ * this takes over and ends.
  */
 export async function runInterruptibly<T>(
   work: (signal: AbortSignal) => Promise<T>,
   keepPartial = false,
+  begun?: Interrupt,
 ): Promise<T | null> {
-  const interrupt = interruptible();
+  const interrupt = begun ?? interruptible();
   let result: T;
   try {
     result = await work(interrupt.signal);

@@ -19,7 +19,7 @@ import {
   type ComparisonValues,
 } from './args/comparison.js';
 import { safeText, jsonText } from '../format/terminal.js';
-import { runInterruptibly } from './interrupt.js';
+import { interruptible, runInterruptibly, type Interrupt } from './interrupt.js';
 import { checkBackends, explicitBackends } from './backendCheck.js';
 import { probeEvidence, trySaveEvidence } from './evidenceWrite.js';
 import { prepareSaveOutputs } from './saveOutputs.js';
@@ -77,6 +77,8 @@ export async function executeVerify(
   opts: VerifyRunOptions,
   /** Backends started while the models were read (`startVerifyBackends`); closed here after the run. */
   starting?: StartingBackends,
+  /** Ctrl-C handling begun with those backends (a Ctrl-C before the run starts ends it with no results). */
+  interrupt?: Interrupt,
 ): Promise<void> {
   const suite = Array.isArray(models) ? undefined : models;
   const backends: BackendId[] = parseBackends(opts.backend);
@@ -140,6 +142,7 @@ export async function executeVerify(
         },
       }),
     Boolean(suite),
+    interrupt,
   ).finally(() => {
     status?.stop();
     suite?.source.stop();
@@ -263,15 +266,23 @@ export async function executeSuiteVerify(
   findCases: (roots: string[]) => SuiteRun | Promise<SuiteRun>,
 ): Promise<boolean> {
   const { isSuiteRoot } = await import('../suite/discover.js');
-  let starting = names.length > 0 && names.every((n) => isSuiteRoot(n)) ? await startVerifyBackends(opts) : undefined;
+  // Ctrl-C from the moment workers run: one before the run itself starts ends it as an interrupted
+  // run (exit 130, the workers closed), not as a command killed by the signal.
+  let interrupt: Interrupt | undefined;
+  const start = async () => {
+    interrupt ??= interruptible();
+    return startVerifyBackends(opts);
+  };
+  let starting = names.length > 0 && names.every((n) => isSuiteRoot(n)) ? await start() : undefined;
   try {
     const { suiteRootsFor } = await import('./suiteRoots.js');
     const roots = suiteRootsFor(names, opts);
     if (!roots) return false;
-    starting ??= await startVerifyBackends(opts);
-    await executeVerify(await findCases(roots), opts, starting);
+    starting ??= await start();
+    await executeVerify(await findCases(roots), opts, starting, interrupt);
     return true;
   } finally {
+    interrupt?.dispose(); // executeVerify has ended it, unless the command failed first
     starting?.abandon(); // after executeVerify has closed them, nothing is left to stop
   }
 }
