@@ -149,6 +149,16 @@ describe('ONNX 1.13+ light models in a suite', () => {
         ['light/light_wrong', 'mismatch'],
       ]);
       expect(run.results[0]!.referenceSource).toBe('light_neg_output_*.pb (outputs); generated inputs: arange(n)/n');
+      // Named by path, outside a suite, the same.
+      const one = parseJsonOutput<VerifyRun>(
+        await runCli(['verify', join(dir, 'light', 'light_neg.onnx'), '--json', '--no-evidence', '--iterations', '1'], {
+          env,
+          timeoutMs: 120_000,
+        }),
+      );
+      expect(one.results.map((x) => [x.status, x.referenceSource])).toEqual([
+        ['pass', 'light_neg_output_*.pb (outputs); generated inputs: arange(n)/n'],
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

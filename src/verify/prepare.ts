@@ -15,6 +15,7 @@ import {
   checkFeeds,
   findTestDataSets,
   generateInputs,
+  lightOutputFiles,
   loadLightOutputs,
   loadNpz,
   loadTestDataSet,
@@ -134,12 +135,15 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
     paths = manifestDataPaths(target.dir ?? dirname(target.modelPath), m.reference.path);
     referenceKind = m.reference.kind;
     maps = m.reference;
-  } else if (!m && !target.light) {
-    paths = target.dataSets?.length ? target.dataSets : adjacentData(model.path);
+  } else if (!m) {
+    paths = target.dataSets?.length ? target.dataSets : target.light ? [] : adjacentData(model.path);
     if (paths.length) referenceKind = 'user';
   }
+  // An ONNX light model (a suite case, or a model named by path with <stem>_output_N.pb beside it and no other data).
+  const light =
+    !m && !options.inputs && (target.light || (paths.length === 0 && lightOutputFiles(model.path).length > 0));
   const loaded = paths.map((p) => loadData(p, summary, ports, maps));
-  if (target.light && !options.inputs) {
+  if (light) {
     loaded.push(loadLightOutputs(model.path, summary.outputs, ports));
     referenceKind = 'user';
   }
@@ -153,8 +157,7 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
     let source = data?.source ?? '';
     if (inputs.size === 0 && !nowhere) {
       const recipe =
-        m?.inputRecipe ??
-        (target.light ? { kind: 'arange' as const } : { kind: 'random' as const, seed: options.seed ?? 0 });
+        m?.inputRecipe ?? (light ? { kind: 'arange' as const } : { kind: 'random' as const, seed: options.seed ?? 0 });
       try {
         inputs = generateInputs(summary.inputs, recipe, options.dims);
       } catch (e) {
@@ -167,7 +170,7 @@ export function prepareTarget(target: Target, options: PrepareOptions = {}): Pre
             summary,
             options,
             recipe.kind === 'arange'
-              ? target.light
+              ? light
                 ? `${target.id} is an ONNX light model: its outputs are for the inputs arange(n)/n`
                 : `${target.id}'s manifest generates arange(n)/n`
               : undefined,
