@@ -112,7 +112,9 @@ for (const [id, why] of chosen) {
   const w = inRun.get(id);
   if (alone.length !== 1) differ.push(`${id}: ${alone.length} results alone`);
   else if (a.status !== w.status)
-    differ.push(`${id} (${why}): ${w.status} in the run, ${a.status} alone: ${String(a.reason ?? w.reason ?? '').slice(0, 160)}`);
+    differ.push(
+      `${id} (${why}): ${w.status} in the run, ${a.status} alone: ${String(a.reason ?? w.reason ?? '').slice(0, 160)}`,
+    );
   if (++done % 25 === 0) console.log(`  ${done}/${chosen.size}`);
 }
 const counts = {};
