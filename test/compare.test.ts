@@ -276,6 +276,18 @@ describe('compareOutputs and describeMismatch', () => {
     expect(describeMismatch(mixed)).toBe(
       'r: 2/3 elements beyond atol 0.1 + rtol 0, max abs error 5.00e-1, 1 non-finite (first at index 2: got Infinity, expected 3); passes at atol none or rtol none',
     );
+    // Finite values in six digits: onnxruntime's attention masks with the lowest float where ONNX has -inf.
+    const masked = compareOutputs(
+      new Map([['q', f32([-3.4028234663852886e38])]]),
+      new Map([['q', f32([Number.NEGATIVE_INFINITY])]]),
+      tol(0.1, 0),
+    );
+    expect(describeMismatch(masked)).toMatch(/first at index 0: got -3\.40282e\+38, expected -Infinity\)/);
+    expect(masked.outputs[0]!.firstNonFinite).toEqual({
+      index: 0,
+      actual: String(Math.fround(-3.4028234663852886e38)),
+      reference: '-Infinity',
+    });
   });
 });
 

@@ -321,9 +321,11 @@ export function describeMismatch(c: OutputsComparison): string {
   // The largest error among finite values, unless every mismatch is a non-finite one (it would read 0).
   const finite = (o: TensorComparison) =>
     o.mismatches > o.nonFiniteMismatches ? `, max abs error ${o.maxAbsError.toExponential(2)}` : '';
+  // A finite value in six significant digits (the record keeps it whole).
+  const short = (v: string) => (Number.isFinite(Number(v)) ? String(Number(Number(v).toPrecision(6))) : v);
   const nonFiniteNote = (o: TensorComparison) =>
     o.firstNonFinite
-      ? `, ${o.nonFiniteMismatches} non-finite (first at index ${o.firstNonFinite.index}: got ${o.firstNonFinite.actual}, expected ${o.firstNonFinite.reference})`
+      ? `, ${o.nonFiniteMismatches} non-finite (first at index ${o.firstNonFinite.index}: got ${short(o.firstNonFinite.actual)}, expected ${short(o.firstNonFinite.reference)})`
       : '';
   const passing = (p: PassingTolerance | undefined) =>
     p ? `; passes at atol ${up(p.atol)} or rtol ${up(p.rtol)}` : '';
