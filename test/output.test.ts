@@ -252,6 +252,19 @@ describe('one failure classifier', () => {
     );
     expect(k).toMatchObject({ kind: 'missing-kernel', detail: 'no kernel for AveragePool at opset 1' });
     expect(k.fix).toMatch(/re-export with opset >= 7/);
+    // At a current opset the missing kernel is for the node's types (Max on int16), not an old opset.
+    const typed = classifyFailure("Could not find an implementation for Max(13) node with name ''", 'load-error');
+    expect(typed.detail).toBe("no kernel for Max at opset 13 with this node's input types");
+    expect(typed.fix).not.toMatch(/re-export with opset/);
+    expect(typed.fix).toMatch(/OperatorKernels\.md/);
+    // A shape-inference refusal at load time is the model's and the runtime's, not the inputs'.
+    const inferred = classifyFailure(
+      "Can't create a session. ERROR_CODE: 6, ERROR_MESSAGE: [ShapeInferenceError] Can't merge shape info. Both inferred and declared dimension have values but they differ.",
+      'load-error',
+    );
+    expect(inferred.kind).toBe('shape');
+    expect(inferred.fix).not.toMatch(/--dim/);
+    expect(inferred.fix).toMatch(/shape inference rejects the model as it loads it/);
     const f16 = classifyFailure('Program Transpose requires f16 but the device does not support it.');
     expect(f16.kind).toBe('dtype');
     expect(f16.detail).toMatch(/f16 not supported by this adapter/);

@@ -64,11 +64,20 @@ export function classifyFailure(reason: string, status?: string): FailureCause {
   const text = stripSourceLocation(reason);
   let m = /Could not find an implementation for (\w+)\((\d+)\)/.exec(text);
   if (m) {
-    const at = FIRST_KERNEL_OPSET[m[1]!];
+    const at = FIRST_KERNEL_OPSET[m[1]!] ?? 7;
+    const opset = Number(m[2]);
+    // Below the first opset onnxruntime keeps a kernel for, the opset is the cause; at or above it, the
+    // node's input types (Max on int16) or an opset newer than the runtime's kernels are.
+    if (opset < at)
+      return {
+        kind: 'missing-kernel',
+        detail: `no kernel for ${m[1]} at opset ${m[2]}`,
+        fix: `re-export with opset >= ${at} (onnxruntime keeps no kernel this old), or convert with onnx.version_converter`,
+      };
     return {
       kind: 'missing-kernel',
-      detail: `no kernel for ${m[1]} at opset ${m[2]}`,
-      fix: `re-export with opset >= ${at ?? 7} (onnxruntime keeps no kernel this old), or convert with onnx.version_converter`,
+      detail: `no kernel for ${m[1]} at opset ${m[2]} with this node's input types`,
+      fix: `onnxruntime's OperatorKernels.md lists the opsets and types each execution provider has: cast the inputs to one it has, or run on a backend that has it`,
     };
   }
   if (/Missing opset in the model/.test(text)) {
@@ -121,6 +130,12 @@ export function classifyFailure(reason: string, status?: string): FailureCause {
       kind: 'unsupported-op',
       detail: `operator ${m[1] ?? m[2]} is not supported by this backend`,
       fix: 'run it on the cpu backend, or replace the operator in the export',
+    };
+  if (status === 'load-error' && /ShapeInferenceError/.test(text))
+    return {
+      kind: 'shape',
+      detail: short(text),
+      fix: "the runtime's shape inference rejects the model as it loads it (no input is involved yet): compare with the cpu backend; re-export, or report it to onnxruntime",
     };
   if (
     /shape|dims?\b.*(differ|mismatch)|rank/i.test(text) &&
