@@ -257,6 +257,21 @@ describe('one failure classifier', () => {
     expect(typed.detail).toBe("no kernel for Max at opset 13 with this node's input types");
     expect(typed.fix).not.toMatch(/re-export with opset/);
     expect(typed.fix).toMatch(/OperatorKernels\.md/);
+    // onnxruntime-web's build paths are dropped too; a node no provider took is a missing kernel.
+    const web = classifyFailure(
+      "Can't create a session. ERROR_CODE: 1, ERROR_MESSAGE: /mnt/azure_nvme_temp/_work/1/s/onnxruntime/core/optimizer/transformer_memcpy.cc:254 bool onnxruntime::TransformerMemcpyImpl::IsNodeCompatibleWithProvider(const onnxruntime::Node &) const !node_provider_type.empty() was false. Provider type for RandomUniformLike node with name '' is not set.",
+      'load-error',
+    );
+    expect(web).toMatchObject({
+      kind: 'missing-kernel',
+      detail:
+        'no execution provider of this runtime has a kernel for this RandomUniformLike node (its opset and input types)',
+    });
+    expect(
+      stripSourceLocation(
+        'ERROR_MESSAGE: /mnt/x/_work/1/s/onnxruntime/core/providers/cpu/rnn/lstm_base.h:53 onnxruntime::LSTMBase::LSTMBase(const OpKernelInfo &) layout_ == 0 was false.',
+      ),
+    ).toBe('ERROR_MESSAGE: layout_ == 0 was false.');
     // A shape-inference refusal at load time is the model's and the runtime's, not the inputs'.
     const inferred = classifyFailure(
       "Can't create a session. ERROR_CODE: 6, ERROR_MESSAGE: [ShapeInferenceError] Can't merge shape info. Both inferred and declared dimension have values but they differ.",

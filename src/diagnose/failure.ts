@@ -53,10 +53,17 @@ const FIRST_KERNEL_OPSET: Record<string, number> = {
   Sum: 6,
 };
 
-/** Drop onnxruntime's source location prefix ("/onnxruntime_src/.../model.cc:191 onnxruntime::Model::Model(...)"). */
+/**
+ * Drop onnxruntime's source location prefix ("/onnxruntime_src/.../model.cc:191 onnxruntime::Model::Model(...)";
+ * onnxruntime-web's builds name their build folder: "/mnt/azure_nvme_temp/_work/1/s/onnxruntime/core/...cc:254 bool ...").
+ */
 export function stripSourceLocation(reason: string): string {
   return reason
     .replace(/\/?onnxruntime_src\/\S+:\d+\s+(?:[\w:~<>]+\([^)]*\)(?:\s*const)?\s+)?/g, '')
+    .replace(
+      /\/\S*\/onnxruntime\/(?:core|contrib_ops)\/\S+\.(?:cc|h|cpp):\d+\s+(?:[\w:~<>*& ]+?\([^)]*\)(?:\s*const)?\s+)?/g,
+      '',
+    )
     .replace(/\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*\w+\s*:\s*/g, '');
 }
 
@@ -80,6 +87,13 @@ export function classifyFailure(reason: string, status?: string): FailureCause {
       fix: `onnxruntime's OperatorKernels.md lists the opsets and types each execution provider has: cast the inputs to one it has, or run on a backend that has it`,
     };
   }
+  m = /Provider type for (\w+) node with name '[^']*' is not set/.exec(text);
+  if (m)
+    return {
+      kind: 'missing-kernel',
+      detail: `no execution provider of this runtime has a kernel for this ${m[1]} node (its opset and input types)`,
+      fix: `onnxruntime's OperatorKernels.md lists the opsets and types each execution provider has: cast the inputs, or run on a backend that has it`,
+    };
   if (/Missing opset in the model/.test(text)) {
     return {
       kind: 'opset',
