@@ -102,6 +102,8 @@ describe('ONNX 1.13+ data roots: light models, real/ naming them, models without
     );
     mkdirSync(join(root, 'real', 'test_web'), { recursive: true });
     writeFileSync(join(root, 'real', 'test_web', 'data.json'), '{"url": "https://example.invalid/m.tar.gz"}');
+    mkdirSync(join(root, 'real', 'test_odd'), { recursive: true });
+    writeFileSync(join(root, 'real', 'test_odd', 'data.json'), '{"url": "../../../../etc/passwd"}');
     mkdirSync(join(root, 'bare'));
     writeFileSync(join(root, 'bare', 'model.onnx'), 'x');
     const d = discoverCases(root);
@@ -114,6 +116,8 @@ describe('ONNX 1.13+ data roots: light models, real/ naming them, models without
       'real/test_gone':
         'no model here: data.json names onnx/backend/test/data/light/light_gone.onnx, a file of the ONNX repository that is not here',
       'real/test_web': 'no model here: data.json names a model to download (the workbench downloads nothing)',
+      'real/test_odd':
+        'no model here: data.json names "../../../../etc/passwd", neither a download nor an ONNX light model',
       'real/test_x':
         "no model here: data.json names ONNX's light model onnx/backend/test/data/light/light_x.onnx, run as the case light/light_x",
     });

@@ -177,8 +177,11 @@ function dataJsonReason(dir: string, root: string, idOf: (d: string) => string):
     return download;
   }
   if (typeof url !== 'string' || /^[a-z][a-z0-9+.-]*:/i.test(url)) return download;
-  // A path in the ONNX repository: look for its part below `onnx/backend/test/data/` from here up.
-  const rel = url.replace(/^.*?onnx\/backend\/test\/data\//, '');
+  // A light model of the ONNX repository: look for its part below `onnx/backend/test/data/` from here up.
+  const light = /(?:^|\/)onnx\/backend\/test\/data\/(light\/[\w.-]+\.onnx)$/.exec(url);
+  if (!light)
+    return `no model here: data.json names ${JSON.stringify(url).slice(0, 200)}, neither a download nor an ONNX light model`;
+  const rel = light[1]!;
   for (let a = dir; ; a = dirname(a)) {
     const found = join(a, rel);
     if (existsSync(found)) {
