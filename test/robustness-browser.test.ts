@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 import { cliPath, repoRoot } from './helpers/cli.js';
 
 /**
@@ -52,7 +54,21 @@ async function waitFor<T>(fn: () => T | undefined, ms: number): Promise<T | unde
   return undefined;
 }
 
-async function interrupted(signal: NodeJS.Signals): Promise<{ code: number | null; left: string[] }> {
+/** The private folders (their working directories) of the workers among `pids`. */
+function workerFolders(pids: number[]): string[] {
+  return pids.flatMap((pid) => {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      return basename(cwd).startsWith('onnx-workbench-') ? [cwd] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+async function interrupted(
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; left: string[]; folders: string[] }> {
   const child = spawn(
     process.execPath,
     [cliPath, 'verify', 'caffe2', '--backend', 'browser-wasm', '--no-evidence', '-q'],
@@ -65,21 +81,27 @@ async function interrupted(signal: NodeJS.Signals): Promise<{ code: number | nul
     return alive(d).some((l) => l.includes('chromium')) ? d : undefined;
   }, 300_000);
   expect(pids, 'a browser worker started').toBeDefined();
+  const folders = workerFolders(pids!);
+  expect(folders.length, 'the workers run in private folders').toBeGreaterThan(0);
   child.kill(signal);
   const code = await exited;
   const left = (await waitFor(() => (alive(pids!).length === 0 ? [] : undefined), 60_000)) ?? alive(pids!);
-  return { code, left };
+  return { code, left, folders };
 }
 
 describe('interrupted browser runs', () => {
   it('SIGKILL of the CLI leaves no Chromium or worker behind', async () => {
-    const { left } = await interrupted('SIGKILL');
+    const { left, folders } = await interrupted('SIGKILL');
     expect(left).toEqual([]);
+    // Orphaned, each worker still closes its browser and removes its folder (a reply into the dead
+    // channel used to throw, ending the browser worker before it closed Chromium: its folder stayed).
+    expect(folders.filter((f) => existsSync(f))).toEqual([]);
   });
 
   it('Ctrl-C stops cleanly (exit 130), closing the browser', async () => {
-    const { code, left } = await interrupted('SIGINT');
+    const { code, left, folders } = await interrupted('SIGINT');
     expect(code).toBe(130);
     expect(left).toEqual([]);
+    expect(folders.filter((f) => existsSync(f))).toEqual([]);
   });
 });

@@ -16,7 +16,14 @@ if (!isBackendId(id) || !process.send) {
   console.error(`worker: expected a backend id and an IPC channel, got '${id}'`);
   process.exit(2);
 }
-const send = (m: WorkerReply) => process.send!(m);
+/**
+ * A reply to the parent. A parent that has gone (killed: its channel closed, or a write that fails
+ * with EPIPE) gets none: the error goes to the callback instead of being thrown, so this process
+ * lives on to close its runtime (a browser among them) and remove its folder.
+ */
+const send = (m: WorkerReply) => {
+  if (process.connected) process.send!(m, undefined, undefined, () => undefined);
+};
 let backend: Backend | undefined;
 const getBackend = async () => (backend ??= await backendDescriptor(id).create());
 /**
