@@ -14,6 +14,7 @@ import { discoverCases } from '../src/suite/discover.js';
 import type { VerifyRun } from '../src/verify/verify.js';
 import { onnx } from '../src/onnx/proto.js';
 import { encodeTensorProto } from '../src/tensor/tensorProto.js';
+import { scratchDir } from './helpers/scratch.js';
 
 const env = { ORT_DISABLE_TELEMETRY: '1' };
 let root: string;
@@ -31,7 +32,7 @@ function expectedStatus(id: string): string {
 
 describe('verify <root> on cpu: a slice across every status', () => {
   it('every case is one result with its status; exit 1; the record says suite, ops, data sets', async () => {
-    const evidenceDir = mkdtempSync(join(tmpdir(), 'owb-suite-ev-'));
+    const evidenceDir = scratchDir('owb-suite-ev-');
     const r = await runCli(
       ['verify', root, '--json', '--evidence-dir', evidenceDir, '--iterations', '1', '--warmup', '0'],
       { env, timeoutMs: 300_000 },
@@ -189,7 +190,7 @@ describe('the whole node root on cpu', () => {
 
 describe('Ctrl-C in a suite run', () => {
   it('right after the workers start (before the run itself): exit 130, no record, no worker left', async () => {
-    const evidenceDir = mkdtempSync(join(tmpdir(), 'owb-suite-int0-'));
+    const evidenceDir = scratchDir('owb-suite-int0-');
     const child = spawn(process.execPath, [cliPath, 'verify', NODE_ROOT, '--json', '--evidence-dir', evidenceDir], {
       cwd: repoRoot,
       env: { ...process.env, ...env, NODE_OPTIONS: '' },
@@ -220,7 +221,7 @@ describe('Ctrl-C in a suite run', () => {
   });
 
   it('keeps the finished results, marked partial (exit 130)', async () => {
-    const evidenceDir = mkdtempSync(join(tmpdir(), 'owb-suite-int-'));
+    const evidenceDir = scratchDir('owb-suite-int-');
     const child = spawn(
       process.execPath,
       // 200 timed runs a case: the whole root takes well over the 2 s before the interrupt, on a fast machine too.

@@ -5,13 +5,11 @@
  * root's StringNormalizer and string Cast cases), compared like cpu's.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseJsonOutput, runCli } from './helpers/cli.js';
 import { NODE_ROOT, requireTestData } from './helpers/suiteFixtures.js';
 import { localeProblem, LOCALE_FIX } from '../src/util/locale.js';
 import type { VerifyRun } from '../src/verify/verify.js';
+import { scratchDir } from './helpers/scratch.js';
 
 const env = { ORT_DISABLE_TELEMETRY: '1' };
 
@@ -47,7 +45,7 @@ describe('missing UTF-8 locale', () => {
       '--warmup',
       '0',
     ];
-    const noLocale = mkdtempSync(join(tmpdir(), 'owb-no-locale-'));
+    const noLocale = scratchDir('owb-no-locale-');
     const missing = parseJsonOutput<VerifyRun>(await runCli(args, { env: { ...env, LOCPATH: noLocale } }));
     expect(missing.results).toHaveLength(1);
     expect(missing.results[0]).toMatchObject({ status: 'load-error' });

@@ -1,7 +1,6 @@
 /** Suite building blocks without a runtime: discovery, random-op checks, tolerance rules, progress, conformance. */
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { discoverCases, filterMatcher, isSuiteRoot } from '../src/suite/discover.js';
 import { checkRandomOutputs, randomOps } from '../src/compare/nondeterministic.js';
@@ -12,9 +11,10 @@ import { renderConformance } from '../src/format/conformance.js';
 import type { ModelResult } from '../src/verify/verify.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { findTestDataSets } from '../src/data/reference.js';
+import { scratchDir } from './helpers/scratch.js';
 
 function tree(): string {
-  const root = mkdtempSync(join(tmpdir(), 'owb-disc-'));
+  const root = scratchDir('owb-disc-');
   const mk = (dir: string, files: string[]) => {
     mkdirSync(join(root, dir), { recursive: true });
     for (const f of files) {
@@ -61,13 +61,13 @@ describe('case discovery', () => {
   });
 
   it('orders test data sets numerically (set 10 after set 2)', () => {
-    const root = mkdtempSync(join(tmpdir(), 'owb-sets-'));
+    const root = scratchDir('owb-sets-');
     for (const k of [10, 2, 0, 1]) mkdirSync(join(root, `test_data_set_${k}`));
     expect(findTestDataSets(root).map((p) => p.split('_').pop())).toEqual(['0', '1', '2', '10']);
     // Discovery lists a case's sets once, in the same order, for preparing it (no second listing).
     writeFileSync(join(root, 'model.onnx'), 'x');
     writeFileSync(join(root, 'test_data_set_x'), 'a file, not a set');
-    const suite = mkdtempSync(join(tmpdir(), 'owb-suite-'));
+    const suite = scratchDir('owb-suite-');
     symlinkSync(root, join(suite, 'test_sets'));
     const [c] = discoverCases(suite).cases;
     expect(c!.dataSets).toEqual(findTestDataSets(join(suite, 'test_sets')));
@@ -88,7 +88,7 @@ const graphOf = (opType: string, inputs: string[], outputs: string[], attribute:
 
 describe('ONNX 1.13+ data roots: light models, real/ naming them, models without data', () => {
   it('a light model is a case; real/ naming it says so; a model without test data is skipped, not dropped', () => {
-    const root = mkdtempSync(join(tmpdir(), 'owb-light-'));
+    const root = scratchDir('owb-light-');
     mkdirSync(join(root, 'light'));
     writeFileSync(join(root, 'light', 'light_x.onnx'), 'x');
     writeFileSync(join(root, 'light', 'light_x_output_0.pb'), 'x');

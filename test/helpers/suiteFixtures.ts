@@ -3,11 +3,11 @@
  * not copied) chosen to cover every status, plus fixture cases made here (several data sets, an
  * unreadable model, unreadable data, a run error).
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onnx } from '../../src/onnx/proto.js';
 import { decodeTensorProtoBytes, encodeTensorProto } from '../../src/tensor/tensorProto.js';
+import { scratchDir } from './scratch.js';
 
 export const TESTDATA = '/usr/share/libonnx-testdata/data';
 export const NODE_ROOT = join(TESTDATA, 'node');
@@ -106,7 +106,7 @@ function reshapeModel(): Uint8Array {
 /** Make the slice root: `node/<case>` links plus `fixtures/<case>` folders. Returns its path. */
 export function makeSliceRoot(statuses: string[] = Object.keys(SLICE), perStatus = Infinity): string {
   requireTestData();
-  const root = mkdtempSync(join(tmpdir(), 'owb-suite-'));
+  const root = scratchDir('owb-suite-');
   mkdirSync(join(root, 'node'));
   for (const s of statuses)
     for (const c of (SLICE[s] ?? []).slice(0, perStatus)) symlinkSync(join(NODE_ROOT, c), join(root, 'node', c));
