@@ -19,6 +19,11 @@ import { decodeTensorProtoBytes } from '../src/tensor/tensorProto.js';
 import { onnx } from '../src/onnx/proto.js';
 import { codeFromDType, type DType } from '../src/onnx/dtypes.js';
 import { rawBytes, toFloat64, type Tensor } from '../src/tensor/tensor.js';
+import { scratchDir } from './helpers/scratch.js';
+
+// The backends here run in this process, so Chromium's temporary files (its singleton folder, which
+// a Chromium killed on purpose below leaves behind) go into this folder, removed after the file.
+process.env.TMPDIR = scratchDir('owb-browser-');
 
 const MNIST_DIR = '/work/shared/samples/cntk/mnist-8';
 const TEST_TIMEOUT = 600_000;
