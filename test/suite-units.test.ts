@@ -121,6 +121,10 @@ describe('ONNX 1.13+ data roots: light models, real/ naming them, models without
       'real/test_x':
         "no model here: data.json names ONNX's light model onnx/backend/test/data/light/light_x.onnx, run as the case light/light_x",
     });
+    // The light/ folder itself is a root of light cases; a folder with one plain model is not.
+    expect(isSuiteRoot(join(root, 'light'))).toBe(true);
+    expect(discoverCases(join(root, 'light')).cases.map((c) => c.id)).toEqual(['light_x']);
+    expect(isSuiteRoot(join(root, 'bare'))).toBe(false);
     // Below the real/ folder alone, the light model is outside the root.
     expect(discoverCases(join(root, 'real')).skipped.find((s) => s.id === 'test_x')!.reason).toMatch(
       /found at .*light_x\.onnx, outside this root$/,

@@ -200,6 +200,13 @@ function dataJsonReason(dir: string, root: string, idOf: (d: string) => string):
 export function isSuiteRoot(path: string): boolean {
   if (!existsSync(path) || !statSync(path).isDirectory()) return false;
   const entries = entriesOf(path);
-  if (entries.some((e) => e.file && (e.name.endsWith('.onnx') || e.name === 'manifest.json'))) return false;
+  const models = entries.filter((e) => e.file && e.name.endsWith('.onnx'));
+  // A folder of ONNX light models (each `<x>.onnx` with `<x>_output_0.pb` beside it) holds cases itself.
+  const lightOnly =
+    models.length > 0 &&
+    !hasTestData(entries) &&
+    models.every((m) => entries.some((e) => e.file && e.name === `${m.name.slice(0, -'.onnx'.length)}_output_0.pb`));
+  if (lightOnly) return !entries.some((e) => e.file && e.name === 'manifest.json');
+  if (models.length || entries.some((e) => e.file && e.name === 'manifest.json')) return false;
   return entries.some((e) => e.dir && !/^test_data_set_\d+$/.test(e.name));
 }
