@@ -16,10 +16,13 @@ export function usageHook(dir) {
   return p;
 }
 
-/** Run `node --require hook ...argv`; wall ms, CPU ms, peak RSS bytes, stdout, stderr, status. */
+/**
+ * Run `node --require hook ...argv`; wall ms, CPU ms, peak RSS bytes, stdout, stderr, status.
+ * Without a hook (undefined) the child runs as it is, and CPU and peak RSS are undefined.
+ */
 export function runNode(hookPath, argv, env = {}) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--require', hookPath, ...argv], {
+  const r = spawnSync(process.execPath, [...(hookPath ? ['--require', hookPath] : []), ...argv], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', ...env },

@@ -19,11 +19,12 @@
  *   node bench/suite-alone.mjs --root DIR --backend B [--from FILE] [--sample 20] [--seed 1]
  *                              [--statuses run-error,...] [--save FILE]
  */
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { runNode } from './measuredRun.mjs';
+import { seededRandom } from '../dist/data/reference.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,45 +44,37 @@ const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js'
 const backend = values.backend;
 if (backend.includes(',')) throw new Error('--backend takes one backend');
 
+/** One `verify <root> ... --json` run, its JSON output (runNode: one child, its output kept whole). */
 function verify(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [cli, 'verify', values.root, ...args, '--backend', backend, '--json', '--no-evidence', '--warmup', '0'],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' } },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        resolve(JSON.parse(out));
-      } catch {
-        reject(new Error(`verify ${args.join(' ')} exited ${code} without JSON: ${err.trim().split('\n').pop()}`));
-      }
-    });
-  });
+  const r = runNode(undefined, [
+    cli,
+    'verify',
+    values.root,
+    ...args,
+    '--backend',
+    backend,
+    '--json',
+    '--no-evidence',
+    '--warmup',
+    '0',
+  ]);
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`verify ${args.join(' ')} exited ${r.status} without JSON: ${r.stderr.trim().split('\n').pop()}`);
+  }
 }
 
 const t0 = performance.now();
-const run = values.from ? JSON.parse(readFileSync(values.from, 'utf8')) : await verify([]);
+const run = values.from ? JSON.parse(readFileSync(values.from, 'utf8')) : verify([]);
 if (values.save) writeFileSync(values.save, JSON.stringify(run));
 const results = run.results.filter((r) => r.backend === backend);
 console.log(
   `${backend}: ${results.length} results in the whole-root run${values.from ? ` (${values.from})` : ` (${((performance.now() - t0) / 1000).toFixed(1)} s)`}`,
 );
 
-// A tiny seeded PRNG (mulberry32): the same --seed picks the same passes.
-let state = Number(values.seed) >>> 0;
-const random = () => {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+// The workbench's seeded PRNG: the same --seed picks the same passes.
+const random = seededRandom(Number(values.seed));
 
 const decidedBeforeRunning = new Set(['unsupported', 'input-error']);
 const chosen = new Map(); // case id -> why
@@ -107,7 +100,7 @@ const t1 = performance.now();
 for (const [id, why] of chosen) {
   // An exact match: a pattern with a wildcard is anchored (`test_ab?` is test_abs and not test_abs_x).
   const pattern = id.slice(0, -1) + '?';
-  const alone = (await verify(['--filter', pattern])).results.filter((r) => r.model === id && r.backend === backend);
+  const alone = verify(['--filter', pattern]).results.filter((r) => r.model === id && r.backend === backend);
   const a = alone[0];
   const w = inRun.get(id);
   if (alone.length !== 1) differ.push(`${id}: ${alone.length} results alone`);
