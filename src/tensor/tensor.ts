@@ -1,4 +1,4 @@
-import { rawByteLength, type DType } from './dtype.js';
+import { bytesPerElement, rawByteLength, type DType } from './dtype.js';
 import { InputError } from '../errors.js';
 
 export type TensorData =
@@ -206,12 +206,8 @@ export function tensorElements(t: Tensor): number {
 export function toFloat64(t: Tensor): Float64Array {
   if (Array.isArray(t.data)) throw new Error(`${t.dtype} tensors have no numeric values`);
   const n = t.data.length;
-  const bits =
-    t.dtype === 'int4' || t.dtype === 'uint4' || t.dtype === 'float4e2m1'
-      ? 4
-      : t.dtype === 'int2' || t.dtype === 'uint2'
-        ? 2
-        : 8;
+  // Sub-byte types (4-bit, 2-bit) by their width in dtype.ts's table; every other type reads whole bytes.
+  const bits = Math.min(8, 8 * bytesPerElement(t.dtype));
   const out = new Float64Array(bits < 8 ? elementCount(t.dims) : n);
   const mini = MINIFLOAT[t.dtype];
   if (bits < 8) {

@@ -4,7 +4,7 @@
  * from `raw_data` or from the typed value fields ONNX stores each type in.
  */
 import { onnx, toBigInt, toNumber, type TensorProto } from '../proto/onnx.js';
-import { codeFromDType, dtypeFromCode, elementTypeName, type DType } from './dtype.js';
+import { bytesPerElement, codeFromDType, dtypeFromCode, elementTypeName, rawByteLength, type DType } from './dtype.js';
 import { InputError, errorLine } from '../errors.js';
 import { allocate, checkAllocatable, fromLittleEndianBytes, rawBytes, type Tensor } from './tensor.js';
 
@@ -73,9 +73,8 @@ export function tensorFromProto(proto: TensorProto, what: string): Tensor {
   const field = valueField(dtype);
   const src = (proto[field] ?? []) as ArrayLike<unknown>;
   const pairs = dtype === 'complex64' || dtype === 'complex128';
-  const perByte =
-    dtype === 'int4' || dtype === 'uint4' || dtype === 'float4e2m1' ? 2 : dtype === 'int2' || dtype === 'uint2' ? 4 : 1;
-  const count = pairs ? 2 * n : Math.ceil(n / perByte);
+  // Sub-byte types pack into whole bytes, one int32_data value each (as their raw_data does).
+  const count = pairs ? 2 * n : bytesPerElement(dtype) < 1 ? rawByteLength(dtype, n) : n;
   if (src.length !== count) {
     throw new InputError(
       `${what}: ${FIELD_NAME[field]} has ${src.length} values for shape [${dims.join(', ')}] (${n} ${dtype} elements${count !== n ? `, ${count} values expected` : ''})`,
