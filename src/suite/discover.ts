@@ -55,6 +55,12 @@ function entriesOf(dir: string): Entry[] {
   });
 }
 
+/** Is `<x>.onnx` an ONNX light model: `<x>_output_0.pb` beside it (in its folder's `entries`)? */
+function isLightModel(name: string, entries: Entry[]): boolean {
+  const outputs = `${name.slice(0, -'.onnx'.length)}_output_0.pb`;
+  return entries.some((e) => e.file && e.name === outputs);
+}
+
 /** Does this folder hold test data (test_data_set_* folders or an .npz)? */
 function hasTestData(entries: Entry[]): boolean {
   return entries.some((e) => (e.dir && /^test_data_set_\d+$/.test(e.name)) || (e.file && e.name.endsWith('.npz')));
@@ -129,8 +135,7 @@ export function discoverCases(root: string, filter?: string): Discovery {
     for (const name of models) {
       const stem = name.slice(0, -'.onnx'.length);
       const id = idOf(dir) === '.' ? stem : `${idOf(dir)}/${stem}`;
-      if (entries.some((e) => e.file && e.name === `${stem}_output_0.pb`))
-        cases.push({ id, dir, modelPath: join(dir, name), light: true });
+      if (isLightModel(name, entries)) cases.push({ id, dir, modelPath: join(dir, name), light: true });
       else
         skipped.push({
           id,
@@ -202,10 +207,7 @@ export function isSuiteRoot(path: string): boolean {
   const entries = entriesOf(path);
   const models = entries.filter((e) => e.file && e.name.endsWith('.onnx'));
   // A folder of ONNX light models (each `<x>.onnx` with `<x>_output_0.pb` beside it) holds cases itself.
-  const lightOnly =
-    models.length > 0 &&
-    !hasTestData(entries) &&
-    models.every((m) => entries.some((e) => e.file && e.name === `${m.name.slice(0, -'.onnx'.length)}_output_0.pb`));
+  const lightOnly = models.length > 0 && !hasTestData(entries) && models.every((m) => isLightModel(m.name, entries));
   if (lightOnly) return !entries.some((e) => e.file && e.name === 'manifest.json');
   if (models.length || entries.some((e) => e.file && e.name === 'manifest.json')) return false;
   return entries.some((e) => e.dir && !/^test_data_set_\d+$/.test(e.name));
