@@ -60,6 +60,54 @@ describe('case discovery', () => {
     expect(filterMatcher('test_?')('node/test_ab')).toBe(false);
   });
 
+  it('searches each real folder once: a link cycle and a second link are listed as skipped, never repeated', () => {
+    const root = tree();
+    symlinkSync(root, join(root, 'node/loop')); // back to the root
+    symlinkSync(join(root, 'node'), join(root, 'node2')); // the same folder again
+    const d = discoverCases(root);
+    // Before: the cycle repeated every case 32 folders deep ('node/loop/node/loop/...'), with no word.
+    expect(d.cases.map((c) => c.id)).toEqual(['deep/er/test_c', 'node/test_a', 'node/test_b', 'node/test_npz']);
+    expect(d.skipped.find((s) => s.id === 'node/loop')!.reason).toBe(
+      'a link back to the root, a folder above it (a cycle): not searched again',
+    );
+    expect(d.skipped.find((s) => s.id === 'node2')!.reason).toBe(
+      'the same folder as node (a link): its cases are listed once, under node',
+    );
+    expect(d.skipped.filter((s) => s.id.startsWith('node/two')).length).toBe(1);
+  });
+
+  it('names what it does not search: folders too deep, names that are not UTF-8', () => {
+    const root = scratchDir('owb-deep-');
+    const deep = join(root, ...Array.from({ length: 34 }, (_, i) => `d${i}`));
+    mkdirSync(join(deep, 'test_x', 'test_data_set_0'), { recursive: true });
+    writeFileSync(join(deep, 'test_x', 'model.onnx'), 'x');
+    const d = discoverCases(root);
+    expect(d.cases).toEqual([]);
+    const [far] = d.skipped;
+    expect(far!.id.split('/').length).toBe(33);
+    expect(far!.reason).toBe('more than 32 folders below the root: not searched');
+    // Node reads the byte 0xff of a name as U+FFFD and then cannot open the path it gives.
+    const bad = scratchDir('owb-utf8-');
+    const name = Buffer.concat([Buffer.from(join(bad, 'case')), Buffer.from([0xff])]);
+    mkdirSync(name);
+    const caseDir = join(bad, 'ok');
+    mkdirSync(join(caseDir, 'test_data_set_0'), { recursive: true });
+    writeFileSync(
+      Buffer.concat([Buffer.from(join(caseDir, 'm')), Buffer.from([0xff, 0x2e, 0x6f, 0x6e, 0x6e, 0x78])]),
+      'x',
+    );
+    const b = discoverCases(bad);
+    expect(b.skipped.map((s) => [s.id, s.reason])).toEqual(
+      [
+        [
+          'case\uFFFD',
+          'cannot list the folder (its name is not valid UTF-8, which Node cannot open by name: rename it)',
+        ],
+        ['ok', 'm\uFFFD.onnx: its name is not valid UTF-8, which Node cannot open by name: rename it'],
+      ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+    );
+  });
+
   it('orders test data sets numerically (set 10 after set 2)', () => {
     const root = scratchDir('owb-sets-');
     for (const k of [10, 2, 0, 1]) mkdirSync(join(root, `test_data_set_${k}`));

@@ -5,8 +5,10 @@
  * ONNX 1.13: `light_x.onnx` with `light_x_output_0.pb` beside it, for the inputs arange(n)/n) are
  * cases too, `light/light_x`. Folders that look like cases but cannot be run (a `data.json` naming a
  * download, two models, a model without test data) are listed as skipped with the reason, never dropped.
+ * Links are followed, but each real folder is searched once: a link back to a folder above it (a
+ * cycle) or a second link to one folder is listed as skipped, naming the id it is listed under.
  */
-import { existsSync, readFileSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { InputError, errorLine } from '../errors.js';
 
@@ -93,6 +95,19 @@ export function filterMatcher(pattern: string): (id: string) => boolean {
   return pattern.includes('/') ? (id) => rx.test(id) : (id) => rx.test(id) || rx.test(id.split('/').pop() ?? id);
 }
 
+/** How deep below the root discovery looks for cases. */
+const MAX_DEPTH = 32;
+
+/** What Node's readdir puts for the bytes of a name that are not UTF-8; such a path cannot be opened. */
+const NOT_UTF8 = '\uFFFD';
+const NOT_UTF8_REASON = 'its name is not valid UTF-8, which Node cannot open by name: rename it';
+
+/** The one-line reason a folder cannot be listed; a name that is not UTF-8 says so. */
+function listingError(dir: string, e: unknown): string {
+  if (dir.includes(NOT_UTF8) && (e as NodeJS.ErrnoException).code === 'ENOENT') return NOT_UTF8_REASON;
+  return errorLine(e);
+}
+
 /** Every case below `root`, sorted by id; `filter` keeps the ids it matches (comma-separated patterns). */
 export function discoverCases(root: string, filter?: string): Discovery {
   const abs = resolve(root);
@@ -101,18 +116,40 @@ export function discoverCases(root: string, filter?: string): Discovery {
   const cases: SuiteCase[] = [];
   const skipped: SkippedCase[] = [];
   const idOf = (dir: string) => relative(abs, dir).split(sep).join('/') || '.';
+  /** Real path of each folder searched -> the id it was searched under. */
+  const searched = new Map<string, string>();
   const walk = (dir: string, depth: number) => {
     let entries: Entry[];
     try {
+      const real = realpathSync(dir);
+      const first = searched.get(real);
+      if (first !== undefined) {
+        const id = idOf(dir);
+        const cycle = first === '.' || id.startsWith(`${first}/`);
+        skipped.push({
+          id,
+          dir,
+          reason: cycle
+            ? `a link back to ${first === '.' ? 'the root' : first}, a folder above it (a cycle): not searched again`
+            : `the same folder as ${first} (a link): its cases are listed once, under ${first}`,
+        });
+        return;
+      }
+      searched.set(real, idOf(dir));
       entries = entriesOf(dir);
     } catch (e) {
-      skipped.push({ id: idOf(dir), dir, reason: `cannot list the folder (${errorLine(e)})` });
+      skipped.push({ id: idOf(dir), dir, reason: `cannot list the folder (${listingError(dir, e)})` });
       return;
     }
     const models = entries
       .filter((e) => e.file && e.name.endsWith('.onnx'))
       .map((e) => e.name)
       .sort();
+    const unnamed = models.find((m) => m.includes(NOT_UTF8));
+    if (unnamed) {
+      skipped.push({ id: idOf(dir), dir, reason: `${unnamed}: ${NOT_UTF8_REASON}` });
+      return;
+    }
     if (models.length && hasTestData(entries)) {
       if (models.length > 1)
         skipped.push({
@@ -147,10 +184,16 @@ export function discoverCases(root: string, filter?: string): Discovery {
       skipped.push({ id: idOf(dir), dir, reason: dataJsonReason(dir, abs, idOf) });
       return;
     }
-    if (depth > 32) return; // also ends a cycle of links
     for (const e of entries.filter((x) => x.dir).sort((a, b) => a.name.localeCompare(b.name))) {
       if (/^test_data_set_\d+$/.test(e.name)) continue;
-      walk(join(dir, e.name), depth + 1);
+      if (depth >= MAX_DEPTH) {
+        const sub = join(dir, e.name);
+        skipped.push({
+          id: idOf(sub),
+          dir: sub,
+          reason: `more than ${MAX_DEPTH} folders below the root: not searched`,
+        });
+      } else walk(join(dir, e.name), depth + 1);
     }
   };
   walk(abs, 0);
