@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { discoverCases, filterMatcher, isSuiteRoot } from '../src/suite/discover.js';
+import { casesOfRoots } from '../src/commands/suiteRoots.js';
 import { checkRandomOutputs, randomOps } from '../src/compare/nondeterministic.js';
 import { toleranceRuleFor } from '../src/compare/toleranceRules.js';
 import { ProgressLine, progressText } from '../src/suite/progress.js';
@@ -74,6 +75,20 @@ describe('case discovery', () => {
       'the same folder as node (a link): its cases are listed once, under node',
     );
     expect(d.skipped.filter((s) => s.id.startsWith('node/two')).length).toBe(1);
+  });
+
+  it('several roots: ids prefixed by the root named; a case named twice runs once, and the repeat is said', () => {
+    const root = tree();
+    // Before: the same root twice (once with a slash), or a root inside another, ran its cases twice under one id.
+    const { cases, skipped } = casesOfRoots([root, `${root}/`, join(root, 'node')], 'test_a');
+    expect(cases.map((c) => c.id)).toEqual([`${root}/node/test_a`]);
+    expect(skipped).toEqual([
+      { id: `${root}/node/test_a`, reason: `the same case as ${root}/node/test_a (named twice): run once` },
+      { id: `${join(root, 'node')}/test_a`, reason: `the same case as ${root}/node/test_a (named twice): run once` },
+    ]);
+    // Skipped folders carry the prefix too, so two roots' `node/two` are told apart.
+    expect(casesOfRoots([root, join(root, 'node')]).skipped.map((s) => s.id)).toContain(`${root}/node/two`);
+    expect(casesOfRoots([root]).cases.map((c) => c.id)).toContain('node/test_a');
   });
 
   it('names what it does not search: folders too deep, names that are not UTF-8', () => {

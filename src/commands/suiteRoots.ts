@@ -6,7 +6,7 @@ import type { ModelInputOptions } from './args/inputs.js';
 import type { ModelResult } from '../verify/result.js';
 import { isInputFailure } from '../verify/source.js';
 import { safeText } from '../format/terminal.js';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** A suite run (`verify <root>`): its cases (each read when the run reaches it, or ahead while it waits), and where they come from. */
@@ -64,15 +64,48 @@ export function suiteRootsFor(names: string[], opts: SuiteOptions): string[] | n
   return roots;
 }
 
+/**
+ * The cases under the roots, in the order named. Ids stay relative to the root named; with several
+ * roots they are prefixed by it. A case reached again (a root named twice, or one inside another)
+ * runs once, under its first id; the repeat is said, as a skipped folder is.
+ */
+export function casesOfRoots(
+  roots: string[],
+  filter?: string,
+): { cases: SuiteCase[]; skipped: { id: string; reason: string }[] } {
+  const cases: SuiteCase[] = [];
+  const skipped: { id: string; reason: string }[] = [];
+  const firstId = new Map<string, string>(); // a model's real path -> the id it runs under
+  const prefixed = (root: string, id: string) => (roots.length > 1 ? `${root.replace(/\/+$/, '')}/${id}` : id);
+  for (const root of roots) {
+    const found = discoverCases(root, filter);
+    skipped.push(...found.skipped.map((s) => ({ id: prefixed(root, s.id), reason: s.reason })));
+    for (const c of found.cases) {
+      const id = prefixed(root, c.id);
+      const key = realModelPath(c.modelPath);
+      const first = firstId.get(key);
+      if (first !== undefined) skipped.push({ id, reason: `the same case as ${first} (named twice): run once` });
+      else {
+        firstId.set(key, id);
+        cases.push(id === c.id ? c : { ...c, id });
+      }
+    }
+  }
+  return { cases, skipped };
+}
+
+function realModelPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path); // unreadable: preparing the case says so
+  }
+}
+
 /** Find the cases under the roots, each to be read when the run reaches it; no case at all is an error. */
 export function discoverSuite(roots: string[], opts: SuiteOptions): SuiteRun {
-  const cases: SuiteCase[] = [];
-  for (const root of roots) {
-    const found = discoverCases(root, opts.filter);
-    for (const s of found.skipped) if (!opts.quiet) process.stderr.write(`skipped: ${s.id}: ${s.reason}\n`);
-    // Ids stay relative to the root named; with several roots they are prefixed by it.
-    cases.push(...found.cases.map((c) => (roots.length > 1 ? { ...c, id: `${root.replace(/\/+$/, '')}/${c.id}` } : c)));
-  }
+  const { cases, skipped } = casesOfRoots(roots, opts.filter);
+  if (!opts.quiet) for (const s of skipped) process.stderr.write(`skipped: ${s.id}: ${s.reason}\n`);
   if (cases.length === 0)
     throw new InputError(
       `${roots.join(', ')}: no test cases${opts.filter ? ` match --filter ${opts.filter}` : ' (a case is a folder with a .onnx model and test_data_set_* folders or an .npz)'}`,
