@@ -61,7 +61,11 @@ describe('verify <root> on cpu: a slice across every status', () => {
     // Progress is for terminals: nothing on stderr in a pipe but the skipped folder.
     expect(r.stderr).not.toMatch(/case \d+\/\d+/);
     expect(r.stderr).toMatch(/skipped: real\/test_download: no model here/);
-    const record = JSON.parse(readFileSync(run.evidence, 'utf8')) as VerifyRun;
+    // The skipped folder is in the machine-readable output and the record too, not only on stderr.
+    const download = { id: 'real/test_download', reason: expect.stringMatching(/^no model here: data.json names/) };
+    expect((run as unknown as { skipped: unknown[] }).skipped).toEqual([download]);
+    const record = JSON.parse(readFileSync(run.evidence, 'utf8')) as VerifyRun & { skipped: unknown[] };
+    expect(record.skipped).toEqual([download]);
     expect(record.results.every((x) => x.suite === root)).toBe(true);
     expect(record.results.find((x) => x.model === 'node/test_abs')!.ops).toEqual(['ai.onnx:Abs']);
     // The records' conformance view.

@@ -9,15 +9,18 @@ export async function probeEvidence(opts: { evidence: boolean; evidenceDir?: str
   probeEvidenceDir(opts.evidenceDir ?? defaultEvidenceDir());
 }
 
+/** What a record may say besides its results: an interrupted run, a suite's skipped folders. */
+export type RecordExtras = Pick<EvidenceRecord, 'partial' | 'skipped'>;
+
 /** Save the run's record; a failure is returned (to throw after the results are printed), not thrown. */
 export async function trySaveEvidence(
   kind: EvidenceRecord['kind'],
   run: { machine: EvidenceRecord['machine']; backends: BackendStatus[]; results: ModelResult[] },
   opts: { evidence: boolean; evidenceDir?: string },
-  partial = false,
+  extra: RecordExtras = {},
 ): Promise<{ path?: string; error?: unknown }> {
   try {
-    const path = await saveEvidence(kind, run, opts, partial);
+    const path = await saveEvidence(kind, run, opts, extra);
     return path ? { path } : {};
   } catch (error) {
     return { error };
@@ -28,12 +31,13 @@ export async function saveEvidence(
   kind: EvidenceRecord['kind'],
   run: { machine: EvidenceRecord['machine']; backends: BackendStatus[]; results: ModelResult[] },
   opts: { evidence: boolean; evidenceDir?: string },
-  partial = false,
+  extra: RecordExtras = {},
 ): Promise<string | undefined> {
   if (!opts.evidence || run.results.length === 0) return undefined;
   const { defaultEvidenceDir, makeRecord, writeRecord } = await import('../evidence/store.js');
   return writeRecord(opts.evidenceDir ?? defaultEvidenceDir(), {
     ...makeRecord(kind, run.machine, run.backends, run.results),
-    ...(partial ? { partial: true } : {}),
+    ...(extra.partial ? { partial: true } : {}),
+    ...(extra.skipped?.length ? { skipped: extra.skipped } : {}),
   });
 }

@@ -16,6 +16,8 @@ export interface SuiteRun {
   cases: number;
   /** The roots, recorded with each result (`suite`). */
   root: string;
+  /** Folders that look like cases but cannot run, with the reason: printed, in --json and in the record. */
+  skipped: { id: string; reason: string }[];
   /** Replaces the verify table (and --json's run) with another view of the results (conformance). */
   view?: { render(results: ModelResult[]): string; json(results: ModelResult[]): unknown };
 }
@@ -116,5 +118,5 @@ export function discoverSuite(roots: string[], opts: SuiteOptions): SuiteRun {
     if (isInputFailure(item)) return;
     for (const w of item.warnings) process.stderr.write(`warning: ${safeText(item.target.id)}: ${safeText(w)}\n`);
   });
-  return { source, cases: cases.length, root: roots.map((r) => resolve(r)).join(',') };
+  return { source, cases: cases.length, root: roots.map((r) => resolve(r)).join(','), skipped };
 }

@@ -161,13 +161,18 @@ export async function executeVerify(
   const partial = Boolean(suite) && process.exitCode === 130;
   const allThere = checkBackends(run, explicitBackends(opts.backend));
   if (saved) for (const line of saved.write()) process.stderr.write(`${line}\n`);
-  const { path: evidencePath, error: evidenceError } = await trySaveEvidence('verify', run, opts, partial);
+  const skipped = suite?.skipped.length ? { skipped: suite.skipped } : {};
+  const { path: evidencePath, error: evidenceError } = await trySaveEvidence('verify', run, opts, {
+    partial,
+    ...skipped,
+  });
   if ((opts.json || opts.format === 'json') && suite?.view) {
     console.log(
       jsonText(
         {
           ...(suite.view.json(run.results) as object),
           ...(partial ? { partial: true } : {}),
+          ...skipped,
           ...(evidencePath ? { evidence: evidencePath } : {}),
         },
         null,
@@ -177,7 +182,12 @@ export async function executeVerify(
   } else if (opts.json || opts.format === 'json') {
     console.log(
       jsonText(
-        { ...run, ...(partial ? { partial: true } : {}), ...(evidencePath ? { evidence: evidencePath } : {}) },
+        {
+          ...run,
+          ...(partial ? { partial: true } : {}),
+          ...skipped,
+          ...(evidencePath ? { evidence: evidencePath } : {}),
+        },
         null,
         1,
       ),

@@ -76,6 +76,16 @@ export const evidenceSchema = {
     userAgent: { type: 'string', maxLength: 1000 },
     /** The run was interrupted (Ctrl-C): the record holds the results finished before that. */
     partial: { type: 'boolean' },
+    /** A suite run's folders that look like cases but could not run, with the reason. */
+    skipped: {
+      type: 'array',
+      maxItems: 100000,
+      items: {
+        type: 'object',
+        required: ['id', 'reason'],
+        properties: { id: { type: 'string', maxLength: 5000 }, reason: { type: 'string', maxLength: 5000 } },
+      },
+    },
     backends: {
       type: 'array',
       maxItems: 20,

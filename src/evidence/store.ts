@@ -39,6 +39,10 @@ export interface EvidenceRecord {
   tool: { name: string; version: string };
   machine: MachineInfo | (Partial<MachineInfo> & { hostname: string; platform: string; arch: string });
   userAgent?: string;
+  /** The run was interrupted (Ctrl-C): the record holds the results finished before that. */
+  partial?: boolean;
+  /** A suite run's folders that look like cases but could not run, each with its reason (never dropped). */
+  skipped?: { id: string; reason: string }[];
   backends: BackendStatus[];
   results: ModelResult[];
 }
