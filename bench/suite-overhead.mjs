@@ -21,7 +21,9 @@
  * --cpu (Linux) also samples /proc every 50 ms for the CPU time of the run's processes (the
  * command, each worker, Chromium's processes; sampled, so a process that lives under 50 ms is
  * missed) and prints it with the cores it kept busy on average (CPU seconds / wall): a run near the
- * machine's core count is CPU-bound, and only less work, not more overlap, makes it faster.
+ * machine's core count is CPU-bound, and only less work, not more overlap, makes it faster. For
+ * each worker it also prints its main thread's CPU and that of its other threads, the four busiest
+ * named (on wasm those are V8's platform workers compiling onnxruntime-web's WASM; bench/README.md).
  *
  *   node bench/suite-overhead.mjs [--root DIR] [--backend cpu,wasm,...] [--filter PATTERN]
  *                                 [--iterations N] [--warmup N] [--threads N] [--save DIR] [--cpu]
@@ -97,14 +99,33 @@ function kindOf(pid, root, cmd) {
   return 'other';
 }
 
-/** Sample the CPU time of `root` and its descendants until stopped; the last value seen per process. */
+/** CPU seconds of each thread of `pid` (by thread id), or undefined once it is gone. */
+function threadCpu(pid) {
+  try {
+    const out = new Map();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(f[11]) + Number(f[12])) * TICK_S);
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sample the CPU time of `root` and its descendants until stopped; the last value seen per process (and per worker thread). */
 function sampleCpu(root) {
   const last = new Map();
   const take = () => {
     // The kind from the first sample that could read the command line (an exiting process's is empty).
     for (const [pid, info] of processTree(root)) {
-      const kind = last.get(pid)?.kind;
-      last.set(pid, { kind: kind && kind !== 'other' ? kind : kindOf(pid, root, info.cmd), cpuS: info.cpuS });
+      const prev = last.get(pid);
+      const kind = prev?.kind && prev.kind !== 'other' ? prev.kind : kindOf(pid, root, info.cmd);
+      // Per thread the last value seen; a thread that ends between samples counts in the process's total only.
+      const now = kind.startsWith('worker ') ? threadCpu(pid) : undefined;
+      const threads = now ? new Map([...(prev?.threads ?? []), ...now]) : prev?.threads;
+      last.set(pid, { kind, cpuS: info.cpuS, threads });
     }
   };
   const timer = setInterval(take, 50);
@@ -113,11 +134,19 @@ function sampleCpu(root) {
     clearInterval(timer);
     const byKind = {};
     const processes = {};
-    for (const { kind, cpuS } of last.values()) {
+    /** Per worker kind: main threads' CPU and every other thread's. */
+    const threads = {};
+    for (const [pid, { kind, cpuS, threads: t }] of last) {
       byKind[kind] = (byKind[kind] ?? 0) + cpuS;
       processes[kind] = (processes[kind] ?? 0) + 1;
+      if (!t) continue;
+      const k = (threads[kind] ??= { main: 0, rest: 0, others: [] });
+      const main = t.get(pid) ?? 0;
+      k.main += main;
+      k.rest += cpuS - main;
+      for (const [tid, c] of t) if (tid !== pid) k.others.push(c);
     }
-    return { byKind, processes };
+    return { byKind, processes, threads };
   };
 }
 
@@ -215,6 +244,15 @@ for (const backend of values.backend
         .map(([k, v]) => `${k} ${v.toFixed(1)} s (${cpu.processes[k]} process${cpu.processes[k] > 1 ? 'es' : ''})`)
         .join(', ')}`,
     );
+    for (const [kind, t] of Object.entries(cpu.threads)) {
+      const others = t.others.sort((a, b) => b - a);
+      console.log(
+        `${backend}: ${kind}: main thread ${t.main.toFixed(1)} s, other threads ${t.rest.toFixed(1)} s (the busiest seen: ${others
+          .slice(0, 4)
+          .map((c) => c.toFixed(1))
+          .join(', ')} s)`,
+      );
+    }
   }
   const row = rows.at(-1);
   console.log(
