@@ -79,6 +79,15 @@ describe('verify <root> on cpu: a slice across every status', () => {
       cases: ids.length,
       counts: { 'input-error': 2, unsupported: SLICE.unsupported!.length },
     });
+    // The report's Conformance section: the counts, and the folder the run skipped.
+    const out = join(scratchDir('owb-suite-report-'), 'report');
+    const rep = await runCli(['report', '--evidence-dir', evidenceDir, '--out', out], { env });
+    expect(rep.code, rep.stderr).toBe(0);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    const section = html.slice(html.indexOf('<section id="conformance-section">'));
+    expect(section).toMatch(new RegExp(`<tr><td>cpu</td><td>cpu \\([^<]*\\)</td><td class="num">${ids.length}</td>`));
+    expect(section).toContain('1 folder skipped: they look like cases but could not run');
+    expect(section).toMatch(/<td>real\/test_download<\/td><td>no model here: data.json names/);
   });
 
   it('exit 0 when all is as expected; 2 when nothing matches or nothing could be run', async () => {

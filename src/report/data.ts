@@ -58,6 +58,8 @@ export interface ReportData {
   runs: RunInfo[];
   /** Suite results (`conformance`/`verify <root>`): counts per backend and the gaps against cpu. */
   conformance?: Conformance;
+  /** Folders the latest run of each suite root skipped (they look like cases but cannot run), with the reason. */
+  suiteSkipped?: { suite: string; id: string; reason: string }[];
 }
 
 /** The newest result per (model, sha256, backend): later records supersede earlier ones. */

@@ -37,7 +37,7 @@ import {
 import { isNetwork, renderPage } from './html.js';
 import { classifyFailure, resultCause } from '../diagnose/failure.js';
 import { computeConformance } from '../suite/conformance.js';
-import { suiteResults } from '../suite/records.js';
+import { suiteResults, suiteSkipped } from '../suite/records.js';
 
 export interface ReportInput {
   outDir: string;
@@ -132,6 +132,7 @@ export function assemble(input: ReportInput): ReportData {
     latency,
     latencyByModel: compareLatency(latency),
     conformance: computeConformance(suiteResults(input.records)),
+    suiteSkipped: suiteSkipped(input.records),
     provenance: input.catalog.map((e) => e.manifest),
     runs: runInfo(input.records),
   };

@@ -387,7 +387,7 @@ ${others.models.length ? `<details><summary>${plural(others.models.length, 'oper
 <details><summary>All ${data.latency.length} latency rows (min, p50, p90, p99, max, first run)</summary>${latencyTable(data.latency)}</details>
 </section>
 
-<section id="conformance-section"><h2>Conformance</h2>${conformanceSection(data.conformance, esc)}</section>
+<section id="conformance-section"><h2>Conformance</h2>${conformanceSection(data.conformance, esc, data.suiteSkipped)}</section>
 <section id="provenance-section"><h2>Model provenance</h2>${provenanceTable(data.provenance)}</section>
 <section id="runs-section"><h2>Runs: machines and runtime versions</h2>${runsTable(data.runs)}</section>
 </body></html>

@@ -4,7 +4,11 @@ import { STATUSES } from '../models/statuses.js';
 
 type Esc = (v: unknown) => string;
 
-export function conformanceSection(c: Conformance | undefined, esc: Esc): string {
+export function conformanceSection(
+  c: Conformance | undefined,
+  esc: Esc,
+  skipped: { suite: string; id: string; reason: string }[] = [],
+): string {
   if (!c || c.backends.length === 0) {
     return '<p class="note">No suite results in the evidence (run <code>onnx-workbench conformance &lt;root&gt; --backend ...</code>, e.g. on /usr/share/libonnx-testdata/data/node).</p>';
   }
@@ -27,6 +31,9 @@ export function conformanceSection(c: Conformance | undefined, esc: Esc): string
       return `<details><summary>${g.cases.length} cases pass on cpu and not on ${esc(g.backend)}</summary>${ops}${list}</details>`;
     })
     .join('');
+  const notRun = skipped.length
+    ? `<details><summary>${skipped.length} folder${skipped.length === 1 ? '' : 's'} skipped: they look like cases but could not run</summary><table><thead><tr><th>suite</th><th>folder</th><th>reason</th></tr></thead><tbody>${skipped.map((s) => `<tr><td>${esc(s.suite)}</td><td>${esc(s.id)}</td><td>${esc(s.reason.slice(0, 300))}</td></tr>`).join('')}</tbody></table></details>`
+    : '';
   return `<p class="note">Every case of the test suites run (latest result per backend and case). <code>nondeterministic</code>: random ops checked for shape, type and value set, not element by element; <code>unsupported</code>: a type the runtime's JavaScript API cannot pass.</p>
-<table id="conformance"><thead>${head}</thead><tbody>${rows}</tbody></table>${gaps}`;
+<table id="conformance"><thead>${head}</thead><tbody>${rows}</tbody></table>${gaps}${notRun}`;
 }
