@@ -111,7 +111,15 @@ describe('case discovery', () => {
       Buffer.concat([Buffer.from(join(caseDir, 'm')), Buffer.from([0xff, 0x2e, 0x6f, 0x6e, 0x6e, 0x78])]),
       'x',
     );
+    // A bad name beside cases below it: the folder is still searched.
+    mkdirSync(join(bad, 'ok2', 'test_a', 'test_data_set_0'), { recursive: true });
+    writeFileSync(join(bad, 'ok2', 'test_a', 'model.onnx'), 'x');
+    writeFileSync(
+      Buffer.concat([Buffer.from(join(bad, 'ok2', 'x')), Buffer.from([0xff, 0x2e, 0x6f, 0x6e, 0x6e, 0x78])]),
+      'x',
+    );
     const b = discoverCases(bad);
+    expect(b.cases.map((c) => c.id)).toEqual(['ok2/test_a']);
     expect(b.skipped.map((s) => [s.id, s.reason])).toEqual(
       [
         [
@@ -119,6 +127,7 @@ describe('case discovery', () => {
           'cannot list the folder (its name is not valid UTF-8, which Node cannot open by name: rename it)',
         ],
         ['ok', 'm\uFFFD.onnx: its name is not valid UTF-8, which Node cannot open by name: rename it'],
+        ['ok2', 'x\uFFFD.onnx: its name is not valid UTF-8, which Node cannot open by name: rename it'],
       ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
     );
   });

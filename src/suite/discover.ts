@@ -141,15 +141,11 @@ export function discoverCases(root: string, filter?: string): Discovery {
       skipped.push({ id: idOf(dir), dir, reason: `cannot list the folder (${listingError(dir, e)})` });
       return;
     }
-    const models = entries
-      .filter((e) => e.file && e.name.endsWith('.onnx'))
-      .map((e) => e.name)
-      .sort();
-    const unnamed = models.find((m) => m.includes(NOT_UTF8));
-    if (unnamed) {
-      skipped.push({ id: idOf(dir), dir, reason: `${unnamed}: ${NOT_UTF8_REASON}` });
-      return;
-    }
+    const onnxFiles = entries.filter((e) => e.file && e.name.endsWith('.onnx')).map((e) => e.name);
+    // A model whose name is not UTF-8 cannot be opened: said, and the folder's other models still count.
+    for (const name of onnxFiles.filter((m) => m.includes(NOT_UTF8)))
+      skipped.push({ id: idOf(dir), dir, reason: `${name}: ${NOT_UTF8_REASON}` });
+    const models = onnxFiles.filter((m) => !m.includes(NOT_UTF8)).sort();
     if (models.length && hasTestData(entries)) {
       if (models.length > 1)
         skipped.push({
