@@ -4,7 +4,7 @@
  * cpu; one bad case is one result, every data set compared, exit codes 0/1/2.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
@@ -88,6 +88,29 @@ describe('verify <root> on cpu: a slice across every status', () => {
     expect(section).toMatch(new RegExp(`<tr><td>cpu</td><td>cpu \\([^<]*\\)</td><td class="num">${ids.length}</td>`));
     expect(section).toContain('1 folder skipped: they look like cases but could not run');
     expect(section).toMatch(/<td>real\/test_download<\/td><td>no model here: data.json names/);
+  });
+
+  it('a case path of over 1000 characters is recorded like any other', async () => {
+    // Before: the schema capped a result's model id at 1000 characters, so one deep case made the
+    // whole run's record unwritable (exit 2, "must NOT have more than 1000 characters").
+    const deepRoot = scratchDir('owb-suite-long-');
+    const long = join(deepRoot, ...Array.from({ length: 5 }, (_, i) => `${i}`.padEnd(250, 'a')), 'test_abs');
+    cpSync(join(NODE_ROOT, 'test_abs'), long, { recursive: true });
+    cpSync(join(NODE_ROOT, 'test_abs'), join(deepRoot, 'test_abs'), { recursive: true });
+    const evidenceDir = scratchDir('owb-suite-long-ev-');
+    const r = await runCli(
+      ['verify', deepRoot, '--json', '--evidence-dir', evidenceDir, '--iterations', '1', '--warmup', '0'],
+      {
+        env,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const run = parseJsonOutput<VerifyRun & { evidence: string }>(r);
+    const ids = run.results.map((x) => x.model).sort((a, b) => a.length - b.length);
+    expect(ids[0]).toBe('test_abs');
+    expect(ids[1]!.length).toBeGreaterThan(1000);
+    const record = JSON.parse(readFileSync(run.evidence, 'utf8')) as VerifyRun;
+    expect(record.results.map((x) => x.model).sort()).toEqual([...ids].sort());
   });
 
   it('exit 0 when all is as expected; 2 when nothing matches or nothing could be run', async () => {

@@ -48,6 +48,13 @@ const comparison = {
   },
 };
 
+/**
+ * Longest model id (and suite skipped-folder id) a record holds. A suite case's id is its path below
+ * the root, up to 32 folders deep of up to 255 bytes each, so the bound is above that: one long
+ * case path must never make a whole run's record unwritable.
+ */
+export const MAX_ID_LENGTH = 16384;
+
 export const evidenceSchema = {
   $id: 'https://onnx-workbench/evidence.schema.json',
   type: 'object',
@@ -83,7 +90,10 @@ export const evidenceSchema = {
       items: {
         type: 'object',
         required: ['id', 'reason'],
-        properties: { id: { type: 'string', maxLength: 5000 }, reason: { type: 'string', maxLength: 5000 } },
+        properties: {
+          id: { type: 'string', maxLength: MAX_ID_LENGTH },
+          reason: { type: 'string', maxLength: MAX_ID_LENGTH },
+        },
       },
     },
     backends: {
@@ -128,7 +138,7 @@ export const evidenceSchema = {
           'referenceKind',
         ],
         properties: {
-          model: { type: 'string', maxLength: 1000 },
+          model: { type: 'string', maxLength: MAX_ID_LENGTH },
           path: { type: 'string' },
           // Empty only for an input-error whose model file could not be read at all.
           sha256: { type: 'string', pattern: '^([0-9a-f]{64})?$' },
