@@ -113,6 +113,19 @@ describe('verify <root> on cpu: a slice across every status', () => {
     expect(record.results.map((x) => x.model).sort()).toEqual([...ids].sort());
   });
 
+  it('a skipped folder whose name holds terminal controls is printed escaped, one line', async () => {
+    const evilRoot = scratchDir('owb-suite-evil-');
+    const evil = join(evilRoot, 'evil\u001b[31mRED\nline');
+    mkdirSync(evil);
+    cpSync(join(NODE_ROOT, 'test_abs', 'model.onnx'), join(evil, 'model.onnx'));
+    cpSync(join(NODE_ROOT, 'test_abs'), join(evilRoot, 'test_abs'), { recursive: true });
+    const r = await runCli(['verify', evilRoot, '--no-evidence', '--iterations', '1', '--warmup', '0'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    // Before: the name went to stderr raw (an escape sequence, and a newline splitting the line).
+    expect(r.stderr).not.toContain('\u001b');
+    expect(r.stderr).toContain('skipped: evil\\e[31mRED\\nline/model: model.onnx has no test data beside it');
+  });
+
   it('exit 0 when all is as expected; 2 when nothing matches or nothing could be run', async () => {
     const ok = await runCli(['verify', root, '--filter', 'test_abs,multi-set-ok', '--no-evidence'], {
       env,

@@ -286,6 +286,13 @@ describe('progress', () => {
     pipe.clear();
     expect(piped).toEqual([]);
   });
+
+  it('a case id cannot put terminal controls on the line, C1 ones (\\x9b, CSI) included', () => {
+    const out: string[] = [];
+    const tty = new ProgressLine({ isTTY: true, columns: 80, write: (s) => (out.push(s), true) });
+    tty.update(1, 1, 'cpu a\u001b[2Jb\u009b2Jc\nd');
+    expect(out.join('').replace(/^\r\u001b\[2K/, '')).toMatch(/cpu a\?\[2Jb\?2Jc\?d$/);
+  });
 });
 
 describe('conformance view', () => {

@@ -107,7 +107,8 @@ function realModelPath(path: string): string {
 /** Find the cases under the roots, each to be read when the run reaches it; no case at all is an error. */
 export function discoverSuite(roots: string[], opts: SuiteOptions): SuiteRun {
   const { cases, skipped } = casesOfRoots(roots, opts.filter);
-  if (!opts.quiet) for (const s of skipped) process.stderr.write(`skipped: ${s.id}: ${s.reason}\n`);
+  // Folder names are the user's (or a hostile archive's): no terminal controls reach the terminal.
+  if (!opts.quiet) for (const s of skipped) process.stderr.write(`skipped: ${safeText(s.id)}: ${safeText(s.reason)}\n`);
   if (cases.length === 0)
     throw new InputError(
       `${roots.join(', ')}: no test cases${opts.filter ? ` match --filter ${opts.filter}` : ' (a case is a folder with a .onnx model and test_data_set_* folders or an .npz)'}`,

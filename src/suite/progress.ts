@@ -42,7 +42,7 @@ export class ProgressLine {
     this.lastDraw = now;
     const width = Math.max(20, (this.stream.columns ?? 80) - 1);
     const text = progressText(done, total, now - this.started, label)
-      .replace(/[\x00-\x1f\x7f]/g, '?')
+      .replace(/[\x00-\x1f\x7f-\x9f]/g, '?') // C1 controls (\x9b is CSI) too, as the status line
       .slice(0, width);
     this.stream.write(`\r\x1b[2K${text}`);
     this.shown = true;
