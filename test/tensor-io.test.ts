@@ -231,7 +231,15 @@ describe('TensorProto decoding', () => {
       () => decodeTensorProtoBytes(pb({ dims: [1], dataType: 99, rawData: new Uint8Array(1) }), 'u.pb'),
       /type\(99\)/,
     );
-    expectInputError(() => decodeTensorProtoBytes(pb({ dims: [1] }), 'undef.pb'), /undefined/);
+    expectInputError(
+      () => decodeTensorProtoBytes(pb({ dims: [1] }), 'undef.pb'),
+      /^undef\.pb: a TensorProto without an element type \(data_type 0\): an empty or non-tensor file$/,
+    );
+    // An empty file decodes to that too; it is not told to "feed the dtype the model declares".
+    expectInputError(
+      () => decodeTensorProtoBytes(new Uint8Array(0), 'empty.pb'),
+      /^empty\.pb: a TensorProto without an element type/,
+    );
   });
 
   it('refuses external data', () => {

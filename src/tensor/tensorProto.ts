@@ -60,6 +60,9 @@ const FIELD_NAME: Record<ReturnType<typeof valueField>, string> = {
 export function tensorFromProto(proto: TensorProto, what: string): Tensor {
   const code = proto.dataType ?? 0;
   const dtype = dtypeFromCode(code);
+  // data_type 0 is what an empty file (or any message without field 2) decodes to: not a tensor at all.
+  if (code === 0)
+    throw new InputError(`${what}: a TensorProto without an element type (data_type 0): an empty or non-tensor file`);
   if (!dtype) throw new InputError(`${what}: element type ${elementTypeName(code)} is not supported for tensor data`);
   const dims = (proto.dims ?? []).map(toNumber);
   const n = checkAllocatable(dims, what);
