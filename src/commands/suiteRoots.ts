@@ -1,6 +1,6 @@
 /** `verify <root>`: find the cases under test data roots and prepare them, one bad case one result. */
 import { InputError } from '../errors.js';
-import { discoverCases, isSuiteRoot, type SuiteCase } from '../suite/discover.js';
+import { discoverCases, isSuiteRoot, type SkippedFolder, type SuiteCase } from '../suite/discover.js';
 import { SuiteCases } from '../suite/prepareCases.js';
 import type { ModelInputOptions } from './args/inputs.js';
 import type { ModelResult } from '../verify/result.js';
@@ -17,7 +17,7 @@ export interface SuiteRun {
   /** The roots, recorded with each result (`suite`). */
   root: string;
   /** Folders that look like cases but cannot run, with the reason: printed, in --json and in the record. */
-  skipped: { id: string; reason: string }[];
+  skipped: SkippedFolder[];
   /** Replaces the verify table (and --json's run) with another view of the results (conformance). */
   view?: { render(results: ModelResult[]): string; json(results: ModelResult[]): unknown };
 }
@@ -71,12 +71,9 @@ export function suiteRootsFor(names: string[], opts: SuiteOptions): string[] | n
  * roots they are prefixed by it. A case reached again (a root named twice, or one inside another)
  * runs once, under its first id; the repeat is said, as a skipped folder is.
  */
-export function casesOfRoots(
-  roots: string[],
-  filter?: string,
-): { cases: SuiteCase[]; skipped: { id: string; reason: string }[] } {
+export function casesOfRoots(roots: string[], filter?: string): { cases: SuiteCase[]; skipped: SkippedFolder[] } {
   const cases: SuiteCase[] = [];
-  const skipped: { id: string; reason: string }[] = [];
+  const skipped: SkippedFolder[] = [];
   const firstId = new Map<string, string>(); // a model's real path -> the id it runs under
   const prefixed = (root: string, id: string) => (roots.length > 1 ? `${root.replace(/\/+$/, '')}/${id}` : id);
   for (const root of roots) {
@@ -84,7 +81,8 @@ export function casesOfRoots(
     skipped.push(...found.skipped.map((s) => ({ id: prefixed(root, s.id), reason: s.reason })));
     for (const c of found.cases) {
       const id = prefixed(root, c.id);
-      const key = realModelPath(c.modelPath);
+      // Within one root discovery searches each real folder once; only a second root can reach a case again.
+      const key = roots.length > 1 ? realModelPath(c.modelPath) : c.modelPath;
       const first = firstId.get(key);
       if (first !== undefined) skipped.push({ id, reason: `the same case as ${first} (named twice): run once` });
       else {

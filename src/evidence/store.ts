@@ -29,6 +29,7 @@ import { checkPlausibility, orderTime } from './plausibility.js';
 import { evidenceSchema, EVIDENCE_SCHEMA_VERSION } from './schema.js';
 import type { BackendStatus, ModelResult } from '../verify/verify.js';
 import type { MachineInfo } from '../util/machine.js';
+import type { SkippedFolder } from '../suite/discover.js';
 import { packageVersion } from '../util/version.js';
 
 export interface EvidenceRecord {
@@ -42,7 +43,7 @@ export interface EvidenceRecord {
   /** The run was interrupted (Ctrl-C): the record holds the results finished before that. */
   partial?: boolean;
   /** A suite run's folders that look like cases but could not run, each with its reason (never dropped). */
-  skipped?: { id: string; reason: string }[];
+  skipped?: SkippedFolder[];
   backends: BackendStatus[];
   results: ModelResult[];
 }

@@ -4,6 +4,7 @@
  */
 import { BACKEND_IDS, type BackendId } from '../backends/types.js';
 import type { Conformance } from '../suite/conformance.js';
+import type { SuiteSkippedFolder } from '../suite/discover.js';
 import { recordTime, type EvidenceRecord } from '../evidence/store.js';
 import type { CatalogEntry } from '../models/catalog.js';
 import type { ModelResult } from '../verify/verify.js';
@@ -59,7 +60,7 @@ export interface ReportData {
   /** Suite results (`conformance`/`verify <root>`): counts per backend and the gaps against cpu. */
   conformance?: Conformance;
   /** Folders the latest run of each suite root skipped (they look like cases but cannot run), with the reason. */
-  suiteSkipped?: { suite: string; id: string; reason: string }[];
+  suiteSkipped?: SuiteSkippedFolder[];
 }
 
 /** The newest result per (model, sha256, backend): later records supersede earlier ones. */

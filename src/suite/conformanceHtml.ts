@@ -1,14 +1,11 @@
 /** The report's Conformance section: the suite view (counts per backend, the gaps against cpu) as HTML. */
 import type { Conformance } from './conformance.js';
 import { STATUSES } from '../models/statuses.js';
+import type { SuiteSkippedFolder } from './discover.js';
 
 type Esc = (v: unknown) => string;
 
-export function conformanceSection(
-  c: Conformance | undefined,
-  esc: Esc,
-  skipped: { suite: string; id: string; reason: string }[] = [],
-): string {
+export function conformanceSection(c: Conformance | undefined, esc: Esc, skipped: SuiteSkippedFolder[] = []): string {
   if (!c || c.backends.length === 0) {
     return '<p class="note">No suite results in the evidence (run <code>onnx-workbench conformance &lt;root&gt; --backend ...</code>, e.g. on /usr/share/libonnx-testdata/data/node).</p>';
   }

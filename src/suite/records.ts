@@ -1,16 +1,18 @@
 /** Suite results in evidence records: the latest result per (suite root, backend, case). */
 import { recordTime, type EvidenceRecord } from '../evidence/store.js';
 import type { ModelResult } from '../verify/verify.js';
-import { filterMatcher } from './discover.js';
+import { filterMatcher, type SkippedFolder, type SuiteSkippedFolder } from './discover.js';
+
+/** Records oldest first, in write order (never a record's own date alone). */
+const inWriteOrder = (records: EvidenceRecord[]) => [...records].sort((a, b) => recordTime(a) - recordTime(b));
 
 /**
  * The folders a suite run skipped (they look like cases but cannot run), from the newest record of
  * each suite root that says: per root, what its latest run could not run.
  */
-export function suiteSkipped(records: EvidenceRecord[]): { suite: string; id: string; reason: string }[] {
-  const sorted = [...records].sort((a, b) => recordTime(a) - recordTime(b));
-  const byRoot = new Map<string, { id: string; reason: string }[]>();
-  for (const rec of sorted) {
+export function suiteSkipped(records: EvidenceRecord[]): SuiteSkippedFolder[] {
+  const byRoot = new Map<string, SkippedFolder[]>();
+  for (const rec of inWriteOrder(records)) {
     const suite = rec.results.find((r) => r.suite)?.suite;
     if (suite) byRoot.set(suite, rec.skipped ?? []);
   }
@@ -18,7 +20,6 @@ export function suiteSkipped(records: EvidenceRecord[]): { suite: string; id: st
 }
 
 export function suiteResults(records: EvidenceRecord[], filter?: string): ModelResult[] {
-  const sorted = [...records].sort((a, b) => recordTime(a) - recordTime(b)); // write order: never a record's own date alone
   const latest = new Map<string, ModelResult>();
   const matchers = filter
     ? filter
@@ -27,7 +28,7 @@ export function suiteResults(records: EvidenceRecord[], filter?: string): ModelR
         .filter(Boolean)
         .map(filterMatcher)
     : [];
-  for (const rec of sorted) {
+  for (const rec of inWriteOrder(records)) {
     for (const r of rec.results) {
       if (!r.suite) continue;
       if (matchers.length && !matchers.some((m) => m(r.model))) continue;
