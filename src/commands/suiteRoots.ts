@@ -1,6 +1,7 @@
 /** `verify <root>`: find the cases under test data roots and prepare them, one bad case one result. */
 import { InputError } from '../errors.js';
-import { discoverCases, isSuiteRoot, type SkippedFolder, type SuiteCase } from '../suite/discover.js';
+import { discoverCases, isSuiteRoot, type SuiteCase } from '../suite/discover.js';
+import type { SkippedFolder } from '../evidence/store.js';
 import { SuiteCases } from '../suite/prepareCases.js';
 import type { ModelInputOptions } from './args/inputs.js';
 import type { ModelResult } from '../verify/result.js';

@@ -29,8 +29,15 @@ import { checkPlausibility, orderTime } from './plausibility.js';
 import { evidenceSchema, EVIDENCE_SCHEMA_VERSION } from './schema.js';
 import type { BackendStatus, ModelResult } from '../verify/verify.js';
 import type { MachineInfo } from '../util/machine.js';
-import type { SkippedFolder } from '../suite/discover.js';
 import { packageVersion } from '../util/version.js';
+
+/** A suite run's folder that looks like a case but could not run, as `--json` and the record hold it. */
+export interface SkippedFolder {
+  id: string;
+  reason: string;
+}
+/** The same, naming the suite root it was found under (the report, over several records). */
+export type SuiteSkippedFolder = SkippedFolder & { suite: string };
 
 export interface EvidenceRecord {
   schemaVersion: typeof EVIDENCE_SCHEMA_VERSION;

@@ -4,8 +4,7 @@
  */
 import { BACKEND_IDS, type BackendId } from '../backends/types.js';
 import type { Conformance } from '../suite/conformance.js';
-import type { SuiteSkippedFolder } from '../suite/discover.js';
-import { recordTime, type EvidenceRecord } from '../evidence/store.js';
+import { recordTime, type EvidenceRecord, type SuiteSkippedFolder } from '../evidence/store.js';
 import type { CatalogEntry } from '../models/catalog.js';
 import type { ModelResult } from '../verify/verify.js';
 import type { Scorecard } from '../scorecard/scores.js';

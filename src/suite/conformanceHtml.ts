@@ -1,7 +1,7 @@
 /** The report's Conformance section: the suite view (counts per backend, the gaps against cpu) as HTML. */
 import type { Conformance } from './conformance.js';
 import { STATUSES } from '../models/statuses.js';
-import type { SuiteSkippedFolder } from './discover.js';
+import type { SuiteSkippedFolder } from '../evidence/store.js';
 
 type Esc = (v: unknown) => string;
 

@@ -32,11 +32,6 @@ export interface SkippedCase {
   reason: string;
 }
 
-/** A skipped folder as a run reports and records it (`--json`, the evidence record, the report). */
-export type SkippedFolder = Pick<SkippedCase, 'id' | 'reason'>;
-/** The same, naming the suite root it was found under (the report, over several records). */
-export type SuiteSkippedFolder = SkippedFolder & { suite: string };
-
 export interface Discovery {
   root: string;
   cases: SuiteCase[];

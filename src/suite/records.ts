@@ -1,7 +1,7 @@
 /** Suite results in evidence records: the latest result per (suite root, backend, case). */
-import { recordTime, type EvidenceRecord } from '../evidence/store.js';
+import { recordTime, type EvidenceRecord, type SkippedFolder, type SuiteSkippedFolder } from '../evidence/store.js';
 import type { ModelResult } from '../verify/verify.js';
-import { filterMatcher, type SkippedFolder, type SuiteSkippedFolder } from './discover.js';
+import { filterMatcher } from './discover.js';
 
 /** Records oldest first, in write order (never a record's own date alone). */
 const inWriteOrder = (records: EvidenceRecord[]) => [...records].sort((a, b) => recordTime(a) - recordTime(b));
