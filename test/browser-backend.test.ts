@@ -11,6 +11,8 @@ import {
   createBrowserBackend,
   classifyAdapter,
   describeAdapter,
+  ORT_WEB_BUILDS,
+  ortWebBuildFor,
   ortWebPackageVersion,
 } from '../src/backends/browser/backend.js';
 import { LocalServer } from '../src/util/localServer.js';
@@ -198,6 +200,23 @@ describe('browser-wasm', () => {
       expect(d.userAgent).toMatch(/Chrome\//);
       expect(d.details?.crossOriginIsolated).toBe(true);
       expect(d.details?.wasmThreads).toBeGreaterThanOrEqual(1);
+      // What the page loaded and fetched: the WASM-only build, the binary the wasm backend runs in Node.
+      expect(d.details?.ortWebBundle).toBe('ort.wasm.min.js');
+      expect(d.details?.ortWebWasm).toBe('ort-wasm-simd-threaded.wasm');
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "runs on onnxruntime-web's default build when asked, and says so",
+    async () => {
+      const other = track(createBrowserBackend('browser-wasm', 'browser-wasm', { ortWebBuild: 'default' }));
+      const m = await other.measure(mnist.model, new Map([['Input3', mnist.input]]), { warmup: 0, iterations: 1 }, {});
+      expect(maxAbsDiff(m.outputs.get('Plus214_Output_0')!, mnist.expected)).toBeLessThan(1e-3);
+      const d = await other.describe();
+      expect(d.details?.ortWebBundle).toBe(ORT_WEB_BUILDS.default.script);
+      expect(d.details?.ortWebWasm).toBe(ORT_WEB_BUILDS.default.wasm);
+      await other.close();
     },
     TEST_TIMEOUT,
   );
@@ -429,6 +448,7 @@ describe('browser-webgpu', () => {
       expect(d.runtime).toBe('onnxruntime-web');
       expect(d.runtimeVersion).toBe(ortWebPackageVersion());
       expect(d.executionProvider).toBe('webgpu');
+      expect(d.details?.ortWebBundle).toBe('ort.min.js'); // the only build with the JSEP WebGPU EP
       expect(d.userAgent).toMatch(/Chrome\//);
       expect(['software', 'hardware']).toContain(d.adapter.kind);
       if (d.details?.webgpuAdapterFlag === 'swiftshader') {
@@ -480,6 +500,23 @@ describe('browser-webgpu without any adapter', () => {
     },
     TEST_TIMEOUT,
   );
+});
+
+describe("onnxruntime-web's build for a page", () => {
+  it('is the WASM-only build for wasm, the default one for webgpu, and a bad choice is named', async () => {
+    expect(ortWebBuildFor('wasm', {})).toBe('wasm');
+    expect(ortWebBuildFor('wasm', { ONNX_WORKBENCH_BROWSER_WASM_BUILD: 'default' })).toBe('default');
+    expect(ortWebBuildFor('webgpu', { ONNX_WORKBENCH_BROWSER_WASM_BUILD: 'wasm' })).toBe('default');
+    expect(() => ortWebBuildFor('wasm', { ONNX_WORKBENCH_BROWSER_WASM_BUILD: 'jsep' })).toThrow(
+      "ONNX_WORKBENCH_BROWSER_WASM_BUILD is 'jsep': expected 'wasm' or 'default'",
+    );
+    // A build that cannot run the EP makes the backend unavailable, with the reason; nothing is launched.
+    const webgpu = createBrowserBackend('browser-webgpu', 'browser-webgpu', { ortWebBuild: 'wasm' });
+    const a = await webgpu.checkAvailable();
+    expect(a.available).toBe(false);
+    expect(a.reason).toMatch(/browser-webgpu needs onnxruntime-web's default build/);
+    await webgpu.close();
+  });
 });
 
 describe('adapter classification', () => {

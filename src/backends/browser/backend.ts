@@ -45,13 +45,15 @@ import { isPlacementLogLine } from '../placement.js';
 import { classifyAdapter, describeAdapter, type PageAdapterInfo } from '../adapter.js';
 import { runtimeIo } from '../ioNames.js';
 import {
-  ORT_WEB_BUNDLE,
+  ORT_WEB_BUILDS,
   PAGE_LIB_FILES,
   browserPageDir,
   ortWebDistDir,
+  ortWebBuildFor,
   ortWebPackageVersion,
   pageLibDir,
   startupModelBytes,
+  type OrtWebBuild,
 } from './ortWeb.js';
 import {
   INLINE_INPUT_BYTES,
@@ -70,7 +72,15 @@ import type { CheckedFile } from '../../onnx/unchangedFiles.js';
 import { identityOf, sameIdentity } from '../../onnx/rangeReader.js';
 
 export { classifyAdapter, describeAdapter, type PageAdapterInfo } from '../adapter.js';
-export { ORT_WEB_BUNDLE, browserPageDir, ortWebDistDir, ortWebPackageVersion, startupModelBytes } from './ortWeb.js';
+export {
+  ORT_WEB_BUILDS,
+  browserPageDir,
+  ortWebBuildFor,
+  ortWebDistDir,
+  ortWebPackageVersion,
+  startupModelBytes,
+  type OrtWebBuild,
+} from './ortWeb.js';
 
 export type BrowserBackendId = 'browser-wasm' | 'browser-webgpu';
 
@@ -84,6 +94,8 @@ export interface BrowserBackendOptions {
   timeoutMs?: number;
   /** WebGPU adapter choice; default `ONNX_WORKBENCH_WEBGPU_ADAPTER`, else `auto`. */
   webgpuAdapter?: WebGpuAdapterChoice;
+  /** onnxruntime-web build the page loads (browser-wasm only; see ortWeb.ts); default `ortWebBuildFor`. */
+  ortWebBuild?: OrtWebBuild;
 }
 
 export const DEFAULT_BROWSER_TIMEOUT_MS = 10 * 60 * 1000;
@@ -91,6 +103,19 @@ export const DEFAULT_BROWSER_TIMEOUT_MS = 10 * 60 * 1000;
 export function browserTimeoutMs(): number {
   const fromEnv = Number(process.env.ONNX_WORKBENCH_BROWSER_TIMEOUT_MS);
   return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_BROWSER_TIMEOUT_MS;
+}
+
+/** The build a page of `ep` loads: the one asked for, else the environment's (an Error when that is not one). */
+function pageBuild(ep: 'wasm' | 'webgpu', asked: OrtWebBuild | undefined): OrtWebBuild | Error {
+  if (ep === 'webgpu' && asked && asked !== 'default')
+    return new Error(
+      `browser-webgpu needs onnxruntime-web's default build (the only one with its WebGPU EP), not '${asked}'`,
+    );
+  try {
+    return asked ?? ortWebBuildFor(ep);
+  } catch (e) {
+    return e as Error;
+  }
 }
 
 function webgpuAdapterFromEnv(): WebGpuAdapterChoice {
@@ -182,6 +207,8 @@ class BrowserBackend implements Backend {
   private readonly explicitExecutablePath: string | undefined;
   private readonly timeoutMs: number;
   private readonly adapterChoice: WebGpuAdapterChoice;
+  /** The onnxruntime-web build, or why the one asked for cannot be (reported when the backend is checked). */
+  private readonly build: OrtWebBuild | Error;
 
   private server: LocalServer | undefined;
   private startupModelPath: string | undefined;
@@ -218,6 +245,7 @@ class BrowserBackend implements Backend {
     this.explicitExecutablePath = options.executablePath;
     this.timeoutMs = options.timeoutMs ?? browserTimeoutMs();
     this.adapterChoice = options.webgpuAdapter ?? webgpuAdapterFromEnv();
+    this.build = pageBuild(this.executionProvider, options.ortWebBuild);
   }
 
   private get executablePath(): string {
@@ -258,7 +286,9 @@ class BrowserBackend implements Backend {
         browser: `Chromium ${this.launched?.browser.version() ?? 'unknown'}`,
         executablePath: this.executablePath,
         headless: true,
-        ortWebBundle: ORT_WEB_BUNDLE,
+        // What the page itself loaded and fetched (ortWeb.ts says why each backend runs its build).
+        ortWebBundle: info.ortScript,
+        ortWebWasm: info.ortWasm,
         crossOriginIsolated: info.crossOriginIsolated,
         wasmThreads: info.wasmThreads,
         hardwareConcurrency: info.hardwareConcurrency,
@@ -615,8 +645,16 @@ class BrowserBackend implements Backend {
     return outputs;
   }
 
+  /** The build the page loads; throws (the backend is unavailable) when the one asked for cannot be. */
+  private ortWebBuild(): OrtWebBuild {
+    if (this.build instanceof Error)
+      throw new BrowserUnavailableError(this.build.message, 'unset it, or set it to wasm or default');
+    return this.build;
+  }
+
   private async ensureServer(): Promise<LocalServer> {
     if (this.server?.started) return this.server;
+    this.ortWebBuild(); // a bad choice of build: unavailable before anything starts
     const pageDir = browserPageDir();
     if (!existsSync(join(pageDir, 'runner.html'))) {
       throw new BrowserUnavailableError(
@@ -762,7 +800,8 @@ class BrowserBackend implements Backend {
   private async loadRunner(page: Page): Promise<void> {
     const server = this.server!;
     page.setDefaultTimeout(this.timeoutMs);
-    const response = await page.goto(`${server.origin}/runner.html`, {
+    // The page loads the onnxruntime-web build its address names (runner.js).
+    const response = await page.goto(`${server.origin}/runner.html?ort=${ORT_WEB_BUILDS[this.ortWebBuild()].script}`, {
       waitUntil: 'load',
       timeout: Math.min(this.timeoutMs, 120_000),
     });

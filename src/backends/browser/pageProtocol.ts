@@ -15,6 +15,10 @@ export interface PageInfo {
   ortCommonVersion: string;
   wasmThreads: number;
   ortInitialized: boolean;
+  /** The onnxruntime-web script the page loaded ('' when the name it was given was refused). */
+  ortScript: string;
+  /** The WASM binaries the page fetched, comma-separated file names (onnxruntime-web's, once started). */
+  ortWasm: string;
 }
 
 export type ProbeResult = AdapterProbe;

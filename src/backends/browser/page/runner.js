@@ -9,6 +9,18 @@
 // tensors have no raw bytes: their values cross inline as JSON (job.feeds[i].strings, output.strings).
 'use strict';
 (function () {
+  // The onnxruntime-web build this page runs: the script the harness names in the page's address
+  // (?ort=ort.wasm.min.js; src/backends/browser/ortWeb.ts says which and why), a file of
+  // onnxruntime-web's dist/. Inserted while the page parses, in order, so the page's load event
+  // waits for it; `ort` is only used once the harness calls in.
+  const asked = new URLSearchParams(location.search).get('ort') || 'ort.min.js';
+  const ortScript = /^[a-z][a-z.]*\.js$/.test(asked) ? asked : '';
+  if (ortScript) {
+    const script = document.createElement('script');
+    script.src = `/ort/${ortScript}`;
+    script.async = false;
+    document.head.appendChild(script);
+  }
   /** The shared modules, loaded once (a dynamic import works from a classic script). */
   let shared;
   function sharedModules() {
@@ -71,6 +83,16 @@
     return (await sharedModules()).probeWebGpuAdapter(navigator.gpu);
   }
 
+  /** The WASM binaries this page fetched (file names), from its resource timing entries. */
+  function wasmFetched() {
+    return performance
+      .getEntriesByType('resource')
+      .map((e) => new URL(e.name).pathname)
+      .filter((p) => p.endsWith('.wasm'))
+      .map((p) => p.slice(p.lastIndexOf('/') + 1))
+      .join(',');
+  }
+
   function info() {
     const versions = (typeof ort !== 'undefined' && ort.env && ort.env.versions) || {};
     return {
@@ -82,6 +104,8 @@
       ortCommonVersion: versions.common || '',
       wasmThreads: typeof ort !== 'undefined' ? wasmThreads() : 0,
       ortInitialized,
+      ortScript,
+      ortWasm: wasmFetched(),
     };
   }
 
