@@ -18,6 +18,13 @@
  * is measured exactly too. It also times reading the root (discovery, model parse, validation,
  * hash, reference data) in this process. Asserts nothing.
  *
+ * --fixed N also runs, N times per backend, the same command filtered to one light case of the root
+ * (the first prepared case that a --filter of its id selects alone): its wall time less its runtime
+ * is what a run costs whatever its size (Node and worker start-up, the runtime's import, closing).
+ * From that it prints the share the whole run would have if the fixed cost were its only harness,
+ * and how much harness a case the issue's target (20% on cpu, wasm and webgpu, 35% on the browser
+ * backends) leaves beyond it, against what a case costs now.
+ *
  * --cpu (Linux) also samples /proc every 50 ms for the CPU time of the run's processes (the
  * command, each worker, Chromium's processes; sampled, so a process that lives under 50 ms is
  * missed) and prints it with the cores it kept busy on average (CPU seconds / wall): a run near the
@@ -50,10 +57,13 @@ const { values } = parseArgs({
     save: { type: 'string' },
     /** Sample the CPU time of the run's processes from /proc (Linux). */
     cpu: { type: 'boolean', default: false },
+    /** Also time a one-case run this many times per backend: the cost every run pays whatever its size. */
+    fixed: { type: 'string' },
   },
 });
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
 const sec = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const sec2 = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
 
 // Reading the root: what every run pays before any backend starts.
@@ -95,7 +105,15 @@ function kindOf(pid, root, cmd) {
   if (pid === root) return 'command';
   const w = cmd.findIndex((a) => a.endsWith('worker.js'));
   if (w >= 0) return `worker ${cmd[w + 1]}`;
-  if (cmd.some((a) => a.includes('chrom'))) return 'chromium';
+  if (cmd.some((a) => a.includes('chrom'))) {
+    // Chromium's processes by their --type (renderer, gpu-process, utility: network service and the
+    // like); the browser process has none. A zygote's child rewrites its command line as one
+    // string with spaces (setproctitle), so the words are split on both.
+    const words = cmd.flatMap((a) => a.split(' '));
+    const type = words.find((a) => a.startsWith('--type='))?.slice('--type='.length);
+    const sub = words.find((a) => a.startsWith('--utility-sub-type='))?.slice('--utility-sub-type='.length);
+    return `chromium ${type ? (sub ? `${type} ${sub.split('.').pop()}` : type) : 'browser'}`;
+  }
   return 'other';
 }
 
@@ -150,7 +168,7 @@ function sampleCpu(root) {
   };
 }
 
-function runVerify(backend) {
+function runVerify(backend, { filter = values.filter, save = Boolean(values.save) } = {}) {
   const args = [
     cli,
     'verify',
@@ -164,7 +182,7 @@ function runVerify(backend) {
     '--iterations',
     values.iterations,
   ];
-  if (values.filter) args.push('--filter', values.filter);
+  if (filter) args.push('--filter', filter);
   if (values.threads) args.push('--threads', values.threads);
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -188,7 +206,7 @@ function runVerify(backend) {
     let cpuTaken;
     child.on('close', (code) => {
       const wall = performance.now() - started;
-      if (values.save) {
+      if (save) {
         mkdirSync(values.save, { recursive: true });
         writeFileSync(join(values.save, `${backend}.json`), out);
       }
@@ -201,6 +219,44 @@ function runVerify(backend) {
   });
 }
 
+/** What onnxruntime itself spent in a run's results for `backend` (see the top of this file), ms. */
+function runtimeOf(run, backend) {
+  let strict = 0;
+  let release = 0;
+  for (const r of run.results) {
+    const l = r.backend === backend ? r.latency : undefined;
+    if (!l) continue;
+    strict += l.sessionCreateMs + l.firstRunMs + (l.warmupMs ?? 0) + (l.stats ? l.stats.mean * l.stats.n : 0);
+    release += l.sessionReleaseMs ?? 0;
+  }
+  const yardstick = run.yardstick?.runtimeMs ?? 0;
+  return { strict, release, yardstick, runtime: strict + release + yardstick };
+}
+
+/** The first prepared case that a --filter of its own id selects alone (a plain filter is a substring). */
+function lightCase() {
+  const ids = found.cases.map((c) => c.id);
+  const ready = new Set(prepared.map((p) => p.target.id));
+  return ids.find((id) => ready.has(id) && ids.filter((other) => other.includes(id)).length === 1);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** --fixed: wall less runtime of a one-case run, median of `times` runs (ms), with the case's id. */
+async function fixedCost(backend, times) {
+  const id = lightCase();
+  if (!id) throw new Error('--fixed: no prepared case of the root that a filter of its id selects alone');
+  const costs = [];
+  for (let i = 0; i < times; i++) {
+    const { wall, run } = await runVerify(backend, { filter: id, save: false });
+    costs.push(wall - runtimeOf(run, backend).runtime);
+  }
+  return { id, ms: median(costs), all: costs };
+}
+
+/** The issue's target per backend: the harness's share of the wall time at most this. */
+const TARGET = (backend) => (backend.startsWith('browser-') ? 0.35 : 0.2);
+
 const rows = [];
 for (const backend of values.backend
   .split(',')
@@ -209,16 +265,7 @@ for (const backend of values.backend
   process.stderr.write(`running ${backend} ...\n`);
   const { code, wall, run, cpu } = await runVerify(backend);
   const mine = run.results.filter((r) => r.backend === backend);
-  let strict = 0;
-  let release = 0;
-  for (const r of mine) {
-    const l = r.latency;
-    if (!l) continue;
-    strict += l.sessionCreateMs + l.firstRunMs + (l.warmupMs ?? 0) + (l.stats ? l.stats.mean * l.stats.n : 0);
-    release += l.sessionReleaseMs ?? 0;
-  }
-  const yardstick = run.yardstick?.runtimeMs ?? 0;
-  const runtime = strict + release + yardstick;
+  const { strict, release, yardstick, runtime } = runtimeOf(run, backend);
   const counts = {};
   for (const r of mine) counts[r.status] = (counts[r.status] ?? 0) + 1;
   const b = run.backends.find((x) => x.id === backend);
@@ -262,6 +309,18 @@ for (const backend of values.backend
       .map(([s, n]) => `${n} ${s}`)
       .join(', ')}); adapter ${row.adapter}; exit ${code}`,
   );
+  if (values.fixed) {
+    const fixed = await fixedCost(backend, Math.max(1, Number(values.fixed)));
+    const target = TARGET(backend);
+    const n = Math.max(1, row.results);
+    // The wall time the target allows at this runtime, and what it leaves a case beyond the fixed cost.
+    const leftPerCase = (runtime / (1 - target) - runtime - fixed.ms) / n;
+    const nowPerCase = (wall - runtime - fixed.ms) / n;
+    row.fixed = { ...fixed, floor: fixed.ms / (runtime + fixed.ms), leftPerCase, nowPerCase, target };
+    console.log(
+      `${backend}: fixed cost ${sec2(fixed.ms)} (a one-case run, --filter ${fixed.id}: wall less runtime, median of ${fixed.all.length}: ${fixed.all.map((c) => sec2(c)).join(', ')}); with it as the only harness the share would be ${pct(row.fixed.floor)}; the ${pct(target)} target leaves ${leftPerCase.toFixed(2)} ms a case beyond it, against ${nowPerCase.toFixed(2)} ms now`,
+    );
+  }
 }
 
 console.log(
@@ -272,3 +331,14 @@ for (const r of rows)
   console.log(
     `| ${r.backend} | ${r.results} | ${sec(r.wall)} | ${sec(r.runtime)} | ${sec(r.release)} | ${sec(r.yardstick)} | ${pct(1 - r.runtime / r.wall)} | ${pct(1 - r.strict / r.wall)} |`,
   );
+
+if (rows.some((r) => r.fixed)) {
+  console.log(
+    '\n| backend | fixed cost (one-case run) | share if it were the only harness | target | harness a case the target leaves | harness a case now |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of rows.filter((x) => x.fixed))
+    console.log(
+      `| ${r.backend} | ${sec2(r.fixed.ms)} | ${pct(r.fixed.floor)} | ${pct(r.fixed.target)} | ${r.fixed.leftPerCase.toFixed(2)} ms | ${r.fixed.nowPerCase.toFixed(2)} ms |`,
+    );
+}
