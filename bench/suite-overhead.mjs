@@ -136,10 +136,12 @@ function threadCpu(pid) {
 function sampleCpu(root) {
   const last = new Map();
   const take = () => {
-    // The kind from the first sample that could read the command line (an exiting process's is empty).
+    // The kind from the latest sample that could read the command line (an exiting process's is
+    // empty): a Chromium zygote's child becomes a renderer once it has rewritten its command line.
     for (const [pid, info] of processTree(root)) {
       const prev = last.get(pid);
-      const kind = prev?.kind && prev.kind !== 'other' ? prev.kind : kindOf(pid, root, info.cmd);
+      const seen = kindOf(pid, root, info.cmd);
+      const kind = seen === 'other' && prev?.kind ? prev.kind : seen;
       // Per thread the last value seen; a thread that ends between samples counts in the process's total only.
       const now = kind.startsWith('worker ') ? threadCpu(pid) : undefined;
       const threads = now ? new Map([...(prev?.threads ?? []), ...now]) : prev?.threads;
