@@ -516,6 +516,20 @@ describe("onnxruntime-web's build for a page", () => {
     expect(a.available).toBe(false);
     expect(a.reason).toMatch(/browser-webgpu needs onnxruntime-web's default build/);
     await webgpu.close();
+    const saved = process.env.ONNX_WORKBENCH_BROWSER_WASM_BUILD;
+    process.env.ONNX_WORKBENCH_BROWSER_WASM_BUILD = 'jsep';
+    try {
+      const wasm = createBrowserBackend('browser-wasm');
+      expect(await wasm.checkAvailable()).toEqual({
+        available: false,
+        reason: "ONNX_WORKBENCH_BROWSER_WASM_BUILD is 'jsep': expected 'wasm' or 'default'",
+        fix: 'unset ONNX_WORKBENCH_BROWSER_WASM_BUILD, or set it to wasm or default',
+      });
+      await wasm.close();
+    } finally {
+      if (saved === undefined) delete process.env.ONNX_WORKBENCH_BROWSER_WASM_BUILD;
+      else process.env.ONNX_WORKBENCH_BROWSER_WASM_BUILD = saved;
+    }
   });
 });
 

@@ -105,19 +105,6 @@ export function browserTimeoutMs(): number {
   return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_BROWSER_TIMEOUT_MS;
 }
 
-/** The build a page of `ep` loads: the one asked for, else the environment's (an Error when that is not one). */
-function pageBuild(ep: 'wasm' | 'webgpu', asked: OrtWebBuild | undefined): OrtWebBuild | Error {
-  if (ep === 'webgpu' && asked && asked !== 'default')
-    return new Error(
-      `browser-webgpu needs onnxruntime-web's default build (the only one with its WebGPU EP), not '${asked}'`,
-    );
-  try {
-    return asked ?? ortWebBuildFor(ep);
-  } catch (e) {
-    return e as Error;
-  }
-}
-
 function webgpuAdapterFromEnv(): WebGpuAdapterChoice {
   const v = process.env.ONNX_WORKBENCH_WEBGPU_ADAPTER;
   return v === 'hardware' || v === 'swiftshader' ? v : 'auto';
@@ -131,6 +118,23 @@ class BrowserUnavailableError extends Error {
   ) {
     super(message);
     this.name = 'BrowserUnavailableError';
+  }
+}
+
+/** The build a page of `ep` loads: the one asked for, else the environment's; or why it cannot be, with the fix. */
+function pageBuild(ep: 'wasm' | 'webgpu', asked: OrtWebBuild | undefined): OrtWebBuild | BrowserUnavailableError {
+  if (ep === 'webgpu' && asked && asked !== 'default')
+    return new BrowserUnavailableError(
+      `browser-webgpu needs onnxruntime-web's default build (the only one with its WebGPU EP), not '${asked}'`,
+      "leave the build unset for browser-webgpu (or ask for 'default')",
+    );
+  try {
+    return asked ?? ortWebBuildFor(ep);
+  } catch (e) {
+    return new BrowserUnavailableError(
+      (e as Error).message,
+      'unset ONNX_WORKBENCH_BROWSER_WASM_BUILD, or set it to wasm or default',
+    );
   }
 }
 
@@ -208,7 +212,7 @@ class BrowserBackend implements Backend {
   private readonly timeoutMs: number;
   private readonly adapterChoice: WebGpuAdapterChoice;
   /** The onnxruntime-web build, or why the one asked for cannot be (reported when the backend is checked). */
-  private readonly build: OrtWebBuild | Error;
+  private readonly build: OrtWebBuild | BrowserUnavailableError;
 
   private server: LocalServer | undefined;
   private startupModelPath: string | undefined;
@@ -647,8 +651,7 @@ class BrowserBackend implements Backend {
 
   /** The build the page loads; throws (the backend is unavailable) when the one asked for cannot be. */
   private ortWebBuild(): OrtWebBuild {
-    if (this.build instanceof Error)
-      throw new BrowserUnavailableError(this.build.message, 'unset it, or set it to wasm or default');
+    if (this.build instanceof BrowserUnavailableError) throw this.build;
     return this.build;
   }
 
