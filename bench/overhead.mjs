@@ -53,6 +53,7 @@ function median(xs) {
 function rawRound(p, warmup, iterations, threads) {
   return new Promise((resolve, reject) => {
     const child = fork(self, ['--raw-child'], {
+      env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' }, // as the workbench's workers run it
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -27,6 +27,11 @@ const imports = (file: string) =>
   );
 
 describe('worker processes', () => {
+  it("and the tests that load onnxruntime-node in vitest's own processes run with its telemetry off", () => {
+    // test/vitest.config.ts sets it: without it, each such process reported and left /tmp/mat-debug-<pid>.log.
+    expect(process.env.ORT_DISABLE_TELEMETRY).toBe('1');
+  });
+
   it('run with ORT_DISABLE_TELEMETRY=1 in a private temporary folder that is removed afterwards', async () => {
     const [cpu] = isolatedBackends(['cpu'], { timeoutMs: 120_000 });
     try {

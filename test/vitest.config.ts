@@ -14,5 +14,8 @@ export default defineConfig({
     maxWorkers: 2,
     minWorkers: 1,
     reporters: [new SummaryLineReporter(), 'default'],
+    // Tests that load onnxruntime-node in their own process (not through a worker, which sets it
+    // itself): its telemetry off, so it neither reports nor leaves an empty /tmp/mat-debug-<pid>.log.
+    env: { ORT_DISABLE_TELEMETRY: '1' },
   },
 });
