@@ -97,7 +97,7 @@ export function casesOfRoots(roots: string[], filter?: string): { cases: SuiteCa
 
 function realModelPath(path: string): string {
   try {
-    return realpathSync(path);
+    return realpathSync.native(path);
   } catch {
     return resolve(path); // unreadable: preparing the case says so
   }

@@ -121,7 +121,7 @@ export function discoverCases(root: string, filter?: string): Discovery {
   const walk = (dir: string, depth: number) => {
     let entries: Entry[];
     try {
-      const real = realpathSync(dir);
+      const real = realpathSync.native(dir); // one realpath(3), not an lstat per path component
       const first = searched.get(real);
       if (first !== undefined) {
         const id = idOf(dir);
